@@ -1,0 +1,68 @@
+"""Checks of a schema-valid config that need the file system, run before any job starts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from hif_prognosis.clinical import check_columns
+from hif_prognosis.errors import InputError
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://", "ftp://"))
+
+
+def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(config field, path) of every local file the config names."""
+    for name, cohort in config["cohorts"].items():
+        if cohort["source"] == "local":
+            yield f"cohorts.{name}.expression", cohort["expression"]
+            yield f"cohorts.{name}.clinical", cohort["clinical"]
+    for name, signature in config["signatures"].items():
+        for key in ("gmt", "genes_file"):
+            if key in signature and not is_url(signature[key]):
+                yield f"signatures.{name}.{key}", signature[key]
+    for name, location in config["enrichment"]["libraries"].items():
+        if not is_url(location):
+            yield f"enrichment.libraries.{name}", location
+
+
+def _read_header(path: str) -> list[str]:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return handle.readline().rstrip("\r\n").split("\t")
+
+
+def check_config(config: Mapping[str, Any], configfile: str = "the config") -> None:
+    """Raise InputError naming the field and the fix for the first problem found."""
+    missing = [(fld, p) for fld, p in _local_files(config) if not Path(p).is_file()]
+    if missing:
+        listing = "; ".join(f"{fld} = {p!r}" for fld, p in missing)
+        raise InputError(
+            f"{configfile}: file(s) not found: {listing} (relative paths are read from "
+            f"{Path.cwd()}). Correct the path(s) or run snakemake from the intended directory."
+        )
+    for name, cohort in config["cohorts"].items():
+        if cohort["source"] != "local":
+            continue
+        required = {"sample_id_column": cohort["sample_id_column"]}
+        for endpoint, spec in cohort["endpoints"].items():
+            required[f"endpoints.{endpoint}.time"] = spec["time"]
+            required[f"endpoints.{endpoint}.event"] = spec["event"]
+        check_columns(
+            _read_header(cohort["clinical"]),
+            required,
+            f"{configfile}: cohorts.{name}.clinical ({cohort['clinical']})",
+        )
+    primary = config["primary"]
+    if primary["signature"] not in config["signatures"]:
+        raise InputError(
+            f"{configfile}: primary.signature {primary['signature']!r} is not one of the "
+            f"signatures defined under signatures: {sorted(config['signatures'])}."
+        )
+    if primary["method"] not in config["scoring"]["methods"]:
+        raise InputError(
+            f"{configfile}: primary.method {primary['method']!r} is not listed in "
+            f"scoring.methods {config['scoring']['methods']}; add it there or pick one of them."
+        )

@@ -1,0 +1,132 @@
+"""Expression matrices: reading, collapsing duplicate genes, and putting values on a log2 scale.
+
+Matrices are pandas DataFrames with genes as the index (HGNC symbols) and samples as columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from hif_prognosis.errors import InputError
+
+DuplicateRule = Literal["max_mean", "mean", "median"]
+ScaleDeclaration = Literal["auto", "log2", "linear"]
+
+DUPLICATE_RULES: tuple[DuplicateRule, ...] = ("max_mean", "mean", "median")
+
+
+def read_expression_table(path: str | Path) -> pd.DataFrame:
+    """Read a genes x samples table whose first column holds gene symbols.
+
+    Blank symbols are dropped; values must be numeric (missing values allowed).
+    """
+    table = pd.read_csv(path, sep="\t", index_col=0, low_memory=False)
+    if table.shape[1] == 0:
+        raise InputError(
+            f"{path}: expected a tab-separated genes x samples table (first column gene symbol, "
+            "one column per sample) but found no sample columns. Check the file's delimiter."
+        )
+    non_numeric = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+    if non_numeric:
+        raise InputError(
+            f"{path}: sample column(s) {non_numeric[:5]} hold non-numeric values; "
+            "every column after the first must be expression values."
+        )
+    symbols = table.index.to_series().astype("string").str.strip()
+    keep = symbols.notna() & (symbols != "")
+    table = table.loc[keep.to_numpy()]
+    table.index = pd.Index(symbols[keep].to_numpy(dtype=str), name="gene_symbol")
+    table.columns = table.columns.astype(str)
+    return table.astype(float)
+
+
+def collapse_duplicate_genes(matrix: pd.DataFrame, rule: DuplicateRule) -> pd.DataFrame:
+    """Give every gene symbol one row.
+
+    - ``max_mean``: keep the row with the highest mean over samples (WGCNA collapseRows
+      "MaxMean"); ties go to the first row in file order.
+    - ``mean`` / ``median``: the per-sample mean / median of the rows.
+    The result is sorted by gene symbol so downstream tables do not depend on input row order.
+    """
+    if rule not in DUPLICATE_RULES:
+        raise InputError(f"unknown duplicate-gene rule {rule!r}; use one of {DUPLICATE_RULES}")
+    if rule == "max_mean":
+        row_means = matrix.mean(axis=1, skipna=True).to_numpy()
+        order = np.lexsort((np.arange(len(matrix)), -row_means))
+        ordered = matrix.iloc[order]
+        collapsed = ordered[~ordered.index.duplicated(keep="first")]
+    else:
+        collapsed = matrix.groupby(level=0, sort=False).agg(rule)
+    collapsed = collapsed.sort_index()
+    collapsed.index.name = "gene_symbol"
+    return collapsed
+
+
+def looks_log2_transformed(matrix: pd.DataFrame) -> bool:
+    """Decide whether values are already on a log scale, by GEO2R's rule.
+
+    GEO2R treats data as linear when the 99th percentile exceeds 100, or when the range
+    exceeds 50 with a positive lower quartile.
+    """
+    values = matrix.to_numpy(dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        raise InputError("expression matrix holds no finite values")
+    q0, q25, q99, q100 = np.quantile(values, [0.0, 0.25, 0.99, 1.0])
+    linear = bool(q99 > 100 or (q100 - q0 > 50 and q25 > 0))
+    return not linear
+
+
+@dataclass(frozen=True)
+class ScaleDecision:
+    declared: ScaleDeclaration
+    transformed: bool
+
+    def describe(self) -> str:
+        how = "declared" if self.declared != "auto" else "detected (GEO2R rule)"
+        if self.transformed:
+            return f"linear scale {how}: applied log2(x + 1)"
+        return f"log2 scale {how}: values used as given"
+
+
+def to_log2_scale(
+    matrix: pd.DataFrame, declared: ScaleDeclaration
+) -> tuple[pd.DataFrame, ScaleDecision]:
+    """Return the matrix on a log2 scale and the decision taken.
+
+    Linear data get log2(x + 1); negative linear values are impossible and raise an error.
+    """
+    if declared not in ("auto", "log2", "linear"):
+        raise InputError(f"unknown expression scale {declared!r}; use auto, log2 or linear")
+    is_log = looks_log2_transformed(matrix) if declared == "auto" else declared == "log2"
+    decision = ScaleDecision(declared=declared, transformed=not is_log)
+    if is_log:
+        return matrix, decision
+    if (matrix < 0).to_numpy().any():
+        raise InputError(
+            "expression declared or detected as linear but holds negative values; "
+            "set the cohort's expression_scale to log2 if the values are log ratios"
+        )
+    return np.log2(matrix + 1.0), decision
+
+
+def handle_missing_values(
+    matrix: pd.DataFrame, max_missing_fraction: float
+) -> tuple[pd.DataFrame, int, int]:
+    """Drop genes missing in more than ``max_missing_fraction`` of samples; fill the rest.
+
+    Remaining gaps take the gene's median over samples, because scoring methods need a
+    complete matrix. Returns the matrix, the number of genes dropped and of values filled.
+    """
+    missing_fraction = matrix.isna().mean(axis=1)
+    too_sparse = missing_fraction > max_missing_fraction
+    kept = matrix.loc[~too_sparse]
+    n_filled = int(kept.isna().to_numpy().sum())
+    if n_filled:
+        kept = kept.T.fillna(kept.median(axis=1)).T
+    return kept, int(too_sparse.sum()), n_filled

@@ -1,0 +1,108 @@
+"""Gene sets: GMT and gene-list files, the signature table, and per-cohort coverage.
+
+A signature table is long format: ``signature, gene, direction, source`` with direction
+``up`` or ``down`` (a signed score counts ``down`` genes negatively) and source saying where
+the gene list came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from hif_prognosis.errors import InputError
+
+SIGNATURE_COLUMNS = ["signature", "gene", "direction", "source"]
+
+
+def read_gmt(path: str | Path) -> dict[str, list[str]]:
+    """Read a GMT file: ``NAME<TAB>DESCRIPTION<TAB>gene...`` per line.
+
+    Empty fields (trailing tabs) are ignored and duplicate genes within a set are kept once.
+    """
+    sets: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            fields = [f.strip() for f in line.rstrip("\r\n").split("\t")]
+            if not any(fields):
+                continue
+            if len(fields) < 3:
+                raise InputError(
+                    f"{path}, line {line_number}: a GMT line needs a set name, a description "
+                    "and at least one gene, separated by tabs."
+                )
+            name, genes = fields[0], [g for g in fields[2:] if g]
+            if name in sets:
+                raise InputError(f"{path}, line {line_number}: gene set {name!r} appears twice.")
+            sets[name] = list(dict.fromkeys(genes))
+    if not sets:
+        raise InputError(f"{path}: no gene sets found; is this a GMT file?")
+    return sets
+
+
+def read_gene_list(path: str | Path) -> list[str]:
+    """One gene symbol per line; blank lines and ``#`` comments are skipped."""
+    genes: list[str] = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            symbol = line.split("#", 1)[0].strip()
+            if symbol:
+                genes.append(symbol)
+    if not genes:
+        raise InputError(f"{path}: the gene list is empty; write one gene symbol per line.")
+    return list(dict.fromkeys(genes))
+
+
+def select_gene_set(sets: Mapping[str, list[str]], set_name: str, source: str) -> list[str]:
+    try:
+        return sets[set_name]
+    except KeyError:
+        close = [n for n in sets if set_name.split("_")[0] in n][:5]
+        raise InputError(
+            f"{source}: no gene set named {set_name!r}; the file holds {len(sets)} sets"
+            + (f", e.g. {close}" if close else "")
+            + ". Correct the signature's set name in the config."
+        ) from None
+
+
+def signature_table(
+    name: str, up: Iterable[str], source: str, down: Iterable[str] = ()
+) -> pd.DataFrame:
+    rows = [(name, g, "up", source) for g in up] + [(name, g, "down", source) for g in down]
+    return pd.DataFrame(rows, columns=SIGNATURE_COLUMNS)
+
+
+def signatures_from_table(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Split a signature table into one frame per signature, in order of first appearance."""
+    return {
+        str(name): group.reset_index(drop=True)
+        for name, group in table.groupby("signature", sort=False)
+    }
+
+
+def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFrame:
+    """One row per signature gene: is it measured in the cohort?"""
+    measured = set(genes)
+    coverage = signatures[["signature", "gene", "direction"]].copy()
+    coverage["present"] = coverage["gene"].isin(measured)
+    return coverage.reset_index(drop=True)
+
+
+def collect_signatures(specs: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """Build the signature table from config entries (``gmt`` + optional ``set``, or
+    ``genes_file``); ``source`` records the file and set each gene list came from."""
+    gmt_cache: dict[str, dict[str, list[str]]] = {}
+    tables = []
+    for name, spec in specs.items():
+        if "gmt" in spec:
+            path, set_name = spec["gmt"], spec.get("set", name)
+            if path not in gmt_cache:
+                gmt_cache[path] = read_gmt(path)
+            genes = select_gene_set(gmt_cache[path], set_name, path)
+            source = f"{path}#{set_name}"
+        else:
+            genes, source = read_gene_list(spec["genes_file"]), spec["genes_file"]
+        tables.append(signature_table(name, genes, source))
+    return pd.concat(tables, ignore_index=True)

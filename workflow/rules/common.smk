@@ -1,0 +1,71 @@
+# Config validation and the helpers the rules share. Runs at parse time, before any job.
+
+import re
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from hif_prognosis.config import check_config
+from hif_prognosis.errors import InputError
+
+validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
+try:
+    check_config(config, configfile=", ".join(workflow.configfiles) or "the config")
+except InputError as error:
+    raise WorkflowError(f"Invalid configuration: {error}") from None
+
+COHORTS = list(config["cohorts"])
+SIGNATURES = list(config["signatures"])
+METHODS = list(config["scoring"]["methods"])
+PRIMARY = config["primary"]
+
+
+wildcard_constraints:
+    cohort="|".join(map(re.escape, COHORTS)),
+    signature="|".join(map(re.escape, SIGNATURES)),
+    method="|".join(map(re.escape, METHODS)),
+
+
+def cohort_config(wildcards):
+    return config["cohorts"][wildcards.cohort]
+
+
+def endpoints(cohort):
+    return list(config["cohorts"][cohort]["endpoints"])
+
+
+def scoring_params(wildcards):
+    """Keyword arguments of the scoring method; only methods with randomness take the seed."""
+    if wildcards.method == "score_genes":
+        return dict(config["scoring"]["score_genes"], seed=config["seed"])
+    return {}
+
+
+def signature_files(wildcards):
+    return sorted(
+        {s[key] for s in config["signatures"].values() for key in ("gmt", "genes_file") if key in s}
+    )
+
+
+def kaplan_meier_figures(cohort):
+    return expand(
+        "results/{cohort}/survival/km/{signature}.{endpoint}.{ext}",
+        cohort=cohort,
+        signature=SIGNATURES,
+        endpoint=endpoints(cohort),
+        ext=["png", "pdf"],
+    )
+
+
+def final_outputs():
+    outputs = []
+    for cohort in COHORTS:
+        outputs += [
+            f"results/{cohort}/signature_coverage.tsv",
+            f"results/{cohort}/scores.tsv",
+            f"results/{cohort}/survival/cox.tsv",
+            f"results/{cohort}/enrichment/prerank.tsv",
+            f"results/{cohort}/enrichment/top_sets.png",
+        ]
+        outputs += kaplan_meier_figures(cohort)
+    return outputs

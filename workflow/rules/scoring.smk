@@ -1,0 +1,44 @@
+# Stage 3: every sample scored for every signature, one job per method so that changing one
+# method's parameters reruns only what depends on that method.
+
+
+rule score_signatures:
+    input:
+        expression="results/{cohort}/expression.tsv.gz",
+        signatures="results/signatures/signatures.tsv",
+    output:
+        "results/{cohort}/scores/{method}.tsv",
+    params:
+        method="{method}",
+        method_params=scoring_params,
+    log:
+        "logs/{cohort}/score_signatures.{method}.log",
+    benchmark:
+        "benchmarks/{cohort}/score_signatures.{method}.tsv"
+    resources:
+        mem_mb=2000,
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/score_signatures.py"
+
+
+rule merge_scores:
+    input:
+        expand("results/{{cohort}}/scores/{method}.tsv", method=METHODS),
+    output:
+        report(
+            "results/{cohort}/scores.tsv",
+            caption="../report/scores.rst",
+            category="Scores",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "scores"},
+        ),
+    log:
+        "logs/{cohort}/merge_scores.log",
+    benchmark:
+        "benchmarks/{cohort}/merge_scores.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/merge_scores.py"

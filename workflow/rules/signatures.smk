@@ -1,0 +1,45 @@
+# Stage 2: signatures collected into one table with provenance; coverage per cohort.
+
+
+rule collect_signatures:
+    input:
+        signature_files,
+    output:
+        report(
+            "results/signatures/signatures.tsv",
+            caption="../report/signatures.rst",
+            category="Signature",
+            labels={"table": "signature genes"},
+        ),
+    params:
+        signatures=config["signatures"],
+    log:
+        "logs/signatures/collect_signatures.log",
+    benchmark:
+        "benchmarks/signatures/collect_signatures.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/collect_signatures.py"
+
+
+rule signature_coverage:
+    input:
+        signatures="results/signatures/signatures.tsv",
+        expression="results/{cohort}/expression.tsv.gz",
+    output:
+        report(
+            "results/{cohort}/signature_coverage.tsv",
+            caption="../report/coverage.rst",
+            category="Signature",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "coverage"},
+        ),
+    log:
+        "logs/{cohort}/signature_coverage.log",
+    benchmark:
+        "benchmarks/{cohort}/signature_coverage.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/signature_coverage.py"

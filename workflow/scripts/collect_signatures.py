@@ -1,0 +1,17 @@
+"""Adapter: collect the configured signatures into one table (see hif_prognosis.genesets)."""
+
+from hif_prognosis.genesets import collect_signatures
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    with logged_step(smk.log[0], "collect signatures") as log:
+        table = collect_signatures(smk.params.signatures)
+        for name, size in table.groupby("signature", sort=False).size().items():
+            log.info("signature %s: %d genes", name, size)
+        write_tsv(table, smk.output[0])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive

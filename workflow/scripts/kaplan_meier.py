@@ -1,0 +1,30 @@
+"""Adapter: Kaplan-Meier figure of one signature's median split (see hif_prognosis.plotting)."""
+
+import pandas as pd
+
+from hif_prognosis.clinical import endpoint_data
+from hif_prognosis.plotting import kaplan_meier_figure, save_figure
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.survival import kaplan_meier_curves, median_groups, median_split_logrank
+
+
+def main(smk) -> None:
+    w = smk.wildcards
+    with logged_step(smk.log[0], f"Kaplan-Meier {w.signature} / {w.endpoint} in {w.cohort}"):
+        scores = pd.read_csv(smk.input.scores, sep="\t")
+        score = scores[scores["signature"] == w.signature].set_index("sample_id")["score"]
+        outcome = endpoint_data(pd.read_csv(smk.input.clinical, sep="\t"), w.endpoint)
+        score = score.reindex(outcome.index).dropna()
+        outcome = outcome.loc[score.index]
+        groups = median_groups(score)
+        chisq, p_value, _, _ = median_split_logrank(outcome["time"], outcome["event"], score)
+        figure = kaplan_meier_figure(
+            kaplan_meier_curves(outcome["time"], outcome["event"], groups),
+            title=f"{w.cohort}: {w.signature} ({smk.params.method} score), {w.endpoint.upper()}",
+            subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {p_value:.3g}",
+        )
+        save_figure(figure, smk.output.png, smk.output.pdf)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive

@@ -1,0 +1,16 @@
+"""Adapter: one long score table per cohort from the per-method tables."""
+
+import pandas as pd
+
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    with logged_step(smk.log[0], f"merge scores of {smk.wildcards.cohort}"):
+        scores = pd.concat([pd.read_csv(p, sep="\t") for p in smk.input], ignore_index=True)
+        write_tsv(scores, smk.output[0])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive

@@ -1,0 +1,43 @@
+"""Adapter: pre-ranked GSEA of the score-correlation ranking (see hif_prognosis.enrichment)."""
+
+import pandas as pd
+
+from hif_prognosis.enrichment import prerank
+from hif_prognosis.genesets import read_gmt
+from hif_prognosis.plotting import save_figure, top_sets_figure
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    p = smk.params
+    with logged_step(smk.log[0], f"pre-ranked GSEA in {smk.wildcards.cohort}") as log:
+        ranking = pd.read_csv(smk.input.ranking, sep="\t", index_col=0).iloc[:, 0]
+        libraries = {
+            name: read_gmt(path)
+            for name, path in zip(p.library_names, smk.input.libraries, strict=True)
+        }
+        table = prerank(
+            ranking,
+            libraries,
+            permutations=p.permutations,
+            min_size=p.min_size,
+            max_size=p.max_size,
+            seed=p.seed,
+            threads=smk.threads,
+        )
+        log.info("%d sets tested; %d with FDR < 0.05", len(table), int((table["fdr_q"] < 0.05).sum()))
+        write_tsv(table, smk.output.table)
+        figure = top_sets_figure(
+            table,
+            n_top=p.top_sets_plotted,
+            title=(
+                f"{smk.wildcards.cohort}: gene sets enriched among genes correlated with "
+                f"{p.signature} ({p.method} score)"
+            ),
+        )
+        save_figure(figure, smk.output.plot)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive

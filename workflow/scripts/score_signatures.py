@@ -1,0 +1,21 @@
+"""Adapter: score every signature in one cohort with one method (see hif_prognosis.scoring)."""
+
+import pandas as pd
+
+from hif_prognosis.genesets import signatures_from_table
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.scoring import score_signatures
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    with logged_step(smk.log[0], f"{smk.params.method} scores in {smk.wildcards.cohort}") as log:
+        matrix = pd.read_csv(smk.input.expression, sep="\t", index_col=0)
+        signatures = signatures_from_table(pd.read_csv(smk.input.signatures, sep="\t"))
+        log.info("parameters: %s", smk.params.method_params)
+        scores = score_signatures(matrix, signatures, smk.params.method, smk.params.method_params)
+        write_tsv(scores, smk.output[0])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
