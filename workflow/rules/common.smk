@@ -10,7 +10,7 @@ from hif_prognosis.errors import InputError
 
 validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
 try:
-    check_config(config, configfile=", ".join(workflow.configfiles) or "the config")
+    check_config(config, configfile=", ".join(map(str, workflow.configfiles)) or "the config")
 except InputError as error:
     raise WorkflowError(f"Invalid configuration: {error}") from None
 

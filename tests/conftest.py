@@ -1,0 +1,71 @@
+"""Shared fixtures: the real data in ../shared and R as a reference implementation."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from io import StringIO
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+GSE4335 = SHARED / "data" / "local-cohorts" / "GSE4335"
+MSIGDB = SHARED / "data" / "msigdb"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real data beside the repository; CI always has it."""
+    if not (GSE4335 / "expression.tsv.gz").is_file():
+        pytest.skip(f"real data not found at {SHARED}/data (clone the project's shared/ beside the repo)")
+    return SHARED / "data"
+
+
+@pytest.fixture(scope="session")
+def gse4335(shared_data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The harmonised GSE4335 cohort (log2 matrix, clinical table) as the workflow makes it."""
+    from hif_prognosis.cohorts import harmonise_local_cohort
+
+    cohort = {
+        "sample_id_column": "sample_id",
+        "expression_scale": "auto",
+        "duplicate_genes": "max_mean",
+        "max_missing_fraction": 0.2,
+        "endpoints": {"os": {"time": "os_months", "event": "os_event", "time_unit": "months"}},
+    }
+    return harmonise_local_cohort(GSE4335 / "expression.tsv.gz", GSE4335 / "clinical.tsv", cohort)
+
+
+class R:
+    """Runs R code and reads back the tab-separated table it prints on stdout."""
+
+    def __init__(self, rscript: str) -> None:
+        self.rscript = rscript
+
+    def table(self, code: str, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Run ``code``; ``data``, if given, is available in R as the data frame ``data``."""
+        prelude = 'suppressMessages(library(survival))\n'
+        if data is not None:
+            prelude += 'data <- read.delim(file("stdin"), check.names = FALSE)\n'
+        result = subprocess.run(
+            [self.rscript, "--vanilla", "-e", prelude + code],
+            input="" if data is None else data.to_csv(sep="\t", index=False),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return pd.read_csv(StringIO(result.stdout), sep="\t")
+
+
+@pytest.fixture(scope="session")
+def r_survival() -> R:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("Rscript not found: install Debian's r-base-core and r-cran-survival (make r-deps)")
+    probe = subprocess.run([rscript, "-e", "library(survival)"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("R package survival not installed: apt-get install r-cran-survival (make r-deps)")
+    return R(rscript)

@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hif_prognosis.config import check_config
+from hif_prognosis.errors import InputError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch) -> dict:
+    """The default config, with its cohort's files written to a temporary directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "expr.tsv").write_text("gene\ts1\nTP53\t1\n")
+    (tmp_path / "clin.tsv").write_text("sample_id\tos_months\tos_event\ns1\t3\t1\n")
+    (tmp_path / "sets.gmt").write_text("HALLMARK_HYPOXIA\tx\tTP53\n")
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    cohort = next(iter(config["cohorts"].values()))
+    cohort.update(expression="expr.tsv", clinical="clin.tsv")
+    for signature in config["signatures"].values():
+        signature["gmt"] = "sets.gmt"
+    config["enrichment"]["libraries"] = {"H": "sets.gmt"}
+    return config
+
+
+def test_valid_config_passes(config):
+    check_config(config)
+
+
+def test_missing_file_names_field_and_path(config):
+    next(iter(config["cohorts"].values()))["clinical"] = "nowhere.tsv"
+    with pytest.raises(InputError, match=r"cohorts\.\w+\.clinical = 'nowhere\.tsv'"):
+        check_config(config, "config.yaml")
+
+
+def test_missing_clinical_column_names_field(config):
+    next(iter(config["cohorts"].values()))["endpoints"]["os"]["event"] = "vital"
+    with pytest.raises(InputError, match=r"endpoints\.os\.event: 'vital'.*os_event"):
+        check_config(config)
+
+
+def test_urls_are_not_checked_locally(config):
+    config["enrichment"]["libraries"]["R"] = "https://example.org/c2.gmt"
+    check_config(config)
+
+
+def test_primary_signature_and_method_must_be_configured(config):
+    config["primary"]["signature"] = "NOPE"
+    with pytest.raises(InputError, match="primary.signature 'NOPE'"):
+        check_config(config)
+    config["primary"] = {"signature": "HALLMARK_HYPOXIA", "method": "ssgsea"}
+    with pytest.raises(InputError, match="primary.method 'ssgsea'"):
+        check_config(config)

@@ -1,0 +1,91 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from hif_prognosis.errors import InputError
+from hif_prognosis.expression import (
+    collapse_duplicate_genes,
+    handle_missing_values,
+    looks_log2_transformed,
+    read_expression_table,
+    to_log2_scale,
+)
+
+
+@pytest.fixture
+def duplicated() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"s1": [1.0, 5.0, 3.0, 2.0], "s2": [3.0, 1.0, 3.0, 2.0]},
+        index=pd.Index(["TP53", "TP53", "MYC", "ACTB"], name="gene_symbol"),
+    )
+
+
+def test_max_mean_keeps_row_with_highest_mean(duplicated):
+    collapsed = collapse_duplicate_genes(duplicated, "max_mean")
+    assert list(collapsed.index) == ["ACTB", "MYC", "TP53"]
+    # TP53 rows have means 2 and 3: the second wins.
+    assert collapsed.loc["TP53"].tolist() == [5.0, 1.0]
+
+
+def test_max_mean_tie_goes_to_first_row():
+    matrix = pd.DataFrame({"s1": [1.0, 2.0], "s2": [2.0, 1.0]}, index=["A", "A"])
+    assert collapse_duplicate_genes(matrix, "max_mean").loc["A"].tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("rule, expected", [("mean", [3.0, 2.0]), ("median", [3.0, 2.0])])
+def test_average_rules(duplicated, rule, expected):
+    assert collapse_duplicate_genes(duplicated, rule).loc["TP53"].tolist() == expected
+
+
+def test_unknown_rule_is_an_error(duplicated):
+    with pytest.raises(InputError, match="max_mean"):
+        collapse_duplicate_genes(duplicated, "sum")
+
+
+def test_log_scale_detection():
+    rng = np.random.default_rng(1)
+    linear = pd.DataFrame(rng.lognormal(6, 2, size=(500, 10)))
+    assert not looks_log2_transformed(linear)
+    assert looks_log2_transformed(np.log2(linear + 1))
+    log_ratios = pd.DataFrame(rng.normal(0, 1.5, size=(500, 10)))
+    assert looks_log2_transformed(log_ratios)
+
+
+def test_linear_values_get_log2_plus_one():
+    linear = pd.DataFrame({"s1": [0.0, 1000.0, 3.0], "s2": [200.0, 7.0, 15.0]})
+    logged, decision = to_log2_scale(linear, "auto")
+    assert decision.transformed
+    np.testing.assert_allclose(logged["s1"], [0.0, np.log2(1001.0), 2.0])
+    kept, decision = to_log2_scale(linear, "log2")
+    assert not decision.transformed and kept is linear
+
+
+def test_linear_declared_with_negative_values_is_an_error():
+    with pytest.raises(InputError, match="expression_scale to log2"):
+        to_log2_scale(pd.DataFrame({"s1": [-1.0, 2.0]}), "linear")
+
+
+def test_missing_values_dropped_or_filled():
+    matrix = pd.DataFrame(
+        {"s1": [1.0, np.nan, np.nan], "s2": [3.0, 4.0, np.nan], "s3": [np.nan, 6.0, 1.0]},
+        index=["A", "B", "C"],
+    )
+    kept, n_dropped, n_filled = handle_missing_values(matrix, max_missing_fraction=0.5)
+    assert n_dropped == 1 and list(kept.index) == ["A", "B"]
+    assert n_filled == 2
+    assert kept.loc["A", "s3"] == 2.0  # median of 1 and 3
+    assert kept.loc["B", "s1"] == 5.0
+
+
+def test_read_expression_table_rejects_text_columns(tmp_path):
+    path = tmp_path / "expr.tsv"
+    path.write_text("gene\ts1\ts2\nTP53\t1.0\thigh\n")
+    with pytest.raises(InputError, match=r"expr\.tsv.*s2"):
+        read_expression_table(path)
+
+
+def test_read_expression_table_drops_blank_symbols(tmp_path):
+    path = tmp_path / "expr.tsv"
+    path.write_text("gene\ts1\nTP53\t1.0\n\t2.0\n MYC \t3.0\n")
+    table = read_expression_table(path)
+    assert list(table.index) == ["TP53", "MYC"]

@@ -1,0 +1,53 @@
+import pandas as pd
+import pytest
+
+from hif_prognosis.errors import InputError
+from hif_prognosis.genesets import collect_signatures, coverage_table, read_gene_list, read_gmt
+
+
+def test_read_gmt_ignores_trailing_tabs_and_duplicates(tmp_path):
+    path = tmp_path / "sets.gmt"
+    path.write_text("SET_A\thttp://x\tTP53\tMYC\tTP53\t\nSET_B\tdesc\tVEGFA\n")
+    assert read_gmt(path) == {"SET_A": ["TP53", "MYC"], "SET_B": ["VEGFA"]}
+
+
+def test_read_gmt_names_the_bad_line(tmp_path):
+    path = tmp_path / "sets.gmt"
+    path.write_text("SET_A\tdesc\tTP53\nSET_B\n")
+    with pytest.raises(InputError, match=r"sets\.gmt, line 2"):
+        read_gmt(path)
+
+
+def test_real_hallmark_hypoxia(shared_data):
+    sets = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
+    assert len(sets) == 50 and len(sets["HALLMARK_HYPOXIA"]) == 200
+    assert {"PGK1", "PDK1", "VEGFA", "ALDOA"} <= set(sets["HALLMARK_HYPOXIA"])
+
+
+def test_collect_signatures_from_gmt_and_gene_list(tmp_path):
+    gmt = tmp_path / "sets.gmt"
+    gmt.write_text("SET_A\tdesc\tTP53\tMYC\n")
+    genes = tmp_path / "genes.txt"
+    genes.write_text("# my list\nVEGFA\n\nCA9  # carbonic anhydrase\n")
+    with pytest.raises(InputError, match=r"no gene set named 'A'.*set name"):
+        collect_signatures({"A": {"gmt": str(gmt)}})
+    table = collect_signatures({"MINE": {"gmt": str(gmt), "set": "SET_A"}, "L": {"genes_file": str(genes)}})
+    assert table["signature"].tolist() == ["MINE", "MINE", "L", "L"]
+    assert table["gene"].tolist() == ["TP53", "MYC", "VEGFA", "CA9"]
+    assert table["source"].iloc[0].endswith("sets.gmt#SET_A")
+    assert set(table["direction"]) == {"up"}
+
+
+def test_empty_gene_list_is_an_error(tmp_path):
+    path = tmp_path / "genes.txt"
+    path.write_text("# nothing\n")
+    with pytest.raises(InputError, match="empty"):
+        read_gene_list(path)
+
+
+def test_coverage_table_marks_measured_genes():
+    signatures = pd.DataFrame(
+        {"signature": ["S", "S"], "gene": ["TP53", "NOPE"], "direction": ["up", "up"], "source": "x"}
+    )
+    coverage = coverage_table(signatures, ["TP53", "MYC"])
+    assert coverage["present"].tolist() == [True, False]

@@ -1,0 +1,133 @@
+"""Survival statistics against R's survival package (coxph Efron, concordance, survdiff)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hif_prognosis.clinical import endpoint_data
+from hif_prognosis.genesets import read_gmt, signature_table
+from hif_prognosis.scoring import SignatureGenes, zscore_score
+from hif_prognosis.survival import (
+    COX_COLUMNS,
+    cox_per_sd,
+    harrell_c,
+    median_groups,
+    median_split_logrank,
+    standardise,
+    survival_table,
+)
+
+R_UNIVARIABLE = """
+data$z <- as.numeric(scale(data$score))
+fit <- coxph(Surv(time, event) ~ z, data = data, ties = "efron")
+s <- summary(fit)
+conc <- concordance(Surv(time, event) ~ score, data = data, reverse = TRUE)
+high <- data$score > median(data$score)
+lr <- survdiff(Surv(time, event) ~ high, data = data)
+out <- data.frame(
+  log_hr = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
+  p_wald = s$coefficients[1, "Pr(>|z|)"], p_lrt = unname(s$logtest["pvalue"]),
+  c_index = unname(conc$concordance), logrank_chisq = lr$chisq,
+  logrank_p = pchisq(lr$chisq, df = 1, lower.tail = FALSE))
+write.table(format(out, digits = 15), stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+def assert_matches_r(time, event, score, r_survival, rtol=1e-6):
+    reference = r_survival.table(
+        R_UNIVARIABLE, pd.DataFrame({"time": time, "event": event, "score": score})
+    ).iloc[0]
+    cox = cox_per_sd(time, event, score)
+    np.testing.assert_allclose(cox.log_hr, reference["log_hr"], rtol=rtol)
+    np.testing.assert_allclose(cox.se_log_hr, reference["se"], rtol=rtol)
+    np.testing.assert_allclose(cox.p_wald, reference["p_wald"], rtol=rtol)
+    np.testing.assert_allclose(cox.p_lrt, reference["p_lrt"], rtol=rtol)
+    np.testing.assert_allclose(harrell_c(time, event, score), reference["c_index"], rtol=1e-12)
+    chisq, p_value, _, _ = median_split_logrank(time, event, score)
+    np.testing.assert_allclose(chisq, reference["logrank_chisq"], rtol=1e-9)
+    np.testing.assert_allclose(p_value, reference["logrank_p"], rtol=1e-9)
+
+
+def test_gse4335_hypoxia_zscore_matches_r(gse4335, shared_data, r_survival):
+    matrix, clinical = gse4335
+    hallmark = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
+    genes = SignatureGenes.measured(
+        signature_table("HALLMARK_HYPOXIA", hallmark["HALLMARK_HYPOXIA"], "test"), matrix
+    )
+    score = zscore_score(matrix, genes)
+    outcome = endpoint_data(clinical, "os")
+    assert len(outcome) == 115 and outcome["event"].sum() == 38
+    assert_matches_r(outcome["time"], outcome["event"], score[outcome.index], r_survival)
+
+
+def test_heavily_tied_times_match_r(r_survival):
+    # Times on a coarse grid: many tied event times, where Efron differs from Breslow.
+    rng = np.random.default_rng(7)
+    score = pd.Series(rng.normal(size=150))
+    time = pd.Series(np.ceil(rng.exponential(20 * np.exp(-0.5 * score)) / 6) * 6)
+    event = pd.Series((rng.uniform(size=150) < 0.7).astype(float))
+    assert time[event == 1].duplicated().sum() > 50
+    assert_matches_r(time, event, score, r_survival)
+
+
+def test_planted_effect_is_recovered():
+    rng = np.random.default_rng(11)
+    score = pd.Series(rng.normal(size=2000))
+    # Exponential survival with log hazard ratio 0.5 per SD, independent censoring.
+    time = pd.Series(rng.exponential(np.exp(-0.5 * score)))
+    censor = rng.exponential(2.0, size=2000)
+    event = pd.Series((time <= censor).astype(float))
+    time = np.minimum(time, censor)
+    cox = cox_per_sd(time, event, score)
+    assert abs(cox.log_hr - 0.5) < 4 * cox.se_log_hr
+    assert cox.p_wald < 1e-10
+    assert harrell_c(time, event, score) > 0.6
+    # The sign convention: a score that lowers risk gives C < 0.5 and HR < 1.
+    assert harrell_c(time, event, -score) < 0.4
+    assert cox_per_sd(time, event, -score).hr < 1
+
+
+def test_constant_score_gives_no_estimate():
+    time = pd.Series([1.0, 2.0, 3.0, 4.0])
+    event = pd.Series([1.0, 0.0, 1.0, 1.0])
+    cox = cox_per_sd(time, event, pd.Series([2.0] * 4))
+    assert np.isnan(cox.log_hr) and np.isnan(cox.p_wald)
+
+
+def test_standardise_uses_sample_sd():
+    z = standardise(pd.Series([1.0, 2.0, 3.0, 4.0]))
+    assert z.std(ddof=1) == pytest.approx(1.0)
+    assert z.iloc[0] == pytest.approx(-1.5 / np.std([1, 2, 3, 4], ddof=1))
+
+
+def test_median_split_puts_median_in_low_group():
+    groups = median_groups(pd.Series([1.0, 2.0, 3.0, 4.0, 5.0]))
+    assert groups.tolist() == ["low", "low", "low", "high", "high"]
+
+
+def test_survival_table_one_row_per_signature_method_endpoint():
+    rng = np.random.default_rng(3)
+    samples = [f"s{i}" for i in range(40)]
+    clinical = pd.DataFrame(
+        {
+            "sample_id": samples,
+            "os_months": rng.exponential(30, 40),
+            "os_event": rng.integers(0, 2, 40),
+            "efs_months": rng.exponential(20, 40),
+            "efs_event": [1] * 30 + [np.nan] * 10,
+        }
+    )
+    scores = pd.DataFrame(
+        [
+            (s, sig, method, rng.normal())
+            for sig in ["A", "B"]
+            for method in ["zscore", "score_genes"]
+            for s in samples
+        ],
+        columns=["sample_id", "signature", "method", "score"],
+    )
+    table = survival_table("X", scores, clinical)
+    assert list(table.columns) == COX_COLUMNS
+    assert len(table) == 2 * 2 * 2
+    assert set(table.loc[table["endpoint"] == "efs", "n"]) == {30}
+    assert set(table.loc[table["endpoint"] == "os", "n"]) == {40}

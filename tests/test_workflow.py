@@ -1,0 +1,186 @@
+"""The workflow end to end: real GSE4335 data through `snakemake --cores 2`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import GSE4335, MSIGDB, REPO
+from test_survival import R_UNIVARIABLE
+
+pytestmark = pytest.mark.workflow
+
+
+def write_config(directory: Path, **changes) -> Path:
+    """A config naming the GSE4335 local cohort and two Hallmark sets, with ``changes`` applied."""
+    hallmark = str(MSIGDB / "h.all.v7.0.symbols.gmt")
+    config = {
+        "seed": 123,
+        "cohorts": {
+            "GSE4335": {
+                "source": "local",
+                "expression": str(GSE4335 / "expression.tsv.gz"),
+                "clinical": str(GSE4335 / "clinical.tsv"),
+                "sample_id_column": "sample_id",
+                "endpoints": {
+                    "os": {"time": "os_months", "event": "os_event", "time_unit": "months"}
+                },
+            }
+        },
+        "signatures": {"HALLMARK_HYPOXIA": {"gmt": hallmark}, "HALLMARK_G2M_CHECKPOINT": {"gmt": hallmark}},
+        "primary": {"signature": "HALLMARK_HYPOXIA", "method": "zscore"},
+        "scoring": {"methods": ["zscore", "score_genes"], "score_genes": {"ctrl_size": 50, "n_bins": 25}},
+        "enrichment": {"libraries": {"HALLMARK": hallmark}, "permutations": 100},
+    }
+    for dotted, value in changes.items():
+        *parents, leaf = dotted.split("__")
+        node = config
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def snakemake(directory: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable, "-m", "snakemake",
+        "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(directory),
+        "--configfile", str(directory / "config.yaml"),
+        *args,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def planned_jobs(dry_run_output: str) -> dict[str, int]:
+    """Job counts from the 'Job stats' table of a dry run."""
+    table = dry_run_output.split("Job stats:", 1)[1]
+    return {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r"^(\w+)\s+(\d+)$", table, flags=re.MULTILINE)
+        if m.group(1) != "total"
+    }
+
+
+def table_hashes(directory: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((directory / "results").rglob("*"))
+        if p.suffix in {".tsv", ".gz"}
+    }
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory, shared_data) -> Path:
+    directory = tmp_path_factory.mktemp("run")
+    write_config(directory)
+    snakemake(directory, "--cores", "2")
+    return directory
+
+
+def test_outputs_of_every_stage(finished_run):
+    results = finished_run / "results" / "GSE4335"
+    clinical = pd.read_csv(results / "clinical.tsv", sep="\t")
+    assert list(clinical.columns) == ["sample_id", "os_months", "os_event"]
+    assert len(clinical) == 115 and clinical["os_event"].sum() == 38
+    scores = pd.read_csv(results / "scores.tsv", sep="\t")
+    assert list(scores.columns) == ["sample_id", "signature", "method", "score"]
+    assert len(scores) == 115 * 2 * 2
+    coverage = pd.read_csv(results / "signature_coverage.tsv", sep="\t")
+    assert coverage.groupby("signature")["present"].size().to_dict() == {
+        "HALLMARK_G2M_CHECKPOINT": 200, "HALLMARK_HYPOXIA": 200,
+    }
+    cox = pd.read_csv(results / "survival" / "cox.tsv", sep="\t")
+    assert len(cox) == 4 and (cox["n"] == 115).all() and (cox["events"] == 38).all()
+    prerank = pd.read_csv(results / "enrichment" / "prerank.tsv", sep="\t")
+    assert len(prerank) == 50 and prerank["nes"].notna().all()
+    log = (finished_run / "logs" / "GSE4335" / "harmonise_local_cohort.log").read_text()
+    assert "115 samples have both expression and clinical data; dropped 0" in log
+    assert "log2 scale detected" in log
+
+
+def test_cox_row_matches_r_coxph_efron(finished_run, r_survival):
+    results = finished_run / "results" / "GSE4335"
+    scores = pd.read_csv(results / "scores.tsv", sep="\t")
+    score = scores.query("signature == 'HALLMARK_HYPOXIA' and method == 'zscore'").set_index("sample_id")["score"]
+    clinical = pd.read_csv(results / "clinical.tsv", sep="\t").set_index("sample_id")
+    data = pd.DataFrame(
+        {"time": clinical["os_months"], "event": clinical["os_event"], "score": score[clinical.index]}
+    )
+    reference = r_survival.table(R_UNIVARIABLE, data).iloc[0]
+    row = (
+        pd.read_csv(results / "survival" / "cox.tsv", sep="\t")
+        .query("signature == 'HALLMARK_HYPOXIA' and method == 'zscore' and endpoint == 'os'")
+        .iloc[0]
+    )
+    np.testing.assert_allclose(row["hr"], np.exp(reference["log_hr"]), rtol=1e-6)
+    np.testing.assert_allclose(
+        [row["hr_ci_low"], row["hr_ci_high"]],
+        np.exp(reference["log_hr"] + np.array([-1, 1]) * 1.959963984540054 * reference["se"]),
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(row[["p_wald", "p_lrt"]].astype(float), reference[["p_wald", "p_lrt"]].astype(float), rtol=1e-6)
+    np.testing.assert_allclose(row["c_index"], reference["c_index"], rtol=1e-9)
+    np.testing.assert_allclose(row["logrank_chisq"], reference["logrank_chisq"], rtol=1e-9)
+
+
+def test_rerun_without_change_does_nothing(finished_run):
+    assert "Nothing to be done" in snakemake(finished_run, "--dry-run").stdout
+
+
+def test_changing_a_scoring_parameter_reruns_only_its_dependents(finished_run):
+    write_config(finished_run, scoring__score_genes={"ctrl_size": 30, "n_bins": 25})
+    try:
+        jobs = planned_jobs(snakemake(finished_run, "--dry-run").stdout)
+    finally:
+        write_config(finished_run)
+    assert jobs == {"score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "all": 1}
+
+
+def test_same_config_and_seed_give_identical_tables(finished_run, tmp_path):
+    write_config(tmp_path)
+    snakemake(tmp_path, "--cores", "2")
+    first, second = table_hashes(finished_run), table_hashes(tmp_path)
+    assert len(first) >= 10
+    assert first == second
+
+
+def test_report_has_categories_and_captions(finished_run):
+    snakemake(finished_run, "--report", "report.html")
+    html = (finished_run / "report.html").read_text()
+    for text in ["Cohorts", "Signature", "Scores", "Survival", "Enrichment", "Efron ties", "numbers at risk"]:
+        assert text in html, text
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"scoring__method": ["zscore"]}, "'method' was unexpected"),
+        ({"cohorts__GSE4335__clinical": "missing/clinical.tsv"}, "cohorts.GSE4335.clinical = 'missing/clinical.tsv'"),
+        (
+            {"cohorts__GSE4335__endpoints": {"os": {"time": "os_days", "event": "os_event", "time_unit": "days"}}},
+            "endpoints.os.time: 'os_days'",
+        ),
+    ],
+    ids=["unknown key", "missing file", "missing clinical column"],
+)
+def test_bad_config_fails_before_any_job(tmp_path, shared_data, change, message):
+    write_config(tmp_path, **change)
+    result = snakemake(tmp_path, "--cores", "1", check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+    assert not (tmp_path / "logs").exists()
