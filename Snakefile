@@ -19,6 +19,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/downloads.smk"
 include: "workflow/rules/cohorts.smk"
 include: "workflow/rules/signatures.smk"
 include: "workflow/rules/scoring.smk"

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import GSE4335, MSIGDB, REPO
+from mirror import Mirror
 from test_survival import R_UNIVARIABLE
 
 pytestmark = pytest.mark.workflow
@@ -163,6 +164,27 @@ def test_report_has_categories_and_captions(finished_run):
     html = (finished_run / "report.html").read_text()
     for text in ["Cohorts", "Signature", "Scores", "Survival", "Enrichment", "Efron ties", "numbers at risk"]:
         assert text in html, text
+
+
+def test_gene_sets_by_url_through_a_faulty_mirror(finished_run, tmp_path):
+    gmt_path = "/gsea-msigdb/msigdb/release/7.0/h.all.v7.0.symbols.gmt"
+    with Mirror() as mirror:
+        url = mirror.add(gmt_path, (MSIGDB / "h.all.v7.0.symbols.gmt").read_bytes(), "503")
+        write_config(
+            tmp_path,
+            signatures__HALLMARK_HYPOXIA={"gmt": url},
+            signatures__HALLMARK_G2M_CHECKPOINT={"gmt": url},
+            enrichment__libraries={"HALLMARK": url},
+            downloads={"backoff_seconds": 0.05},
+        )
+        snakemake(tmp_path, "--cores", "2", "results/GSE4335/survival/cox.tsv")
+        # One failed and one good request; the second signature reuses the cached copy.
+        assert mirror.requests[gmt_path] == 2
+    signatures = pd.read_csv(tmp_path / "results" / "signatures" / "signatures.tsv", sep="\t")
+    assert set(signatures["source"]) == {f"{url}#HALLMARK_HYPOXIA", f"{url}#HALLMARK_G2M_CHECKPOINT"}
+    cox = "results/GSE4335/survival/cox.tsv"
+    assert (tmp_path / cox).read_bytes() == (finished_run / cox).read_bytes()
+    assert "Nothing to be done" in snakemake(tmp_path, "--dry-run", cox).stdout
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,7 @@ def to_log2_scale(
             "expression declared or detected as linear but holds negative values; "
             "set the cohort's expression_scale to log2 if the values are log ratios"
         )
-    return np.log2(matrix + 1.0), decision
+    return matrix.add(1.0).apply(np.log2), decision
 
 
 def handle_missing_values(

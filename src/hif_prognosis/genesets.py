@@ -90,19 +90,25 @@ def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFra
     return coverage.reset_index(drop=True)
 
 
-def collect_signatures(specs: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+def collect_signatures(
+    specs: Mapping[str, Mapping[str, str]], local_copies: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Build the signature table from config entries (``gmt`` + optional ``set``, or
-    ``genes_file``); ``source`` records the file and set each gene list came from."""
+    ``genes_file``). ``local_copies`` maps a location (e.g. a URL) to the file holding it;
+    ``source`` records the location as configured and the set name."""
+    local_copies = local_copies or {}
     gmt_cache: dict[str, dict[str, list[str]]] = {}
     tables = []
     for name, spec in specs.items():
         if "gmt" in spec:
-            path, set_name = spec["gmt"], spec.get("set", name)
+            location, set_name = spec["gmt"], spec.get("set", name)
+            path = local_copies.get(location, location)
             if path not in gmt_cache:
                 gmt_cache[path] = read_gmt(path)
-            genes = select_gene_set(gmt_cache[path], set_name, path)
-            source = f"{path}#{set_name}"
+            genes = select_gene_set(gmt_cache[path], set_name, location)
+            source = f"{location}#{set_name}"
         else:
-            genes, source = read_gene_list(spec["genes_file"]), spec["genes_file"]
+            location = spec["genes_file"]
+            genes, source = read_gene_list(local_copies.get(location, location)), location
         tables.append(signature_table(name, genes, source))
     return pd.concat(tables, ignore_index=True)

@@ -159,14 +159,11 @@ def kaplan_meier_curves(
 
 def survival_table(cohort: str, scores: pd.DataFrame, clinical: pd.DataFrame) -> pd.DataFrame:
     """One row per signature x method x endpoint of univariable statistics (COX_COLUMNS)."""
-    wide = scores.pivot_table(
-        index="sample_id", columns=["signature", "method"], values="score", sort=False
-    )
     rows = []
     for endpoint in endpoint_names(clinical):
         outcome = endpoint_data(clinical, endpoint)
-        for (signature, method), score in wide.items():
-            score = score.reindex(outcome.index)
+        for (signature, method), group in scores.groupby(["signature", "method"], sort=False):
+            score = group.set_index("sample_id")["score"].reindex(outcome.index)
             known = score.notna().to_numpy()
             stats = univariable_survival_row(
                 outcome["time"][known], outcome["event"][known], score[known]

@@ -5,7 +5,7 @@ import re
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from hif_prognosis.config import check_config
+from hif_prognosis.config import check_config, gene_set_locations, local_copy, remote_files
 from hif_prognosis.errors import InputError
 
 validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
@@ -18,9 +18,12 @@ COHORTS = list(config["cohorts"])
 SIGNATURES = list(config["signatures"])
 METHODS = list(config["scoring"]["methods"])
 PRIMARY = config["primary"]
+# Cached path -> URL of every file the workflow downloads.
+REMOTE_FILES = remote_files(config)
 
 
 wildcard_constraints:
+    remote_file="|".join(map(re.escape, REMOTE_FILES)) or "$^",
     cohort="|".join(map(re.escape, COHORTS)),
     signature="|".join(map(re.escape, SIGNATURES)),
     method="|".join(map(re.escape, METHODS)),
@@ -41,10 +44,13 @@ def scoring_params(wildcards):
     return {}
 
 
-def signature_files(wildcards):
-    return sorted(
-        {s[key] for s in config["signatures"].values() for key in ("gmt", "genes_file") if key in s}
-    )
+def gene_set_copies():
+    """Location as configured (path or URL) -> the file the workflow reads it from."""
+    return {location: local_copy(location) for location in gene_set_locations(config)}
+
+
+def enrichment_library_files():
+    return [local_copy(location) for location in config["enrichment"]["libraries"].values()]
 
 
 def kaplan_meier_figures(cohort):

@@ -24,7 +24,7 @@ rule rank_genes_by_score:
 rule prerank_gsea:
     input:
         ranking="results/{cohort}/enrichment/ranking.tsv",
-        libraries=list(config["enrichment"]["libraries"].values()),
+        libraries=enrichment_library_files(),
     output:
         table=report(
             "results/{cohort}/enrichment/prerank.tsv",

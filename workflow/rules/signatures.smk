@@ -3,7 +3,7 @@
 
 rule collect_signatures:
     input:
-        signature_files,
+        list(gene_set_copies().values()),
     output:
         report(
             "results/signatures/signatures.tsv",
@@ -13,6 +13,7 @@ rule collect_signatures:
         ),
     params:
         signatures=config["signatures"],
+        local_copies=gene_set_copies(),
     log:
         "logs/signatures/collect_signatures.log",
     benchmark:
