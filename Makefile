@@ -5,7 +5,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CORES ?= 2
 
-.PHONY: env r-deps run test lint dry-run
+.PHONY: env r-deps run run-example test lint dry-run
 
 env: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ r-deps:
 
 run: env
 	$(VENV)/bin/snakemake --cores $(CORES)
+
+run-example: env
+	$(VENV)/bin/snakemake --configfile config/examples/gse4335.yaml --replace-workflow-config --cores $(CORES)
 
 dry-run: env
 	$(VENV)/bin/snakemake --dry-run

@@ -20,6 +20,7 @@ class Mirror:
         self.files: dict[str, bytes] = {}
         self.faults: dict[str, deque[str]] = defaultdict(deque)
         self.requests: Counter[str] = Counter()
+        self.queries: dict[str, list[str]] = defaultdict(list)
         mirror = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -27,8 +28,9 @@ class Mirror:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
-                path = self.path.split("?", 1)[0]
+                path, _, query = self.path.partition("?")
                 mirror.requests[path] += 1
+                mirror.queries[path].append(query)
                 queue = mirror.faults.get(path)
                 fault = queue.popleft() if queue else None
                 body = mirror.files.get(path)

@@ -95,3 +95,62 @@ def test_real_gse4335_clinical(shared_data):
     table = harmonise_clinical(raw, "sample_id", [ep], "clinical.tsv")
     assert len(table) == 115 and table["os_event"].sum() == 38
     assert table["os_months"].between(3, 120).all()
+
+
+def test_censored_values_make_unexpected_codes_errors():
+    raw = pd.DataFrame({"id": list("abcd"), "t": ["1", "2", "3", "4"], "e": ["Relapse", "Censored", "", "Lost"]})
+    ep = endpoint(event_values=["Relapse", "Death"], censored_values=["Censored", ""])
+    with pytest.raises(InputError, match=r"neither event_values nor censored_values: \['Lost'\]"):
+        harmonise_clinical(raw, "id", [ep], "clin.tsv")
+    raw["e"] = ["relapse", "CENSORED", "", "NA"]
+    table = harmonise_clinical(raw, "id", [ep], "clin.tsv")
+    assert table["os_event"].tolist()[:3] == [1, 0, 0] and pd.isna(table["os_event"].iloc[3])
+
+
+def test_time_inside_text_with_a_pattern():
+    raw = pd.DataFrame({"id": ["a", "b", "c"], "s": ["Deceased after 27 months", "Alive at 3.5 months", ""]})
+    ep = Endpoint.from_config(
+        "os", {"time": "s", "event": "s", "time_unit": "months", "time_pattern": r"(\d+(?:\.\d+)?) months",
+               "event_values": ["Deceased*"]},
+    )
+    table = harmonise_clinical(raw, "id", [ep], "clin.tsv")
+    assert table["os_months"].tolist()[:2] == [27.0, 3.5] and np.isnan(table["os_months"].iloc[2])
+    assert table["os_event"].tolist()[:2] == [1, 0]
+    raw.loc[0, "s"] = "Deceased"
+    with pytest.raises(InputError, match="finds no time in \\['Deceased'\\]"):
+        harmonise_clinical(raw, "id", [ep], "clin.tsv")
+
+
+def test_numbers_with_unit_words_must_agree_with_the_unit():
+    raw = pd.DataFrame({"id": ["a", "b"], "t": ["174 months", "12"], "e": ["1", "0"]})
+    table = harmonise_clinical(raw, "id", [endpoint(time_unit="months")], "clin.tsv")
+    assert table["os_months"].tolist() == [174.0, 12.0]
+    with pytest.raises(InputError, match="another unit"):
+        harmonise_clinical(raw, "id", [endpoint(time_unit="days")], "clin.tsv")
+
+
+def test_covariates_map_patterns_and_convert_age():
+    from hif_prognosis.clinical import Covariate
+
+    raw = pd.DataFrame({
+        "id": ["a", "b", "c", "d"], "t": ["1"] * 4, "e": ["0"] * 4,
+        "dx": ["Metastatic (confirmed)", "Non-metastatic (Confirmed)", "non-metastatic (confirmed)", ""],
+        "age": ["3652.5", "7305", "", "365.25"],
+    })
+    covariates = [
+        Covariate.from_config("metastasis_at_diagnosis", {"column": "dx", "values": {"yes": ["Metastatic*"], "no": ["Non-metastatic*"]}}),
+        Covariate.from_config("age_years", {"column": "age", "unit": "days"}),
+    ]
+    table = harmonise_clinical(raw, "id", [endpoint()], "clin.tsv", covariates=covariates)
+    assert table["metastasis_at_diagnosis"].tolist()[:3] == ["yes", "no", "no"]
+    assert pd.isna(table["metastasis_at_diagnosis"].iloc[3])
+    assert table["age_years"].tolist()[:2] == pytest.approx([10.0, 20.0])
+    raw.loc[3, "dx"] = "Unclear"
+    with pytest.raises(InputError, match=r"metastasis_at_diagnosis.*\['Unclear'\]"):
+        harmonise_clinical(raw, "id", [endpoint()], "clin.tsv", covariates=covariates)
+
+
+def test_missing_column_error_lists_columns_with_examples():
+    raw = pd.DataFrame({"id": ["a"], "status": ["Deceased after 27 months"], "e": ["1"]})
+    with pytest.raises(InputError, match=r"'status' \(e\.g\. 'Deceased after 27 months'\)"):
+        harmonise_clinical(raw, "id", [endpoint(time="follow-up")], "GEO characteristics")

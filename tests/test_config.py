@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake.utils import validate
 
 from hif_prognosis.config import check_config
 from hif_prognosis.errors import InputError
@@ -11,17 +12,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def config(tmp_path, monkeypatch) -> dict:
-    """The default config, with its cohort's files written to a temporary directory."""
+    """The local-cohort example config, with its files written to a temporary directory."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "expr.tsv").write_text("gene\ts1\nTP53\t1\n")
     (tmp_path / "clin.tsv").write_text("sample_id\tos_months\tos_event\ns1\t3\t1\n")
     (tmp_path / "sets.gmt").write_text("HALLMARK_HYPOXIA\tx\tTP53\n")
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = yaml.safe_load((REPO / "config" / "examples" / "gse4335.yaml").read_text())
     cohort = next(iter(config["cohorts"].values()))
     cohort.update(expression="expr.tsv", clinical="clin.tsv")
     for signature in config["signatures"].values():
         signature["gmt"] = "sets.gmt"
     config["enrichment"]["libraries"] = {"H": "sets.gmt"}
+    validate(config, str(REPO / "config" / "schemas" / "config.schema.yaml"), set_default=True)
     return config
 
 

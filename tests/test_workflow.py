@@ -95,7 +95,7 @@ def finished_run(tmp_path_factory, shared_data) -> Path:
 def test_outputs_of_every_stage(finished_run):
     results = finished_run / "results" / "GSE4335"
     clinical = pd.read_csv(results / "clinical.tsv", sep="\t")
-    assert list(clinical.columns) == ["sample_id", "os_months", "os_event"]
+    assert list(clinical.columns) == ["sample_id", "patient_id", "os_months", "os_event"]
     assert len(clinical) == 115 and clinical["os_event"].sum() == 38
     scores = pd.read_csv(results / "scores.tsv", sep="\t")
     assert list(scores.columns) == ["sample_id", "signature", "method", "score"]
@@ -108,7 +108,7 @@ def test_outputs_of_every_stage(finished_run):
     assert len(cox) == 4 and (cox["n"] == 115).all() and (cox["events"] == 38).all()
     prerank = pd.read_csv(results / "enrichment" / "prerank.tsv", sep="\t")
     assert len(prerank) == 50 and prerank["nes"].notna().all()
-    log = (finished_run / "logs" / "GSE4335" / "harmonise_local_cohort.log").read_text()
+    log = (finished_run / "logs" / "GSE4335" / "harmonise_cohort.log").read_text()
     assert "115 samples have both expression and clinical data; dropped 0" in log
     assert "log2 scale detected" in log
 

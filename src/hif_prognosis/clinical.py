@@ -1,7 +1,12 @@
-"""Clinical tables: survival endpoints in months, event indicators, and sample matching.
+"""Clinical tables: survival endpoints in months, covariates, and sample matching.
 
-The harmonised clinical table has one row per sample: ``sample_id`` and, per endpoint
-``<endpoint>_months`` (float) and ``<endpoint>_event`` (1 = event, 0 = censored, empty = unknown).
+The harmonised clinical table has one row per sample: ``sample_id``, ``patient_id``, per
+endpoint ``<endpoint>_months`` (float) and ``<endpoint>_event`` (1 = event, 0 = censored,
+missing = unknown), and the configured covariates (see COVARIATES).
+
+Raw values are matched to configured values with case-insensitive glob patterns (``*`` matches
+any text), so ``Non-metastatic (confirmed)`` and ``Non-metastatic (Confirmed)`` are one value and
+``Metastases at * months after diagnosis`` covers every month count.
 """
 
 from __future__ import annotations
@@ -10,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+import fnmatch
+import re
 
 import numpy as np
 import pandas as pd
@@ -27,6 +35,22 @@ MONTHS_PER_UNIT: dict[str, float] = {
 }
 
 
+def _patterns(values: object) -> tuple[str, ...]:
+    assert values is None or isinstance(values, Sequence)
+    return tuple(str(v) for v in values or ())
+
+
+def matches(value: str, patterns: Sequence[str]) -> bool:
+    """Case-insensitive glob match of a trimmed raw value against any pattern."""
+    text = value.strip().lower()
+    return any(fnmatch.fnmatchcase(text, p.strip().lower()) for p in patterns)
+
+
+def matching(values: pd.Series, patterns: Sequence[str]) -> pd.Series:
+    """Boolean Series: which values match any pattern (see :func:`matches`)."""
+    return pd.Series([matches(v, patterns) for v in values], index=values.index, dtype=bool)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where one survival endpoint lives in a raw clinical table."""
@@ -35,19 +59,58 @@ class Endpoint:
     time_column: str
     event_column: str
     time_unit: TimeUnit
-    # Raw values that mean "event happened"; empty means the column is coded 0/1.
+    # Patterns of raw values meaning "event"; empty means the column is coded 0/1.
     event_values: tuple[str, ...] = field(default=())
+    # Patterns meaning "censored" ("" = an empty cell). When given, every other value is an
+    # error, so no unexpected code is silently counted as censored.
+    censored_values: tuple[str, ...] = field(default=())
+    # Regular expression whose first group is the time, for times inside text
+    # (GEO: "status: Deceased after 27 months"); None = the cell is the number.
+    time_pattern: str | None = None
 
     @classmethod
     def from_config(cls, name: str, spec: Mapping[str, object]) -> Endpoint:
-        values = spec.get("event_values") or ()
-        assert isinstance(values, Sequence)
+        pattern = spec.get("time_pattern")
         return cls(
             name=name,
             time_column=str(spec["time"]),
             event_column=str(spec["event"]),
             time_unit=spec["time_unit"],  # type: ignore[arg-type]
-            event_values=tuple(str(v) for v in values),
+            event_values=_patterns(spec.get("event_values")),
+            censored_values=_patterns(spec.get("censored_values")),
+            time_pattern=None if pattern is None else str(pattern),
+        )
+
+
+# Harmonised covariates: name -> allowed category labels (None = numeric).
+COVARIATES: dict[str, tuple[str, ...] | None] = {
+    "metastasis_at_diagnosis": ("yes", "no"),
+    "age_years": None,
+    "sex": ("female", "male"),
+    "histologic_response": ("good", "poor"),
+}
+
+
+@dataclass(frozen=True)
+class Covariate:
+    """Where one harmonised covariate lives in a raw table and how its values map."""
+
+    name: str
+    column: str
+    # label -> raw-value patterns, for categorical covariates
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # unit of a numeric raw value (age_years converts to years)
+    unit: TimeUnit = "years"
+
+    @classmethod
+    def from_config(cls, name: str, spec: Mapping[str, object]) -> Covariate:
+        values = spec.get("values") or {}
+        assert isinstance(values, Mapping)
+        return cls(
+            name=name,
+            column=str(spec["column"]),
+            values={str(label): _patterns(p) for label, p in values.items()},
+            unit=spec.get("unit", "years"),  # type: ignore[arg-type]
         )
 
 
@@ -56,14 +119,31 @@ def read_clinical_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding_errors="replace")
 
 
-def check_columns(columns: Sequence[str], required: Mapping[str, str], source: str) -> None:
-    """Raise if a configured column is absent. ``required`` maps config field -> column name."""
+def describe_columns(table: pd.DataFrame, n_examples: int = 2) -> str:
+    """Each column with example values, so a user can fix a mapping in one step."""
+    parts = []
+    for column in table.columns:
+        values = [v for v in table[column].astype(str).str.strip().unique() if v][:n_examples]
+        parts.append(f"{column!r} (e.g. {', '.join(repr(v) for v in values)})")
+    return "; ".join(parts)
+
+
+def check_columns(
+    columns: Sequence[str],
+    required: Mapping[str, str],
+    source: str,
+    table: pd.DataFrame | None = None,
+) -> None:
+    """Raise if a configured column is absent. ``required`` maps config field -> column name.
+
+    With ``table`` the message lists every column with example values."""
     missing = {fld: col for fld, col in required.items() if col not in columns}
     if missing:
         listing = "; ".join(f"{fld}: {col!r}" for fld, col in missing.items())
+        available = describe_columns(table) if table is not None else repr(list(columns))
         raise InputError(
-            f"{source}: column(s) not found ({listing}). The file has columns {list(columns)}; "
-            "correct the cohort's entries in the config."
+            f"{source}: column(s) not found ({listing}). Available: {available}. "
+            "Correct the cohort's entries in the config."
         )
 
 
@@ -76,54 +156,128 @@ def _is_missing(values: pd.Series) -> pd.Series:
 
 def parse_event(values: pd.Series, endpoint: Endpoint, source: str) -> pd.Series:
     """Code an event column as 1/0 with missing as NA."""
-    text = values.astype("string").str.strip()
-    missing = _is_missing(text.fillna(""))
+    text = values.astype("string").fillna("").str.strip()
+    missing = _is_missing(text)
+    where = f"{source}: event column {endpoint.event_column!r} of endpoint {endpoint.name!r}"
     if endpoint.event_values:
-        coded = text.isin(endpoint.event_values).astype("Int64")
+        event = matching(text, endpoint.event_values)
+        if endpoint.censored_values:
+            blank_censored = "" in endpoint.censored_values
+            censored = matching(text, endpoint.censored_values)
+            censored |= (text == "") & blank_censored
+            unmatched = ~event & ~censored & ~missing
+            if unmatched.any():
+                raise InputError(
+                    f"{where} holds values matching neither event_values nor censored_values: "
+                    f"{sorted(set(text[unmatched]))[:8]}; add them to one of the two lists."
+                )
+            missing = missing & ~censored
+        coded = event.astype("Int64")
     else:
         numeric = pd.to_numeric(text.where(~missing), errors="coerce")
         bad = ~missing & ~numeric.isin([0, 1])
         if bad.any():
             examples = sorted(set(text[bad]))[:5]
             raise InputError(
-                f"{source}: event column {endpoint.event_column!r} of endpoint {endpoint.name!r} "
-                f"holds values other than 0/1, e.g. {examples}; list the values that mean an "
-                "event under the endpoint's event_values in the config."
+                f"{where} holds values other than 0/1, e.g. {examples}; list the values that "
+                "mean an event under the endpoint's event_values in the config."
             )
         coded = numeric.astype("Int64")
     return coded.mask(missing)
 
 
+_NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
+_UNIT_WORDS = {
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "week": "weeks", "weeks": "weeks",
+    "m": "months", "mo": "months", "month": "months", "months": "months",
+    "y": "years", "yr": "years", "yrs": "years", "year": "years", "years": "years",
+}
+
+
+def parse_number(values: pd.Series, unit: TimeUnit, where: str) -> pd.Series:
+    """Numbers, optionally followed by a unit word (``174 months``) that must agree with
+    ``unit``. Missing tokens give NaN; anything else is an error naming the values."""
+    text = values.astype("string").fillna("").str.strip()
+    missing = _is_missing(text)
+    parts = text.where(~missing, "").str.extract(_NUMBER_WITH_UNIT)
+    number = pd.to_numeric(parts[0], errors="coerce")
+    bad = ~missing & number.isna()
+    if bad.any():
+        raise InputError(
+            f"{where} holds values that are not numbers, e.g. {sorted(set(text[bad]))[:5]}."
+        )
+    words = parts[1].fillna("").str.lower()
+    conflicting = (words != "") & (words.map(lambda w: _UNIT_WORDS.get(w, w)) != unit)
+    if conflicting.any():
+        raise InputError(
+            f"{where} gives values in another unit than the configured {unit!r}, e.g. "
+            f"{sorted(set(text[conflicting]))[:3]}; correct the unit in the config."
+        )
+    return number.where(~missing)
+
+
 def parse_time_months(values: pd.Series, endpoint: Endpoint, source: str) -> pd.Series:
     """Convert a time column to months; negative or non-numeric entries are errors."""
-    text = values.astype("string").str.strip()
-    missing = _is_missing(text.fillna(""))
-    numeric = pd.to_numeric(text.where(~missing), errors="coerce")
-    bad = ~missing & numeric.isna()
-    if bad.any():
-        examples = sorted(set(text[bad]))[:5]
-        raise InputError(
-            f"{source}: time column {endpoint.time_column!r} of endpoint {endpoint.name!r} "
-            f"holds non-numeric values, e.g. {examples}; it must hold numbers in "
-            f"{endpoint.time_unit}."
-        )
+    where = f"{source}: time column {endpoint.time_column!r} of endpoint {endpoint.name!r}"
+    if endpoint.time_pattern is not None:
+        text = values.astype("string").fillna("").str.strip()
+        pattern = re.compile(endpoint.time_pattern, re.IGNORECASE)
+        if pattern.groups < 1:
+            raise InputError(f"{where}: time_pattern {endpoint.time_pattern!r} needs a (group)")
+        found = text.str.extract(pattern, expand=True)[0]
+        unmatched = found.isna() & ~_is_missing(text)
+        if unmatched.any():
+            raise InputError(
+                f"{where}: time_pattern {endpoint.time_pattern!r} finds no time in "
+                f"{sorted(set(text[unmatched]))[:5]}; adjust the pattern in the config."
+            )
+        values = found
+    numeric = parse_number(values, endpoint.time_unit, where)
     if (numeric < 0).any():
-        raise InputError(
-            f"{source}: time column {endpoint.time_column!r} of endpoint {endpoint.name!r} "
-            "holds negative times; survival times must be >= 0."
-        )
+        raise InputError(f"{where} holds negative times; survival times must be >= 0.")
     return numeric * MONTHS_PER_UNIT[endpoint.time_unit]
 
 
+def parse_covariate(values: pd.Series, covariate: Covariate, source: str) -> pd.Series:
+    """Harmonise one covariate: a category label, or a number (age in years)."""
+    where = f"{source}: column {covariate.column!r} of covariate {covariate.name!r}"
+    if COVARIATES[covariate.name] is None:
+        return parse_number(values, covariate.unit, where) * (
+            MONTHS_PER_UNIT[covariate.unit] / MONTHS_PER_UNIT["years"]
+        )
+    text = values.astype("string").fillna("").str.strip()
+    labels = pd.Series(pd.NA, index=values.index, dtype="string")
+    for label, patterns in covariate.values.items():
+        hit = matching(text, patterns) & labels.isna()
+        labels[hit] = label
+    unmatched = labels.isna() & ~_is_missing(text)
+    if unmatched.any():
+        raise InputError(
+            f"{where} holds values no configured pattern matches: "
+            f"{sorted(set(text[unmatched]))[:8]}; add them under the covariate's values."
+        )
+    return labels
+
+
 def harmonise_clinical(
-    raw: pd.DataFrame, sample_id_column: str, endpoints: Sequence[Endpoint], source: str
+    raw: pd.DataFrame,
+    sample_id_column: str,
+    endpoints: Sequence[Endpoint],
+    source: str,
+    covariates: Sequence[Covariate] = (),
+    patient_id_column: str | None = None,
 ) -> pd.DataFrame:
     """Build the harmonised clinical table from a raw one."""
     required = {"sample_id_column": sample_id_column}
+    if patient_id_column:
+        required["patient_id_column"] = patient_id_column
     for ep in endpoints:
         required[f"endpoints.{ep.name}.time"] = ep.time_column
         required[f"endpoints.{ep.name}.event"] = ep.event_column
-    check_columns(list(raw.columns), required, source)
+    for cov in covariates:
+        required[f"covariates.{cov.name}.column"] = cov.column
+    check_columns(list(raw.columns), required, source, raw)
     ids = raw[sample_id_column].astype(str).str.strip()
     duplicated = ids[ids.duplicated()].unique()
     if len(duplicated):
@@ -131,10 +285,13 @@ def harmonise_clinical(
             f"{source}: sample IDs in column {sample_id_column!r} are not unique, e.g. "
             f"{list(duplicated[:5])}; give one row per sample."
         )
-    table = pd.DataFrame({"sample_id": ids.to_numpy()})
+    patients = raw[patient_id_column].astype(str).str.strip() if patient_id_column else ids
+    table = pd.DataFrame({"sample_id": ids.to_numpy(), "patient_id": patients.to_numpy()})
     for ep in endpoints:
         table[f"{ep.name}_months"] = parse_time_months(raw[ep.time_column], ep, source).to_numpy()
         table[f"{ep.name}_event"] = parse_event(raw[ep.event_column], ep, source).to_numpy()
+    for cov in covariates:
+        table[cov.name] = parse_covariate(raw[cov.column], cov, source).to_numpy()
     return table
 
 

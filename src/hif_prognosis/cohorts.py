@@ -1,15 +1,29 @@
-"""Harmonising a cohort into one log2 gene-symbol matrix and one clinical table."""
+"""Harmonising a cohort into one log2 gene-symbol matrix and one clinical table.
+
+Each source (local files, a GEO series, a Xena/GDC project) yields a raw matrix and a raw clinical
+table; the same steps then apply to all: duplicate genes collapsed, log2 scale, missing values,
+endpoints and covariates mapped by the config, samples matched.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from hif_prognosis.clinical import Endpoint, harmonise_clinical, match_samples, read_clinical_table
+from hif_prognosis import geo, xena
+from hif_prognosis.clinical import (
+    COVARIATES,
+    Covariate,
+    Endpoint,
+    harmonise_clinical,
+    match_samples,
+    read_clinical_table,
+)
+from hif_prognosis.errors import InputError
 from hif_prognosis.expression import (
     collapse_duplicate_genes,
     handle_missing_values,
@@ -22,6 +36,10 @@ log = logging.getLogger(__name__)
 
 def endpoints_from_config(cohort: Mapping[str, Any]) -> list[Endpoint]:
     return [Endpoint.from_config(name, spec) for name, spec in cohort["endpoints"].items()]
+
+
+def covariates_from_config(cohort: Mapping[str, Any]) -> list[Covariate]:
+    return [Covariate.from_config(name, spec) for name, spec in cohort.get("covariates", {}).items()]
 
 
 def harmonise_matrix(matrix: pd.DataFrame, cohort: Mapping[str, Any]) -> pd.DataFrame:
@@ -43,16 +61,24 @@ def harmonise_matrix(matrix: pd.DataFrame, cohort: Mapping[str, Any]) -> pd.Data
     return matrix
 
 
-def harmonise_local_cohort(
-    expression_path: str | Path, clinical_path: str | Path, cohort: Mapping[str, Any]
+def finish_cohort(
+    matrix: pd.DataFrame,
+    raw_clinical: pd.DataFrame,
+    cohort: Mapping[str, Any],
+    *,
+    sample_id_column: str,
+    source: str,
+    patient_id_column: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read a local cohort (genes x samples table + clinical table) and harmonise it."""
-    matrix = harmonise_matrix(read_expression_table(expression_path), cohort)
+    """The steps shared by every source, from raw tables to the harmonised pair."""
+    matrix = harmonise_matrix(matrix, cohort)
     clinical = harmonise_clinical(
-        read_clinical_table(clinical_path),
-        cohort["sample_id_column"],
+        raw_clinical,
+        sample_id_column,
         endpoints_from_config(cohort),
-        source=str(clinical_path),
+        source=source,
+        covariates=covariates_from_config(cohort),
+        patient_id_column=patient_id_column,
     )
     matrix, clinical, match = match_samples(matrix, clinical)
     log.info("samples: %s", match.describe())
@@ -63,4 +89,100 @@ def harmonise_local_cohort(
             endpoint.name, int(known.sum()),
             int(clinical.loc[known, f"{endpoint.name}_event"].sum()), int((~known).sum()),
         )
+    for covariate in covariates_from_config(cohort):
+        values = clinical[covariate.name]
+        if COVARIATES[covariate.name] is None:
+            summary = f"{values.notna().sum()} known, median {values.astype(float).median():.1f}"
+        else:
+            summary = str(values.value_counts(dropna=False).to_dict())
+        log.info("covariate %s: %s", covariate.name, summary)
     return matrix, clinical
+
+
+def harmonise_local_cohort(
+    expression_path: str | Path, clinical_path: str | Path, cohort: Mapping[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A local cohort: genes x samples table + clinical table."""
+    return finish_cohort(
+        read_expression_table(expression_path),
+        read_clinical_table(clinical_path),
+        cohort,
+        sample_id_column=cohort["sample_id_column"],
+        patient_id_column=cohort.get("patient_id_column"),
+        source=str(clinical_path),
+    )
+
+
+def harmonise_geo_cohort(
+    matrix_paths: Sequence[str | Path],
+    platform_paths: Mapping[str, str | Path],
+    cohort: Mapping[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A GEO series: one series matrix per platform, probes mapped through each platform."""
+    matrices, annotations = [], []
+    for path in matrix_paths:
+        series = geo.read_series_matrix(path)
+        platform_id = series.platform or next(iter(platform_paths))
+        if platform_id not in platform_paths:
+            raise InputError(
+                f"{path}: samples are on platform {platform_id}, which is not listed under the "
+                f"cohort's platforms {sorted(platform_paths)}; add it."
+            )
+        platform = geo.read_platform_table(platform_paths[platform_id])
+        symbols = geo.symbol_column(platform, cohort["platform_symbol_column"], str(platform_paths[platform_id]))
+        log.info("%s: %d probes x %d samples on %s", path, *series.values.shape, platform_id)
+        matrices.append(geo.probes_to_genes(series.values, platform, symbols, str(path)))
+        annotations.append(series.samples.assign(platform=platform_id))
+    # Collapse within each platform first: probes of different platforms are not duplicates.
+    per_platform = [collapse_duplicate_genes(m, cohort["duplicate_genes"]) for m in matrices]
+    shared = sorted(set.intersection(*(set(m.index) for m in per_platform)))
+    if len(per_platform) > 1:
+        log.warning(
+            "%d platforms combined on their %d shared genes; values of different platforms are "
+            "not directly comparable, so check the scores for a platform effect",
+            len(per_platform), len(shared),
+        )
+    matrix = pd.concat([m.loc[shared] for m in per_platform], axis=1)
+    raw_clinical = pd.concat(annotations, ignore_index=True)
+    return finish_cohort(
+        matrix,
+        raw_clinical,
+        cohort,
+        sample_id_column="geo_accession",
+        source=f"GEO {cohort['accession']} sample characteristics",
+    )
+
+
+def harmonise_xena_cohort(
+    expression_path: str | Path,
+    probemap_path: str | Path,
+    survival_path: str | Path,
+    release_path: str | Path,
+    cohort: Mapping[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A Xena GDC hub project (e.g. TARGET-OS) with its clinical release table."""
+    matrix = xena.ensembl_to_symbols(
+        xena.read_xena_matrix(expression_path), xena.read_probemap(probemap_path), str(expression_path)
+    )
+    release = xena.read_clinical_release(release_path)
+    raw_clinical = xena.xena_raw_clinical(
+        list(matrix.columns),
+        xena.read_survival(survival_path),
+        release,
+        sample_type=cohort["sample_type"],
+        release_patient_column=cohort["clinical_release"]["patient_column"],
+    )
+    disagreements = xena.survival_disagreements(raw_clinical)
+    log.warning(
+        "Xena survival and the clinical release disagree for %d patient field(s); the "
+        "endpoints use the columns the config names:\n%s",
+        len(disagreements), disagreements.to_string(index=False) if len(disagreements) else "(none)",
+    )
+    return finish_cohort(
+        matrix[list(raw_clinical["sample"])],
+        raw_clinical,
+        cohort,
+        sample_id_column="sample",
+        patient_id_column="_PATIENT",
+        source=f"{cohort['project']} clinical (Xena survival + clinical release)",
+    )

@@ -2,50 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from hif_prognosis.clinical import check_columns
 from hif_prognosis.errors import InputError
-
-
-DOWNLOAD_DIR = "resources/downloads"
-
-
-def is_url(location: str) -> bool:
-    return location.startswith(("http://", "https://", "ftp://"))
-
-
-def local_copy(location: str) -> str:
-    """Where the workflow reads a location from: a local path as given, a URL's cached copy
-    under resources/downloads/url/<host>/<path>."""
-    if not is_url(location):
-        return location
-    parsed = urlsplit(location)
-    path = parsed.path.strip("/") or "index"
-    if parsed.query:
-        path += "_" + hashlib.sha256(parsed.query.encode()).hexdigest()[:12]
-    return f"{DOWNLOAD_DIR}/url/{parsed.netloc.replace(':', '_')}/{path}"
-
-
-def gene_set_locations(config: Mapping[str, Any]) -> list[str]:
-    """Every GMT or gene-list location the config names (paths or URLs), in config order."""
-    locations = [
-        spec[key]
-        for spec in config["signatures"].values()
-        for key in ("gmt", "genes_file")
-        if key in spec
-    ]
-    locations += list(config["enrichment"]["libraries"].values())
-    return list(dict.fromkeys(locations))
-
-
-def remote_files(config: Mapping[str, Any]) -> dict[str, str]:
-    """Cached path -> URL of every remote file the config names."""
-    return {local_copy(loc): loc for loc in gene_set_locations(config) if is_url(loc)}
+from hif_prognosis.sources import is_url
 
 
 def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -81,9 +44,13 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
         if cohort["source"] != "local":
             continue
         required = {"sample_id_column": cohort["sample_id_column"]}
+        if "patient_id_column" in cohort:
+            required["patient_id_column"] = cohort["patient_id_column"]
         for endpoint, spec in cohort["endpoints"].items():
             required[f"endpoints.{endpoint}.time"] = spec["time"]
             required[f"endpoints.{endpoint}.event"] = spec["event"]
+        for covariate, spec in cohort["covariates"].items():
+            required[f"covariates.{covariate}.column"] = spec["column"]
         check_columns(
             _read_header(cohort["clinical"]),
             required,

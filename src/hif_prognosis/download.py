@@ -13,8 +13,8 @@ import logging
 import os
 import time
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import requests
@@ -192,3 +192,9 @@ def fetch(
                 attempt += 1
             finally:
                 partial.unlink(missing_ok=True)
+
+
+def settings_from_config(downloads: Mapping[str, object]) -> DownloadSettings:
+    """The ``downloads:`` section of the config (mirrors are not transfer settings)."""
+    names = {f.name for f in fields(DownloadSettings)}
+    return DownloadSettings(**{k: v for k, v in downloads.items() if k in names})  # type: ignore[arg-type]

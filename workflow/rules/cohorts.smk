@@ -1,4 +1,5 @@
 # Stage 1: each cohort harmonised to one log2 gene-symbol matrix and one clinical table.
+# One rule per source; each claims only the cohorts of its source.
 
 
 rule harmonise_local_cohort:
@@ -14,15 +15,35 @@ rule harmonise_local_cohort:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "clinical"},
         ),
+    wildcard_constraints:
+        cohort=one_of(COHORTS_BY_SOURCE["local"]),
     params:
         cohort=cohort_config,
     log:
-        "logs/{cohort}/harmonise_local_cohort.log",
+        "logs/{cohort}/harmonise_cohort.log",
     benchmark:
-        "benchmarks/{cohort}/harmonise_local_cohort.tsv"
+        "benchmarks/{cohort}/harmonise_cohort.tsv"
     resources:
         mem_mb=2000,
     conda:
         "../envs/analysis.yaml"
     script:
-        "../scripts/harmonise_local_cohort.py"
+        "../scripts/harmonise_cohort.py"
+
+
+use rule harmonise_local_cohort as harmonise_geo_cohort with:
+    input:
+        unpack(cohort_files),
+    wildcard_constraints:
+        cohort=one_of(COHORTS_BY_SOURCE["geo"]),
+    resources:
+        mem_mb=4000,
+
+
+use rule harmonise_local_cohort as harmonise_xena_cohort with:
+    input:
+        unpack(cohort_files),
+    wildcard_constraints:
+        cohort=one_of(COHORTS_BY_SOURCE["xena"]),
+    resources:
+        mem_mb=4000,

@@ -5,7 +5,14 @@ import re
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from hif_prognosis.config import check_config, gene_set_locations, local_copy, remote_files
+from hif_prognosis.config import check_config
+from hif_prognosis.sources import (
+    clinical_release_path,
+    cohort_downloads,
+    gene_set_locations,
+    local_copy,
+    remote_files,
+)
 from hif_prognosis.errors import InputError
 
 validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
@@ -15,6 +22,10 @@ except InputError as error:
     raise WorkflowError(f"Invalid configuration: {error}") from None
 
 COHORTS = list(config["cohorts"])
+COHORTS_BY_SOURCE = {
+    source: [name for name, c in config["cohorts"].items() if c["source"] == source]
+    for source in ("local", "geo", "xena")
+}
 SIGNATURES = list(config["signatures"])
 METHODS = list(config["scoring"]["methods"])
 PRIMARY = config["primary"]
@@ -22,15 +33,23 @@ PRIMARY = config["primary"]
 REMOTE_FILES = remote_files(config)
 
 
-wildcard_constraints:
-    remote_file="|".join(map(re.escape, REMOTE_FILES)) or "$^",
-    cohort="|".join(map(re.escape, COHORTS)),
-    signature="|".join(map(re.escape, SIGNATURES)),
-    method="|".join(map(re.escape, METHODS)),
-
 
 def cohort_config(wildcards):
     return config["cohorts"][wildcards.cohort]
+
+
+def one_of(names):
+    """Wildcard regex matching exactly these names (none: matches nothing)."""
+    return "|".join(map(re.escape, names)) or "$^"
+
+
+def cohort_files(wildcards):
+    """The downloaded files of a GEO or Xena cohort, by role (named rule inputs)."""
+    downloads = cohort_downloads(cohort_config(wildcards), config["downloads"]["mirrors"])
+    files = {role: list(paths) for role, paths in downloads.items()}
+    if cohort_config(wildcards)["source"] == "xena":
+        files["clinical_release"] = clinical_release_path(cohort_config(wildcards)["project"])
+    return files
 
 
 def endpoints(cohort):
@@ -51,6 +70,13 @@ def gene_set_copies():
 
 def enrichment_library_files():
     return [local_copy(location) for location in config["enrichment"]["libraries"].values()]
+
+
+wildcard_constraints:
+    remote_file=one_of(REMOTE_FILES),
+    cohort=one_of(COHORTS),
+    signature=one_of(SIGNATURES),
+    method=one_of(METHODS),
 
 
 def kaplan_meier_figures(cohort):

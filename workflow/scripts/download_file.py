@@ -1,13 +1,19 @@
 """Adapter: download one public file (see hif_prognosis.download)."""
 
-from hif_prognosis.download import DownloadSettings, fetch
+from hif_prognosis.download import fetch, settings_from_config
 from hif_prognosis.runlog import logged_step
 
 
 def main(smk) -> None:
-    with logged_step(smk.log[0], f"download {smk.params.url}"):
-        settings = DownloadSettings(**{k: v for k, v in smk.params.settings.items() if k != "mirrors"})
-        fetch(smk.params.url, smk.output[0], settings=settings)
+    remote = smk.params.remote
+    with logged_step(smk.log[0], f"download {remote.url}"):
+        fetch(
+            remote.url,
+            smk.output[0],
+            settings=settings_from_config(smk.params.settings),
+            expected_start=remote.expected_start,
+            mirror_hint=remote.mirror_hint,
+        )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,191 @@
+"""Files in the exact public formats and URL layouts of GEO, the Xena GDC hub, the GDC API and
+MSigDB, built from the real tables in ../shared/data (expression values are synthetic: no real
+osteosarcoma matrix can be had offline).
+
+- GEO GSE21257: the real 53 GSM IDs, titles and characteristics (as GEO writes them: ``age: 174
+  months``, ``status: Deceased after 27 months``, ...), a GPL10295 family SOFT with nuID-style
+  probe IDs, probes without symbols, ``///`` multi-gene probes and several probes per gene.
+- Xena: TARGET-OS star_tpm with the real sample barcodes of the Discovery patients plus a few
+  extra aliquots (EXTRA_ALIQUOTS), a GENCODE v36 probemap, and the real survival table.
+- GDC API: the files endpoint listing clinical supplements, and the real Discovery clinical
+  release converted to .xlsx (its one non-ASCII cell included).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hif_prognosis.genesets import read_gmt
+from mirror import Mirror
+
+GSE21257_TABLE = "GSE21257/GSE21257_OS_SanmleInfo_GPL10295.txt"
+TARGET_RELEASE = "TARGET-OS/TARGET_OS_ClinicalData_Discovery_20210520.txt"
+TARGET_SURVIVAL = "TARGET-OS/TARGET-OS.survival.tsv"
+MSIGDB_PATH = "/gsea-msigdb/msigdb/release/7.0"
+RELEASE_FILE_ID = "4c4d7b5e-0000-4000-8000-000000000001"
+EXTRA_ALIQUOTS = ["TARGET-40-0A4HLD-01B", "TARGET-40-PAKZZK-01B", "TARGET-40-PALECC-06A", "TARGET-40-PAMYYJ-06A"]
+
+
+def gz(text: str) -> bytes:
+    return gzip.compress(text.encode("utf-8"), mtime=0)
+
+
+def gene_universe(data: Path) -> list[str]:
+    """Real symbols: every Hallmark gene plus the C2 hypoxia signatures' genes."""
+    genes = {g for genes in read_gmt(data / "msigdb" / "h.all.v7.0.symbols.gmt").values() for g in genes}
+    c2 = read_gmt(data / "msigdb" / "c2.cgp.v7.0.symbols.gmt")
+    for name in ["SEMENZA_HIF1_TARGETS", "WINTER_HYPOXIA_METAGENE", "ELVIDGE_HYPOXIA_UP", "HARRIS_HYPOXIA"]:
+        genes |= set(c2[name])
+    return sorted(genes)
+
+
+def nuid(index: int) -> str:
+    """An identifier shaped like lumi's nuIDs (base64 of a probe sequence)."""
+    return base64.urlsafe_b64encode(hashlib.sha1(f"probe{index}".encode()).digest()[:13]).decode().rstrip("=")
+
+
+def gse21257_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict[str, bytes]:
+    samples = pd.read_csv(data / GSE21257_TABLE, sep="\t", dtype=str)
+    gsm = samples["rownames(geo.samp)"].tolist()
+
+    def row(key: str, values: list[str]) -> str:
+        return "\t".join([key] + [f'"{v}"' for v in values])
+
+    status = [
+        f"{s} after {t} months" if s == "Deceased" else f"Alive at {t} months"
+        for s, t in zip(samples["STATUS"], samples["times"], strict=True)
+    ]
+    characteristics = [
+        [f"age: {v}" for v in samples["1:AGE"]],
+        [f"gender: {v}" for v in samples["1:GENDER"]],
+        [f"histological subtype: {v}" for v in samples["1:HISTOLOGICAL SUBTYPE"]],
+        [f"huvos grade: {v}" for v in samples["1:HUVOS GRADE"]],
+        [f"tumor location: {v}" for v in samples["1:TUMOR LOCATION"]],
+        [f"status: {v}" for v in status],
+        [f"group: {v}" for v in samples["1:GROUP"]],
+    ]
+    # Probes: one per gene, a second probe for every 7th gene, 300 without a symbol, and every
+    # 50th probe annotated to two genes.
+    probe_genes: list[str] = []
+    for i, gene in enumerate(genes):
+        probe_genes.append(gene)
+        if i % 7 == 0:
+            probe_genes.append(gene)
+    probe_genes += [""] * 300
+    probe_genes = [
+        f"{g} /// {genes[(i * 31) % len(genes)]}" if g and i % 50 == 0 else g
+        for i, g in enumerate(probe_genes)
+    ]
+    ids = [nuid(i) for i in range(len(probe_genes))]
+    means = rng.uniform(6.5, 13.0, size=len(ids))
+    values = rng.normal(means[:, None], 0.6, size=(len(ids), len(gsm)))
+    cells = np.char.mod("%.5f", values).astype(object)
+    cells[rng.uniform(size=cells.shape) < 0.001] = "null"
+    table = ["\t".join(['"ID_REF"'] + [f'"{s}"' for s in gsm])]
+    table += ["\t".join([f'"{probe}"', *r]) for probe, r in zip(ids, cells, strict=True)]
+    matrix = "\n".join(
+        [
+            '!Series_title\t"Genome-wide expression profiling of osteosarcoma (synthetic values)"',
+            '!Series_geo_accession\t"GSE21257"',
+            '!Series_platform_id\t"GPL10295"',
+            "",
+            row("!Sample_title", samples["Title"].tolist()),
+            row("!Sample_geo_accession", gsm),
+            row("!Sample_source_name_ch1", samples["1:Source"].tolist()),
+            row("!Sample_organism_ch1", samples["1:Organism"].tolist()),
+            *[row("!Sample_characteristics_ch1", c) for c in characteristics],
+            row("!Sample_platform_id", samples["Platform"].tolist()),
+            "!series_matrix_table_begin",
+            *table,
+            "!series_matrix_table_end",
+            "",
+        ]
+    )
+    platform = "\n".join(
+        [
+            "^DATABASE = GeoMiame",
+            "!Database_name = Gene Expression Omnibus (GEO)",
+            "^PLATFORM = GPL10295",
+            "!Platform_title = Illumina human-6 v2.0 expression beadchip (using nuIDs as identifier)",
+            "!Platform_geo_accession = GPL10295",
+            "#ID = nuID",
+            "#Symbol = gene symbol",
+            "!platform_table_begin",
+            "ID\tSymbol\tIllumina_ProbeID\tIllumina_Gene\tGB_ACC",
+            *[f"{p}\t{g}\tILMN_{i:07d}\t{g.split(' ')[0]}\tNM_{i:06d}" for i, (p, g) in enumerate(zip(ids, probe_genes, strict=True))],
+            "!platform_table_end",
+            "^SAMPLE = GSM530667",
+            "!Sample_title = 00043-05",
+            "",
+        ]
+    )
+    return {
+        "/geo/series/GSE21nnn/GSE21257/matrix/GSE21257_series_matrix.txt.gz": gz(matrix),
+        "/geo/platforms/GPL10nnn/GPL10295/soft/GPL10295_family.soft.gz": gz(platform),
+    }
+
+
+def target_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict[str, bytes]:
+    survival_text = (data / TARGET_SURVIVAL).read_text()
+    survival = pd.read_csv(io.StringIO(survival_text), sep="\t", dtype=str)
+    release = pd.read_csv(data / TARGET_RELEASE, sep="\t", dtype=str, encoding="latin-1", keep_default_na=False)
+    discovery = set(release["TARGET USI"])
+    barcodes = sorted(s for s, p in zip(survival["sample"], survival["_PATIENT"], strict=True) if p in discovery)
+    # Extra aliquots (second vial 01B, metastasis 06A) for a few patients, as real matrices carry.
+    barcodes = sorted(barcodes + EXTRA_ALIQUOTS)
+    ensembl = [f"ENSG{i + 1:011d}.{1 + i % 9}" for i in range(len(genes))]
+    unmapped = [f"ENSG{90_000_000_000 + i:011d}.1" for i in range(200)]
+    ids = ensembl + unmapped
+    expressed = rng.uniform(size=len(ids)) < 0.8
+    means = np.where(expressed, rng.uniform(1.0, 9.0, len(ids)), 0.05)
+    values = np.clip(rng.normal(means[:, None], 0.7, size=(len(ids), len(barcodes))), 0, None)
+    matrix = pd.DataFrame(values, index=pd.Index(ids, name="Ensembl_ID"), columns=barcodes)
+    probemap = pd.DataFrame(
+        {"id": ensembl, "gene": genes, "chrom": "chr1", "chromStart": 1, "chromEnd": 2, "strand": "+"}
+    )
+    excel = io.BytesIO()
+    release.to_excel(excel, index=False, engine="openpyxl")
+    listing = {
+        "data": {
+            "hits": [
+                {"file_id": "older-release", "file_name": "TARGET_OS_ClinicalData_Discovery_20170525.xlsx"},
+                {"file_id": RELEASE_FILE_ID, "file_name": "TARGET_OS_ClinicalData_Discovery_20210520.xlsx"},
+                {"file_id": "validation-release", "file_name": "TARGET_OS_ClinicalData_Validation_20210520.xlsx"},
+            ],
+            "pagination": {"count": 3, "total": 3},
+        },
+        "warnings": {},
+    }
+    return {
+        "/xena/download/TARGET-OS.star_tpm.tsv.gz": gz(matrix.to_csv(sep="\t", float_format="%.4f")),
+        "/xena/download/gencode.v36.annotation.gtf.gene.probemap": probemap.to_csv(sep="\t", index=False).encode(),
+        "/xena/download/TARGET-OS.survival.tsv.gz": gz(survival_text),
+        "/gdc/files": json.dumps(listing).encode(),
+        f"/gdc/data/{RELEASE_FILE_ID}": excel.getvalue(),
+    }
+
+
+def msigdb_files(data: Path) -> dict[str, bytes]:
+    return {
+        f"{MSIGDB_PATH}/{name}": (data / "msigdb" / name).read_bytes()
+        for name in ["h.all.v7.0.symbols.gmt", "c2.cgp.v7.0.symbols.gmt"]
+    }
+
+
+def public_mirror(data: Path, seed: int = 2011) -> Mirror:
+    """A started-on-enter Mirror serving every public file the default config names."""
+    rng = np.random.default_rng(seed)
+    genes = gene_universe(data)
+    mirror = Mirror()
+    for files in (gse21257_files(data, genes, rng), target_files(data, genes, rng), msigdb_files(data)):
+        for path, body in files.items():
+            mirror.add(path, body)
+    return mirror

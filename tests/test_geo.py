@@ -1,0 +1,123 @@
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hif_prognosis import geo
+from hif_prognosis.cohorts import harmonise_geo_cohort
+from hif_prognosis.errors import InputError
+
+
+def test_public_url_layout():
+    assert geo.accession_stub("GSE21257") == "GSE21nnn"
+    assert geo.accession_stub("GSE123") == "GSEnnn"
+    assert geo.accession_stub("GPL10295") == "GPL10nnn"
+    base = "https://ftp.ncbi.nlm.nih.gov/geo"
+    name = geo.series_matrix_name("GSE21257", "GPL10295", several_platforms=False)
+    assert geo.series_matrix_url(base, "GSE21257", name) == (
+        "https://ftp.ncbi.nlm.nih.gov/geo/series/GSE21nnn/GSE21257/matrix/GSE21257_series_matrix.txt.gz"
+    )
+    assert geo.series_matrix_name("GSE9", "GPL96", several_platforms=True) == "GSE9-GPL96_series_matrix.txt.gz"
+    assert geo.platform_url(base, "GPL10295", "soft").endswith("platforms/GPL10nnn/GPL10295/soft/GPL10295_family.soft.gz")
+    assert geo.platform_url(base, "GPL570", "annot").endswith("platforms/GPLnnn/GPL570/annot/GPL570.annot.gz")
+    with pytest.raises(InputError):
+        geo.accession_stub("GSE")
+
+
+def write_series(path, platform, samples, probes, values, characteristics):
+    def row(key, cells):
+        return "\t".join([key] + [f'"{c}"' for c in cells])
+
+    lines = [
+        '!Series_title\t"test"',
+        '!Series_geo_accession\t"GSE9"',
+        row("!Sample_title", [f"title {s}" for s in samples]),
+        row("!Sample_geo_accession", samples),
+        *[row("!Sample_characteristics_ch1", c) for c in characteristics],
+        row("!Sample_platform_id", [platform] * len(samples)),
+        "!series_matrix_table_begin",
+        "\t".join(['"ID_REF"'] + [f'"{s}"' for s in samples]),
+        *["\t".join([f'"{p}"'] + list(v)) for p, v in zip(probes, values, strict=True)],
+        "!series_matrix_table_end",
+    ]
+    path.write_bytes(gzip.compress("\n".join(lines).encode()))
+
+
+def write_platform(path, rows, symbol_header="Symbol"):
+    lines = ["^PLATFORM = X", "!platform_table_begin", f"ID\t{symbol_header}"]
+    lines += [f"{i}\t{s}" for i, s in rows] + ["!platform_table_end", "^SAMPLE = GSM1", "!sample_table_begin"]
+    path.write_bytes(gzip.compress("\n".join(lines).encode()))
+
+
+def test_series_matrix_characteristics_and_nulls(tmp_path):
+    path = tmp_path / "GSE9_series_matrix.txt.gz"
+    write_series(
+        path, "GPL1", ["GSM1", "GSM2"], ["p1", "p2"], [["1.5", "null"], ["", "2"]],
+        [
+            ["status: Deceased after 27 months", "status: Alive at 3 months"],
+            ["age: 174 months", ""],
+            ["treatment: A", "free text without key"],
+            ["treatment: B", "treatment: C"],
+        ],
+    )
+    series = geo.read_series_matrix(path)
+    assert series.platform == "GPL1" and series.accession == "GSE9"
+    samples = series.samples.set_index("geo_accession")
+    assert samples.loc["GSM1", "status"] == "Deceased after 27 months"
+    assert samples.loc["GSM2", "age"] == ""
+    assert samples.loc["GSM1", "treatment"] == "A; B"
+    assert samples.loc["GSM2", "characteristics_ch1_3"] == "free text without key"
+    assert np.isnan(series.values.loc["p1", "GSM2"]) and np.isnan(series.values.loc["p2", "GSM1"])
+    assert series.values.loc["p2", "GSM2"] == 2.0
+
+
+def test_truncated_series_matrix_is_an_error(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text('!Series_title\t"x"\n!series_matrix_table_begin\n"ID_REF"\t"GSM1"\n')
+    with pytest.raises(InputError, match="truncated"):
+        geo.read_series_matrix(path)
+
+
+def test_probes_to_genes_splits_multi_gene_cells_and_drops_unannotated(tmp_path):
+    values = pd.DataFrame({"GSM1": [1.0, 2.0, 3.0, 4.0]}, index=["p1", "p2", "p3", "p4"])
+    platform = pd.DataFrame({"ID": ["p1", "p2", "p3", "p4"], "Symbol": ["TP53", "MYC /// MYCN", "", "---"]})
+    genes = geo.probes_to_genes(values, platform, "Symbol", "test")
+    assert list(genes.index) == ["TP53", "MYC", "MYCN"]
+    assert genes["GSM1"].tolist() == [1.0, 2.0, 2.0]
+
+
+def test_symbol_column_detection():
+    platform = pd.DataFrame(columns=["ID", "GB_ACC", "Gene Symbol"])
+    assert geo.symbol_column(platform, "auto", "x") == "Gene Symbol"
+    with pytest.raises(InputError, match="no column 'Symbol'.*Gene Symbol"):
+        geo.symbol_column(platform, "Symbol", "x")
+    with pytest.raises(InputError, match="platform_symbol_column"):
+        geo.symbol_column(pd.DataFrame(columns=["ID", "SEQ"]), "auto", "x")
+
+
+def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path):
+    cohort = {
+        "accession": "GSE9", "platform_symbol_column": "auto", "duplicate_genes": "max_mean",
+        "expression_scale": "log2", "max_missing_fraction": 0.2,
+        "endpoints": {"os": {"time": "status", "time_pattern": r"(\d+) months", "time_unit": "months",
+                              "event": "status", "event_values": ["Deceased*"]}},
+        "covariates": {},
+    }
+    status = [["status: Deceased after 10 months", "status: Alive at 20 months"]]
+    write_series(tmp_path / "a.txt.gz", "GPL1", ["GSM1", "GSM2"], ["a1", "a2", "a3"],
+                 [["5", "6"], ["7", "8"], ["1", "1"]], status)
+    write_series(tmp_path / "b.txt.gz", "GPL2", ["GSM3", "GSM4"], ["b1", "b2"],
+                 [["9", "9.5"], ["3", "4"]], status)
+    write_platform(tmp_path / "gpl1.soft.gz", [("a1", "TP53"), ("a2", "MYC"), ("a3", "ONLY_A")])
+    write_platform(tmp_path / "gpl2.soft.gz", [("b1", "TP53"), ("b2", "MYC")], symbol_header="Gene Symbol")
+    matrix, clinical = harmonise_geo_cohort(
+        [tmp_path / "a.txt.gz", tmp_path / "b.txt.gz"],
+        {"GPL1": tmp_path / "gpl1.soft.gz", "GPL2": tmp_path / "gpl2.soft.gz"},
+        cohort,
+    )
+    assert list(matrix.index) == ["MYC", "TP53"]
+    assert list(matrix.columns) == ["GSM1", "GSM2", "GSM3", "GSM4"]
+    assert matrix.loc["TP53", "GSM3"] == 9.0
+    assert clinical["os_months"].tolist() == [10.0, 20.0, 10.0, 20.0]
+    assert clinical["os_event"].tolist() == [1, 0, 1, 0]

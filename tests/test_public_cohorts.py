@@ -1,0 +1,183 @@
+"""The default config end to end against a loopback copy of GEO, the Xena GDC hub, the GDC API
+and MSigDB: only the base URLs differ from a real run."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, SHARED
+from public_mirror import EXTRA_ALIQUOTS, GSE21257_TABLE, TARGET_RELEASE, TARGET_SURVIVAL, public_mirror
+from test_workflow import snakemake
+
+pytestmark = pytest.mark.workflow
+DATA = SHARED / "data"
+MSIGDB_HOST = "https://data.broadinstitute.org"
+
+
+def mirrored_config(directory: Path, base: str, **overrides) -> None:
+    """The default config with every base URL pointed at ``base``."""
+    text = (REPO / "config" / "config.yaml").read_text().replace(MSIGDB_HOST, base)
+    config = yaml.safe_load(text)
+    config["downloads"].update(
+        backoff_seconds=0.05,
+        mirrors={"geo": f"{base}/geo", "xena_gdc_hub": f"{base}/xena", "gdc_api": f"{base}/gdc"},
+    )
+    config["enrichment"]["permutations"] = 100
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split("__")
+        node = config
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+    (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def mirror_run(tmp_path_factory, shared_data):
+    directory = tmp_path_factory.mktemp("public")
+    with public_mirror(shared_data) as mirror:
+        mirrored_config(directory, mirror.url)
+        snakemake(directory, "--cores", "2")
+        first_requests = dict(mirror.requests)
+        rerun = snakemake(directory, "--cores", "2")
+        yield directory, mirror, first_requests, rerun
+
+
+def clinical(directory: Path, cohort: str) -> pd.DataFrame:
+    return pd.read_csv(directory / "results" / cohort / "clinical.tsv", sep="\t", dtype={"sample_id": str})
+
+
+def test_gse21257_clinical_matches_the_real_annotations(mirror_run):
+    directory = mirror_run[0]
+    table = clinical(directory, "GSE21257").set_index("sample_id")
+    real = pd.read_csv(DATA / GSE21257_TABLE, sep="\t", dtype=str).set_index("rownames(geo.samp)")
+    assert len(table) == 53 and set(table.index) == set(real.index)
+    real = real.loc[table.index]
+    assert table["os_event"].sum() == 23 == (real["STATUS"] == "Deceased").sum()
+    assert (table["os_months"] == real["times"].astype(float)).all()
+    metastasis = table["metastasis_at_diagnosis"].value_counts().to_dict()
+    assert metastasis == {"no": 39, "yes": 14}
+    assert (table["metastasis_at_diagnosis"] == "yes").equals(real["1:GROUP"] == "Metastases present at diagnosis")
+    assert table["sex"].value_counts().to_dict() == {"male": 34, "female": 19}
+    ages = real["1:AGE"].str.extract(r"(\d+)")[0].astype(float) / 12
+    assert (table["age_years"] - ages).abs().max() < 1e-9
+    huvos = real["1:HUVOS GRADE"]
+    assert (table["histologic_response"] == "good").sum() == huvos.isin(["3", "4"]).sum()
+    assert table["histologic_response"].isna().sum() == (~huvos.isin(["1", "2", "3", "4"])).sum()
+
+
+def target_truth() -> pd.DataFrame:
+    """Computed straight from the real files: the Discovery patients with a primary (01)
+    sample in Xena's survival table, with Xena OS and the release's fields."""
+    survival = pd.read_csv(DATA / TARGET_SURVIVAL, sep="\t", dtype=str)
+    release = pd.read_csv(DATA / TARGET_RELEASE, sep="\t", dtype=str, encoding="latin-1", keep_default_na=False)
+    primary = survival[survival["sample"].str.match(r"TARGET-40-\w+-01")]
+    primary = primary[primary["_PATIENT"].isin(release["TARGET USI"])].sort_values("sample")
+    primary = primary.drop_duplicates("_PATIENT")
+    return primary.merge(release, left_on="_PATIENT", right_on="TARGET USI")
+
+
+def test_target_clinical_matches_the_real_files(mirror_run):
+    directory = mirror_run[0]
+    table = clinical(directory, "TARGET-OS").set_index("patient_id")
+    truth = target_truth().set_index("_PATIENT")
+    assert len(table) == len(truth) == 86
+    assert set(table.index) == set(truth.index)
+    truth = truth.loc[table.index]
+    assert table["os_event"].sum() == truth["OS"].astype(int).sum()
+    assert ((table["os_months"] - truth["OS.time"].astype(float) * 12 / 365.25).abs() < 1e-9).all()
+    metastatic = truth["Disease at diagnosis"].str.lower().str.startswith("metastatic")
+    assert (table["metastasis_at_diagnosis"] == "yes").sum() == metastatic.sum()
+    efs_events = truth["First Event"].isin(["Relapse", "Progression", "Death", "Second Malignant Neoplasm"])
+    assert table["efs_event"].sum() == efs_events.sum()
+    # "None" and blank First Event count as censored; without an EFS time the patient is out.
+    has_efs_time = truth["Event Free Survival Time in Days"] != ""
+    assert table["efs_months"].notna().sum() == has_efs_time.sum()
+    censored = truth["First Event"].isin(["Censored", "None", ""])
+    assert (table["efs_event"] == 0).sum() == censored.sum()
+    assert table["sex"].value_counts().to_dict() == {
+        k.lower(): v for k, v in truth["Gender"].value_counts().to_dict().items()
+    }
+
+
+def test_target_keeps_one_primary_sample_per_patient(mirror_run):
+    directory = mirror_run[0]
+    samples = clinical(directory, "TARGET-OS")["sample_id"]
+    assert samples.str.match(r"^TARGET-40-\w+-01[A-Z]").all()
+    assert samples.str[:16].is_unique
+    matrix_columns = pd.read_csv(directory / "results" / "TARGET-OS" / "expression.tsv.gz", sep="\t", nrows=0).columns[1:]
+    assert list(matrix_columns) == list(samples)
+    log = (directory / "logs" / "TARGET-OS" / "harmonise_cohort.log").read_text()
+    assert f"left out {len(EXTRA_ALIQUOTS)} other samples" in log
+    assert "TARGET-40-0A4HLD-01A" in set(samples) and "TARGET-40-0A4HLD-01B" not in set(samples)
+
+
+def test_disagreements_between_xena_and_release_are_logged(mirror_run):
+    log = (mirror_run[0] / "logs" / "TARGET-OS" / "harmonise_cohort.log").read_text()
+    assert "disagree for 8 patient field(s)" in log
+    for patient, field in [("TARGET-40-0A4I65", "OS days"), ("TARGET-40-PAUXPZ", "OS event")]:
+        assert re.search(rf"{patient}\s+{field}", log), (patient, field)
+
+
+def test_gdc_api_was_asked_for_the_projects_clinical_supplements(mirror_run):
+    mirror = mirror_run[1]
+    (query,) = mirror.queries["/gdc/files"]
+    filters = json.dumps(json.loads(parse_qs(query)["filters"][0]))
+    assert '"TARGET-OS"' in filters and '"Clinical Supplement"' in filters
+    assert mirror.requests["/gdc/data/older-release"] == 0
+
+
+def test_every_stage_ran_for_both_cohorts(mirror_run):
+    directory = mirror_run[0]
+    for cohort, endpoints in [("GSE21257", {"os"}), ("TARGET-OS", {"os", "efs"})]:
+        cox = pd.read_csv(directory / "results" / cohort / "survival" / "cox.tsv", sep="\t")
+        assert len(cox) == 6 * 2 * len(endpoints)
+        assert set(cox["endpoint"]) == endpoints
+        assert cox["hr"].notna().all()
+        coverage = pd.read_csv(directory / "results" / cohort / "signature_coverage.tsv", sep="\t")
+        assert coverage.groupby("signature")["present"].mean().min() > 0.9
+    probes_log = (directory / "logs" / "GSE21257" / "harmonise_cohort.log").read_text()
+    assert "probes carry a gene symbol (column 'Symbol')" in probes_log
+
+
+def test_rerun_downloads_nothing(mirror_run):
+    _, mirror, first_requests, rerun = mirror_run
+    assert "Nothing to be done" in rerun.stdout + rerun.stderr
+    assert dict(mirror.requests) == first_requests
+    assert all(count == 1 for count in first_requests.values())
+
+
+def test_absent_geo_key_lists_the_keys_the_series_carries(tmp_path, shared_data):
+    with public_mirror(shared_data) as mirror:
+        mirrored_config(
+            tmp_path, mirror.url,
+            cohorts__GSE21257__endpoints__os__time="overall survival (months)",
+        )
+        result = snakemake(tmp_path, "--cores", "1", "results/GSE21257/clinical.tsv", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "endpoints.os.time: 'overall survival (months)'" in output
+    assert "'status' (e.g. 'Deceased after 27 months'" in output
+    assert "'group' (e.g." in output
+    assert not (tmp_path / "results" / "GSE21257").exists()
+
+
+def test_offline_run_fails_fast_and_names_the_mirror_setting(tmp_path, shared_data):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    mirrored_config(tmp_path, closed)
+    result = snakemake(tmp_path, "--cores", "1", "results/GSE21257/clinical.tsv", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "Is this machine offline?" in output and "downloads.mirrors.geo" in output
+    downloads = tmp_path / "resources" / "downloads"
+    assert not downloads.exists() or not any(p.is_file() for p in downloads.rglob("*"))

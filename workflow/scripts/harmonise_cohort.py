@@ -1,0 +1,29 @@
+"""Adapter: harmonise one cohort of any source (see hif_prognosis.cohorts)."""
+
+from hif_prognosis.cohorts import harmonise_geo_cohort, harmonise_local_cohort, harmonise_xena_cohort
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import write_tsv
+
+
+def harmonise(smk):
+    cohort, files = smk.params.cohort, smk.input
+    if cohort["source"] == "local":
+        return harmonise_local_cohort(files.expression, files.clinical, cohort)
+    if cohort["source"] == "geo":
+        return harmonise_geo_cohort(
+            files.matrices, dict(zip(cohort["platforms"], files.platforms, strict=True)), cohort
+        )
+    return harmonise_xena_cohort(
+        files.expression[0], files.probemap[0], files.survival[0], files.clinical_release, cohort
+    )
+
+
+def main(smk) -> None:
+    with logged_step(smk.log[0], f"harmonise cohort {smk.wildcards.cohort}"):
+        matrix, clinical = harmonise(smk)
+        write_tsv(matrix, smk.output.expression, index=True)
+        write_tsv(clinical, smk.output.clinical)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
