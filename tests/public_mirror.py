@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.genesets import read_gmt
+from hif_prognosis.review import read_review_table
 from mirror import Mirror
 
+REVIEW_TABLE = Path(__file__).resolve().parents[1] / "resources" / "signatures" / "hif1a_review.tsv"
 GSE21257_TABLE = "GSE21257/GSE21257_OS_SanmleInfo_GPL10295.txt"
 TARGET_RELEASE = "TARGET-OS/TARGET_OS_ClinicalData_Discovery_20210520.txt"
 TARGET_SURVIVAL = "TARGET-OS/TARGET-OS.survival.tsv"
@@ -39,8 +41,10 @@ def gz(text: str) -> bytes:
 
 
 def gene_universe(data: Path) -> list[str]:
-    """Real symbols: every Hallmark gene plus the C2 hypoxia signatures' genes."""
+    """Real symbols: every Hallmark gene, the C2 hypoxia signatures' genes, the review's genes."""
     genes = {g for genes in read_gmt(data / "msigdb" / "h.all.v7.0.symbols.gmt").values() for g in genes}
+    review = read_review_table(REVIEW_TABLE)
+    genes |= set(review.loc[review["symbol"] != "", "symbol"]) | {"HIF1A"}
     c2 = read_gmt(data / "msigdb" / "c2.cgp.v7.0.symbols.gmt")
     for name in ["SEMENZA_HIF1_TARGETS", "WINTER_HYPOXIA_METAGENE", "ELVIDGE_HYPOXIA_UP", "HARRIS_HYPOXIA"]:
         genes |= set(c2[name])

@@ -25,6 +25,8 @@ MSIGDB_HOST = "https://data.broadinstitute.org"
 def mirrored_config(directory: Path, base: str, **overrides) -> None:
     """The default config with every base URL pointed at ``base``."""
     text = (REPO / "config" / "config.yaml").read_text().replace(MSIGDB_HOST, base)
+    # The run happens in another directory: the shipped review table by absolute path.
+    text = text.replace("review_table: resources/", f"review_table: {REPO}/resources/")
     config = yaml.safe_load(text)
     config["downloads"].update(
         backoff_seconds=0.05,
@@ -139,11 +141,14 @@ def test_every_stage_ran_for_both_cohorts(mirror_run):
     directory = mirror_run[0]
     for cohort, endpoints in [("GSE21257", {"os"}), ("TARGET-OS", {"os", "efs"})]:
         cox = pd.read_csv(directory / "results" / cohort / "survival" / "cox.tsv", sep="\t")
-        assert len(cox) == 6 * 2 * len(endpoints)
+        assert len(cox) == 10 * 2 * len(endpoints)
         assert set(cox["endpoint"]) == endpoints
         assert cox["hr"].notna().all()
         coverage = pd.read_csv(directory / "results" / cohort / "signature_coverage.tsv", sep="\t")
         assert coverage.groupby("signature")["present"].mean().min() > 0.9
+        signatures = pd.read_csv(directory / "results" / "signatures" / "signatures.tsv", sep="\t")
+        signed = signatures[signatures["signature"] == "HIF1A_REVIEW_SIGNED"]
+        assert {"CDH1", "CASP3"} <= set(signed.loc[signed["direction"] == "down", "gene"])
     probes_log = (directory / "logs" / "GSE21257" / "harmonise_cohort.log").read_text()
     assert "probes carry a gene symbol (column 'Symbol')" in probes_log
 

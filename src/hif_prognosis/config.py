@@ -8,6 +8,7 @@ from typing import Any
 
 from hif_prognosis.clinical import check_columns
 from hif_prognosis.errors import InputError
+from hif_prognosis.review import REVIEW_SIGNATURES
 from hif_prognosis.sources import is_url
 
 
@@ -18,7 +19,7 @@ def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"cohorts.{name}.expression", cohort["expression"]
             yield f"cohorts.{name}.clinical", cohort["clinical"]
     for name, signature in config["signatures"].items():
-        for key in ("gmt", "genes_file"):
+        for key in ("gmt", "genes_file", "review_table"):
             if key in signature and not is_url(signature[key]):
                 yield f"signatures.{name}.{key}", signature[key]
     for name, location in config["enrichment"]["libraries"].items():
@@ -56,6 +57,12 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             required,
             f"{configfile}: cohorts.{name}.clinical ({cohort['clinical']})",
         )
+    for name, signature in config["signatures"].items():
+        if "review_table" in signature and name not in REVIEW_SIGNATURES:
+            raise InputError(
+                f"{configfile}: signatures.{name} takes its genes from the review table, which "
+                f"defines only {list(REVIEW_SIGNATURES)}; use one of these names."
+            )
     primary = config["primary"]
     if primary["signature"] not in config["signatures"]:
         raise InputError(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from hif_prognosis.errors import InputError
+from hif_prognosis.review import read_review_table, review_signature_genes
 
 SIGNATURE_COLUMNS = ["signature", "gene", "direction", "source"]
 
@@ -93,13 +94,14 @@ def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFra
 def collect_signatures(
     specs: Mapping[str, Mapping[str, str]], local_copies: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
-    """Build the signature table from config entries (``gmt`` + optional ``set``, or
-    ``genes_file``). ``local_copies`` maps a location (e.g. a URL) to the file holding it;
+    """Build the signature table from config entries (``gmt`` + optional ``set``,
+    ``genes_file``, or ``review_table`` for the signatures derived from the curated review table). ``local_copies`` maps a location (e.g. a URL) to the file holding it;
     ``source`` records the location as configured and the set name."""
     local_copies = local_copies or {}
     gmt_cache: dict[str, dict[str, list[str]]] = {}
     tables = []
     for name, spec in specs.items():
+        down: list[str] = []
         if "gmt" in spec:
             location, set_name = spec["gmt"], spec.get("set", name)
             path = local_copies.get(location, location)
@@ -107,8 +109,13 @@ def collect_signatures(
                 gmt_cache[path] = read_gmt(path)
             genes = select_gene_set(gmt_cache[path], set_name, location)
             source = f"{location}#{set_name}"
+        elif "review_table" in spec:
+            location = spec["review_table"]
+            review = read_review_table(local_copies.get(location, location))
+            genes, down = review_signature_genes(review, name)
+            source = f"{location}#{name}"
         else:
             location = spec["genes_file"]
             genes, source = read_gene_list(local_copies.get(location, location)), location
-        tables.append(signature_table(name, genes, source))
+        tables.append(signature_table(name, genes, source, down=down))
     return pd.concat(tables, ignore_index=True)

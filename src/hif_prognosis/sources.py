@@ -90,7 +90,7 @@ def gene_set_locations(config: Mapping[str, Any]) -> list[str]:
     locations = [
         spec[key]
         for spec in config["signatures"].values()
-        for key in ("gmt", "genes_file")
+        for key in ("gmt", "genes_file", "review_table")
         if key in spec
     ]
     locations += list(config["enrichment"]["libraries"].values())

@@ -1,0 +1,53 @@
+"""Signatures derived from the HIF-1alpha gene table curated from the review
+(resources/signatures/hif1a_review.tsv; curation rules in its README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from hif_prognosis.errors import InputError
+
+REVIEW_COLUMNS = [
+    "symbol", "name_in_review", "aliases", "molecule", "relation",
+    "metastatic_step", "review_section", "citation", "note",
+]
+MOLECULES = {"protein_coding", "lncRNA", "miRNA", "circRNA"}
+RELATIONS = {"target_up", "target_down", "upstream_regulator", "partner", "pathway_member"}
+REVIEW_SIGNATURES = ("HIF1A_REVIEW_TARGETS", "HIF1A_REVIEW_SIGNED", "HIF1A_REVIEW_ALL", "HIF1A_GENE")
+
+
+def read_review_table(path: str | Path) -> pd.DataFrame:
+    """The curated table, checked: known molecules and relations, unique symbols."""
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    if list(table.columns) != REVIEW_COLUMNS:
+        raise InputError(f"{path}: expected columns {REVIEW_COLUMNS}, found {list(table.columns)}")
+    for column, allowed in (("molecule", MOLECULES), ("relation", RELATIONS)):
+        bad = sorted(set(table[column]) - allowed)
+        if bad:
+            raise InputError(f"{path}: column {column!r} holds {bad}; allowed: {sorted(allowed)}")
+    named = table[table["symbol"] != ""]
+    duplicated = sorted(named.loc[named["symbol"].duplicated(), "symbol"])
+    if duplicated:
+        raise InputError(f"{path}: symbols listed twice: {duplicated}; merge the rows")
+    return table
+
+
+def review_signature_genes(table: pd.DataFrame, name: str) -> tuple[list[str], list[str]]:
+    """(up, down) genes of one of REVIEW_SIGNATURES, from protein-coding rows with a symbol."""
+    coding = table[(table["molecule"] == "protein_coding") & (table["symbol"] != "")]
+    up = coding.loc[coding["relation"] == "target_up", "symbol"].tolist()
+    down = coding.loc[coding["relation"] == "target_down", "symbol"].tolist()
+    if name == "HIF1A_REVIEW_TARGETS":
+        return up, []
+    if name == "HIF1A_REVIEW_SIGNED":
+        return up, down
+    if name == "HIF1A_REVIEW_ALL":
+        return coding["symbol"].tolist(), []
+    if name == "HIF1A_GENE":
+        return ["HIF1A"], []
+    raise InputError(
+        f"signature {name!r} names the review table but is not one of {list(REVIEW_SIGNATURES)}; "
+        "rename it in the config."
+    )
