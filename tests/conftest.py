@@ -16,6 +16,17 @@ GSE4335 = SHARED / "data" / "local-cohorts" / "GSE4335"
 MSIGDB = SHARED / "data" / "msigdb"
 
 
+def apply_overrides(config: dict, overrides: dict) -> dict:
+    """Set nested config values given as ``section__key=value`` (``__`` separates levels)."""
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split("__")
+        node = config
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+    return config
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real data beside the repository; CI always has it."""

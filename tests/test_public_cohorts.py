@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, SHARED
+from conftest import REPO, SHARED, apply_overrides
 from public_mirror import EXTRA_ALIQUOTS, GSE21257_TABLE, TARGET_RELEASE, TARGET_SURVIVAL, public_mirror
 from test_workflow import snakemake
 
@@ -33,12 +33,7 @@ def mirrored_config(directory: Path, base: str, **overrides) -> None:
         mirrors={"geo": f"{base}/geo", "xena_gdc_hub": f"{base}/xena", "gdc_api": f"{base}/gdc"},
     )
     config["enrichment"]["permutations"] = 100
-    for dotted, value in overrides.items():
-        *parents, leaf = dotted.split("__")
-        node = config
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
+    apply_overrides(config, overrides)
     (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 

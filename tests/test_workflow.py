@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import GSE4335, MSIGDB, REPO
+from conftest import GSE4335, MSIGDB, REPO, apply_overrides
 from mirror import Mirror
 from test_survival import R_UNIVARIABLE
 
@@ -41,12 +41,7 @@ def write_config(directory: Path, **changes) -> Path:
         "scoring": {"methods": ["zscore", "score_genes"], "score_genes": {"ctrl_size": 50, "n_bins": 25}},
         "enrichment": {"libraries": {"HALLMARK": hallmark}, "permutations": 100},
     }
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split("__")
-        node = config
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
+    apply_overrides(config, changes)
     path = directory / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

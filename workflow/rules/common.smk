@@ -29,13 +29,8 @@ COHORTS_BY_SOURCE = {
 SIGNATURES = list(config["signatures"])
 METHODS = list(config["scoring"]["methods"])
 PRIMARY = config["primary"]
-# Cached path -> URL of every file the workflow downloads.
+# Cached path -> RemoteFile (URL, content check) of every file the download rule fetches.
 REMOTE_FILES = remote_files(config)
-
-
-
-def cohort_config(wildcards):
-    return config["cohorts"][wildcards.cohort]
 
 
 def one_of(names):
@@ -43,12 +38,24 @@ def one_of(names):
     return "|".join(map(re.escape, names)) or "$^"
 
 
+wildcard_constraints:
+    remote_file=one_of(REMOTE_FILES),
+    cohort=one_of(COHORTS),
+    signature=one_of(SIGNATURES),
+    method=one_of(METHODS),
+
+
+def cohort_config(wildcards):
+    return config["cohorts"][wildcards.cohort]
+
+
 def cohort_files(wildcards):
     """The downloaded files of a GEO or Xena cohort, by role (named rule inputs)."""
-    downloads = cohort_downloads(cohort_config(wildcards), config["downloads"]["mirrors"])
+    cohort = cohort_config(wildcards)
+    downloads = cohort_downloads(cohort, config["downloads"]["mirrors"])
     files = {role: list(paths) for role, paths in downloads.items()}
-    if cohort_config(wildcards)["source"] == "xena":
-        files["clinical_release"] = clinical_release_path(cohort_config(wildcards)["project"])
+    if cohort["source"] == "xena":
+        files["clinical_release"] = clinical_release_path(cohort["project"])
     return files
 
 
@@ -71,12 +78,6 @@ def gene_set_copies():
 def enrichment_library_files():
     return [local_copy(location) for location in config["enrichment"]["libraries"].values()]
 
-
-wildcard_constraints:
-    remote_file=one_of(REMOTE_FILES),
-    cohort=one_of(COHORTS),
-    signature=one_of(SIGNATURES),
-    method=one_of(METHODS),
 
 
 def kaplan_meier_figures(cohort):
