@@ -43,6 +43,12 @@ def test_missing_clinical_column_names_field(config):
         check_config(config)
 
 
+def test_review_table_defines_four_names_only(config):
+    config["signatures"]["MY_REVIEW"] = {"review_table": str(REPO / "resources" / "signatures" / "hif1a_review.tsv")}
+    with pytest.raises(InputError, match="signatures.MY_REVIEW.*HIF1A_REVIEW_TARGETS"):
+        check_config(config)
+
+
 def test_urls_are_not_checked_locally(config):
     config["enrichment"]["libraries"]["R"] = "https://example.org/c2.gmt"
     check_config(config)
@@ -52,6 +58,7 @@ def test_primary_signature_and_method_must_be_configured(config):
     config["primary"]["signature"] = "NOPE"
     with pytest.raises(InputError, match="primary.signature 'NOPE'"):
         check_config(config)
-    config["primary"] = {"signature": "HALLMARK_HYPOXIA", "method": "ssgsea"}
-    with pytest.raises(InputError, match="primary.method 'ssgsea'"):
+    config["primary"] = {"signature": "HALLMARK_HYPOXIA", "method": "pc1"}
+    config["scoring"]["methods"] = ["zscore", "ssgsea"]
+    with pytest.raises(InputError, match="primary.method 'pc1'"):
         check_config(config)

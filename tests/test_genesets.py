@@ -2,7 +2,14 @@ import pandas as pd
 import pytest
 
 from hif_prognosis.errors import InputError
-from hif_prognosis.genesets import collect_signatures, coverage_table, read_gene_list, read_gmt
+from hif_prognosis.genesets import (
+    check_coverage,
+    collect_signatures,
+    coverage_table,
+    read_gene_list,
+    read_gmt,
+    signature_table,
+)
 
 
 def test_read_gmt_ignores_trailing_tabs_and_duplicates(tmp_path):
@@ -45,9 +52,20 @@ def test_empty_gene_list_is_an_error(tmp_path):
         read_gene_list(path)
 
 
-def test_coverage_table_marks_measured_genes():
-    signatures = pd.DataFrame(
-        {"signature": ["S", "S"], "gene": ["TP53", "NOPE"], "direction": ["up", "up"], "source": "x"}
+def test_coverage_matches_symbols_then_aliases_one_gene_each():
+    signatures = signature_table(
+        "S", ["CCN4", "BHLHE41", "TP53", "NOPE", "MYC"], "x",
+        aliases={"CCN4": "WISP1", "BHLHE41": "DEC2|SHARP1", "NOPE": "WISP1|TP53", "MYC": "MYCN"},
     )
-    coverage = coverage_table(signatures, ["TP53", "MYC"])
-    assert coverage["present"].tolist() == [True, False]
+    coverage = coverage_table(signatures, ["WISP1", "SHARP1", "TP53", "MYC", "MYCN"]).set_index("symbol")
+    assert coverage["matched_as"].to_dict() == {
+        "CCN4": "WISP1", "BHLHE41": "SHARP1", "TP53": "TP53", "NOPE": "", "MYC": "MYC",
+    }
+    assert coverage["present"].tolist() == [True, True, True, False, True]
+
+
+def test_coverage_below_threshold_names_the_missing_genes():
+    coverage = coverage_table(signature_table("S", ["A", "B", "C", "D"], "x"), ["A", "B"])
+    check_coverage(coverage, 0.5, "X")
+    with pytest.raises(InputError, match=r"cohort X.*S 50% \(missing: C, D\)"):
+        check_coverage(coverage, 0.7, "X")

@@ -136,7 +136,7 @@ def test_every_stage_ran_for_both_cohorts(mirror_run):
     directory = mirror_run[0]
     for cohort, endpoints in [("GSE21257", {"os"}), ("TARGET-OS", {"os", "efs"})]:
         cox = pd.read_csv(directory / "results" / cohort / "survival" / "cox.tsv", sep="\t")
-        assert len(cox) == 10 * 2 * len(endpoints)
+        assert len(cox) == 10 * 6 * len(endpoints)
         assert set(cox["endpoint"]) == endpoints
         assert cox["hr"].notna().all()
         coverage = pd.read_csv(directory / "results" / cohort / "signature_coverage.tsv", sep="\t")

@@ -4,13 +4,20 @@ import pandas as pd
 import pytest
 import scanpy as sc
 
+from scipy.stats import spearmanr
+
 from hif_prognosis.errors import InputError
+from hif_prognosis.genesets import coverage_table, signature_table
 from hif_prognosis.scoring import (
     SCORE_COLUMNS,
     SignatureGenes,
     gene_zscores,
+    median_score,
+    pc1_score,
     scanpy_score,
     score_signatures,
+    singscore_score,
+    ssgsea_enrichment,
     zscore_score,
 )
 
@@ -70,20 +77,105 @@ def test_score_genes_signed_is_up_minus_down(matrix):
     np.testing.assert_allclose(signed, expected)
 
 
-def test_planted_signature_tracks_its_driver(matrix):
-    # Genes G0..G9 follow a latent factor; both methods must recover it.
+METHOD_PARAMS = {
+    "zscore": {}, "score_genes": dict(ctrl_size=50, n_bins=25, seed=0), "ssgsea": dict(tau=0.25),
+    "singscore": {}, "median": {}, "pc1": {},
+}
+
+
+def coverage_of(up, down=(), measured=None):
+    table = signature_table("S", up, "test", down=down)
+    return coverage_table(table, measured if measured is not None else list(up) + list(down))
+
+
+@pytest.mark.parametrize("method", sorted(METHOD_PARAMS))
+def test_every_method_recovers_a_planted_signed_signature(matrix, method):
+    # G0..G9 rise and G10..G14 fall with a latent factor; every method must track it.
     rng = np.random.default_rng(9)
     factor = rng.normal(size=matrix.shape[1])
     planted = matrix.copy()
     planted.iloc[:10] += 3 * factor
-    signature = pd.DataFrame({"gene": [f"G{i}" for i in range(10)], "direction": "up"})
-    for method, params in [("zscore", {}), ("score_genes", dict(ctrl_size=50, n_bins=25, seed=0))]:
-        scores = score_signatures(planted, {"S": signature}, method, params)
-        assert list(scores.columns) == SCORE_COLUMNS
-        assert np.corrcoef(scores["score"], factor)[0, 1] > 0.95
+    planted.iloc[10:15] -= 3 * factor
+    coverage = coverage_of([f"G{i}" for i in range(10)], [f"G{i}" for i in range(10, 15)])
+    scores = score_signatures(planted, coverage, method, METHOD_PARAMS[method])
+    assert list(scores.columns) == SCORE_COLUMNS
+    assert np.corrcoef(scores["score"], factor)[0, 1] > 0.9
 
 
 def test_signature_without_measured_genes_is_an_error(matrix):
-    signature = pd.DataFrame({"gene": ["NOT_A_GENE"], "direction": "up"})
+    coverage = coverage_of(["NOT_A_GENE"], measured=list(matrix.index))
     with pytest.raises(InputError, match="'S'.*none of its 1 genes"):
-        score_signatures(matrix, {"S": signature}, "zscore", {})
+        score_signatures(matrix, coverage, "zscore", {})
+
+
+def test_median_and_pc1_follow_their_definitions(matrix):
+    genes = SignatureGenes(up=["G1", "G2", "G3"], down=["G4"])
+    z = gene_zscores(matrix.loc[genes.all]).T
+    signed = z.assign(G4=-z["G4"])
+    np.testing.assert_allclose(median_score(matrix, genes), signed.median(axis=1))
+    pc1 = pc1_score(matrix, genes)
+    assert np.corrcoef(pc1, signed.mean(axis=1))[0, 1] > 0
+    # PC1 is the direction of greatest variance: no unit-norm combination of the genes beats it.
+    loadings = np.linalg.lstsq(signed.to_numpy(), pc1.to_numpy(), rcond=None)[0]
+    assert pc1.var() / np.sum(loadings**2) >= (signed @ (np.ones(4) / 2)).var() - 1e-9
+
+
+def test_singscore_bounds_and_direction():
+    # One sample; the up genes at the very top score +0.5, at the very bottom -0.5.
+    matrix = pd.DataFrame({"s": np.arange(100.0)}, index=[f"G{i}" for i in range(100)])
+    top, bottom = [f"G{i}" for i in range(90, 100)], [f"G{i}" for i in range(10)]
+    assert singscore_score(matrix, SignatureGenes(up=top, down=[]))["s"] == pytest.approx(0.5)
+    assert singscore_score(matrix, SignatureGenes(up=bottom, down=[]))["s"] == pytest.approx(-0.5)
+    assert singscore_score(matrix, SignatureGenes(up=top, down=bottom))["s"] == pytest.approx(1.0)
+    # Scores of one sample do not depend on the other samples.
+    other = matrix.assign(t=np.random.default_rng(1).normal(size=100))
+    assert singscore_score(other, SignatureGenes(up=top, down=[]))["s"] == pytest.approx(0.5)
+
+
+def test_ssgsea_is_single_sample_and_close_to_gseapy(matrix):
+    import gseapy
+
+    genes = [f"G{i}" for i in range(0, 300, 7)]
+    ours = ssgsea_enrichment(matrix, genes, tau=0.25)
+    alone = ssgsea_enrichment(matrix[["s0"]], genes, tau=0.25)
+    assert alone["s0"] == pytest.approx(ours["s0"])
+    theirs = gseapy.ssgsea(
+        data=matrix, gene_sets={"S": genes}, sample_norm_method="rank", weight=0.25,
+        min_size=1, outdir=None, no_plot=True, threads=1,
+    ).res2d.set_index("Name")["ES"].astype(float)
+    # gseapy implements a related but not identical ssGSEA variant.
+    assert spearmanr(ours, theirs[ours.index]).statistic > 0.9
+
+
+GSVA_SSGSEA = """
+suppressMessages(library(GSVA))
+x <- as.matrix(data[, -1]); rownames(x) <- data[[1]]
+sets <- list(HYPOXIA = readLines("{hypoxia}"), G2M = readLines("{g2m}"))
+invisible(capture.output(s <- gsva(x, sets, method = "ssgsea", tau = 0.25, ssgsea.norm = FALSE, verbose = FALSE)))
+out <- data.frame(sample = colnames(s), t(s), check.names = FALSE)
+write.table(out, stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+def test_ssgsea_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_path):
+    import subprocess
+
+    probe = subprocess.run([r_survival.rscript, "-e", "library(GSVA)"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("R package GSVA not installed: apt-get install r-bioc-gsva (make r-deps)")
+    from hif_prognosis.genesets import read_gmt
+
+    matrix, _ = gse4335
+    hallmark = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
+    paths = {}
+    for name, set_name in [("hypoxia", "HALLMARK_HYPOXIA"), ("g2m", "HALLMARK_G2M_CHECKPOINT")]:
+        paths[name] = tmp_path / f"{name}.txt"
+        paths[name].write_text("\n".join(g for g in hallmark[set_name] if g in matrix.index) + "\n")
+    reference = r_survival.table(
+        GSVA_SSGSEA.format(**paths), matrix.reset_index()
+    ).set_index("sample")
+    for column, name in [("HYPOXIA", "hypoxia"), ("G2M", "g2m")]:
+        ours = ssgsea_enrichment(matrix, paths[name].read_text().split(), tau=0.25)
+        expected = reference[column].reindex(ours.index)
+        assert spearmanr(ours, expected).statistic >= 0.999
+        np.testing.assert_allclose(ours, expected, rtol=1e-9)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.genesets import read_gmt, signature_table
+from hif_prognosis.genesets import coverage_table, read_gmt, signature_table
 from hif_prognosis.scoring import SignatureGenes, zscore_score
 from hif_prognosis.survival import (
     COX_COLUMNS,
@@ -52,7 +52,7 @@ def test_gse4335_hypoxia_zscore_matches_r(gse4335, shared_data, r_survival):
     matrix, clinical = gse4335
     hallmark = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
     genes = SignatureGenes.measured(
-        signature_table("HALLMARK_HYPOXIA", hallmark["HALLMARK_HYPOXIA"], "test"), matrix
+        coverage_table(signature_table("HALLMARK_HYPOXIA", hallmark["HALLMARK_HYPOXIA"], "test"), matrix.index)
     )
     score = zscore_score(matrix, genes)
     outcome = endpoint_data(clinical, "os")

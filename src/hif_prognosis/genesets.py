@@ -1,8 +1,10 @@
 """Gene sets: GMT and gene-list files, the signature table, and per-cohort coverage.
 
-A signature table is long format: ``signature, gene, direction, source`` with direction
-``up`` or ``down`` (a signed score counts ``down`` genes negatively) and source saying where
-the gene list came from.
+A signature table is long format: ``signature, gene, direction, aliases, source`` with
+direction ``up`` or ``down`` (a signed score counts ``down`` genes negatively), aliases the
+gene's previous/alias symbols (``|``-separated; curated for the review's genes) and source
+saying where the gene list came from. A coverage table says, per cohort, which measured gene
+stands for each signature gene.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import pandas as pd
 from hif_prognosis.errors import InputError
 from hif_prognosis.review import read_review_table, review_signature_genes
 
-SIGNATURE_COLUMNS = ["signature", "gene", "direction", "source"]
+SIGNATURE_COLUMNS = ["signature", "gene", "direction", "aliases", "source"]
+COVERAGE_COLUMNS = ["signature", "symbol", "direction", "matched_as", "present"]
 
 
 def read_gmt(path: str | Path) -> dict[str, list[str]]:
@@ -69,26 +72,61 @@ def select_gene_set(sets: Mapping[str, list[str]], set_name: str, source: str) -
 
 
 def signature_table(
-    name: str, up: Iterable[str], source: str, down: Iterable[str] = ()
+    name: str,
+    up: Iterable[str],
+    source: str,
+    down: Iterable[str] = (),
+    aliases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    rows = [(name, g, "up", source) for g in up] + [(name, g, "down", source) for g in down]
+    aliases = aliases or {}
+    rows = [(name, g, "up", aliases.get(g, ""), source) for g in up]
+    rows += [(name, g, "down", aliases.get(g, ""), source) for g in down]
     return pd.DataFrame(rows, columns=SIGNATURE_COLUMNS)
 
 
-def signatures_from_table(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Split a signature table into one frame per signature, in order of first appearance."""
-    return {
-        str(name): group.reset_index(drop=True)
-        for name, group in table.groupby("signature", sort=False)
-    }
-
-
 def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFrame:
-    """One row per signature gene: is it measured in the cohort?"""
+    """Which measured gene stands for each signature gene (COVERAGE_COLUMNS).
+
+    The symbol itself wins; failing that, the first alias that the cohort measures (an old
+    symbol on an old array is still the gene). A measured gene serves one signature gene at
+    most, and an alias that is another gene's symbol in the same signature is never used.
+    """
     measured = set(genes)
-    coverage = signatures[["signature", "gene", "direction"]].copy()
-    coverage["present"] = coverage["gene"].isin(measured)
-    return coverage.reset_index(drop=True)
+    frames = []
+    for _, signature in signatures.groupby("signature", sort=False):
+        symbols = signature["gene"].tolist()
+        matched = {g: g for g in symbols if g in measured}
+        used = set(matched.values())
+        for gene, aliases in zip(symbols, signature["aliases"].fillna(""), strict=True):
+            if gene in matched:
+                continue
+            for alias in filter(None, str(aliases).split("|")):
+                if alias in measured and alias not in used and alias not in symbols:
+                    matched[gene] = alias
+                    used.add(alias)
+                    break
+        frame = signature[["signature", "gene", "direction"]].rename(columns={"gene": "symbol"})
+        frame["matched_as"] = [matched.get(g, "") for g in symbols]
+        frame["present"] = frame["matched_as"] != ""
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)[COVERAGE_COLUMNS]
+
+
+def check_coverage(coverage: pd.DataFrame, min_coverage: float, cohort: str) -> None:
+    """Stop if a signature measures fewer than ``min_coverage`` of its genes in a cohort."""
+    fractions = coverage.groupby("signature", sort=False)["present"].mean()
+    low = fractions[fractions < min_coverage]
+    if len(low):
+        details = "; ".join(
+            f"{name} {fraction:.0%} (missing: "
+            + ", ".join(coverage.loc[(coverage["signature"] == name) & ~coverage["present"], "symbol"])
+            + ")"
+            for name, fraction in low.items()
+        )
+        raise InputError(
+            f"cohort {cohort}: signature coverage below scoring.min_coverage = {min_coverage:.0%}: "
+            f"{details}. Check the platform's gene annotation, or lower scoring.min_coverage."
+        )
 
 
 def collect_signatures(
@@ -102,6 +140,7 @@ def collect_signatures(
     tables = []
     for name, spec in specs.items():
         down: list[str] = []
+        aliases: dict[str, str] = {}
         if "gmt" in spec:
             location, set_name = spec["gmt"], spec.get("set", name)
             path = local_copies.get(location, location)
@@ -114,8 +153,9 @@ def collect_signatures(
             review = read_review_table(local_copies.get(location, location))
             genes, down = review_signature_genes(review, name)
             source = f"{location}#{name}"
+            aliases = dict(zip(review["symbol"], review["aliases"], strict=True))
         else:
             location = spec["genes_file"]
             genes, source = read_gene_list(local_copies.get(location, location)), location
-        tables.append(signature_table(name, genes, source, down=down))
+        tables.append(signature_table(name, genes, source, down=down, aliases=aliases))
     return pd.concat(tables, ignore_index=True)

@@ -67,6 +67,8 @@ def scoring_params(wildcards):
     """Keyword arguments of the scoring method; only methods with randomness take the seed."""
     if wildcards.method == "score_genes":
         return dict(config["scoring"]["score_genes"], seed=config["seed"])
+    if wildcards.method == "ssgsea":
+        return dict(config["scoring"]["ssgsea"])
     return {}
 
 

@@ -5,7 +5,7 @@
 rule score_signatures:
     input:
         expression="results/{cohort}/expression.tsv.gz",
-        signatures="results/signatures/signatures.tsv",
+        coverage="results/{cohort}/signature_coverage.tsv",
     output:
         "results/{cohort}/scores/{method}.tsv",
     params:

@@ -36,6 +36,8 @@ rule signature_coverage:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "coverage"},
         ),
+    params:
+        min_coverage=config["scoring"]["min_coverage"],
     log:
         "logs/{cohort}/signature_coverage.log",
     benchmark:

@@ -2,7 +2,6 @@
 
 import pandas as pd
 
-from hif_prognosis.genesets import signatures_from_table
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.scoring import score_signatures
 from hif_prognosis.tables import write_tsv
@@ -11,9 +10,9 @@ from hif_prognosis.tables import write_tsv
 def main(smk) -> None:
     with logged_step(smk.log[0], f"{smk.params.method} scores in {smk.wildcards.cohort}") as log:
         matrix = pd.read_csv(smk.input.expression, sep="\t", index_col=0)
-        signatures = signatures_from_table(pd.read_csv(smk.input.signatures, sep="\t"))
+        coverage = pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False)
         log.info("parameters: %s", smk.params.method_params)
-        scores = score_signatures(matrix, signatures, smk.params.method, smk.params.method_params)
+        scores = score_signatures(matrix, coverage, smk.params.method, smk.params.method_params)
         write_tsv(scores, smk.output[0])
 
 

@@ -1,18 +1,27 @@
-"""Adapter: which signature genes a cohort measures (see hif_prognosis.genesets)."""
+"""Adapter: which measured gene stands for each signature gene in a cohort; stops below the
+minimum coverage (see hif_prognosis.genesets)."""
 
 import pandas as pd
 
-from hif_prognosis.genesets import coverage_table
+from hif_prognosis.genesets import check_coverage, coverage_table
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import write_tsv
 
 
 def main(smk) -> None:
-    with logged_step(smk.log[0], f"signature coverage in {smk.wildcards.cohort}") as log:
+    cohort = smk.wildcards.cohort
+    with logged_step(smk.log[0], f"signature coverage in {cohort}") as log:
         genes = pd.read_csv(smk.input.expression, sep="\t", usecols=[0]).iloc[:, 0]
-        coverage = coverage_table(pd.read_csv(smk.input.signatures, sep="\t"), genes)
-        for name, present in coverage.groupby("signature", sort=False)["present"]:
-            log.info("%s: %d of %d genes measured", name, present.sum(), present.size)
+        signatures = pd.read_csv(smk.input.signatures, sep="\t", keep_default_na=False)
+        coverage = coverage_table(signatures, genes)
+        for name, rows in coverage.groupby("signature", sort=False):
+            by_alias = rows[rows["present"] & (rows["matched_as"] != rows["symbol"])]
+            log.info(
+                "%s: %d of %d genes measured (%d through an alias: %s)",
+                name, rows["present"].sum(), len(rows), len(by_alias),
+                ", ".join(f"{s} as {m}" for s, m in zip(by_alias["symbol"], by_alias["matched_as"])),
+            )
+        check_coverage(coverage, smk.params.min_coverage, cohort)
         write_tsv(coverage, smk.output[0])
 
 
