@@ -4,7 +4,8 @@ osteosarcoma matrix can be had offline).
 
 - GEO GSE21257: the real 53 GSM IDs, titles and characteristics (as GEO writes them: ``age: 174
   months``, ``status: Deceased after 27 months``, ...), a GPL10295 family SOFT with nuID-style
-  probe IDs, probes without symbols, ``///`` multi-gene probes and several probes per gene.
+  probe IDs, probes without symbols, ``///`` multi-gene probes, several probes per gene, and a
+  few genes under their older symbols (OLD_SYMBOLS_ON_GPL10295).
 - Xena: TARGET-OS star_tpm with the real sample barcodes of the Discovery patients plus a few
   extra aliquots (EXTRA_ALIQUOTS), a GENCODE v36 probemap, and the real survival table.
 - GDC API: the files endpoint listing clinical supplements, and the real Discovery clinical
@@ -33,6 +34,8 @@ TARGET_RELEASE = "TARGET-OS/TARGET_OS_ClinicalData_Discovery_20210520.txt"
 TARGET_SURVIVAL = "TARGET-OS/TARGET-OS.survival.tsv"
 MSIGDB_PATH = "/gsea-msigdb/msigdb/release/7.0"
 RELEASE_FILE_ID = "4c4d7b5e-0000-4000-8000-000000000001"
+# Current symbol -> the older symbol an Illumina annotation of 2008 carries (alias matching).
+OLD_SYMBOLS_ON_GPL10295 = {"CCN4": "WISP1", "BHLHE41": "BHLHB3", "KDM4C": "JMJD2C", "NAMPT": "PBEF1"}
 EXTRA_ALIQUOTS = ["TARGET-40-0A4HLD-01B", "TARGET-40-PAKZZK-01B", "TARGET-40-PALECC-06A", "TARGET-40-PAMYYJ-06A"]
 
 
@@ -44,7 +47,8 @@ def gene_universe(data: Path) -> list[str]:
     """Real symbols: every Hallmark gene, the C2 hypoxia signatures' genes, the review's genes."""
     genes = {g for genes in read_gmt(data / "msigdb" / "h.all.v7.0.symbols.gmt").values() for g in genes}
     review = read_review_table(REVIEW_TABLE)
-    genes |= set(review.loc[review["symbol"] != "", "symbol"]) | {"HIF1A"}
+    measurable = review[(review["symbol"] != "") & (review["molecule"] != "circRNA")]
+    genes |= set(measurable["symbol"]) | {"HIF1A"}
     c2 = read_gmt(data / "msigdb" / "c2.cgp.v7.0.symbols.gmt")
     for name in ["SEMENZA_HIF1_TARGETS", "WINTER_HYPOXIA_METAGENE", "ELVIDGE_HYPOXIA_UP", "HARRIS_HYPOXIA"]:
         genes |= set(c2[name])
@@ -79,7 +83,7 @@ def gse21257_files(data: Path, genes: list[str], rng: np.random.Generator) -> di
     # Probes: one per gene, a second probe for every 7th gene, 300 without a symbol, and every
     # 50th probe annotated to two genes.
     probe_genes: list[str] = []
-    for i, gene in enumerate(genes):
+    for i, gene in enumerate(OLD_SYMBOLS_ON_GPL10295.get(g, g) for g in genes):
         probe_genes.append(gene)
         if i % 7 == 0:
             probe_genes.append(gene)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SHARED, apply_overrides
-from public_mirror import EXTRA_ALIQUOTS, GSE21257_TABLE, TARGET_RELEASE, TARGET_SURVIVAL, public_mirror
+from public_mirror import EXTRA_ALIQUOTS, GSE21257_TABLE, OLD_SYMBOLS_ON_GPL10295, TARGET_RELEASE, TARGET_SURVIVAL, public_mirror
 from test_workflow import snakemake
 
 pytestmark = pytest.mark.workflow
@@ -146,6 +146,21 @@ def test_every_stage_ran_for_both_cohorts(mirror_run):
         assert {"CDH1", "CASP3"} <= set(signed.loc[signed["direction"] == "down", "gene"])
     probes_log = (directory / "logs" / "GSE21257" / "harmonise_cohort.log").read_text()
     assert "probes carry a gene symbol (column 'Symbol')" in probes_log
+
+
+def test_old_array_symbols_resolve_through_aliases(mirror_run):
+    directory = mirror_run[0]
+    coverage = pd.read_csv(directory / "results" / "GSE21257" / "signature_coverage.tsv", sep="\t", keep_default_na=False)
+    review = coverage[coverage["signature"] == "HIF1A_REVIEW_ALL"].set_index("symbol")
+    for current, old in OLD_SYMBOLS_ON_GPL10295.items():
+        assert review.loc[current, "matched_as"] == old
+    # RNA-seq annotates the current symbols.
+    target = pd.read_csv(directory / "results" / "TARGET-OS" / "signature_coverage.tsv", sep="\t", keep_default_na=False)
+    target = target[target["signature"] == "HIF1A_REVIEW_ALL"].set_index("symbol")
+    assert all(target.loc[current, "matched_as"] == current for current in OLD_SYMBOLS_ON_GPL10295)
+    # Each measured gene stands for one signature gene at most.
+    for _, rows in coverage[coverage["present"]].groupby("signature"):
+        assert rows["matched_as"].is_unique
 
 
 def test_rerun_downloads_nothing(mirror_run):

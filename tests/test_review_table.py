@@ -79,18 +79,34 @@ def test_ambiguities_are_recorded_not_hidden(table):
 
 
 def test_derived_signatures(table):
-    targets, none = review_signature_genes(table, "HIF1A_REVIEW_TARGETS")
-    assert none == [] and {"VEGFA", "SLC2A1", "BNIP3", "HK2", "ANGPTL4"} <= set(targets)
-    assert not {"CDH1", "MIR18B", "MALAT1", ""} & set(targets)
-    up, down = review_signature_genes(table, "HIF1A_REVIEW_SIGNED")
-    assert up == targets and {"CDH1", "CASP3", "CDKN1A"} <= set(down)
-    every, _ = review_signature_genes(table, "HIF1A_REVIEW_ALL")
-    coding = table[(table["molecule"] == "protein_coding") & (table["symbol"] != "")]
-    assert every == coding["symbol"].tolist() and "NEAT1" not in every
-    assert review_signature_genes(table, "HIF1A_GENE") == (["HIF1A"], [])
+    targets = review_signature_genes(table, "HIF1A_REVIEW_TARGETS")
+    assert targets.down == [] and {"VEGFA", "SLC2A1", "BNIP3", "HK2", "ANGPTL4"} <= set(targets.up)
+    assert "CDH1" not in targets.up and "" not in targets.up
+    # Non-coding targets join as optional members, scored only where measured.
+    assert {"MALAT1", "UCA1", "MIR18B"} <= targets.optional <= set(targets.up)
+    assert not {"VEGFA", "HK2"} & targets.optional
+    signed = review_signature_genes(table, "HIF1A_REVIEW_SIGNED")
+    assert signed.up == targets.up and {"CDH1", "CASP3", "CDKN1A"} <= set(signed.down)
+    every = review_signature_genes(table, "HIF1A_REVIEW_ALL")
+    named = table[table["symbol"] != ""]
+    assert set(every.up) == set(named["symbol"])
+    assert every.optional == set(named.loc[named["molecule"] != "protein_coding", "symbol"])
+    gene = review_signature_genes(table, "HIF1A_GENE")
+    assert (gene.up, gene.down, gene.optional) == (["HIF1A"], [], frozenset())
     with pytest.raises(InputError, match="HIF1A_REVIEW_TARGETS"):
         review_signature_genes(table, "MY_NAME")
     assert len(REVIEW_SIGNATURES) == 4
+
+
+def test_noncoding_members_do_not_count_towards_coverage(table):
+    from hif_prognosis.genesets import check_coverage, coverage_table, signature_table
+
+    targets = review_signature_genes(table, "HIF1A_REVIEW_TARGETS")
+    signature = signature_table("T", targets.up, "x", optional=targets.optional)
+    coding = [g for g in targets.up if g not in targets.optional]
+    coverage = coverage_table(signature, coding)  # an array without non-coding probes
+    assert coverage.loc[~coverage["required"], "present"].sum() == 0
+    check_coverage(coverage, 1.0, "array")
 
 
 def test_bad_table_is_rejected(tmp_path, table):

@@ -17,8 +17,8 @@ import pandas as pd
 from hif_prognosis.errors import InputError
 from hif_prognosis.review import read_review_table, review_signature_genes
 
-SIGNATURE_COLUMNS = ["signature", "gene", "direction", "aliases", "source"]
-COVERAGE_COLUMNS = ["signature", "symbol", "direction", "matched_as", "present"]
+SIGNATURE_COLUMNS = ["signature", "gene", "direction", "required", "aliases", "source"]
+COVERAGE_COLUMNS = ["signature", "symbol", "direction", "required", "matched_as", "present"]
 
 
 def read_gmt(path: str | Path) -> dict[str, list[str]]:
@@ -77,10 +77,13 @@ def signature_table(
     source: str,
     down: Iterable[str] = (),
     aliases: Mapping[str, str] | None = None,
+    optional: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
+    """Rows of one signature; ``optional`` genes are scored when measured but do not count
+    towards coverage (the review's non-coding molecules)."""
     aliases = aliases or {}
-    rows = [(name, g, "up", aliases.get(g, ""), source) for g in up]
-    rows += [(name, g, "down", aliases.get(g, ""), source) for g in down]
+    rows = [(name, g, d, g not in optional, aliases.get(g, ""), source)
+            for genes, d in ((up, "up"), (down, "down")) for g in genes]
     return pd.DataFrame(rows, columns=SIGNATURE_COLUMNS)
 
 
@@ -105,7 +108,7 @@ def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFra
                     matched[gene] = alias
                     used.add(alias)
                     break
-        frame = signature[["signature", "gene", "direction"]].rename(columns={"gene": "symbol"})
+        frame = signature[["signature", "gene", "direction", "required"]].rename(columns={"gene": "symbol"})
         frame["matched_as"] = [matched.get(g, "") for g in symbols]
         frame["present"] = frame["matched_as"] != ""
         frames.append(frame)
@@ -113,13 +116,14 @@ def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFra
 
 
 def check_coverage(coverage: pd.DataFrame, min_coverage: float, cohort: str) -> None:
-    """Stop if a signature measures fewer than ``min_coverage`` of its genes in a cohort."""
-    fractions = coverage.groupby("signature", sort=False)["present"].mean()
+    """Stop if a signature measures fewer than ``min_coverage`` of its required genes."""
+    required = coverage[coverage["required"].astype(bool)]
+    fractions = required.groupby("signature", sort=False)["present"].mean()
     low = fractions[fractions < min_coverage]
     if len(low):
         details = "; ".join(
             f"{name} {fraction:.0%} (missing: "
-            + ", ".join(coverage.loc[(coverage["signature"] == name) & ~coverage["present"], "symbol"])
+            + ", ".join(required.loc[(required["signature"] == name) & ~required["present"], "symbol"])
             + ")"
             for name, fraction in low.items()
         )
@@ -141,6 +145,7 @@ def collect_signatures(
     for name, spec in specs.items():
         down: list[str] = []
         aliases: dict[str, str] = {}
+        optional: frozenset[str] = frozenset()
         if "gmt" in spec:
             location, set_name = spec["gmt"], spec.get("set", name)
             path = local_copies.get(location, location)
@@ -151,11 +156,12 @@ def collect_signatures(
         elif "review_table" in spec:
             location = spec["review_table"]
             review = read_review_table(local_copies.get(location, location))
-            genes, down = review_signature_genes(review, name)
+            derived = review_signature_genes(review, name)
+            genes, down, optional = derived.up, derived.down, derived.optional
             source = f"{location}#{name}"
             aliases = dict(zip(review["symbol"], review["aliases"], strict=True))
         else:
             location = spec["genes_file"]
             genes, source = read_gene_list(local_copies.get(location, location)), location
-        tables.append(signature_table(name, genes, source, down=down, aliases=aliases))
+        tables.append(signature_table(name, genes, source, down=down, aliases=aliases, optional=optional))
     return pd.concat(tables, ignore_index=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -34,19 +35,32 @@ def read_review_table(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def review_signature_genes(table: pd.DataFrame, name: str) -> tuple[list[str], list[str]]:
-    """(up, down) genes of one of REVIEW_SIGNATURES, from protein-coding rows with a symbol."""
-    coding = table[(table["molecule"] == "protein_coding") & (table["symbol"] != "")]
-    up = coding.loc[coding["relation"] == "target_up", "symbol"].tolist()
-    down = coding.loc[coding["relation"] == "target_down", "symbol"].tolist()
+@dataclass(frozen=True)
+class ReviewSignature:
+    """Genes of a review-derived signature. ``optional`` lists the non-coding members, which are
+    scored where a platform measures them and do not count towards coverage."""
+
+    up: list[str]
+    down: list[str]
+    optional: frozenset[str]
+
+
+def review_signature_genes(table: pd.DataFrame, name: str) -> ReviewSignature:
+    """One of REVIEW_SIGNATURES: protein-coding rows with a symbol, plus the non-coding rows of
+    the same relation as optional members."""
+    named = table[table["symbol"] != ""]
+    noncoding = frozenset(named.loc[named["molecule"] != "protein_coding", "symbol"])
+    coding_first = pd.concat([named[named["molecule"] == "protein_coding"], named[named["molecule"] != "protein_coding"]])
+    up = coding_first.loc[coding_first["relation"] == "target_up", "symbol"].tolist()
+    down = coding_first.loc[coding_first["relation"] == "target_down", "symbol"].tolist()
     if name == "HIF1A_REVIEW_TARGETS":
-        return up, []
+        return ReviewSignature(up, [], noncoding & set(up))
     if name == "HIF1A_REVIEW_SIGNED":
-        return up, down
+        return ReviewSignature(up, down, noncoding & set(up + down))
     if name == "HIF1A_REVIEW_ALL":
-        return coding["symbol"].tolist(), []
+        return ReviewSignature(coding_first["symbol"].tolist(), [], noncoding)
     if name == "HIF1A_GENE":
-        return ["HIF1A"], []
+        return ReviewSignature(["HIF1A"], [], frozenset())
     raise InputError(
         f"signature {name!r} names the review table but is not one of {list(REVIEW_SIGNATURES)}; "
         "rename it in the config."

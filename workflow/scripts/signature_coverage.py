@@ -16,10 +16,12 @@ def main(smk) -> None:
         coverage = coverage_table(signatures, genes)
         for name, rows in coverage.groupby("signature", sort=False):
             by_alias = rows[rows["present"] & (rows["matched_as"] != rows["symbol"])]
+            required = rows[rows["required"]]
             log.info(
-                "%s: %d of %d genes measured (%d through an alias: %s)",
-                name, rows["present"].sum(), len(rows), len(by_alias),
-                ", ".join(f"{s} as {m}" for s, m in zip(by_alias["symbol"], by_alias["matched_as"])),
+                "%s: %d of %d required genes measured; %d of %d optional; through an alias: %s",
+                name, required["present"].sum(), len(required),
+                rows.loc[~rows["required"], "present"].sum(), int((~rows["required"]).sum()),
+                ", ".join(f"{s} as {m}" for s, m in zip(by_alias["symbol"], by_alias["matched_as"])) or "none",
             )
         check_coverage(coverage, smk.params.min_coverage, cohort)
         write_tsv(coverage, smk.output[0])
