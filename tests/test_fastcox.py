@@ -1,0 +1,107 @@
+"""The vectorised Cox engine against lifelines and R coxph, and its edge cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import kstest
+
+from hif_prognosis.clinical import endpoint_data
+from hif_prognosis.fastcox import FLAG_CONSTANT, FLAG_NOT_CONVERGED, FLAG_OK, cox_columns
+from hif_prognosis.survival import cox_per_sd
+
+R_LOOP = """
+fits <- t(sapply(3:ncol(data), function(j) {
+  f <- coxph(Surv(data$time, data$event) ~ data[[j]], ties = "efron",
+             control = coxph.control(eps = 1e-12, iter.max = 100))
+  c(beta = unname(coef(f)), se = unname(sqrt(vcov(f)[1, 1])))
+}))
+write.table(format(as.data.frame(fits), digits = 17), stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+@pytest.fixture(scope="module")
+def genes(gse4335):
+    """60 random GSE4335 genes, standardised, with OS."""
+    matrix, clinical = gse4335
+    outcome = endpoint_data(clinical, "os")
+    x = matrix[outcome.index].T
+    x = (x - x.mean()) / x.std(ddof=1)
+    columns = np.random.default_rng(0).choice(x.shape[1], 60, replace=False)
+    return outcome, x.iloc[:, columns]
+
+
+def fit_in_r(r_survival, time, event, x: pd.DataFrame) -> pd.DataFrame:
+    data = pd.concat(
+        [pd.DataFrame({"time": time, "event": event}), x.reset_index(drop=True).set_axis([f"x{j}" for j in range(x.shape[1])], axis=1)],
+        axis=1,
+    )
+    return r_survival.table(R_LOOP, data)
+
+
+def test_matches_r_coxph_on_real_genes(genes, r_survival):
+    outcome, x = genes
+    fast = cox_columns(outcome["time"].to_numpy(), outcome["event"].to_numpy(), x.to_numpy())
+    reference = fit_in_r(r_survival, outcome["time"].to_numpy(), outcome["event"].to_numpy(), x)
+    np.testing.assert_allclose(fast.beta, reference["beta"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast.se, reference["se"], rtol=1e-9)
+
+
+def test_matches_lifelines_on_real_genes(genes):
+    outcome, x = genes
+    fast = cox_columns(outcome["time"].to_numpy(), outcome["event"].to_numpy(), x.to_numpy())
+    for j in range(0, x.shape[1], 6):
+        reference = cox_per_sd(outcome["time"], outcome["event"], x.iloc[:, j])
+        assert abs(fast.beta[j] - reference.log_hr) < 1e-6
+        assert abs(fast.se[j] / reference.se_log_hr - 1) < 1e-6
+        assert abs(fast.p_wald[j] / reference.p_wald - 1) < 1e-5
+        assert abs(fast.p_lrt[j] / reference.p_lrt - 1) < 1e-5
+
+
+def test_heavy_ties_match_r(r_survival):
+    rng = np.random.default_rng(4)
+    n = 200
+    x = pd.DataFrame(rng.normal(size=(n, 5)))
+    time = np.ceil(rng.exponential(10 * np.exp(-0.6 * x[0].to_numpy())) / 5) * 5
+    event = (rng.uniform(size=n) < 0.75).astype(float)
+    _, counts = np.unique(time[event == 1], return_counts=True)
+    assert counts.max() >= 10
+    fast = cox_columns(time, event, x.to_numpy())
+    reference = fit_in_r(r_survival, time, event, x)
+    np.testing.assert_allclose(fast.beta, reference["beta"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast.se, reference["se"], rtol=1e-9)
+
+
+def test_constant_and_separated_columns_are_flagged_not_estimated():
+    time = np.arange(1.0, 31.0)
+    event = np.ones(30)
+    rng = np.random.default_rng(2)
+    separated = -time  # the higher the value, the earlier every death: infinite HR
+    columns = np.column_stack([separated, np.full(30, 3.0), rng.normal(size=30)])
+    fit = cox_columns(time, event, columns)
+    assert fit.flag.tolist() == [FLAG_NOT_CONVERGED, FLAG_CONSTANT, FLAG_OK]
+    assert np.isnan(fit.beta[:2]).all() and np.isnan(fit.se[:2]).all() and np.isnan(fit.p_wald[:2]).all()
+    assert np.isfinite(fit.beta[2]) and np.isfinite(fit.p_lrt[2])
+
+
+def test_planted_effect_recovered_and_null_p_values_uniform():
+    rng = np.random.default_rng(20261121)
+    n, m = 300, 2000
+    noise = rng.normal(size=(n, m))
+    driver = noise[:, 0]
+    time = rng.exponential(np.exp(-0.5 * driver))
+    censor = rng.exponential(2.0, size=n)
+    event = (time <= censor).astype(float)
+    time = np.minimum(time, censor)
+    fit = cox_columns(time, event, noise)
+    assert abs(fit.beta[0] - 0.5) < 4 * fit.se[0] and fit.p_wald[0] < 1e-8
+    null_p = fit.p_wald[1:]
+    assert kstest(null_p, "uniform").pvalue > 0.01
+    assert abs((null_p < 0.05).mean() - 0.05) < 0.015
+    assert kstest(fit.p_lrt[1:], "uniform").pvalue > 0.01
+
+
+def test_missing_values_are_refused():
+    with pytest.raises(ValueError, match="complete data"):
+        cox_columns(np.array([1.0, 2.0]), np.array([1.0, 0.0]), np.array([[np.nan], [1.0]]))
