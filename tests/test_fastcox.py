@@ -105,3 +105,15 @@ def test_planted_effect_recovered_and_null_p_values_uniform():
 def test_missing_values_are_refused():
     with pytest.raises(ValueError, match="complete data"):
         cox_columns(np.array([1.0, 2.0]), np.array([1.0, 0.0]), np.array([[np.nan], [1.0]]))
+
+
+def test_chunks_and_threads_do_not_change_results():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(120, 50))
+    time = np.ceil(rng.exponential(30, size=120))
+    event = (rng.uniform(size=120) < 0.6).astype(float)
+    whole = cox_columns(time, event, x)
+    parts = cox_columns(time, event, x, threads=2, chunk_columns=7)
+    np.testing.assert_array_equal(whole.beta, parts.beta)
+    np.testing.assert_array_equal(whole.se, parts.se)
+    assert whole.flag.tolist() == parts.flag.tolist()
