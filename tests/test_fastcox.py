@@ -114,6 +114,9 @@ def test_chunks_and_threads_do_not_change_results():
     event = (rng.uniform(size=120) < 0.6).astype(float)
     whole = cox_columns(time, event, x)
     parts = cox_columns(time, event, x, threads=2, chunk_columns=7)
-    np.testing.assert_array_equal(whole.beta, parts.beta)
-    np.testing.assert_array_equal(whole.se, parts.se)
+    # Equal up to the last bit of numpy's summation order over arrays of another width.
+    np.testing.assert_allclose(whole.beta, parts.beta, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(whole.se, parts.se, rtol=1e-12)
     assert whole.flag.tolist() == parts.flag.tolist()
+    again = cox_columns(time, event, x, threads=2, chunk_columns=7)
+    np.testing.assert_array_equal(parts.beta, again.beta)  # deterministic for fixed chunks
