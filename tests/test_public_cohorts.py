@@ -33,6 +33,7 @@ def mirrored_config(directory: Path, base: str, **overrides) -> None:
         mirrors={"geo": f"{base}/geo", "xena_gdc_hub": f"{base}/xena", "gdc_api": f"{base}/gdc"},
     )
     config["enrichment"]["permutations"] = 100
+    config["random_null"]["n_sets"] = 1000
     apply_overrides(config, overrides)
     (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 

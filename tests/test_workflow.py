@@ -41,6 +41,7 @@ def write_config(directory: Path, **changes) -> Path:
         "primary": {"signature": "HALLMARK_HYPOXIA", "method": "zscore"},
         "scoring": {"methods": list(METHODS), "score_genes": {"ctrl_size": 50, "n_bins": 25}},
         "enrichment": {"libraries": {"HALLMARK": hallmark}, "permutations": 100},
+        "random_null": {"n_sets": 1000},
     }
     apply_overrides(config, changes)
     path = directory / "config.yaml"
@@ -102,6 +103,9 @@ def test_outputs_of_every_stage(finished_run):
     }
     cox = pd.read_csv(results / "survival" / "cox.tsv", sep="\t")
     assert len(cox) == 2 * len(METHODS) and (cox["n"] == 115).all() and (cox["events"] == 38).all()
+    null = pd.read_csv(results / "survival" / "null.tsv", sep="\t")
+    assert len(null) == 2 * len(METHODS) and (null["n_fitted"] > 990).all()
+    assert null["p_empirical_abs_log_hr"].between(1 / 1001, 1).all()
     prerank = pd.read_csv(results / "enrichment" / "prerank.tsv", sep="\t")
     assert len(prerank) == 50 and prerank["nes"].notna().all()
     log = (finished_run / "logs" / "GSE4335" / "harmonise_cohort.log").read_text()
@@ -144,7 +148,9 @@ def test_changing_a_scoring_parameter_reruns_only_its_dependents(finished_run):
         jobs = planned_jobs(snakemake(finished_run, "--dry-run").stdout)
     finally:
         write_config(finished_run)
-    assert jobs == {"score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "all": 1}
+    assert jobs == {
+        "score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "random_signature_null": 1, "all": 1,
+    }
 
 
 def test_same_config_and_seed_give_identical_tables(finished_run, tmp_path):

@@ -71,3 +71,30 @@ def top_sets_figure(table: pd.DataFrame, *, n_top: int, title: str) -> plt.Figur
     axis.set_title(title, fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: str, cohort: str) -> plt.Figure:
+    """Null log HR per signature and endpoint (one method), the signature's own marked."""
+    rows = summary[summary["method"] == method].reset_index(drop=True)
+    n_cols = min(3, len(rows))
+    n_rows = -(-len(rows) // n_cols)
+    figure, axes = plt.subplots(
+        n_rows, n_cols, figsize=(4.2 * n_cols, 3.0 * n_rows), squeeze=False, layout="constrained"
+    )
+    for axis, (_, row) in zip(axes.ravel(), rows.iterrows(), strict=False):
+        null = distribution.query(
+            "signature == @row.signature and method == @method and endpoint == @row.endpoint"
+        )["null_log_hr"]
+        axis.hist(null, bins=40, color=OKABE_ITO["grey"])
+        axis.axvline(row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=2)
+        axis.set_title(
+            f"{row['signature']} ({row['endpoint']})\n"
+            f"percentile {row['percentile_log_hr']:.1f}, empirical p {row['p_empirical_abs_log_hr']:.3g}",
+            fontsize=8,
+        )
+        axis.set_xlabel("log HR per SD (random sets)")
+        axis.set_ylabel("Random sets")
+    for axis in axes.ravel()[len(rows):]:
+        axis.set_visible(False)
+    figure.suptitle(f"{cohort}: random-signature null ({method} score); red = the signature", fontsize=10)
+    return figure

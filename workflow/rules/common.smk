@@ -63,13 +63,17 @@ def endpoints(cohort):
     return list(config["cohorts"][cohort]["endpoints"])
 
 
-def scoring_params(wildcards):
-    """Keyword arguments of the scoring method; only methods with randomness take the seed."""
-    if wildcards.method == "score_genes":
+def method_params(method):
+    """Keyword arguments of a scoring method; only methods with randomness take the seed."""
+    if method == "score_genes":
         return dict(config["scoring"]["score_genes"], seed=config["seed"])
-    if wildcards.method == "ssgsea":
+    if method == "ssgsea":
         return dict(config["scoring"]["ssgsea"])
     return {}
+
+
+def scoring_params(wildcards):
+    return method_params(wildcards.method)
 
 
 def gene_set_copies():
@@ -99,6 +103,8 @@ def final_outputs():
             f"results/{cohort}/signature_coverage.tsv",
             f"results/{cohort}/scores.tsv",
             f"results/{cohort}/survival/cox.tsv",
+            f"results/{cohort}/survival/null.tsv",
+            f"results/{cohort}/survival/null.png",
             f"results/{cohort}/enrichment/prerank.tsv",
             f"results/{cohort}/enrichment/top_sets.png",
         ]

@@ -46,3 +46,45 @@ rule kaplan_meier:
         "../envs/analysis.yaml"
     script:
         "../scripts/kaplan_meier.py"
+
+
+rule random_signature_null:
+    input:
+        expression="results/{cohort}/expression.tsv.gz",
+        coverage="results/{cohort}/signature_coverage.tsv",
+        clinical="results/{cohort}/clinical.tsv",
+    output:
+        table=report(
+            "results/{cohort}/survival/null.tsv",
+            caption="../report/null.rst",
+            category="Null",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "random-signature null"},
+        ),
+        distribution="results/{cohort}/survival/null_log_hr.tsv.gz",
+        plot=report(
+            "results/{cohort}/survival/null.png",
+            caption="../report/null_plot.rst",
+            category="Null",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "figure": "null distributions"},
+        ),
+    params:
+        methods={method: method_params(method) for method in METHODS},
+        primary_method=PRIMARY["method"],
+        n_sets=config["random_null"]["n_sets"],
+        expression_bins=config["random_null"]["expression_bins"],
+        seed=config["seed"],
+    threads: 2
+    resources:
+        mem_mb=8000,
+        # about 1 min per 1,000 sets, signature and method on 2 cores, dominated by pc1
+        runtime=lambda w: 10 + len(SIGNATURES) * len(METHODS) * config["random_null"]["n_sets"] // 1000,
+    log:
+        "logs/{cohort}/random_signature_null.log",
+    benchmark:
+        "benchmarks/{cohort}/random_signature_null.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/random_signature_null.py"

@@ -1,0 +1,297 @@
+"""Random-signature null (Venet et al. 2011, PLoS Comput Biol 7:e1002240).
+
+Most random gene sets are prognostic too. For a signature, random sets of the same size are
+drawn from genes of matched mean expression (the genes binned by mean expression; each random
+set takes as many genes from each bin as the signature has there; the signature's own genes
+are not drawn), scored by the same method, and fitted by the same univariable Cox model. The
+signature's statistics are then read against this null.
+
+Scorers here are vectorised over sets and equal the per-signature methods of
+:mod:`hif_prognosis.scoring` (tested): ssGSEA through a closed form of its random-walk area,
+means and mean ranks through sparse products, PC1 through batched SVDs, scanpy's score_genes
+through sparse control-gene draws.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from hif_prognosis.fastcox import cox_columns
+from hif_prognosis.clinical import endpoint_data, endpoint_names
+from hif_prognosis.scoring import SignatureGenes, gene_zscores, score_signatures
+
+SET_CHUNK = 500  # sets per chunk where a method needs the genes' values gathered
+
+
+def expression_bins(matrix: pd.DataFrame, n_bins: int) -> np.ndarray:
+    """Bin of each gene by mean expression (equal-count bins, 0 = lowest)."""
+    means = matrix.mean(axis=1).to_numpy()
+    order = np.argsort(means, kind="stable")
+    bins = np.empty(len(means), dtype=int)
+    bins[order] = np.arange(len(means)) * n_bins // len(means)
+    return bins
+
+
+def draw_matched_sets(
+    bins: np.ndarray,
+    members: np.ndarray,
+    n_sets: int,
+    rng: np.random.Generator,
+    eligible: np.ndarray,
+) -> np.ndarray:
+    """``n_sets`` x len(members) gene indices: per bin, as many genes as ``members`` has there,
+    drawn without replacement within a set from ``eligible`` genes that are not members."""
+    pool_mask = eligible.copy()
+    pool_mask[members] = False
+    columns = []
+    for b, count in zip(*np.unique(bins[members], return_counts=True), strict=True):
+        pool = np.flatnonzero(pool_mask & (bins == b))
+        if len(pool) < count:
+            raise ValueError(f"expression bin {b} has {len(pool)} genes, fewer than the {count} needed")
+        keys = rng.random((n_sets, len(pool)))
+        columns.append(pool[np.argpartition(keys, count - 1, axis=1)[:, :count]])
+    return np.concatenate(columns, axis=1)
+
+
+def _indicator(sets: np.ndarray, n_genes: int) -> sparse.csr_matrix:
+    rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
+    return sparse.csr_matrix((np.ones(sets.size), (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
+
+
+@dataclass
+class NullScorer:
+    """Scores many gene sets (rows of gene indices) of one matrix by one method."""
+
+    matrix: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        self.n_genes = len(self.matrix)
+        self.z = gene_zscores(self.matrix).to_numpy()
+
+    def score(self, method: str, up: np.ndarray, down: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+        """(n_sets x samples) scores; ``up``/``down`` are (n_sets x n) index arrays."""
+        return getattr(self, f"_{method}")(up, down, **params)
+
+    def _mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
+        return np.asarray(_indicator(sets, self.n_genes) @ values) / sets.shape[1]
+
+    def _zscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        n_up, n_down = up.shape[1], down.shape[1]
+        total = self._mean_of(self.z, up) * n_up
+        if n_down:
+            total -= self._mean_of(self.z, down) * n_down
+        return total / (n_up + n_down)
+
+    def _signed_values(self, up: np.ndarray, down: np.ndarray, chunk: slice) -> np.ndarray:
+        """(sets x genes x samples) z-scores, ``down`` genes sign-flipped."""
+        parts = [self.z[up[chunk]]]
+        if down.shape[1]:
+            parts.append(-self.z[down[chunk]])
+        return np.concatenate(parts, axis=1)
+
+    def _median(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        return np.concatenate([
+            np.median(self._signed_values(up, down, slice(s, s + SET_CHUNK)), axis=1)
+            for s in range(0, len(up), SET_CHUNK)
+        ])
+
+    def _pc1(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        scores = []
+        for s in range(0, len(up), SET_CHUNK):
+            values = np.swapaxes(self._signed_values(up, down, slice(s, s + SET_CHUNK)), 1, 2)
+            u, singular, _ = np.linalg.svd(values, full_matrices=False)  # batched: sets x samples x genes
+            component = u[:, :, 0] * singular[:, :1]
+            mean = values.mean(axis=2)
+            centred = component - component.mean(axis=1, keepdims=True)
+            sign = np.sign(np.sum(centred * (mean - mean.mean(axis=1, keepdims=True)), axis=1))
+            scores.append(component * np.where(sign < 0, -1.0, 1.0)[:, None])
+        return np.concatenate(scores)
+
+    def _singscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "_ranks_min"):
+            self._ranks_min = self.matrix.rank(axis=0, method="min").to_numpy()
+        n = self.n_genes
+
+        def part(sets: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+            size = sets.shape[1]
+            lowest, highest = (size + 1) / 2, (2 * n - size + 1) / 2
+            return (self._mean_of(ranks, sets) - lowest) / (highest - lowest) - 0.5
+
+        score = part(up, self._ranks_min)
+        if down.shape[1]:
+            score += part(down, n - self._ranks_min + 1)
+        return score
+
+    def _ssgsea(self, up: np.ndarray, down: np.ndarray, *, tau: float) -> np.ndarray:
+        # Area under the walk = sum over hits of w * remaining / sum(w) minus the same for misses,
+        # where "remaining" counts positions from a gene to the end of the ranking.
+        if not hasattr(self, "_ssgsea_parts"):
+            ranks = np.floor(self.matrix.rank(axis=0, method="average").to_numpy())
+            order = np.argsort(-ranks, axis=0, kind="stable")
+            position = np.empty_like(order)
+            np.put_along_axis(position, order, np.arange(self.n_genes)[:, None], axis=0)
+            remaining = (self.n_genes - position).astype(float)
+            weight = ranks**tau
+            self._ssgsea_parts = (weight * remaining, weight, remaining)
+        weighted, weight, remaining = self._ssgsea_parts
+        n = self.n_genes
+
+        def enrichment(sets: np.ndarray) -> np.ndarray:
+            indicator = _indicator(sets, n)
+            hits = np.asarray(indicator @ weighted) / np.asarray(indicator @ weight)
+            misses = (n * (n + 1) / 2 - np.asarray(indicator @ remaining)) / (n - sets.shape[1])
+            return hits - misses
+
+        score = enrichment(up)
+        if down.shape[1]:
+            score -= enrichment(down)
+        return score
+
+    def _score_genes(
+        self, up: np.ndarray, down: np.ndarray, *, ctrl_size: int, n_bins: int, seed: int
+    ) -> np.ndarray:
+        """scanpy ``tl.score_genes`` (1.11, ``ctrl_as_ref=True``) for every set: genes cut by
+        mean expression into ``rank(min) // round(G / (n_bins - 1))``; per cut holding a set
+        gene, ``ctrl_size`` genes are drawn from the cut and the set's own genes removed; the
+        score is the set's mean minus the controls' mean. Draws come from ``seed``."""
+        values = self.matrix.to_numpy(dtype=float)
+        means = np.nanmean(values, axis=1)
+        n_items = int(np.round(self.n_genes / (n_bins - 1)))
+        cuts = pd.Series(means).rank(method="min").to_numpy() // n_items
+        rng = np.random.default_rng(seed)
+
+        def part(sets: np.ndarray) -> np.ndarray:
+            rows, cols = [], []
+            set_cuts = cuts[sets]
+            for cut in np.unique(set_cuts):
+                pool = np.flatnonzero(cuts == cut)
+                holders = np.flatnonzero((set_cuts == cut).any(axis=1))
+                if ctrl_size < len(pool):
+                    keys = rng.random((len(holders), len(pool)))
+                    drawn = pool[np.argpartition(keys, ctrl_size - 1, axis=1)[:, :ctrl_size]]
+                else:
+                    drawn = np.broadcast_to(pool, (len(holders), len(pool)))
+                own = (drawn[:, :, None] == sets[holders][:, None, :]).any(axis=2)
+                keep = ~own
+                rows.append(np.broadcast_to(holders[:, None], drawn.shape)[keep])
+                cols.append(drawn[keep])
+            row, col = np.concatenate(rows), np.concatenate(cols)
+            controls = sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=(len(sets), self.n_genes))
+            control_mean = np.asarray(controls @ values) / np.asarray(controls.sum(axis=1))
+            return self._mean_of(values, sets) - control_mean
+
+        score = part(up)
+        if down.shape[1]:
+            score -= part(down)
+        return score
+
+
+def harrell_c_columns(time: np.ndarray, event: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Harrell's C of every column of ``scores`` (n x m) as a risk predictor, as R's
+    ``concordance(..., reverse = TRUE)``: pairs whose shorter time is an event are comparable
+    (a censored time tied with an event time counts as longer); tied scores count one half."""
+    time, event = np.asarray(time, float), np.asarray(event, float)
+    i, j = np.nonzero((time[:, None] < time[None, :]) | ((time[:, None] == time[None, :]) & (event[None, :] == 0)))
+    keep = event[i] == 1
+    i, j = i[keep], j[keep]
+    concordant = np.zeros(scores.shape[1])
+    for start in range(0, len(i), 20_000):
+        a, b = scores[i[start:start + 20_000]], scores[j[start:start + 20_000]]
+        concordant += (a > b).sum(axis=0) + 0.5 * (a == b).sum(axis=0)
+    return concordant / len(i)
+
+
+def empirical_p(observed: float, null: np.ndarray) -> float:
+    """Two-sided empirical p of |observed| among |null|, counting the observed itself
+    ((1 + extreme) / (1 + n), Phipson and Smyth 2010): never zero."""
+    null = null[np.isfinite(null)]
+    return float((1 + np.sum(np.abs(null) >= abs(observed))) / (1 + len(null)))
+
+
+def standardise_rows(scores: np.ndarray) -> np.ndarray:
+    mean = scores.mean(axis=1, keepdims=True)
+    sd = scores.std(axis=1, ddof=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (scores - mean) / sd
+
+
+NULL_COLUMNS = [
+    "cohort", "signature", "method", "endpoint", "n", "events", "n_random_sets", "n_fitted",
+    "log_hr", "null_log_hr_median", "percentile_log_hr", "p_empirical_abs_log_hr",
+    "c_index", "null_c_index_median", "percentile_c_index", "p_empirical_c_index",
+]
+
+
+def set_rng(seed: int, *names: str) -> np.random.Generator:
+    """A generator per (seed, names), independent of the order in which sets are drawn."""
+    return np.random.default_rng([seed, zlib.crc32("/".join(names).encode())])
+
+
+def random_signature_null(
+    cohort: str,
+    matrix: pd.DataFrame,
+    coverage: pd.DataFrame,
+    clinical: pd.DataFrame,
+    methods: Mapping[str, Mapping[str, Any]],
+    *,
+    n_sets: int,
+    n_bins: int,
+    seed: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Null summary (NULL_COLUMNS) and the null log HRs (long table) of every signature x
+    method x endpoint. Observed and random scores are standardised and fitted alike (fast Cox
+    engine, Efron ties; Harrell's C). Empirical p: two-sided, (1 + extreme) / (1 + n)."""
+    index = {gene: k for k, gene in enumerate(matrix.index)}
+    bins = expression_bins(matrix, n_bins)
+    eligible = np.isfinite(gene_zscores(matrix).to_numpy()).all(axis=1)
+    scorer = NullScorer(matrix)
+    rows, distributions = [], []
+    for signature, genes in coverage.groupby("signature", sort=False):
+        measured = SignatureGenes.measured(genes)
+        up = np.array([index[g] for g in measured.up], dtype=int)
+        down = np.array([index[g] for g in measured.down], dtype=int)
+        for method, params in methods.items():
+            rng = set_rng(seed, cohort, str(signature), method)
+            random_up = draw_matched_sets(bins, up, n_sets, rng, eligible)
+            random_down = (
+                draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
+                else np.empty((n_sets, 0), dtype=int)
+            )
+            null_scores = scorer.score(method, random_up, random_down, params)
+            observed = score_signatures(matrix, genes, method, params).set_index("sample_id")["score"]
+            for endpoint in endpoint_names(clinical):
+                outcome = endpoint_data(clinical, endpoint)
+                columns = matrix.columns.get_indexer(outcome.index)
+                time, event = outcome["time"].to_numpy(), outcome["event"].to_numpy()
+                random = standardise_rows(null_scores[:, columns]).T
+                obs = observed.reindex(outcome.index).to_numpy()
+                obs = (obs - obs.mean()) / obs.std(ddof=1)
+                fit_null = cox_columns(time, event, np.nan_to_num(random), threads=2)
+                fit_obs = cox_columns(time, event, obs[:, None])
+                c_null = harrell_c_columns(time, event, random)
+                c_obs = float(harrell_c_columns(time, event, obs[:, None])[0])
+                ok = fit_null.flag == "ok"
+                beta_null, beta_obs = fit_null.beta[ok], float(fit_obs.beta[0])
+                rows.append({
+                    "cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint,
+                    "n": len(outcome), "events": int(event.sum()), "n_random_sets": n_sets,
+                    "n_fitted": int(ok.sum()), "log_hr": beta_obs,
+                    "null_log_hr_median": float(np.median(beta_null)),
+                    "percentile_log_hr": float(100 * np.mean(beta_null < beta_obs)),
+                    "p_empirical_abs_log_hr": empirical_p(beta_obs, beta_null),
+                    "c_index": c_obs, "null_c_index_median": float(np.median(c_null)),
+                    "percentile_c_index": float(100 * np.mean(c_null < c_obs)),
+                    "p_empirical_c_index": empirical_p(c_obs - 0.5, c_null - 0.5),
+                })
+                distributions.append(pd.DataFrame({
+                    "signature": signature, "method": method, "endpoint": endpoint,
+                    "null_log_hr": beta_null,
+                }))
+    return pd.DataFrame(rows, columns=NULL_COLUMNS), pd.concat(distributions, ignore_index=True)

@@ -1,0 +1,109 @@
+"""The random-signature null: matched draws, vectorised scorers, and its statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hif_prognosis.genesets import coverage_table, signature_table
+from hif_prognosis.null import (
+    NULL_COLUMNS,
+    NullScorer,
+    draw_matched_sets,
+    empirical_p,
+    expression_bins,
+    harrell_c_columns,
+    random_signature_null,
+)
+from hif_prognosis.scoring import SCORING_METHODS, SignatureGenes, scanpy_score
+from hif_prognosis.survival import harrell_c
+
+PARAMS = {
+    "zscore": {}, "median": {}, "pc1": {}, "singscore": {}, "ssgsea": {"tau": 0.25},
+}
+
+
+@pytest.fixture(scope="module")
+def matrix() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    values = np.round(rng.normal(8, 2, size=(1500, 30)), 2)  # rounded: ties in ranks
+    return pd.DataFrame(values, index=[f"G{i}" for i in range(1500)], columns=[f"s{j}" for j in range(30)])
+
+
+def test_matched_draws_keep_bin_composition_and_exclude_the_signature(matrix):
+    bins = expression_bins(matrix, 10)
+    members = np.array([0, 5, 17, 300, 301, 1200])
+    sets = draw_matched_sets(bins, members, 200, np.random.default_rng(1), np.ones(1500, bool))
+    assert sets.shape == (200, 6)
+    expected = np.sort(bins[members])
+    assert all((np.sort(bins[row]) == expected).all() for row in sets)
+    assert not np.isin(sets, members).any()
+    assert all(len(set(row)) == 6 for row in sets)
+    again = draw_matched_sets(bins, members, 200, np.random.default_rng(1), np.ones(1500, bool))
+    np.testing.assert_array_equal(sets, again)
+
+
+@pytest.mark.parametrize("method", sorted(PARAMS))
+def test_vectorised_scorers_equal_the_pipelines_methods(matrix, method):
+    rng = np.random.default_rng(2)
+    bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
+    up = draw_matched_sets(bins, np.arange(15), 8, rng, eligible)
+    down = draw_matched_sets(bins, np.arange(15, 22), 8, rng, eligible)
+    scores = NullScorer(matrix).score(method, up, down, PARAMS[method])
+    for k in range(8):
+        genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
+        expected = SCORING_METHODS[method](matrix, genes, **PARAMS[method]).to_numpy()
+        np.testing.assert_allclose(scores[k], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_vectorised_score_genes_equals_scanpy_where_nothing_is_sampled(matrix):
+    # With ctrl_size above every cut's size all genes of the cut are controls: no randomness.
+    rng = np.random.default_rng(3)
+    bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
+    up = draw_matched_sets(bins, np.arange(12), 5, rng, eligible)
+    down = draw_matched_sets(bins, np.arange(12, 16), 5, rng, eligible)
+    params = dict(ctrl_size=2000, n_bins=25, seed=1)
+    scores = NullScorer(matrix).score("score_genes", up, down, params)
+    for k in range(5):
+        genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
+        np.testing.assert_allclose(scores[k], scanpy_score(matrix, genes, **params).to_numpy(), atol=1e-12)
+
+
+def test_vectorised_harrell_c_equals_the_pipelines():
+    rng = np.random.default_rng(4)
+    time = np.ceil(rng.exponential(20, 60))  # tied times
+    event = (rng.uniform(size=60) < 0.6).astype(float)
+    scores = rng.normal(size=(60, 4))
+    scores[:, 1] = np.round(scores[:, 1])  # tied scores
+    c = harrell_c_columns(time, event, scores)
+    for k in range(4):
+        assert c[k] == pytest.approx(harrell_c(pd.Series(time), pd.Series(event), pd.Series(scores[:, k])), abs=1e-12)
+
+
+def test_empirical_p_counts_the_observed():
+    null = np.array([-3.0, -1.0, 0.5, 2.0])
+    assert empirical_p(2.5, null) == pytest.approx(2 / 5)  # |-3| and the observed
+    assert empirical_p(10.0, null) == pytest.approx(1 / 5)
+
+
+def test_planted_signature_stands_out_and_the_null_is_reproducible(matrix):
+    rng = np.random.default_rng(5)
+    factor = rng.normal(size=30)
+    planted = matrix.copy()
+    planted.iloc[:20] += 2.0 * factor
+    time = rng.exponential(np.exp(-1.0 * factor)) * 12
+    clinical = pd.DataFrame({
+        "sample_id": matrix.columns, "os_months": time, "os_event": (rng.uniform(size=30) < 0.8).astype(int),
+    })
+    coverage = coverage_table(signature_table("PLANTED", [f"G{i}" for i in range(20)], "x"), planted.index)
+    kwargs = dict(n_sets=300, n_bins=10, seed=7)
+    summary, distribution = random_signature_null("X", planted, coverage, clinical, {"zscore": {}}, **kwargs)
+    assert list(summary.columns) == NULL_COLUMNS and len(summary) == 1
+    row = summary.iloc[0]
+    assert row["percentile_log_hr"] > 95 and row["p_empirical_abs_log_hr"] < 0.05
+    assert len(distribution) == row["n_fitted"] == 300
+    again, _ = random_signature_null("X", planted, coverage, clinical, {"zscore": {}}, **kwargs)
+    pd.testing.assert_frame_equal(summary, again)
+    other, _ = random_signature_null("X", planted, coverage, clinical, {"zscore": {}}, **dict(kwargs, seed=8))
+    assert other.iloc[0]["null_log_hr_median"] != row["null_log_hr_median"]

@@ -1,0 +1,31 @@
+"""Adapter: the random-signature null of every signature and method (see hif_prognosis.null)."""
+
+import pandas as pd
+
+from hif_prognosis.null import random_signature_null
+from hif_prognosis.plotting import null_figure, save_figure
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    p, cohort = smk.params, smk.wildcards.cohort
+    with logged_step(smk.log[0], f"random-signature null in {cohort}") as log:
+        summary, distribution = random_signature_null(
+            cohort,
+            pd.read_csv(smk.input.expression, sep="\t", index_col=0),
+            pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False),
+            pd.read_csv(smk.input.clinical, sep="\t"),
+            p.methods,
+            n_sets=p.n_sets,
+            n_bins=p.expression_bins,
+            seed=p.seed,
+        )
+        log.info("%d random sets per signature and method; %d rows", p.n_sets, len(summary))
+        write_tsv(summary, smk.output.table)
+        write_tsv(distribution, smk.output.distribution)
+        save_figure(null_figure(summary, distribution, method=p.primary_method, cohort=cohort), smk.output.plot)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
