@@ -25,6 +25,7 @@ include: "workflow/rules/signatures.smk"
 include: "workflow/rules/scoring.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/meta.smk"
 
 
 rule all:

@@ -164,6 +164,17 @@ def test_old_array_symbols_resolve_through_aliases(mirror_run):
         assert rows["matched_as"].is_unique
 
 
+def test_meta_analysis_pools_both_cohorts(mirror_run):
+    directory = mirror_run[0]
+    meta = pd.read_csv(directory / "results" / "meta" / "meta_analysis.tsv", sep="\t")
+    assert len(meta) == 10 * 6 * 2  # signatures x methods x endpoints (os, efs)
+    os_rows = meta[meta["endpoint"] == "os"]
+    assert (os_rows["k"] == 2).all() and (os_rows["cohorts"] == "GSE21257;TARGET-OS").all()
+    assert (meta.loc[meta["endpoint"] == "efs", "k"] == 1).all()
+    assert os_rows["i2"].between(0, 1).all() and (os_rows["tau2"] >= 0).all()
+    assert (directory / "results" / "meta" / "forest.png").stat().st_size > 10_000
+
+
 def test_rerun_downloads_nothing(mirror_run):
     _, mirror, first_requests, rerun = mirror_run
     assert "Nothing to be done" in rerun.stdout + rerun.stderr

@@ -9,6 +9,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 from lifelines.plotting import add_at_risk_counts  # noqa: E402
@@ -97,4 +99,41 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
     for axis in axes.ravel()[len(rows):]:
         axis.set_visible(False)
     figure.suptitle(f"{cohort}: random-signature null ({method} score); red = the signature", fontsize=10)
+    return figure
+
+
+def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.Figure:
+    """HR per SD [95% CI] of each cohort and the random-effects pooled HR, one panel per
+    endpoint (rows of ``cox`` and ``meta`` for one signature and method)."""
+    endpoints = list(dict.fromkeys(meta["endpoint"]))
+    figure, axes = plt.subplots(
+        1, len(endpoints), figsize=(5.2 * len(endpoints), 0.55 * cox["cohort"].nunique() + 2.2),
+        squeeze=False, layout="constrained",
+    )
+    for axis, endpoint in zip(axes.ravel(), endpoints, strict=True):
+        cohorts = cox[cox["endpoint"] == endpoint]
+        pooled = meta[meta["endpoint"] == endpoint].iloc[0]
+        labels = [f"{c} (n={n}, {e} events)" for c, n, e in zip(cohorts["cohort"], cohorts["n"], cohorts["events"], strict=True)]
+        y = np.arange(len(cohorts))[::-1] + 1
+        hr, ci_low, ci_high = (cohorts[c].to_numpy(dtype=float) for c in ("hr", "hr_ci_low", "hr_ci_high"))
+        axis.errorbar(hr, y, xerr=[hr - ci_low, ci_high - hr], fmt="s", color=OKABE_ITO["blue"],
+                      ecolor=OKABE_ITO["blue"], capsize=3)
+        low, mid, high = (float(pooled[c]) for c in ("pooled_hr_ci_low", "pooled_hr", "pooled_hr_ci_high"))
+        axis.fill([low, mid, high, mid], [0, 0.25, 0, -0.25], color=OKABE_ITO["vermillion"])
+        pooled_label = (
+            f"Random effects (DL), I² {100 * pooled['i2']:.0f}%" if pooled["k"] > 1
+            else "Single cohort: nothing to pool"
+        )
+        axis.set_yticks([*y, 0], [*labels, pooled_label], fontsize=8)
+        axis.set_ylim(-0.8, len(cohorts) + 0.6)
+        axis.axvline(1.0, color="black", linewidth=0.8, linestyle="--")
+        axis.set_xscale("log")
+        left, right = axis.get_xlim()
+        ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 4, 5, 10) if left <= t <= right]
+        axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.set_xlabel("Hazard ratio per SD of score (95% CI, log scale)")
+        what = "pooled HR" if pooled["k"] > 1 else "HR"
+        axis.set_title(f"{endpoint.upper()}: {what} {mid:.2f} [{low:.2f}-{high:.2f}]", fontsize=9)
+    figure.suptitle(title, fontsize=10)
     return figure

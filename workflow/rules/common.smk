@@ -109,4 +109,6 @@ def final_outputs():
             f"results/{cohort}/enrichment/top_sets.png",
         ]
         outputs += kaplan_meier_figures(cohort)
+    if len(COHORTS) > 1:
+        outputs += ["results/meta/meta_analysis.tsv", "results/meta/forest.png"]
     return outputs

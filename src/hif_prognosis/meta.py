@@ -1,0 +1,66 @@
+"""Random-effects meta-analysis of per-SD log hazard ratios across cohorts.
+
+DerSimonian-Laird between-cohort variance tau^2, truncated at 0; pooled log HR with its 95%
+Wald interval and two-sided p; Cochran's Q with its chi-square p (k - 1 df) and I^2 (the share
+of variation due to heterogeneity). statsmodels' ``combine_effects(method_re="dl")`` agrees where
+tau^2 > 0, but does not truncate a negative tau^2 (Q < k - 1) before weighting, so the estimator
+is written out here (tests compare both).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2, norm
+
+META_COLUMNS = [
+    "signature", "method", "endpoint", "k", "cohorts",
+    "pooled_log_hr", "pooled_se", "pooled_hr", "pooled_hr_ci_low", "pooled_hr_ci_high", "p_pooled",
+    "tau2", "i2", "q", "p_heterogeneity",
+]
+Z95 = float(norm.ppf(0.975))
+
+
+def dersimonian_laird(estimate: np.ndarray, se: np.ndarray) -> dict[str, float]:
+    """Pooled estimate, its SE, tau^2, I^2, Q and the heterogeneity p of k >= 2 estimates."""
+    weight = 1 / se**2
+    fixed = np.sum(weight * estimate) / weight.sum()
+    q = float(np.sum(weight * (estimate - fixed) ** 2))
+    df = len(estimate) - 1
+    tau2 = max(0.0, (q - df) / (weight.sum() - np.sum(weight**2) / weight.sum()))
+    weight_re = 1 / (se**2 + tau2)
+    return {
+        "pooled": float(np.sum(weight_re * estimate) / weight_re.sum()),
+        "se": float(np.sqrt(1 / weight_re.sum())),
+        "tau2": tau2,
+        "i2": max(0.0, (q - df) / q) if q > 0 else 0.0,
+        "q": q,
+        "p_heterogeneity": float(chi2.sf(q, df)),
+    }
+
+
+def random_effects(cox: pd.DataFrame) -> pd.DataFrame:
+    """One row per signature x method x endpoint over the cohorts of ``cox`` (cox.tsv rows)."""
+    rows = []
+    for (signature, method, endpoint), group in cox.groupby(["signature", "method", "endpoint"], sort=False):
+        usable = group[np.isfinite(group["log_hr"]) & np.isfinite(group["se_log_hr"])]
+        k = len(usable)
+        row: dict[str, object] = {
+            "signature": signature, "method": method, "endpoint": endpoint, "k": k,
+            "cohorts": ";".join(usable["cohort"]),
+        }
+        if k >= 2:
+            pooled = dersimonian_laird(usable["log_hr"].to_numpy(), usable["se_log_hr"].to_numpy())
+            estimate, se = pooled.pop("pooled"), pooled.pop("se")
+            row |= pooled
+        elif k == 1:
+            estimate, se = float(usable["log_hr"].iloc[0]), float(usable["se_log_hr"].iloc[0])
+        else:
+            estimate = se = np.nan
+        row |= {
+            "pooled_log_hr": estimate, "pooled_se": se, "pooled_hr": np.exp(estimate),
+            "pooled_hr_ci_low": np.exp(estimate - Z95 * se), "pooled_hr_ci_high": np.exp(estimate + Z95 * se),
+            "p_pooled": 2 * norm.sf(abs(estimate / se)) if se > 0 else np.nan,
+        }
+        rows.append(row)
+    return pd.DataFrame(rows, columns=META_COLUMNS)

@@ -1,0 +1,60 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2
+
+from hif_prognosis.meta import META_COLUMNS, random_effects
+
+
+def cox_rows(log_hr, se, endpoint="os"):
+    return pd.DataFrame({
+        "cohort": [f"C{i}" for i in range(len(log_hr))], "signature": "S", "method": "zscore",
+        "endpoint": endpoint, "log_hr": log_hr, "se_log_hr": se,
+    })
+
+
+def test_dersimonian_laird_by_its_formula():
+    y, se = np.array([0.2, 0.5, -0.1]), np.array([0.2, 0.3, np.sqrt(0.05)])
+    row = random_effects(cox_rows(y, se)).iloc[0]
+    # DerSimonian and Laird (1986), written out.
+    w = 1 / se**2
+    fixed = np.sum(w * y) / w.sum()
+    q = np.sum(w * (y - fixed) ** 2)
+    tau2 = max(0.0, (q - 2) / (w.sum() - np.sum(w**2) / w.sum()))
+    w_re = 1 / (se**2 + tau2)
+    pooled = np.sum(w_re * y) / w_re.sum()
+    assert row["q"] == pytest.approx(q) and row["tau2"] == pytest.approx(tau2)
+    assert row["pooled_log_hr"] == pytest.approx(pooled)
+    assert row["pooled_se"] == pytest.approx(np.sqrt(1 / w_re.sum()))
+    assert row["i2"] == pytest.approx(max(0.0, (q - 2) / q))
+    assert row["p_heterogeneity"] == pytest.approx(chi2.sf(q, 2))
+    assert row["pooled_hr_ci_low"] < row["pooled_hr"] < row["pooled_hr_ci_high"]
+    assert list(random_effects(cox_rows(y, se)).columns) == META_COLUMNS
+
+
+def test_agrees_with_statsmodels_where_tau2_is_positive():
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    y, se = np.array([0.1, 0.9, -0.4, 0.5]), np.array([0.2, 0.25, 0.3, 0.15])
+    row = random_effects(cox_rows(y, se)).iloc[0]
+    reference = combine_effects(y, se**2, method_re="dl")
+    assert reference.tau2 > 0
+    assert row["pooled_log_hr"] == pytest.approx(reference.mean_effect_re)
+    assert row["pooled_se"] == pytest.approx(reference.sd_eff_w_re)
+    assert row["tau2"] == pytest.approx(reference.tau2) and row["i2"] == pytest.approx(reference.i2)
+
+
+def test_homogeneous_cohorts_have_no_heterogeneity_and_one_cohort_passes_through():
+    row = random_effects(cox_rows([0.3, 0.3, 0.3], [0.1, 0.2, 0.15])).iloc[0]
+    assert row["tau2"] == 0 and row["i2"] == 0
+    assert row["pooled_log_hr"] == pytest.approx(0.3)
+    # Q below its degrees of freedom: tau^2 truncated at 0, the pooled estimate is the fixed one.
+    y, se = np.array([0.3, 0.32, 0.28]), np.sqrt([0.04, 0.09, 0.05])
+    row = random_effects(cox_rows(y, se)).iloc[0]
+    w = 1 / se**2
+    assert row["tau2"] == 0 and row["pooled_log_hr"] == pytest.approx(np.sum(w * y) / w.sum())
+    assert row["pooled_se"] == pytest.approx(np.sqrt(1 / w.sum()))
+    single = random_effects(cox_rows([0.4], [0.2])).iloc[0]
+    assert single["k"] == 1 and single["pooled_log_hr"] == 0.4 and np.isnan(single["i2"])
+    missing = random_effects(cox_rows([0.4, np.nan], [0.2, np.nan])).iloc[0]
+    assert missing["k"] == 1 and missing["cohorts"] == "C0"

@@ -1,0 +1,31 @@
+# Stage 6: across cohorts, random-effects meta-analysis of the per-SD log hazard ratios.
+
+
+rule meta_analysis:
+    input:
+        expand("results/{cohort}/survival/cox.tsv", cohort=COHORTS),
+    output:
+        table=report(
+            "results/meta/meta_analysis.tsv",
+            caption="../report/meta.rst",
+            category="Meta-analysis",
+            labels={"table": "random-effects meta-analysis"},
+        ),
+        forest=report(
+            "results/meta/forest.png",
+            caption="../report/forest.rst",
+            category="Meta-analysis",
+            labels={"figure": "forest plot"},
+        ),
+        forest_pdf="results/meta/forest.pdf",
+    params:
+        signature=PRIMARY["signature"],
+        method=PRIMARY["method"],
+    log:
+        "logs/meta/meta_analysis.log",
+    benchmark:
+        "benchmarks/meta/meta_analysis.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/meta_analysis.py"

@@ -1,0 +1,29 @@
+"""Adapter: random-effects meta-analysis across cohorts, and the primary signature's forest plot
+(see hif_prognosis.meta)."""
+
+import pandas as pd
+
+from hif_prognosis.meta import random_effects
+from hif_prognosis.plotting import forest_figure, save_figure
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    p = smk.params
+    with logged_step(smk.log[0], "meta-analysis across cohorts") as log:
+        cox = pd.concat([pd.read_csv(path, sep="\t") for path in smk.input], ignore_index=True)
+        meta = random_effects(cox)
+        log.info("%d signature x method x endpoint rows over %d cohorts", len(meta), cox["cohort"].nunique())
+        write_tsv(meta, smk.output.table)
+        chosen = (cox["signature"] == p.signature) & (cox["method"] == p.method)
+        figure = forest_figure(
+            cox[chosen],
+            meta[(meta["signature"] == p.signature) & (meta["method"] == p.method)],
+            title=f"{p.signature} ({p.method} score): hazard ratio per SD across cohorts",
+        )
+        save_figure(figure, smk.output.forest, smk.output.forest_pdf)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
