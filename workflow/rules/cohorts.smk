@@ -22,7 +22,7 @@ rule harmonise_local_cohort:
     log:
         "logs/{cohort}/harmonise_cohort.log",
     benchmark:
-        "benchmarks/{cohort}/harmonise_cohort.tsv"
+        "logs/benchmarks/{cohort}/harmonise_cohort.tsv"
     resources:
         mem_mb=2000,
     conda:

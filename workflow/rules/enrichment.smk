@@ -12,7 +12,7 @@ rule rank_genes_by_score:
     log:
         "logs/{cohort}/rank_genes_by_score.log",
     benchmark:
-        "benchmarks/{cohort}/rank_genes_by_score.tsv"
+        "logs/benchmarks/{cohort}/rank_genes_by_score.tsv"
     resources:
         mem_mb=2000,
     conda:
@@ -53,7 +53,7 @@ rule prerank_gsea:
     log:
         "logs/{cohort}/prerank_gsea.log",
     benchmark:
-        "benchmarks/{cohort}/prerank_gsea.tsv"
+        "logs/benchmarks/{cohort}/prerank_gsea.tsv"
     resources:
         mem_mb=2000,
     conda:

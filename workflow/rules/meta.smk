@@ -24,7 +24,7 @@ rule meta_analysis:
     log:
         "logs/meta/meta_analysis.log",
     benchmark:
-        "benchmarks/meta/meta_analysis.tsv"
+        "logs/benchmarks/meta/meta_analysis.tsv"
     conda:
         "../envs/analysis.yaml"
     script:

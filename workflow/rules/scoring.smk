@@ -14,7 +14,7 @@ rule score_signatures:
     log:
         "logs/{cohort}/score_signatures.{method}.log",
     benchmark:
-        "benchmarks/{cohort}/score_signatures.{method}.tsv"
+        "logs/benchmarks/{cohort}/score_signatures.{method}.tsv"
     resources:
         mem_mb=2000,
     conda:
@@ -37,7 +37,7 @@ rule merge_scores:
     log:
         "logs/{cohort}/merge_scores.log",
     benchmark:
-        "benchmarks/{cohort}/merge_scores.tsv"
+        "logs/benchmarks/{cohort}/merge_scores.tsv"
     conda:
         "../envs/analysis.yaml"
     script:

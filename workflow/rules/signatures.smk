@@ -17,7 +17,7 @@ rule collect_signatures:
     log:
         "logs/signatures/collect_signatures.log",
     benchmark:
-        "benchmarks/signatures/collect_signatures.tsv"
+        "logs/benchmarks/signatures/collect_signatures.tsv"
     conda:
         "../envs/analysis.yaml"
     script:
@@ -41,7 +41,7 @@ rule signature_coverage:
     log:
         "logs/{cohort}/signature_coverage.log",
     benchmark:
-        "benchmarks/{cohort}/signature_coverage.tsv"
+        "logs/benchmarks/{cohort}/signature_coverage.tsv"
     conda:
         "../envs/analysis.yaml"
     script:
