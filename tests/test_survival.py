@@ -131,3 +131,25 @@ def test_survival_table_one_row_per_signature_method_endpoint():
     assert len(table) == 2 * 2 * 2
     assert set(table.loc[table["endpoint"] == "efs", "n"]) == {30}
     assert set(table.loc[table["endpoint"] == "os", "n"]) == {40}
+
+
+def test_numbers_at_risk_agree_with_lifelines():
+    from lifelines import KaplanMeierFitter
+
+    from hif_prognosis.survival import numbers_at_risk
+
+    rng = np.random.default_rng(12)
+    time = pd.Series(np.round(rng.exponential(30, 80), 1))
+    event = pd.Series((rng.uniform(size=80) < 0.6).astype(int))
+    groups = pd.Series(np.where(rng.uniform(size=80) < 0.5, "high", "low"))
+    table = numbers_at_risk(time, event, groups)
+    assert set(table["group"]) == {"high", "low"} and table["time_months"].iloc[1] == 12
+    for label, rows in table.groupby("group"):
+        mask = (groups == label).to_numpy()
+        kmf = KaplanMeierFitter().fit(time[mask], event[mask])
+        for _, row in rows.iterrows():
+            # lifelines' event table: at risk at t = those with time >= t.
+            expected = int((time[mask] >= row["time_months"]).sum())
+            assert row["at_risk"] == expected
+            assert row["at_risk"] + row["events_before"] + row["censored_before"] == mask.sum()
+        assert rows["at_risk"].iloc[0] == kmf.event_table["at_risk"].iloc[0]

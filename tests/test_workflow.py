@@ -103,6 +103,9 @@ def test_outputs_of_every_stage(finished_run):
     }
     cox = pd.read_csv(results / "survival" / "cox.tsv", sep="\t")
     assert len(cox) == 2 * len(METHODS) and (cox["n"] == 115).all() and (cox["events"] == 38).all()
+    at_risk = pd.read_csv(results / "survival" / "km" / "HALLMARK_HYPOXIA.os.at_risk.tsv", sep="\t")
+    start = at_risk[at_risk["time_months"] == 0]
+    assert start["at_risk"].sum() == 115 and set(start["group"]) == {"high", "low"}
     null = pd.read_csv(results / "survival" / "null.tsv", sep="\t")
     assert len(null) == 2 * len(METHODS) and (null["n_fitted"] > 990).all()
     assert null["p_empirical_abs_log_hr"].between(1 / 1001, 1).all()

@@ -173,3 +173,26 @@ def survival_table(cohort: str, scores: pd.DataFrame, clinical: pd.DataFrame) ->
                 | stats
             )
     return pd.DataFrame(rows, columns=COX_COLUMNS)
+
+
+AT_RISK_COLUMNS = ["group", "time_months", "at_risk", "events_before", "censored_before"]
+
+
+def numbers_at_risk(
+    time: pd.Series, event: pd.Series, groups: pd.Series, every_months: float = 12.0
+) -> pd.DataFrame:
+    """Per group, at 0, 12, 24, ... months up to the last follow-up: samples still at risk
+    (time >= t), and events and censorings strictly before t (AT_RISK_COLUMNS)."""
+    grid = np.arange(0.0, float(time.max()) + every_months, every_months)
+    grid = grid[grid <= time.max()]
+    rows = []
+    for label in sorted(groups.unique()):
+        mask = (groups == label).to_numpy()
+        t, e = time.to_numpy()[mask], event.to_numpy()[mask]
+        for point in grid:
+            rows.append({
+                "group": label, "time_months": point, "at_risk": int((t >= point).sum()),
+                "events_before": int(((t < point) & (e == 1)).sum()),
+                "censored_before": int(((t < point) & (e == 0)).sum()),
+            })
+    return pd.DataFrame(rows, columns=AT_RISK_COLUMNS)

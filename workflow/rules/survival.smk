@@ -16,7 +16,7 @@ rule cox_univariable:
     log:
         "logs/{cohort}/cox_univariable.log",
     benchmark:
-        "benchmarks/{cohort}/cox_univariable.tsv"
+        "logs/benchmarks/{cohort}/cox_univariable.tsv"
     conda:
         "../envs/analysis.yaml"
     script:
@@ -36,12 +36,13 @@ rule kaplan_meier:
             labels={"cohort": "{cohort}", "signature": "{signature}", "endpoint": "{endpoint}"},
         ),
         pdf="results/{cohort}/survival/km/{signature}.{endpoint}.pdf",
+        at_risk="results/{cohort}/survival/km/{signature}.{endpoint}.at_risk.tsv",
     params:
         method=PRIMARY["method"],
     log:
         "logs/{cohort}/kaplan_meier.{signature}.{endpoint}.log",
     benchmark:
-        "benchmarks/{cohort}/kaplan_meier.{signature}.{endpoint}.tsv"
+        "logs/benchmarks/{cohort}/kaplan_meier.{signature}.{endpoint}.tsv"
     conda:
         "../envs/analysis.yaml"
     script:
@@ -83,7 +84,7 @@ rule random_signature_null:
     log:
         "logs/{cohort}/random_signature_null.log",
     benchmark:
-        "benchmarks/{cohort}/random_signature_null.tsv"
+        "logs/benchmarks/{cohort}/random_signature_null.tsv"
     conda:
         "../envs/analysis.yaml"
     script:

@@ -5,7 +5,13 @@ import pandas as pd
 from hif_prognosis.clinical import endpoint_data
 from hif_prognosis.plotting import kaplan_meier_figure, save_figure
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.survival import kaplan_meier_curves, median_groups, median_split_logrank
+from hif_prognosis.survival import (
+    kaplan_meier_curves,
+    median_groups,
+    median_split_logrank,
+    numbers_at_risk,
+)
+from hif_prognosis.tables import write_tsv
 
 
 def main(smk) -> None:
@@ -24,6 +30,7 @@ def main(smk) -> None:
             subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {p_value:.3g}",
         )
         save_figure(figure, smk.output.png, smk.output.pdf)
+        write_tsv(numbers_at_risk(outcome["time"], outcome["event"], groups), smk.output.at_risk)
 
 
 if __name__ == "__main__":
