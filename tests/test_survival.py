@@ -153,3 +153,26 @@ def test_numbers_at_risk_agree_with_lifelines():
             assert row["at_risk"] == expected
             assert row["at_risk"] + row["events_before"] + row["censored_before"] == mask.sum()
         assert rows["at_risk"].iloc[0] == kmf.event_table["at_risk"].iloc[0]
+
+
+def test_gene_cox_table_matches_lifelines_and_adjusts_within_signatures(gse4335, shared_data):
+    from hif_prognosis.genesets import coverage_table
+    from hif_prognosis.survival import GENE_COLUMNS, gene_cox_table
+
+    matrix, clinical = gse4335
+    hallmark = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
+    signatures = pd.concat([
+        signature_table(name, hallmark[name], "test") for name in ("HALLMARK_HYPOXIA", "HALLMARK_G2M_CHECKPOINT")
+    ])
+    table = gene_cox_table("GSE4335", matrix, coverage_table(signatures, matrix.index), clinical)
+    assert list(table.columns) == GENE_COLUMNS
+    assert (table["flag"] == "ok").all() and (table["n"] == 115).all()
+    outcome = endpoint_data(clinical, "os")
+    for _, row in table.sample(5, random_state=1).iterrows():
+        reference = cox_per_sd(outcome["time"], outcome["event"], matrix.loc[row["matched_as"], outcome.index])
+        assert abs(row["log_hr"] - reference.log_hr) < 1e-6
+    from statsmodels.stats.multitest import multipletests
+
+    hypoxia = table[table["signature"] == "HALLMARK_HYPOXIA"]
+    np.testing.assert_allclose(hypoxia["q_bh"], multipletests(hypoxia["p_wald"], method="fdr_bh")[1])
+    assert (table["q_bh"] >= table["p_wald"] - 1e-12).all()

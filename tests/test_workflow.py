@@ -106,6 +106,9 @@ def test_outputs_of_every_stage(finished_run):
     at_risk = pd.read_csv(results / "survival" / "km" / "HALLMARK_HYPOXIA.os.at_risk.tsv", sep="\t")
     start = at_risk[at_risk["time_months"] == 0]
     assert start["at_risk"].sum() == 115 and set(start["group"]) == {"high", "low"}
+    genes = pd.read_csv(results / "survival" / "genes.tsv", sep="\t")
+    assert set(genes["signature"]) == {"HALLMARK_HYPOXIA", "HALLMARK_G2M_CHECKPOINT"}
+    assert genes["q_bh"].between(0, 1).all()
     null = pd.read_csv(results / "survival" / "null.tsv", sep="\t")
     assert len(null) == 2 * len(METHODS) and (null["n_fitted"] > 990).all()
     assert null["p_empirical_abs_log_hr"].between(1 / 1001, 1).all()

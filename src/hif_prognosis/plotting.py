@@ -102,6 +102,17 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
     return figure
 
 
+def hazard_ratio_axis(axis: plt.Axes, label: str) -> None:
+    """Log-scale HR axis with a dashed line at 1 and plain tick labels (0.5, 1, 2, ...)."""
+    axis.axvline(1.0, color="black", linewidth=0.8, linestyle="--")
+    axis.set_xscale("log")
+    left, right = axis.get_xlim()
+    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if left <= t <= right]
+    axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    axis.xaxis.set_minor_formatter(NullFormatter())
+    axis.set_xlabel(label)
+
+
 def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.Figure:
     """HR per SD [95% CI] of each cohort and the random-effects pooled HR, one panel per
     endpoint (rows of ``cox`` and ``meta`` for one signature and method)."""
@@ -126,14 +137,31 @@ def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.F
         )
         axis.set_yticks([*y, 0], [*labels, pooled_label], fontsize=8)
         axis.set_ylim(-0.8, len(cohorts) + 0.6)
-        axis.axvline(1.0, color="black", linewidth=0.8, linestyle="--")
-        axis.set_xscale("log")
-        left, right = axis.get_xlim()
-        ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 4, 5, 10) if left <= t <= right]
-        axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
-        axis.xaxis.set_minor_formatter(NullFormatter())
-        axis.set_xlabel("Hazard ratio per SD of score (95% CI, log scale)")
+        hazard_ratio_axis(axis, "Hazard ratio per SD of score (95% CI, log scale)")
         what = "pooled HR" if pooled["k"] > 1 else "HR"
         axis.set_title(f"{endpoint.upper()}: {what} {mid:.2f} [{low:.2f}-{high:.2f}]", fontsize=9)
+    figure.suptitle(title, fontsize=10)
+    return figure
+
+
+def gene_forest_figure(genes: pd.DataFrame, *, title: str) -> plt.Figure:
+    """HR per SD [95% CI] of each gene of one signature, one panel per endpoint, sorted by HR;
+    genes with BH q < 0.05 in vermillion."""
+    endpoints = list(dict.fromkeys(genes["endpoint"]))
+    n_genes = genes.groupby("endpoint").size().max()
+    figure, axes = plt.subplots(
+        1, len(endpoints), figsize=(5.0 * len(endpoints), 0.16 * n_genes + 1.8),
+        squeeze=False, layout="constrained",
+    )
+    for axis, endpoint in zip(axes.ravel(), endpoints, strict=True):
+        rows = genes[(genes["endpoint"] == endpoint) & (genes["flag"] == "ok")].sort_values("hr")
+        y = np.arange(len(rows))
+        colours = np.where(rows["q_bh"] < 0.05, OKABE_ITO["vermillion"], OKABE_ITO["blue"])
+        hr, low, high = (rows[c].to_numpy(dtype=float) for c in ("hr", "hr_ci_low", "hr_ci_high"))
+        axis.hlines(y, low, high, colors=colours, linewidth=1)
+        axis.scatter(hr, y, c=colours, s=10, zorder=3)
+        axis.set_yticks(y, rows["symbol"], fontsize=6)
+        hazard_ratio_axis(axis, "Hazard ratio per SD of expression (95% CI, log scale)")
+        axis.set_title(f"{endpoint.upper()}: vermillion = BH q < 0.05", fontsize=9)
     figure.suptitle(title, fontsize=10)
     return figure

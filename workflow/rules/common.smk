@@ -105,6 +105,8 @@ def final_outputs():
             f"results/{cohort}/survival/cox.tsv",
             f"results/{cohort}/survival/null.tsv",
             f"results/{cohort}/survival/null.png",
+            f"results/{cohort}/survival/genes.tsv",
+            f"results/{cohort}/survival/gene_forest.png",
             f"results/{cohort}/enrichment/prerank.tsv",
             f"results/{cohort}/enrichment/top_sets.png",
         ]

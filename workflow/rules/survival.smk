@@ -89,3 +89,37 @@ rule random_signature_null:
         "../envs/analysis.yaml"
     script:
         "../scripts/random_signature_null.py"
+
+
+rule gene_cox:
+    input:
+        expression="results/{cohort}/expression.tsv.gz",
+        coverage="results/{cohort}/signature_coverage.tsv",
+        clinical="results/{cohort}/clinical.tsv",
+    output:
+        table=report(
+            "results/{cohort}/survival/genes.tsv",
+            caption="../report/genes.rst",
+            category="Survival",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "per-gene Cox"},
+        ),
+        forest=report(
+            "results/{cohort}/survival/gene_forest.png",
+            caption="../report/gene_forest.rst",
+            category="Survival",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "figure": "gene forest plot"},
+        ),
+        forest_pdf="results/{cohort}/survival/gene_forest.pdf",
+    params:
+        signature=PRIMARY["signature"],
+    threads: 2
+    log:
+        "logs/{cohort}/gene_cox.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/gene_cox.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/gene_cox.py"
