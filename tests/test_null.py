@@ -16,7 +16,7 @@ from hif_prognosis.null import (
     harrell_c_columns,
     random_signature_null,
 )
-from hif_prognosis.scoring import SCORING_METHODS, SignatureGenes, scanpy_score
+from hif_prognosis.scoring import SCORING_METHODS, SignatureGenes, scanpy_score, score_signatures
 from hif_prognosis.survival import harrell_c
 
 PARAMS = {
@@ -98,12 +98,13 @@ def test_planted_signature_stands_out_and_the_null_is_reproducible(matrix):
     })
     coverage = coverage_table(signature_table("PLANTED", [f"G{i}" for i in range(20)], "x"), planted.index)
     kwargs = dict(n_sets=300, n_bins=10, seed=7)
-    summary, distribution = random_signature_null("X", planted, coverage, clinical, {"zscore": {}}, **kwargs)
+    scores = score_signatures(planted, coverage, "zscore", {})
+    summary, distribution = random_signature_null("X", planted, coverage, clinical, scores, {"zscore": {}}, **kwargs)
     assert list(summary.columns) == NULL_COLUMNS and len(summary) == 1
     row = summary.iloc[0]
     assert row["percentile_log_hr"] > 95 and row["p_empirical_abs_log_hr"] < 0.05
     assert len(distribution) == row["n_fitted"] == 300
-    again, _ = random_signature_null("X", planted, coverage, clinical, {"zscore": {}}, **kwargs)
+    again, _ = random_signature_null("X", planted, coverage, clinical, scores, {"zscore": {}}, **kwargs)
     pd.testing.assert_frame_equal(summary, again)
-    other, _ = random_signature_null("X", planted, coverage, clinical, {"zscore": {}}, **dict(kwargs, seed=8))
+    other, _ = random_signature_null("X", planted, coverage, clinical, scores, {"zscore": {}}, **dict(kwargs, seed=8))
     assert other.iloc[0]["null_log_hr_median"] != row["null_log_hr_median"]

@@ -25,7 +25,7 @@ from scipy import sparse
 
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.clinical import endpoint_data, endpoint_names
-from hif_prognosis.scoring import SignatureGenes, gene_zscores, score_signatures
+from hif_prognosis.scoring import SignatureGenes, gene_zscores
 
 SET_CHUNK = 500  # sets per chunk where a method needs the genes' values gathered
 
@@ -239,6 +239,7 @@ def random_signature_null(
     matrix: pd.DataFrame,
     coverage: pd.DataFrame,
     clinical: pd.DataFrame,
+    scores: pd.DataFrame,
     methods: Mapping[str, Mapping[str, Any]],
     *,
     n_sets: int,
@@ -246,8 +247,10 @@ def random_signature_null(
     seed: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Null summary (NULL_COLUMNS) and the null log HRs (long table) of every signature x
-    method x endpoint. Observed and random scores are standardised and fitted alike (fast Cox
-    engine, Efron ties; Harrell's C). Empirical p: two-sided, (1 + extreme) / (1 + n)."""
+    method x endpoint. ``scores`` holds the signatures' own scores (scores.tsv). Observed and
+    random scores are standardised and fitted alike (fast Cox engine, Efron ties; Harrell's C).
+    Empirical p: two-sided, (1 + extreme) / (1 + n)."""
+    observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"]
     index = {gene: k for k, gene in enumerate(matrix.index)}
     bins = expression_bins(matrix, n_bins)
     eligible = np.isfinite(gene_zscores(matrix).to_numpy()).all(axis=1)
@@ -265,7 +268,7 @@ def random_signature_null(
                 else np.empty((n_sets, 0), dtype=int)
             )
             null_scores = scorer.score(method, random_up, random_down, params)
-            observed = score_signatures(matrix, genes, method, params).set_index("sample_id")["score"]
+            observed = observed_scores.loc[(signature, method)]
             for endpoint in endpoint_names(clinical):
                 outcome = endpoint_data(clinical, endpoint)
                 columns = matrix.columns.get_indexer(outcome.index)

@@ -54,6 +54,7 @@ rule random_signature_null:
         expression="results/{cohort}/expression.tsv.gz",
         coverage="results/{cohort}/signature_coverage.tsv",
         clinical="results/{cohort}/clinical.tsv",
+        scores="results/{cohort}/scores.tsv",
     output:
         table=report(
             "results/{cohort}/survival/null.tsv",

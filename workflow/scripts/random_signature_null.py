@@ -16,6 +16,7 @@ def main(smk) -> None:
             pd.read_csv(smk.input.expression, sep="\t", index_col=0),
             pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False),
             pd.read_csv(smk.input.clinical, sep="\t"),
+            pd.read_csv(smk.input.scores, sep="\t"),
             p.methods,
             n_sets=p.n_sets,
             n_bins=p.expression_bins,
