@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
+from hif_prognosis.survival import Z95
+
 META_COLUMNS = [
     "signature", "method", "endpoint", "k", "cohorts",
     "pooled_log_hr", "pooled_se", "pooled_hr", "pooled_hr_ci_low", "pooled_hr_ci_high", "p_pooled",
     "tau2", "i2", "q", "p_heterogeneity",
 ]
-Z95 = float(norm.ppf(0.975))
 
 
 def dersimonian_laird(estimate: np.ndarray, se: np.ndarray) -> dict[str, float]:

@@ -1,0 +1,147 @@
+"""Multivariable Cox models of a score, with events-per-variable limits and a test of
+proportional hazards (lifelines).
+
+Each model is the score (standardised, per SD) plus the model's covariates, fitted by lifelines
+with Efron ties on the samples with every covariate known (complete cases; ``n`` says how many).
+Covariates are the harmonised clinical ones, coded as stated in ``covariates`` of each row
+(binary covariates 1 for the level in COVARIATE_CODING, 0 for the other; age per year), or
+``proliferation_score``: the proliferation signature scored by the same method, per SD.
+
+A model with fewer than ``min_events_per_variable`` events per estimated coefficient is not fitted
+("refused"): its estimates would be unreliable (Peduzzi et al. 1995, J Clin Epidemiol 48:1503).
+
+Proportional hazards: lifelines' ``proportional_hazard_test`` (Grambsch and Therneau 1994 test
+of the scaled Schoenfeld residuals against Kaplan-Meier-transformed time, 1 df per covariate),
+R ``cox.zph(transform = "km")``'s test before survival 3.0. survival 3.x's exact score test
+gives close values for one covariate (chi-square 0.38 vs 0.40 in a test case) and can differ
+more with several correlated covariates; both are tests, not proofs, of proportionality.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter
+from lifelines.statistics import proportional_hazard_test
+
+from hif_prognosis.clinical import COVARIATES, endpoint_data, endpoint_names
+from hif_prognosis.survival import COX_FIT_OPTIONS, Z95, standardise
+
+PROLIFERATION = "proliferation_score"
+# Level coded 1 for each binary clinical covariate (the other level is the reference, 0).
+COVARIATE_CODING = {"metastasis_at_diagnosis": "yes", "sex": "male", "histologic_response": "poor"}
+PH_ALPHA = 0.05
+
+MODEL_COLUMNS = [
+    "cohort", "signature", "method", "endpoint", "model", "covariates", "n", "events",
+    "coefficients", "events_per_variable", "status", "hr", "hr_ci_low", "hr_ci_high",
+    "log_hr", "se_log_hr", "p_wald", "ph_p_score", "ph_p_min_covariate", "ph_violated",
+]
+
+
+def describe_covariate(name: str) -> str:
+    if name == PROLIFERATION:
+        return f"{PROLIFERATION} (per SD)"
+    if name in COVARIATE_CODING:
+        levels = COVARIATES[name] or ()
+        reference = next(level for level in levels if level != COVARIATE_CODING[name])
+        return f"{name} ({COVARIATE_CODING[name]}=1, {reference}=0)"
+    return f"{name} (per year)" if name == "age_years" else name
+
+
+def covariate_values(clinical: pd.DataFrame, name: str) -> pd.Series:
+    """Numeric coding of one harmonised clinical covariate, indexed by sample_id."""
+    values = clinical.set_index("sample_id")[name]
+    if name in COVARIATE_CODING:
+        coded = (values == COVARIATE_CODING[name]).astype(float)
+        return coded.where(values.notna())
+    return pd.to_numeric(values, errors="raise").astype(float)
+
+
+def fit_model(
+    time: pd.Series, event: pd.Series, score: pd.Series, covariates: pd.DataFrame, min_epv: float
+) -> dict[str, object]:
+    """One Cox model of the standardised score plus covariates on complete cases."""
+    data = pd.concat([time.rename("time"), event.rename("event"), score.rename("score"), covariates], axis=1).dropna()
+    data["score"] = standardise(data["score"])
+    if PROLIFERATION in data:
+        data[PROLIFERATION] = standardise(data[PROLIFERATION])
+    n, events, coefficients = len(data), int(data["event"].sum()), 1 + covariates.shape[1]
+    epv = events / coefficients
+    row: dict[str, object] = {"n": n, "events": events, "coefficients": coefficients, "events_per_variable": epv}
+    if epv < min_epv:
+        return row | {"status": f"refused: {epv:.1f} events per variable < {min_epv:g} (survival.min_events_per_variable)"}
+    constant = [c for c in data.columns[2:] if data[c].nunique() < 2]
+    if constant:
+        return row | {"status": f"not fitted: {', '.join(constant)} takes one value in the {n} complete cases"}
+    model = CoxPHFitter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(data, duration_col="time", event_col="event", fit_options=COX_FIT_OPTIONS)
+        ph = proportional_hazard_test(model, data, time_transform="km").summary["p"]
+    estimate = model.summary.loc["score"]
+    log_hr, se = float(estimate["coef"]), float(estimate["se(coef)"])
+    return row | {
+        "status": "fitted",
+        "hr": float(np.exp(log_hr)),
+        "hr_ci_low": float(np.exp(log_hr - Z95 * se)),
+        "hr_ci_high": float(np.exp(log_hr + Z95 * se)),
+        "log_hr": log_hr,
+        "se_log_hr": se,
+        "p_wald": float(estimate["p"]),
+        "ph_p_score": float(ph["score"]),
+        "ph_p_min_covariate": float(ph.min()),
+        "ph_violated": bool(ph.min() < PH_ALPHA),
+    }
+
+
+def model_table(
+    cohort: str,
+    scores: pd.DataFrame,
+    clinical: pd.DataFrame,
+    models: Mapping[str, Sequence[str]],
+    *,
+    proliferation_signature: str,
+    min_events_per_variable: float,
+) -> pd.DataFrame:
+    """One row per signature x method x endpoint x model (MODEL_COLUMNS): the univariable model
+    and each adjusted model of ``models`` (name: covariates). A model whose covariate this
+    cohort does not record, or that adjusts the proliferation signature for itself, is listed
+    with the reason and no estimate."""
+    all_models = {"univariable": ()} | {name: tuple(covs) for name, covs in models.items()}
+    by_score = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
+    rows = []
+    for endpoint in endpoint_names(clinical):
+        outcome = endpoint_data(clinical, endpoint)
+        for (signature, method), _ in scores.groupby(["signature", "method"], sort=False):
+            score = by_score.loc[(signature, method)].reindex(outcome.index)
+            for name, covs in all_models.items():
+                key = {
+                    "cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint,
+                    "model": name, "covariates": "; ".join(describe_covariate(c) for c in covs),
+                }
+                missing = [
+                    c for c in covs
+                    if c != PROLIFERATION and (c not in clinical or clinical[c].isna().all())
+                ]
+                if missing:
+                    rows.append(key | {"status": f"not fitted: {', '.join(missing)} not recorded in {cohort}"})
+                    continue
+                if PROLIFERATION in covs and signature == proliferation_signature:
+                    rows.append(key | {"status": "not fitted: the score is the proliferation score"})
+                    continue
+                columns = {
+                    c: (
+                        by_score.loc[(proliferation_signature, method)].reindex(outcome.index)
+                        if c == PROLIFERATION else covariate_values(clinical, c).reindex(outcome.index)
+                    )
+                    for c in covs
+                }
+                rows.append(key | fit_model(
+                    outcome["time"], outcome["event"], score, pd.DataFrame(columns, index=outcome.index),
+                    min_events_per_variable,
+                ))
+    return pd.DataFrame(rows, columns=MODEL_COLUMNS)
