@@ -1,0 +1,126 @@
+"""How well a score ranks patients by risk: Harrell's C with a bootstrap interval, Uno's C, and
+time-dependent AUC.
+
+- Harrell's C counts, among comparable pairs (the shorter time is an event; a censored time tied
+  with an event time counts as longer), those where the higher score failed first; tied scores
+  count one half (R ``concordance(..., reverse = TRUE)``). Its 95% interval is the percentile
+  interval of ``resamples`` bootstrap resamples of patients (seeded).
+- Uno's C (Uno et al. 2011, Stat Med 30:1105) weights pairs by the inverse squared Kaplan-Meier
+  probability of remaining uncensored, so it does not depend on the censoring pattern; it is
+  truncated at tau, the last time at which at least TAU_AT_RISK of the samples are still at risk
+  (weights beyond are unstable). Computed by scikit-survival's ``concordance_index_ipcw``.
+- Time-dependent AUC at t (cumulative cases with time <= t, dynamic controls with time > t, IPCW;
+  Uno et al. 2007) by scikit-survival's ``cumulative_dynamic_auc``, reported only where follow-up
+  allows: t before the last observed time, with at least MIN_CASES cases and MIN_CASES controls.
+Higher scores are taken as higher risk throughout; 0.5 is no discrimination.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sksurv.metrics import concordance_index_ipcw, cumulative_dynamic_auc
+from sksurv.util import Surv
+
+from hif_prognosis.clinical import endpoint_data, endpoint_names
+from hif_prognosis.null import set_rng
+
+TAU_AT_RISK = 0.10
+MIN_CASES = 5
+
+DISCRIMINATION_COLUMNS = [
+    "cohort", "signature", "method", "endpoint", "n", "events", "harrell_c",
+    "harrell_c_ci_low", "harrell_c_ci_high", "bootstrap_resamples", "uno_c", "uno_tau_months",
+]
+AUC_COLUMNS = [
+    "cohort", "signature", "method", "endpoint", "years", "months", "cases", "controls", "auc", "status",
+]
+
+
+def pair_matrices(time: np.ndarray, event: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Comparable pairs (i failed first) and their concordance (1, 1/2 for tied scores, 0)."""
+    comparable = ((time[:, None] < time[None, :]) | ((time[:, None] == time[None, :]) & (event[None, :] == 0)))
+    comparable &= event[:, None] == 1
+    concordance = np.where(score[:, None] > score[None, :], 1.0, np.where(score[:, None] == score[None, :], 0.5, 0.0))
+    return comparable.astype(float), comparable * concordance
+
+
+def bootstrap_harrell_c(
+    time: np.ndarray, event: np.ndarray, score: np.ndarray, resamples: int, rng: np.random.Generator
+) -> tuple[float, np.ndarray]:
+    """Harrell's C and its value in each bootstrap resample. A resample is a vector of counts
+    w (how often each patient was drawn); its C is w'Kw / w'Pw, where a patient paired with
+    its own copy is never comparable (equal times and event status), so no pair is lost."""
+    comparable, concordant = pair_matrices(time, event, score)
+    counts = rng.multinomial(len(time), np.full(len(time), 1 / len(time)), size=resamples).T.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = np.einsum("ib,ib->b", counts, concordant @ counts) / np.einsum("ib,ib->b", counts, comparable @ counts)
+    return float(concordant.sum() / comparable.sum()), boot
+
+
+def uno_tau(time: np.ndarray) -> float:
+    """The last observed time at which at least TAU_AT_RISK of the samples are at risk."""
+    ordered = np.sort(time)
+    return float(ordered[int(np.ceil(len(time) * (1 - TAU_AT_RISK))) - 1])
+
+
+def uno_c(time: np.ndarray, event: np.ndarray, score: np.ndarray, tau: float) -> float:
+    y = Surv.from_arrays(event.astype(bool), time)
+    return float(concordance_index_ipcw(y, y, score, tau=tau)[0])
+
+
+def time_dependent_auc(
+    time: np.ndarray, event: np.ndarray, score: np.ndarray, months: float
+) -> tuple[int, int, float, str]:
+    """Cases, controls, AUC at ``months`` and a status saying why it was not estimated."""
+    cases = int(((time <= months) & (event == 1)).sum())
+    controls = int((time > months).sum())
+    if months >= time.max():
+        return cases, controls, np.nan, f"not estimable: follow-up ends at {time.max():g} months"
+    if cases < MIN_CASES or controls < MIN_CASES:
+        return cases, controls, np.nan, f"not estimable: fewer than {MIN_CASES} cases or controls"
+    y = Surv.from_arrays(event.astype(bool), time)
+    auc = float(cumulative_dynamic_auc(y, y, score, [months])[0][0])
+    return cases, controls, auc, "estimated"
+
+
+def discrimination_tables(
+    cohort: str,
+    scores: pd.DataFrame,
+    clinical: pd.DataFrame,
+    *,
+    resamples: int,
+    auc_years: Sequence[float],
+    seed: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per signature x method x endpoint: C-statistics (DISCRIMINATION_COLUMNS) and AUC at each
+    of ``auc_years`` (AUC_COLUMNS)."""
+    c_rows, auc_rows = [], []
+    by_score = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
+    for endpoint in endpoint_names(clinical):
+        outcome = endpoint_data(clinical, endpoint)
+        for (signature, method), _ in scores.groupby(["signature", "method"], sort=False):
+            score = by_score.loc[(signature, method)].reindex(outcome.index)
+            known = score.notna().to_numpy()
+            time = outcome["time"].to_numpy()[known]
+            event = outcome["event"].to_numpy()[known]
+            values = score.to_numpy()[known]
+            key = {"cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint}
+            rng = set_rng(seed, "bootstrap", cohort, str(signature), method, endpoint)
+            c, boot = bootstrap_harrell_c(time, event, values, resamples, rng)
+            tau = uno_tau(time)
+            low, high = np.nanpercentile(boot, [2.5, 97.5])
+            c_rows.append(key | {
+                "n": len(time), "events": int(event.sum()), "harrell_c": c, "harrell_c_ci_low": low,
+                "harrell_c_ci_high": high, "bootstrap_resamples": resamples,
+                "uno_c": uno_c(time, event, values, tau), "uno_tau_months": tau,
+            })
+            for years in auc_years:
+                cases, controls, auc, status = time_dependent_auc(time, event, values, 12 * years)
+                auc_rows.append(key | {
+                    "years": years, "months": 12 * years, "cases": cases, "controls": controls,
+                    "auc": auc, "status": status,
+                })
+    return pd.DataFrame(c_rows, columns=DISCRIMINATION_COLUMNS), pd.DataFrame(auc_rows, columns=AUC_COLUMNS)
