@@ -16,16 +16,16 @@ $(VENV)/.installed: pyproject.toml requirements-lock.txt
 	$(PYTHON) -m pip install --quiet --no-deps -e .
 	touch $@
 
-# R's survival and GSVA packages are the references the Cox and ssGSEA tests compare against
-# (Debian packages; needs root). Without them those tests skip with a message saying so.
+# R's survival, GSVA and maxstat packages are the references the Cox, ssGSEA and cut-point
+# tests compare against (Debian packages; needs root). Without them those tests skip with a message saying so.
 r-deps:
-	@if Rscript -e 'library(survival); library(GSVA)' >/dev/null 2>&1; then \
-		echo "R with survival and GSVA: present"; \
+	@if Rscript -e 'library(survival); library(GSVA); library(maxstat)' >/dev/null 2>&1; then \
+		echo "R with survival, GSVA and maxstat: present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends r-base-core r-cran-survival r-bioc-gsva >/dev/null; \
+			--no-install-recommends r-base-core r-cran-survival r-bioc-gsva r-cran-maxstat >/dev/null; \
 	else \
-		echo "R with survival and GSVA not installed and not root: R comparison tests will skip"; \
+		echo "R with survival, GSVA and maxstat not installed and not root: R comparison tests will skip"; \
 	fi
 
 run: env
