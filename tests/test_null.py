@@ -96,15 +96,46 @@ def test_planted_signature_stands_out_and_the_null_is_reproducible(matrix):
     clinical = pd.DataFrame({
         "sample_id": matrix.columns, "os_months": time, "os_event": (rng.uniform(size=30) < 0.8).astype(int),
     })
-    coverage = coverage_table(signature_table("PLANTED", [f"G{i}" for i in range(20)], "x"), planted.index)
-    kwargs = dict(n_sets=300, n_bins=10, seed=7)
+    coverage = pd.concat([
+        coverage_table(signature_table("PLANTED", [f"G{i}" for i in range(20)], "x"), planted.index),
+        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 120)], "x"), planted.index),
+    ])
+    kwargs = dict(n_sets=300, n_bins=10, seed=7, proliferation_signature="PROLIF")
     scores = score_signatures(planted, coverage, "zscore", {})
     summary, distribution = random_signature_null("X", planted, coverage, clinical, scores, {"zscore": {}}, **kwargs)
-    assert list(summary.columns) == NULL_COLUMNS and len(summary) == 1
+    assert list(summary.columns) == NULL_COLUMNS and len(summary) == 2
     row = summary.iloc[0]
     assert row["percentile_log_hr"] > 95 and row["p_empirical_abs_log_hr"] < 0.05
-    assert len(distribution) == row["n_fitted"] == 300
+    # PROLIF is unrelated to survival here: adjusting for it leaves the signal
+    assert row["percentile_log_hr_adj_proliferation"] > 95 and row["p_empirical_abs_log_hr_adj_proliferation"] < 0.05
+    assert summary.iloc[1]["proliferation_signature"] == "" and np.isnan(summary.iloc[1]["log_hr_adj_proliferation"])
+    assert len(distribution) == 600 and row["n_fitted"] == 300
     again, _ = random_signature_null("X", planted, coverage, clinical, scores, {"zscore": {}}, **kwargs)
     pd.testing.assert_frame_equal(summary, again)
     other, _ = random_signature_null("X", planted, coverage, clinical, scores, {"zscore": {}}, **dict(kwargs, seed=8))
     assert other.iloc[0]["null_log_hr_median"] != row["null_log_hr_median"]
+
+
+def test_signal_carried_by_proliferation_vanishes_after_adjustment(matrix):
+    """The signature's genes follow a proliferation factor that drives survival: it beats the
+    random sets alone, and stops standing out once adjusted for the proliferation score."""
+    rng = np.random.default_rng(11)
+    n = matrix.shape[1]
+    factor = rng.normal(size=n)
+    data = matrix.copy()
+    data.iloc[:20] += 1.5 * factor          # the signature
+    data.iloc[100:140] += 2.5 * factor      # the proliferation signature
+    time = rng.exponential(np.exp(-1.2 * factor)) * 12
+    clinical = pd.DataFrame({"sample_id": matrix.columns, "os_months": time, "os_event": 1})
+    coverage = pd.concat([
+        coverage_table(signature_table("SIG", [f"G{i}" for i in range(20)], "x"), data.index),
+        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), data.index),
+    ])
+    scores = score_signatures(data, coverage, "zscore", {})
+    summary, _ = random_signature_null(
+        "X", data, coverage, clinical, scores, {"zscore": {}}, n_sets=400, n_bins=10, seed=3,
+        proliferation_signature="PROLIF",
+    )
+    row = summary.iloc[0]
+    assert row["p_empirical_abs_log_hr"] < 0.05
+    assert row["p_empirical_abs_log_hr_adj_proliferation"] > 0.05

@@ -112,6 +112,30 @@ def test_outputs_of_every_stage(finished_run):
     null = pd.read_csv(results / "survival" / "null.tsv", sep="\t")
     assert len(null) == 2 * len(METHODS) and (null["n_fitted"] > 990).all()
     assert null["p_empirical_abs_log_hr"].between(1 / 1001, 1).all()
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(results / name, sep="\t", keep_default_na=False, na_values=["NA"])
+
+    hypoxia_null = null[null["signature"] == "HALLMARK_HYPOXIA"]
+    assert (hypoxia_null["proliferation_signature"] == "HALLMARK_G2M_CHECKPOINT").all()
+    assert hypoxia_null["p_empirical_abs_log_hr_adj_proliferation"].between(1 / 1001, 1).all()
+    assert null.loc[null["signature"] == "HALLMARK_G2M_CHECKPOINT", "log_hr_adj_proliferation"].isna().all()
+    models = read("survival/models.tsv").set_index(["signature", "method", "model"])
+    # GSE4335 records no clinical covariates: listed, not fitted
+    assert models.xs("clinical", level="model")["status"].str.startswith("not fitted: metastasis_at_diagnosis").all()
+    adjusted = models.loc[("HALLMARK_HYPOXIA", "zscore", "proliferation")]
+    assert adjusted["status"] == "fitted" and adjusted["n"] == 115 and adjusted["events_per_variable"] == 19
+    univariable = models.loc[("HALLMARK_HYPOXIA", "zscore", "univariable")]
+    assert univariable["log_hr"] == pytest.approx(cox.set_index(["signature", "method"]).loc[("HALLMARK_HYPOXIA", "zscore"), "log_hr"], rel=1e-9)
+    assert models["ph_p_score"].dropna().between(0, 1).all()
+    discrimination = read("survival/discrimination.tsv")
+    assert len(discrimination) == 2 * len(METHODS) and (discrimination["bootstrap_resamples"] == 1000).all()
+    assert (discrimination["harrell_c_ci_low"] < discrimination["harrell_c"]).all()
+    np.testing.assert_allclose(discrimination["harrell_c"], cox["c_index"], rtol=1e-12)
+    auc = read("survival/time_dependent_auc.tsv")
+    assert set(auc["years"]) == {1, 3, 5} and (auc.loc[auc["years"] == 3, "status"] == "estimated").all()
+    cut = read("survival/cutpoint.tsv")
+    assert cut["p_lausen_schumacher_1992"].between(0, 1).all() and (cut["permutations"] == 1000).all()
+    assert ((cut["n_low"] >= 11) & (cut["n_high"] >= 11)).all()
     prerank = pd.read_csv(results / "enrichment" / "prerank.tsv", sep="\t")
     assert len(prerank) == 50 and prerank["nes"].notna().all()
     log = (finished_run / "logs" / "GSE4335" / "harmonise_cohort.log").read_text()
@@ -155,7 +179,8 @@ def test_changing_a_scoring_parameter_reruns_only_its_dependents(finished_run):
     finally:
         write_config(finished_run)
     assert jobs == {
-        "score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "random_signature_null": 1, "all": 1,
+        "score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "random_signature_null": 1,
+        "adjusted_cox": 1, "discrimination": 1, "cutpoint": 1, "all": 1,
     }
 
 

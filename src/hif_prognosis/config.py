@@ -74,3 +74,10 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             f"{configfile}: primary.method {primary['method']!r} is not listed in "
             f"scoring.methods {config['scoring']['methods']}; add it there or pick one of them."
         )
+    proliferation = config["survival"]["proliferation_signature"]
+    if proliferation not in config["signatures"]:
+        raise InputError(
+            f"{configfile}: survival.proliferation_signature {proliferation!r} is not one of the "
+            f"signatures defined under signatures: {sorted(config['signatures'])}; add it there "
+            "(e.g. HALLMARK_G2M_CHECKPOINT from the Hallmark GMT) or name another."
+        )

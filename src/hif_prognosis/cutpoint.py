@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm, rankdata
 
-from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.null import set_rng
+from hif_prognosis.survival import scored_outcomes
 
 CUTPOINT_COLUMNS = [
     "cohort", "signature", "method", "endpoint", "n", "events", "cutpoint", "fraction_at_or_below",
@@ -109,26 +109,19 @@ def cutpoint_table(
 ) -> pd.DataFrame:
     """One row per signature x method x endpoint (CUTPOINT_COLUMNS)."""
     rows = []
-    by_score = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
-    for endpoint in endpoint_names(clinical):
-        outcome = endpoint_data(clinical, endpoint)
-        for (signature, method), _ in scores.groupby(["signature", "method"], sort=False):
-            score = by_score.loc[(signature, method)].reindex(outcome.index)
-            known = score.notna().to_numpy()
-            time, event = outcome["time"].to_numpy()[known], outcome["event"].to_numpy()[known]
-            rng = set_rng(seed, "cutpoint", cohort, str(signature), method, endpoint)
-            found = max_selected_logrank(
-                time, event, score.to_numpy()[known], min_fraction=min_fraction,
-                permutations=permutations, rng=rng,
-            )
-            rows.append({
-                "cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint,
-                "n": len(time), "events": int(event.sum()), "cutpoint": found.cutpoint,
-                "fraction_at_or_below": found.n_low / len(time), "n_low": found.n_low,
-                "n_high": len(time) - found.n_low,
-                "higher_risk_group": "low" if found.standardised_sum > 0 else "high",
-                "max_standardised_logrank": found.statistic,
-                "p_lausen_schumacher_1992": found.p_lausen_schumacher,
-                "p_permutation": found.p_permutation, "permutations": permutations,
-            })
+    for item in scored_outcomes(scores, clinical):
+        time, event, values = (item.data[c].to_numpy() for c in ("time", "event", "score"))
+        rng = set_rng(seed, "cutpoint", cohort, item.signature, item.method, item.endpoint)
+        found = max_selected_logrank(
+            time, event, values, min_fraction=min_fraction, permutations=permutations, rng=rng
+        )
+        rows.append({"cohort": cohort} | item.key | {
+            "n": len(time), "events": int(event.sum()), "cutpoint": found.cutpoint,
+            "fraction_at_or_below": found.n_low / len(time), "n_low": found.n_low,
+            "n_high": len(time) - found.n_low,
+            "higher_risk_group": "low" if found.standardised_sum > 0 else "high",
+            "max_standardised_logrank": found.statistic,
+            "p_lausen_schumacher_1992": found.p_lausen_schumacher,
+            "p_permutation": found.p_permutation, "permutations": permutations,
+        })
     return pd.DataFrame(rows, columns=CUTPOINT_COLUMNS)

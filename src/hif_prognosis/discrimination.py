@@ -24,8 +24,8 @@ import pandas as pd
 from sksurv.metrics import concordance_index_ipcw, cumulative_dynamic_auc
 from sksurv.util import Surv
 
-from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.null import set_rng
+from hif_prognosis.survival import scored_outcomes
 
 TAU_AT_RISK = 0.10
 MIN_CASES = 5
@@ -98,29 +98,22 @@ def discrimination_tables(
     """Per signature x method x endpoint: C-statistics (DISCRIMINATION_COLUMNS) and AUC at each
     of ``auc_years`` (AUC_COLUMNS)."""
     c_rows, auc_rows = [], []
-    by_score = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
-    for endpoint in endpoint_names(clinical):
-        outcome = endpoint_data(clinical, endpoint)
-        for (signature, method), _ in scores.groupby(["signature", "method"], sort=False):
-            score = by_score.loc[(signature, method)].reindex(outcome.index)
-            known = score.notna().to_numpy()
-            time = outcome["time"].to_numpy()[known]
-            event = outcome["event"].to_numpy()[known]
-            values = score.to_numpy()[known]
-            key = {"cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint}
-            rng = set_rng(seed, "bootstrap", cohort, str(signature), method, endpoint)
-            c, boot = bootstrap_harrell_c(time, event, values, resamples, rng)
-            tau = uno_tau(time)
-            low, high = np.nanpercentile(boot, [2.5, 97.5])
-            c_rows.append(key | {
-                "n": len(time), "events": int(event.sum()), "harrell_c": c, "harrell_c_ci_low": low,
-                "harrell_c_ci_high": high, "bootstrap_resamples": resamples,
-                "uno_c": uno_c(time, event, values, tau), "uno_tau_months": tau,
+    for item in scored_outcomes(scores, clinical):
+        time, event, values = (item.data[c].to_numpy() for c in ("time", "event", "score"))
+        key = {"cohort": cohort} | item.key
+        rng = set_rng(seed, "bootstrap", cohort, item.signature, item.method, item.endpoint)
+        c, boot = bootstrap_harrell_c(time, event, values, resamples, rng)
+        tau = uno_tau(time)
+        low, high = np.nanpercentile(boot, [2.5, 97.5])
+        c_rows.append(key | {
+            "n": len(time), "events": int(event.sum()), "harrell_c": c, "harrell_c_ci_low": low,
+            "harrell_c_ci_high": high, "bootstrap_resamples": resamples,
+            "uno_c": uno_c(time, event, values, tau), "uno_tau_months": tau,
+        })
+        for years in auc_years:
+            cases, controls, auc, status = time_dependent_auc(time, event, values, 12 * years)
+            auc_rows.append(key | {
+                "years": years, "months": 12 * years, "cases": cases, "controls": controls,
+                "auc": auc, "status": status,
             })
-            for years in auc_years:
-                cases, controls, auc, status = time_dependent_auc(time, event, values, 12 * years)
-                auc_rows.append(key | {
-                    "years": years, "months": 12 * years, "cases": cases, "controls": controls,
-                    "auc": auc, "status": status,
-                })
     return pd.DataFrame(c_rows, columns=DISCRIMINATION_COLUMNS), pd.DataFrame(auc_rows, columns=AUC_COLUMNS)

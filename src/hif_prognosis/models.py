@@ -27,8 +27,8 @@ import pandas as pd
 from lifelines import CoxPHFitter
 from lifelines.statistics import proportional_hazard_test
 
-from hif_prognosis.clinical import COVARIATES, endpoint_data, endpoint_names
-from hif_prognosis.survival import COX_FIT_OPTIONS, Z95, standardise
+from hif_prognosis.clinical import COVARIATES
+from hif_prognosis.survival import COX_FIT_OPTIONS, Z95, scored_outcomes, standardise
 
 PROLIFERATION = "proliferation_score"
 # Level coded 1 for each binary clinical covariate (the other level is the reference, 0).
@@ -112,36 +112,32 @@ def model_table(
     cohort does not record, or that adjusts the proliferation signature for itself, is listed
     with the reason and no estimate."""
     all_models = {"univariable": ()} | {name: tuple(covs) for name, covs in models.items()}
-    by_score = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
+    wide_scores = scores.pivot(index="sample_id", columns=["signature", "method"], values="score")
     rows = []
-    for endpoint in endpoint_names(clinical):
-        outcome = endpoint_data(clinical, endpoint)
-        for (signature, method), _ in scores.groupby(["signature", "method"], sort=False):
-            score = by_score.loc[(signature, method)].reindex(outcome.index)
-            for name, covs in all_models.items():
-                key = {
-                    "cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint,
-                    "model": name, "covariates": "; ".join(describe_covariate(c) for c in covs),
-                }
-                missing = [
-                    c for c in covs
-                    if c != PROLIFERATION and (c not in clinical or clinical[c].isna().all())
-                ]
-                if missing:
-                    rows.append(key | {"status": f"not fitted: {', '.join(missing)} not recorded in {cohort}"})
-                    continue
-                if PROLIFERATION in covs and signature == proliferation_signature:
-                    rows.append(key | {"status": "not fitted: the score is the proliferation score"})
-                    continue
-                columns = {
-                    c: (
-                        by_score.loc[(proliferation_signature, method)].reindex(outcome.index)
-                        if c == PROLIFERATION else covariate_values(clinical, c).reindex(outcome.index)
-                    )
-                    for c in covs
-                }
-                rows.append(key | fit_model(
-                    outcome["time"], outcome["event"], score, pd.DataFrame(columns, index=outcome.index),
-                    min_events_per_variable,
-                ))
+    for item in scored_outcomes(scores, clinical):
+        samples = item.data.index
+        for name, covs in all_models.items():
+            key = {"cohort": cohort} | item.key | {
+                "model": name, "covariates": "; ".join(describe_covariate(c) for c in covs),
+            }
+            missing = [
+                c for c in covs if c != PROLIFERATION and (c not in clinical or clinical[c].isna().all())
+            ]
+            if missing:
+                rows.append(key | {"status": f"not fitted: {', '.join(missing)} not recorded in {cohort}"})
+                continue
+            if PROLIFERATION in covs and item.signature == proliferation_signature:
+                rows.append(key | {"status": "not fitted: the score is the proliferation score"})
+                continue
+            columns = {
+                c: (
+                    wide_scores[(proliferation_signature, item.method)].reindex(samples)
+                    if c == PROLIFERATION else covariate_values(clinical, c).reindex(samples)
+                )
+                for c in covs
+            }
+            rows.append(key | fit_model(
+                item.data["time"], item.data["event"], item.data["score"],
+                pd.DataFrame(columns, index=samples), min_events_per_variable,
+            ))
     return pd.DataFrame(rows, columns=MODEL_COLUMNS)

@@ -226,7 +226,19 @@ NULL_COLUMNS = [
     "cohort", "signature", "method", "endpoint", "n", "events", "n_random_sets", "n_fitted",
     "log_hr", "null_log_hr_median", "percentile_log_hr", "p_empirical_abs_log_hr",
     "c_index", "null_c_index_median", "percentile_c_index", "p_empirical_c_index",
+    "proliferation_signature", "n_fitted_adjusted", "log_hr_adj_proliferation",
+    "null_log_hr_adj_proliferation_median", "percentile_log_hr_adj_proliferation",
+    "p_empirical_abs_log_hr_adj_proliferation",
 ]
+
+
+def read_against_null(observed: float, null: np.ndarray) -> tuple[int, float, float, float]:
+    """Fitted null sets, their median, the observed value's percentile among them (% below)
+    and its two-sided empirical p."""
+    null = null[np.isfinite(null)]
+    if not np.isfinite(observed) or not len(null):
+        return len(null), np.nan, np.nan, np.nan
+    return len(null), float(np.median(null)), float(100 * np.mean(null < observed)), empirical_p(observed, null)
 
 
 def set_rng(seed: int, *names: str) -> np.random.Generator:
@@ -245,12 +257,15 @@ def random_signature_null(
     n_sets: int,
     n_bins: int,
     seed: int,
+    proliferation_signature: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Null summary (NULL_COLUMNS) and the null log HRs (long table) of every signature x
     method x endpoint. ``scores`` holds the signatures' own scores (scores.tsv). Observed and
-    random scores are standardised and fitted alike (fast Cox engine, Efron ties; Harrell's C).
-    Empirical p: two-sided, (1 + extreme) / (1 + n)."""
-    observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"]
+    random scores are standardised and fitted alike (fast Cox engine, Efron ties; Harrell's C),
+    once alone and once adjusted for the proliferation signature's score by the same method
+    (standardised; not for the proliferation signature itself). Empirical p: two-sided,
+    (1 + extreme) / (1 + n)."""
+    observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
     index = {gene: k for k, gene in enumerate(matrix.index)}
     bins = expression_bins(matrix, n_bins)
     eligible = np.isfinite(gene_zscores(matrix).to_numpy()).all(axis=1)
@@ -269,32 +284,42 @@ def random_signature_null(
             )
             null_scores = scorer.score(method, random_up, random_down, params)
             observed = observed_scores.loc[(signature, method)]
+            proliferation = observed_scores.loc[(proliferation_signature, method)]
+            adjusted = signature != proliferation_signature
             for endpoint in endpoint_names(clinical):
                 outcome = endpoint_data(clinical, endpoint)
                 columns = matrix.columns.get_indexer(outcome.index)
                 time, event = outcome["time"].to_numpy(), outcome["event"].to_numpy()
-                random = standardise_rows(null_scores[:, columns]).T
-                obs = observed.reindex(outcome.index).to_numpy()
-                obs = (obs - obs.mean()) / obs.std(ddof=1)
-                fit_null = cox_columns(time, event, np.nan_to_num(random), threads=2)
-                fit_obs = cox_columns(time, event, obs[:, None])
+                random = np.nan_to_num(standardise_rows(null_scores[:, columns]).T)
+                obs = standardise_rows(observed.reindex(outcome.index).to_numpy()[None, :]).T
+                beta_null = cox_columns(time, event, random, threads=2).beta
+                beta_obs = float(cox_columns(time, event, obs).beta[0])
                 c_null = harrell_c_columns(time, event, random)
-                c_obs = float(harrell_c_columns(time, event, obs[:, None])[0])
-                ok = fit_null.flag == "ok"
-                beta_null, beta_obs = fit_null.beta[ok], float(fit_obs.beta[0])
+                c_obs = float(harrell_c_columns(time, event, obs)[0])
+                beta_null_adj, beta_obs_adj = np.full(n_sets, np.nan), np.nan
+                if adjusted:
+                    z = standardise_rows(proliferation.reindex(outcome.index).to_numpy()[None, :]).T
+                    beta_null_adj = cox_columns(time, event, random, adjust=z, threads=2).beta
+                    beta_obs_adj = float(cox_columns(time, event, obs, adjust=z).beta[0])
+                fitted, null_median, percentile, p_value = read_against_null(beta_obs, beta_null)
+                fitted_adj, null_median_adj, percentile_adj, p_adj = read_against_null(beta_obs_adj, beta_null_adj)
+                _, c_median, c_percentile, _ = read_against_null(c_obs, c_null)
                 rows.append({
                     "cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint,
                     "n": len(outcome), "events": int(event.sum()), "n_random_sets": n_sets,
-                    "n_fitted": int(ok.sum()), "log_hr": beta_obs,
-                    "null_log_hr_median": float(np.median(beta_null)),
-                    "percentile_log_hr": float(100 * np.mean(beta_null < beta_obs)),
-                    "p_empirical_abs_log_hr": empirical_p(beta_obs, beta_null),
-                    "c_index": c_obs, "null_c_index_median": float(np.median(c_null)),
-                    "percentile_c_index": float(100 * np.mean(c_null < c_obs)),
+                    "n_fitted": fitted, "log_hr": beta_obs, "null_log_hr_median": null_median,
+                    "percentile_log_hr": percentile, "p_empirical_abs_log_hr": p_value,
+                    "c_index": c_obs, "null_c_index_median": c_median, "percentile_c_index": c_percentile,
                     "p_empirical_c_index": empirical_p(c_obs - 0.5, c_null - 0.5),
+                    "proliferation_signature": proliferation_signature if adjusted else "",
+                    "n_fitted_adjusted": fitted_adj if adjusted else 0,
+                    "log_hr_adj_proliferation": beta_obs_adj,
+                    "null_log_hr_adj_proliferation_median": null_median_adj,
+                    "percentile_log_hr_adj_proliferation": percentile_adj,
+                    "p_empirical_abs_log_hr_adj_proliferation": p_adj,
                 })
                 distributions.append(pd.DataFrame({
                     "signature": signature, "method": method, "endpoint": endpoint,
-                    "null_log_hr": beta_null,
+                    "null_log_hr": beta_null, "null_log_hr_adj_proliferation": beta_null_adj,
                 }))
     return pd.DataFrame(rows, columns=NULL_COLUMNS), pd.concat(distributions, ignore_index=True)

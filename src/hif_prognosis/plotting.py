@@ -86,19 +86,29 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
     for axis, (_, row) in zip(axes.ravel(), rows.iterrows(), strict=False):
         null = distribution.query(
             "signature == @row.signature and method == @method and endpoint == @row.endpoint"
-        )["null_log_hr"]
-        axis.hist(null, bins=40, color=OKABE_ITO["grey"])
-        axis.axvline(row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=2)
-        axis.set_title(
-            f"{row['signature']} ({row['endpoint']})\n"
-            f"percentile {row['percentile_log_hr']:.1f}, empirical p {row['p_empirical_abs_log_hr']:.3g}",
-            fontsize=8,
         )
-        axis.set_xlabel("log HR per SD (random sets)")
+        axis.hist(null["null_log_hr"].dropna(), bins=40, color=OKABE_ITO["grey"], label="random sets")
+        axis.axvline(row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=2, label="signature")
+        title = (
+            f"{row['signature']} ({row['endpoint']})\n"
+            f"percentile {row['percentile_log_hr']:.1f}, empirical p {row['p_empirical_abs_log_hr']:.3g}"
+        )
+        if np.isfinite(row["log_hr_adj_proliferation"]):
+            axis.hist(null["null_log_hr_adj_proliferation"].dropna(), bins=40, histtype="step",
+                      color=OKABE_ITO["blue"], label="random sets, adjusted")
+            axis.axvline(row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=2,
+                         linestyle="--", label="signature, adjusted")
+            title += f"\nadjusted for proliferation: p {row['p_empirical_abs_log_hr_adj_proliferation']:.3g}"
+        axis.set_title(title, fontsize=8)
+        axis.set_xlabel("log HR per SD")
         axis.set_ylabel("Random sets")
+    axes.ravel()[0].legend(fontsize=6, frameon=False)
     for axis in axes.ravel()[len(rows):]:
         axis.set_visible(False)
-    figure.suptitle(f"{cohort}: random-signature null ({method} score); red = the signature", fontsize=10)
+    figure.suptitle(
+        f"{cohort}: random-signature null ({method} score); blue = adjusted for the proliferation score",
+        fontsize=10,
+    )
     return figure
 
 

@@ -13,6 +13,7 @@ Conventions (stated in every table and the report):
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,21 +163,36 @@ def kaplan_meier_curves(
     return curves
 
 
-def survival_table(cohort: str, scores: pd.DataFrame, clinical: pd.DataFrame) -> pd.DataFrame:
-    """One row per signature x method x endpoint of univariable statistics (COX_COLUMNS)."""
-    rows = []
+@dataclass(frozen=True)
+class ScoredOutcome:
+    """One score against one endpoint: samples with known time, event and score."""
+
+    signature: str
+    method: str
+    endpoint: str
+    data: pd.DataFrame  # index sample_id; columns time, event, score
+
+    @property
+    def key(self) -> dict[str, object]:
+        return {"signature": self.signature, "method": self.method, "endpoint": self.endpoint}
+
+
+def scored_outcomes(scores: pd.DataFrame, clinical: pd.DataFrame) -> Iterator[ScoredOutcome]:
+    """Every endpoint x signature x method of a cohort's scores (scores.tsv) and clinical table."""
     for endpoint in endpoint_names(clinical):
         outcome = endpoint_data(clinical, endpoint)
         for (signature, method), group in scores.groupby(["signature", "method"], sort=False):
             score = group.set_index("sample_id")["score"].reindex(outcome.index)
-            known = score.notna().to_numpy()
-            stats = univariable_survival_row(
-                outcome["time"][known], outcome["event"][known], score[known]
-            )
-            rows.append(
-                {"cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint}
-                | stats
-            )
+            yield ScoredOutcome(str(signature), str(method), endpoint, outcome.assign(score=score).dropna())
+
+
+def survival_table(cohort: str, scores: pd.DataFrame, clinical: pd.DataFrame) -> pd.DataFrame:
+    """One row per signature x method x endpoint of univariable statistics (COX_COLUMNS)."""
+    rows = [
+        {"cohort": cohort} | item.key
+        | univariable_survival_row(item.data["time"], item.data["event"], item.data["score"])
+        for item in scored_outcomes(scores, clinical)
+    ]
     return pd.DataFrame(rows, columns=COX_COLUMNS)
 
 

@@ -103,6 +103,10 @@ def final_outputs():
             f"results/{cohort}/signature_coverage.tsv",
             f"results/{cohort}/scores.tsv",
             f"results/{cohort}/survival/cox.tsv",
+            f"results/{cohort}/survival/models.tsv",
+            f"results/{cohort}/survival/discrimination.tsv",
+            f"results/{cohort}/survival/time_dependent_auc.tsv",
+            f"results/{cohort}/survival/cutpoint.tsv",
             f"results/{cohort}/survival/null.tsv",
             f"results/{cohort}/survival/null.png",
             f"results/{cohort}/survival/genes.tsv",
@@ -112,5 +116,5 @@ def final_outputs():
         ]
         outputs += kaplan_meier_figures(cohort)
     if len(COHORTS) > 1:
-        outputs += ["results/meta/meta_analysis.tsv", "results/meta/forest.png"]
+        outputs += ["results/meta/meta_analysis.tsv", "results/meta/forest.png", "results/meta/frozen_score.tsv"]
     return outputs

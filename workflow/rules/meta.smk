@@ -29,3 +29,27 @@ rule meta_analysis:
         "../envs/analysis.yaml"
     script:
         "../scripts/meta_analysis.py"
+
+
+rule frozen_score:
+    input:
+        expression=expand("results/{cohort}/expression.tsv.gz", cohort=COHORTS),
+        coverage=expand("results/{cohort}/signature_coverage.tsv", cohort=COHORTS),
+        clinical=expand("results/{cohort}/clinical.tsv", cohort=COHORTS),
+    output:
+        report(
+            "results/meta/frozen_score.tsv",
+            caption="../report/frozen_score.rst",
+            category="Meta-analysis",
+            labels={"table": "frozen-score check"},
+        ),
+    params:
+        cohorts=COHORTS,
+    log:
+        "logs/meta/frozen_score.log",
+    benchmark:
+        "logs/benchmarks/meta/frozen_score.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/frozen_score.py"

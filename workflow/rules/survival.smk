@@ -77,11 +77,13 @@ rule random_signature_null:
         n_sets=config["random_null"]["n_sets"],
         expression_bins=config["random_null"]["expression_bins"],
         seed=config["seed"],
+        proliferation_signature=config["survival"]["proliferation_signature"],
     threads: 2
     resources:
         mem_mb=8000,
         # about 1 min per 1,000 sets, signature and method on 2 cores, dominated by pc1
-        runtime=lambda w: 10 + len(SIGNATURES) * len(METHODS) * config["random_null"]["n_sets"] // 1000,
+        # unadjusted and proliferation-adjusted fits
+        runtime=lambda w: 10 + 2 * len(SIGNATURES) * len(METHODS) * config["random_null"]["n_sets"] // 1000,
     log:
         "logs/{cohort}/random_signature_null.log",
     benchmark:
@@ -124,3 +126,88 @@ rule gene_cox:
         "../envs/analysis.yaml"
     script:
         "../scripts/gene_cox.py"
+
+
+rule adjusted_cox:
+    input:
+        scores="results/{cohort}/scores.tsv",
+        clinical="results/{cohort}/clinical.tsv",
+    output:
+        report(
+            "results/{cohort}/survival/models.tsv",
+            caption="../report/models.rst",
+            category="Survival",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "multivariable Cox and PH tests"},
+        ),
+    params:
+        models=config["survival"]["adjusted_models"],
+        proliferation_signature=config["survival"]["proliferation_signature"],
+        min_events_per_variable=config["survival"]["min_events_per_variable"],
+    log:
+        "logs/{cohort}/adjusted_cox.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/adjusted_cox.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/adjusted_cox.py"
+
+
+rule discrimination:
+    input:
+        scores="results/{cohort}/scores.tsv",
+        clinical="results/{cohort}/clinical.tsv",
+    output:
+        c_index=report(
+            "results/{cohort}/survival/discrimination.tsv",
+            caption="../report/discrimination.rst",
+            category="Survival",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "C-index (Harrell, Uno)"},
+        ),
+        auc=report(
+            "results/{cohort}/survival/time_dependent_auc.tsv",
+            caption="../report/time_dependent_auc.rst",
+            category="Survival",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "time-dependent AUC"},
+        ),
+    params:
+        resamples=config["survival"]["bootstrap_resamples"],
+        auc_years=config["survival"]["auc_years"],
+        seed=config["seed"],
+    log:
+        "logs/{cohort}/discrimination.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/discrimination.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/discrimination.py"
+
+
+rule cutpoint:
+    input:
+        scores="results/{cohort}/scores.tsv",
+        clinical="results/{cohort}/clinical.tsv",
+    output:
+        report(
+            "results/{cohort}/survival/cutpoint.tsv",
+            caption="../report/cutpoint.rst",
+            category="Survival",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "maximally selected log-rank cut-point"},
+        ),
+    params:
+        min_fraction=config["survival"]["cutpoint"]["min_fraction"],
+        permutations=config["survival"]["cutpoint"]["permutations"],
+        seed=config["seed"],
+    log:
+        "logs/{cohort}/cutpoint.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/cutpoint.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/cutpoint.py"

@@ -1,0 +1,112 @@
+"""Frozen-score check: gene weights and direction learned in one cohort, applied unchanged to
+another.
+
+A score re-fitted in every cohort can look prognostic everywhere for different reasons. Here,
+for each signature and each ordered pair of cohorts (training, test) sharing an endpoint:
+
+- the weights come from the training cohort alone, on the signature genes both cohorts measure:
+  ``cox``: each gene's univariable Cox log HR per SD for that endpoint (fast engine), so the
+  score points towards higher risk by construction; ``pc1``: the genes' first principal
+  component loadings (z-scores), oriented so that the training score's Cox log HR is positive;
+- in the test cohort the genes are z-scored within the cohort (platforms differ in scale; the
+  weights and their signs are not touched), the score is sum(w z) / sum(|w|), and a univariable
+  Cox model (lifelines, Efron, per SD) and Harrell's C are computed there.
+
+The claim under test is directional, so besides the two-sided Wald p the table gives the
+one-sided p for HR > 1 in the test cohort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hif_prognosis.clinical import endpoint_data, endpoint_names
+from hif_prognosis.fastcox import cox_columns
+from hif_prognosis.survival import cox_per_sd, harrell_c
+
+WEIGHTINGS = ("cox", "pc1")
+FROZEN_COLUMNS = [
+    "signature", "endpoint", "weights", "training_cohort", "test_cohort", "genes",
+    "training_log_hr", "n", "events", "hr", "hr_ci_low", "hr_ci_high", "log_hr", "se_log_hr",
+    "p_wald", "p_one_sided_hr_above_1", "c_index", "direction_replicated",
+]
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """What the check needs of one cohort."""
+
+    matrix: pd.DataFrame  # gene symbols x samples
+    coverage: pd.DataFrame  # signature_coverage.tsv
+    clinical: pd.DataFrame  # clinical.tsv
+
+
+def gene_z(matrix: pd.DataFrame, genes: pd.Index, samples: pd.Index) -> pd.DataFrame:
+    """Samples x genes, each gene z-scored over ``samples`` (sample SD)."""
+    values = matrix.loc[genes, samples].T
+    return (values - values.mean()) / values.std(ddof=1)
+
+
+def measured_symbols(coverage: pd.DataFrame, signature: str) -> pd.Series:
+    """Signature symbol -> the cohort's gene it was matched to, for measured genes."""
+    rows = coverage[(coverage["signature"] == signature) & coverage["present"].astype(bool)]
+    return rows.drop_duplicates("symbol").set_index("symbol")["matched_as"]
+
+
+def training_weights(z: pd.DataFrame, time: np.ndarray, event: np.ndarray, weighting: str) -> np.ndarray:
+    if weighting == "cox":
+        return cox_columns(time, event, z.to_numpy()).beta
+    _, _, vt = np.linalg.svd(z.to_numpy() - z.to_numpy().mean(axis=0), full_matrices=False)
+    loadings = vt[0]
+    score = z.to_numpy() @ loadings
+    beta = cox_columns(time, event, score[:, None]).beta[0]
+    return loadings if beta >= 0 else -loadings
+
+
+def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
+    """One row per signature x shared endpoint x weighting x ordered cohort pair (FROZEN_COLUMNS)."""
+    rows = []
+    names = list(cohorts)
+    signatures = pd.unique(pd.concat([c.coverage["signature"] for c in cohorts.values()]))
+    for signature in signatures:
+        for train in names:
+            for test in names:
+                if train == test:
+                    continue
+                a, b = cohorts[train], cohorts[test]
+                in_a, in_b = measured_symbols(a.coverage, signature), measured_symbols(b.coverage, signature)
+                shared = in_a.index.intersection(in_b.index)
+                for endpoint in [e for e in endpoint_names(a.clinical) if e in endpoint_names(b.clinical)]:
+                    out_a, out_b = endpoint_data(a.clinical, endpoint), endpoint_data(b.clinical, endpoint)
+                    z_a = gene_z(a.matrix, pd.Index(in_a[shared]), out_a.index)
+                    z_b = gene_z(b.matrix, pd.Index(in_b[shared]), out_b.index)
+                    usable = (z_a.notna().all() & z_b.notna().all()).to_numpy()
+                    z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
+                    for weighting in WEIGHTINGS:
+                        key = {
+                            "signature": signature, "endpoint": endpoint, "weights": weighting,
+                            "training_cohort": train, "test_cohort": test, "genes": int(usable.sum()),
+                        }
+                        if usable.sum() < 2:
+                            rows.append(key)
+                            continue
+                        w = training_weights(z_a, out_a["time"].to_numpy(), out_a["event"].to_numpy(), weighting)
+                        train_score = pd.Series(z_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
+                        test_score = pd.Series(z_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
+                        trained = cox_per_sd(out_a["time"], out_a["event"], train_score)
+                        tested = cox_per_sd(out_b["time"], out_b["event"], test_score)
+                        low, high = tested.hr_ci()
+                        one_sided = tested.p_wald / 2 if tested.log_hr > 0 else 1 - tested.p_wald / 2
+                        rows.append(key | {
+                            "training_log_hr": trained.log_hr, "n": tested.n, "events": tested.events,
+                            "hr": tested.hr, "hr_ci_low": low, "hr_ci_high": high, "log_hr": tested.log_hr,
+                            "se_log_hr": tested.se_log_hr, "p_wald": tested.p_wald,
+                            "p_one_sided_hr_above_1": one_sided,
+                            "c_index": harrell_c(out_b["time"], out_b["event"], test_score),
+                            "direction_replicated": bool(tested.log_hr > 0),
+                        })
+    return pd.DataFrame(rows, columns=FROZEN_COLUMNS)

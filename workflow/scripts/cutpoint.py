@@ -1,0 +1,25 @@
+"""Adapter: maximally selected log-rank cut-points with corrected p (see hif_prognosis.cutpoint)."""
+
+import pandas as pd
+
+from hif_prognosis.cutpoint import cutpoint_table
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    p, cohort = smk.params, smk.wildcards.cohort
+    with logged_step(smk.log[0], f"maximally selected log-rank cut-points in {cohort}"):
+        table = cutpoint_table(
+            cohort,
+            pd.read_csv(smk.input.scores, sep="\t"),
+            pd.read_csv(smk.input.clinical, sep="\t"),
+            min_fraction=p.min_fraction,
+            permutations=p.permutations,
+            seed=p.seed,
+        )
+        write_tsv(table, smk.output[0])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive

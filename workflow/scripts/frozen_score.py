@@ -1,0 +1,28 @@
+"""Adapter: the frozen-score check across cohorts (see hif_prognosis.frozen)."""
+
+import pandas as pd
+
+from hif_prognosis.frozen import Cohort, frozen_score_table
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    with logged_step(smk.log[0], "frozen-score check") as log:
+        cohorts = {
+            name: Cohort(
+                pd.read_csv(expression, sep="\t", index_col=0),
+                pd.read_csv(coverage, sep="\t", keep_default_na=False),
+                pd.read_csv(clinical, sep="\t"),
+            )
+            for name, expression, coverage, clinical in zip(
+                smk.params.cohorts, smk.input.expression, smk.input.coverage, smk.input.clinical, strict=True
+            )
+        }
+        table = frozen_score_table(cohorts)
+        log.info("%d training/test pairs; direction replicated in %d", len(table), int(table["direction_replicated"].fillna(False).sum()))
+        write_tsv(table, smk.output[0])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
