@@ -51,6 +51,17 @@ def test_no_effect_in_the_test_cohort_is_not_replicated_by_construction():
     assert (table.loc["A", "p_one_sided_hr_above_1"] > 0.05).all()
 
 
+def test_genes_matched_under_other_names_line_up():
+    """Cohort B measures G3 under an alias and lacks G9: weights follow the signature symbol."""
+    a = synthetic_cohort(7, 120, effect=0.8, scale=1.0, shift=8.0)
+    b = synthetic_cohort(8, 120, effect=0.8, scale=1.0, shift=8.0)
+    matrix = b.matrix.rename(index={"G3": "OLD3"}).drop(index="G9")
+    signature = signature_table("SIG", GENES, "t").assign(aliases=lambda t: np.where(t["gene"] == "G3", "OLD3", ""))
+    b = Cohort(matrix, coverage_table(signature, matrix.index), b.clinical)
+    table = frozen_score_table({"A": a, "B": b})
+    assert (table["genes"] == 11).all() and table["direction_replicated"].all()
+
+
 def test_only_genes_measured_in_both_cohorts_are_used():
     a = synthetic_cohort(5, 100, effect=0.8, scale=1.0, shift=8.0)
     b = synthetic_cohort(6, 100, effect=0.8, scale=1.0, shift=8.0)

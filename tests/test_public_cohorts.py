@@ -208,3 +208,24 @@ def test_offline_run_fails_fast_and_names_the_mirror_setting(tmp_path, shared_da
     assert "Is this machine offline?" in output and "downloads.mirrors.geo" in output
     downloads = tmp_path / "resources" / "downloads"
     assert not downloads.exists() or not any(p.is_file() for p in downloads.rglob("*"))
+
+
+def test_controls_across_both_cohorts(mirror_run):
+    directory = mirror_run[0]
+    models = pd.read_csv(directory / "results" / "GSE21257" / "survival" / "models.tsv", sep="\t")
+    hif = models[(models["signature"] == "HIF1A_REVIEW_TARGETS") & (models["method"] == "zscore")].set_index("model")
+    # 23 deaths: metastasis alone (2 coefficients) is allowed, with age and sex (4) it is refused
+    assert hif.loc["metastasis", "status"] == "fitted" and hif.loc["metastasis", "events_per_variable"] == 11.5
+    assert hif.loc["clinical", "status"] == "refused: 5.8 events per variable < 10 (survival.min_events_per_variable)"
+    log = (directory / "logs" / "GSE21257" / "adjusted_cox.log").read_text()
+    assert "models refused for too few events per variable" in log
+    target = pd.read_csv(directory / "results" / "TARGET-OS" / "survival" / "time_dependent_auc.tsv", sep="\t")
+    assert set(target["endpoint"]) == {"os", "efs"} and set(target["years"]) == {1, 3, 5}
+    frozen = pd.read_csv(directory / "results" / "meta" / "frozen_score.tsv", sep="\t")
+    assert len(frozen) == 10 * 2 * 2  # signatures x weightings x ordered pairs, os only
+    assert set(zip(frozen["training_cohort"], frozen["test_cohort"])) == {("GSE21257", "TARGET-OS"), ("TARGET-OS", "GSE21257")}
+    judgement = pd.read_csv(directory / "results" / "summary" / "judgement.tsv", sep="\t")
+    assert set(judgement["endpoint"]) == {"os"}
+    answer = judgement.loc[judgement["question"] == "answer", "value"].iloc[0]
+    assert answer.split(" ")[0] in {"yes", "no", "not"}
+    assert (judgement["question"] == "5 carries over").sum() == 4

@@ -136,6 +136,9 @@ def test_outputs_of_every_stage(finished_run):
     cut = read("survival/cutpoint.tsv")
     assert cut["p_lausen_schumacher_1992"].between(0, 1).all() and (cut["permutations"] == 1000).all()
     assert ((cut["n_low"] >= 11) & (cut["n_high"] >= 11)).all()
+    judgement = pd.read_csv(finished_run / "results" / "summary" / "judgement.tsv", sep="\t")
+    final = judgement[judgement["question"] == "answer"]["value"].iloc[0]
+    assert "not assessable: 5 carries over" in final  # one cohort: nothing to carry over to
     prerank = pd.read_csv(results / "enrichment" / "prerank.tsv", sep="\t")
     assert len(prerank) == 50 and prerank["nes"].notna().all()
     log = (finished_run / "logs" / "GSE4335" / "harmonise_cohort.log").read_text()

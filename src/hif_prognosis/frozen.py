@@ -84,7 +84,7 @@ def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
                     out_a, out_b = endpoint_data(a.clinical, endpoint), endpoint_data(b.clinical, endpoint)
                     z_a = gene_z(a.matrix, pd.Index(in_a[shared]), out_a.index)
                     z_b = gene_z(b.matrix, pd.Index(in_b[shared]), out_b.index)
-                    usable = (z_a.notna().all() & z_b.notna().all()).to_numpy()
+                    usable = z_a.notna().all().to_numpy() & z_b.notna().all().to_numpy()
                     z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
                     for weighting in WEIGHTINGS:
                         key = {

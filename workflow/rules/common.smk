@@ -115,6 +115,7 @@ def final_outputs():
             f"results/{cohort}/enrichment/top_sets.png",
         ]
         outputs += kaplan_meier_figures(cohort)
+    outputs.append("results/summary/judgement.tsv")
     if len(COHORTS) > 1:
         outputs += ["results/meta/meta_analysis.tsv", "results/meta/forest.png", "results/meta/frozen_score.tsv"]
     return outputs

@@ -1,4 +1,5 @@
-# Stage 6: across cohorts, random-effects meta-analysis of the per-SD log hazard ratios.
+# Stage 6: across cohorts, random-effects meta-analysis of the per-SD log hazard ratios and the
+# frozen-score check; then the answer to the question, criterion by criterion.
 
 
 rule meta_analysis:
@@ -53,3 +54,32 @@ rule frozen_score:
         "../envs/analysis.yaml"
     script:
         "../scripts/frozen_score.py"
+
+
+rule judgement:
+    input:
+        cox=expand("results/{cohort}/survival/cox.tsv", cohort=COHORTS),
+        null=expand("results/{cohort}/survival/null.tsv", cohort=COHORTS),
+        models=expand("results/{cohort}/survival/models.tsv", cohort=COHORTS),
+        # across-cohort tables exist only with two or more cohorts
+        meta=["results/meta/meta_analysis.tsv"] if len(COHORTS) > 1 else [],
+        frozen=["results/meta/frozen_score.tsv"] if len(COHORTS) > 1 else [],
+    output:
+        report(
+            "results/summary/judgement.tsv",
+            caption="../report/judgement.rst",
+            category="Summary",
+            labels={"table": "how the answer is judged"},
+        ),
+    params:
+        cohorts=COHORTS,
+        signature=PRIMARY["signature"],
+        method=PRIMARY["method"],
+    log:
+        "logs/summary/judgement.log",
+    benchmark:
+        "logs/benchmarks/summary/judgement.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/judgement.py"

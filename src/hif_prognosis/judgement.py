@@ -1,0 +1,103 @@
+"""The README's six questions, answered mechanically for the primary signature and method.
+
+Each criterion is met (True), not met (False) or not assessable (NA, e.g. a model refused for
+too few events, or a frozen-score check with one cohort). The answer for an endpoint is ``yes``
+if every criterion is met, ``no`` if any is not met, and ``not established`` otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+ALPHA = 0.05
+JUDGEMENT_COLUMNS = ["endpoint", "question", "criterion", "cohort", "value", "met"]
+
+
+def _select(table: pd.DataFrame, signature: str, method: str, endpoint: str) -> pd.DataFrame:
+    return table[(table["signature"] == signature) & (table["method"] == method) & (table["endpoint"] == endpoint)]
+
+
+def _row(endpoint: str, question: str, criterion: str, cohort: str, value: str, met: bool | None) -> dict[str, object]:
+    return {"endpoint": endpoint, "question": question, "criterion": criterion, "cohort": cohort,
+            "value": value, "met": met}
+
+
+def _hr(row: pd.Series, prefix: str = "") -> str:
+    return f"HR {row[prefix + 'hr']:.2f} [{row[prefix + 'hr_ci_low']:.2f}, {row[prefix + 'hr_ci_high']:.2f}]"
+
+
+def judge(
+    *,
+    signature: str,
+    method: str,
+    cox: Mapping[str, pd.DataFrame],
+    null: Mapping[str, pd.DataFrame],
+    models: Mapping[str, pd.DataFrame],
+    meta: pd.DataFrame | None,
+    frozen: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Criteria rows (JUDGEMENT_COLUMNS) and one ``answer`` row per endpoint that every cohort has.
+    ``cox``, ``null`` and ``models`` map cohort -> its table; ``meta`` and ``frozen`` are None
+    with one cohort."""
+    cohorts = list(cox)
+    shared = [e for e in pd.unique(cox[cohorts[0]]["endpoint"]) if all((cox[c]["endpoint"] == e).any() for c in cohorts)]
+    rows: list[dict[str, object]] = []
+    for endpoint in shared:
+        criteria: list[dict[str, object]] = []
+        if meta is not None:
+            pooled = _select(meta, signature, method, endpoint).iloc[0]
+            criteria.append(_row(endpoint, "1 signal", "pooled HR per SD > 1, 95% CI excludes 1", "all",
+                                 f"pooled {_hr(pooled, 'pooled_')}, I2 {pooled['i2']:.2f}",
+                                 bool(pooled["pooled_hr_ci_low"] > 1)))
+        for cohort in cohorts:
+            row = _select(cox[cohort], signature, method, endpoint).iloc[0]
+            criteria.append(_row(endpoint, "1 signal",
+                                 "HR per SD > 1" + (" (direction)" if meta is not None else ", 95% CI excludes 1"),
+                                 cohort, f"{_hr(row)}, p {row['p_wald']:.3g}",
+                                 bool(row["log_hr"] > 0) if meta is not None else bool(row["hr_ci_low"] > 1)))
+            n = _select(null[cohort], signature, method, endpoint).iloc[0]
+            criteria.append(_row(endpoint, "2 beyond random sets", "log HR > 0 and empirical p < 0.05", cohort,
+                                 f"percentile {n['percentile_log_hr']:.1f}, p {n['p_empirical_abs_log_hr']:.3g}",
+                                 bool(n["log_hr"] > 0 and n["p_empirical_abs_log_hr"] < ALPHA)))
+            adjusted = np.isfinite(n["log_hr_adj_proliferation"])
+            criteria.append(_row(endpoint, "3 beyond proliferation", "beyond random sets, both adjusted for proliferation",
+                                 cohort,
+                                 f"p {n['p_empirical_abs_log_hr_adj_proliferation']:.3g}" if adjusted else "the signature is the proliferation score",
+                                 bool(n["log_hr_adj_proliferation"] > 0 and n["p_empirical_abs_log_hr_adj_proliferation"] < ALPHA) if adjusted else None))
+            fitted = _select(models[cohort], signature, method, endpoint).set_index("model")
+            for model, question in (("proliferation", "3 beyond proliferation"), ("metastasis", "4 beyond clinical risk")):
+                if model not in fitted.index:
+                    continue
+                m = fitted.loc[[model]].iloc[0]
+                ok = m["status"] == "fitted"
+                criteria.append(_row(endpoint, question, f"model {model}: adjusted HR 95% CI excludes 1", cohort,
+                                     _hr(m) if ok else str(m["status"]), bool(m["hr_ci_low"] > 1) if ok else None))
+            u = fitted.loc["univariable"]
+            criteria.append(_row(endpoint, "6 proportional hazards", "Schoenfeld test p >= 0.05", cohort,
+                                 f"p {u['ph_p_score']:.3g}", bool(not u["ph_violated"]) if u["status"] == "fitted" else None))
+        carried = (
+            frozen[(frozen["signature"] == signature) & (frozen["endpoint"] == endpoint)]
+            if frozen is not None else pd.DataFrame()
+        )
+        if not len(carried):
+            criteria.append(_row(endpoint, "5 carries over", "frozen score: HR > 1 in the test cohort, one-sided p < 0.05",
+                                 "all", "needs two or more cohorts", None))
+        else:
+            for _, f in carried.iterrows():
+                criteria.append(_row(endpoint, "5 carries over",
+                                     f"{f['weights']} weights from {f['training_cohort']}: HR > 1, one-sided p < 0.05",
+                                     str(f["test_cohort"]), f"{_hr(f)}, p {f['p_one_sided_hr_above_1']:.3g}",
+                                     bool(f["p_one_sided_hr_above_1"] < ALPHA)))
+        met = [c["met"] for c in criteria]
+        answer = "no" if any(m is False for m in met) else "yes" if all(m is True for m in met) else "not established"
+        failed = sorted({str(c["question"]) for c in criteria if c["met"] is False})
+        open_ = sorted({str(c["question"]) for c in criteria if c["met"] is None})
+        detail = "; ".join(part for part in (
+            f"not met: {', '.join(failed)}" if failed else "", f"not assessable: {', '.join(open_)}" if open_ else "",
+        ) if part) or "every criterion met"
+        rows += criteria + [_row(endpoint, "answer", f"does {signature} ({method}) predict {endpoint}?", "all",
+                                 f"{answer} ({detail})", answer == "yes")]
+    return pd.DataFrame(rows, columns=JUDGEMENT_COLUMNS)

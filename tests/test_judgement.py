@@ -1,0 +1,71 @@
+"""The six questions: yes only if every criterion holds, no if any fails, else not established."""
+
+import numpy as np
+import pandas as pd
+
+from hif_prognosis.judgement import JUDGEMENT_COLUMNS, judge
+
+KEY = {"signature": "HIF", "method": "zscore", "endpoint": "os"}
+
+
+def tables(log_hr: float, p_null: float, p_null_adj: float, adjusted_low: float, ph_violated: bool):
+    hr = np.exp(log_hr)
+    cox = pd.DataFrame([KEY | {"hr": hr, "hr_ci_low": hr * 0.8, "hr_ci_high": hr * 1.25, "log_hr": log_hr, "p_wald": 0.01}])
+    null = pd.DataFrame([KEY | {
+        "log_hr": log_hr, "percentile_log_hr": 99.0, "p_empirical_abs_log_hr": p_null,
+        "log_hr_adj_proliferation": log_hr, "p_empirical_abs_log_hr_adj_proliferation": p_null_adj,
+    }])
+    model = {"hr": 1.5, "hr_ci_low": adjusted_low, "hr_ci_high": 2.0}
+    models = pd.DataFrame([
+        KEY | {"model": "univariable", "status": "fitted", "ph_p_score": 0.01 if ph_violated else 0.5, "ph_violated": ph_violated} | model,
+        KEY | {"model": "proliferation", "status": "fitted", "ph_p_score": 0.5, "ph_violated": False} | model,
+        KEY | {"model": "metastasis", "status": "fitted", "ph_p_score": 0.5, "ph_violated": False} | model,
+        KEY | {"model": "clinical", "status": "refused: 5.0 events per variable < 10", "ph_p_score": np.nan, "ph_violated": np.nan} | model,
+    ])
+    return cox, null, models
+
+
+def two_cohorts(**kwargs):
+    a, b = tables(**kwargs), tables(**kwargs)
+    meta = pd.DataFrame([KEY | {"pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9, "i2": 0.0}])
+    frozen = pd.DataFrame([
+        KEY | {"weights": w, "training_cohort": train, "test_cohort": test, "hr": 1.4, "hr_ci_low": 1.1,
+               "hr_ci_high": 1.8, "p_one_sided_hr_above_1": 0.01}
+        for w in ("cox", "pc1") for train, test in (("A", "B"), ("B", "A"))
+    ])
+    return dict(cox={"A": a[0], "B": b[0]}, null={"A": a[1], "B": b[1]}, models={"A": a[2], "B": b[2]},
+                meta=meta, frozen=frozen)
+
+
+def answer(table: pd.DataFrame) -> str:
+    return table.loc[table["question"] == "answer", "value"].iloc[0]
+
+
+GOOD = dict(log_hr=0.4, p_null=0.001, p_null_adj=0.01, adjusted_low=1.1, ph_violated=False)
+
+
+def test_every_criterion_met_answers_yes():
+    table = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD))
+    assert list(table.columns) == JUDGEMENT_COLUMNS
+    assert answer(table).startswith("yes")
+    criteria = table[table["question"] != "answer"]
+    assert criteria["met"].all() and len(criteria) == 1 + 2 * 6 + 4  # meta, 6 per cohort, 4 frozen
+
+
+def test_a_signal_no_better_than_random_sets_answers_no():
+    table = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD | {"p_null": 0.3}))
+    assert answer(table) == "no (not met: 2 beyond random sets)"
+
+
+def test_proliferation_and_ph_failures_are_named():
+    table = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD | {"adjusted_low": 0.9, "ph_violated": True}))
+    assert answer(table).startswith("no (not met: 3 beyond proliferation, 4 beyond clinical risk, 6 proportional hazards")
+
+
+def test_one_cohort_cannot_establish_the_answer():
+    cox, null, models = tables(**GOOD)
+    table = judge(signature="HIF", method="zscore", cox={"A": cox}, null={"A": null}, models={"A": models}, meta=None, frozen=None)
+    assert answer(table) == "not established (not assessable: 5 carries over)"
+    # without a meta-analysis the single cohort's interval must exclude 1
+    signal = table[table["question"] == "1 signal"].iloc[0]
+    assert signal["criterion"].endswith("95% CI excludes 1") and bool(signal["met"])
