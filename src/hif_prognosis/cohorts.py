@@ -72,24 +72,25 @@ def finish_cohort(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The steps shared by every source, from raw tables to the harmonised pair."""
     matrix = harmonise_matrix(matrix, cohort)
+    endpoints, covariates = endpoints_from_config(cohort), covariates_from_config(cohort)
     clinical = harmonise_clinical(
         raw_clinical,
         sample_id_column,
-        endpoints_from_config(cohort),
+        endpoints,
         source=source,
-        covariates=covariates_from_config(cohort),
+        covariates=covariates,
         patient_id_column=patient_id_column,
     )
     matrix, clinical, match = match_samples(matrix, clinical)
     log.info("samples: %s", match.describe())
-    for endpoint in endpoints_from_config(cohort):
+    for endpoint in endpoints:
         known = clinical[[f"{endpoint.name}_months", f"{endpoint.name}_event"]].notna().all(axis=1)
         log.info(
             "endpoint %s: %d samples with time and event (%d events); %d without",
             endpoint.name, int(known.sum()),
             int(clinical.loc[known, f"{endpoint.name}_event"].sum()), int((~known).sum()),
         )
-    for covariate in covariates_from_config(cohort):
+    for covariate in covariates:
         values = clinical[covariate.name]
         if COVARIATES[covariate.name] is None:
             summary = f"{values.notna().sum()} known, median {values.astype(float).median():.1f}"
