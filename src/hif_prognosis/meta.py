@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from hif_prognosis.survival import Z95
+from hif_prognosis.survival import wald_hr_interval
 
 META_COLUMNS = [
     "signature", "method", "endpoint", "k", "cohorts",
@@ -58,9 +58,10 @@ def random_effects(cox: pd.DataFrame) -> pd.DataFrame:
             estimate, se = float(usable["log_hr"].iloc[0]), float(usable["se_log_hr"].iloc[0])
         else:
             estimate = se = np.nan
+        low, high = wald_hr_interval(estimate, se)
         row |= {
             "pooled_log_hr": estimate, "pooled_se": se, "pooled_hr": np.exp(estimate),
-            "pooled_hr_ci_low": np.exp(estimate - Z95 * se), "pooled_hr_ci_high": np.exp(estimate + Z95 * se),
+            "pooled_hr_ci_low": low, "pooled_hr_ci_high": high,
             "p_pooled": 2 * norm.sf(abs(estimate / se)) if se > 0 else np.nan,
         }
         rows.append(row)

@@ -28,7 +28,7 @@ from lifelines import CoxPHFitter
 from lifelines.statistics import proportional_hazard_test
 
 from hif_prognosis.clinical import COVARIATES
-from hif_prognosis.survival import COX_FIT_OPTIONS, Z95, scored_outcomes, standardise
+from hif_prognosis.survival import COX_FIT_OPTIONS, scored_outcomes, standardise, wald_hr_interval
 
 PROLIFERATION = "proliferation_score"
 # Level coded 1 for each binary clinical covariate (the other level is the reference, 0).
@@ -84,11 +84,12 @@ def fit_model(
         ph = proportional_hazard_test(model, data, time_transform="km").summary["p"]
     estimate = model.summary.loc["score"]
     log_hr, se = float(estimate["coef"]), float(estimate["se(coef)"])
+    low, high = wald_hr_interval(log_hr, se)
     return row | {
         "status": "fitted",
         "hr": float(np.exp(log_hr)),
-        "hr_ci_low": float(np.exp(log_hr - Z95 * se)),
-        "hr_ci_high": float(np.exp(log_hr + Z95 * se)),
+        "hr_ci_low": float(low),
+        "hr_ci_high": float(high),
         "log_hr": log_hr,
         "se_log_hr": se,
         "p_wald": float(estimate["p"]),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,11 @@ from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.fastcox import cox_columns
 
 Z95 = float(norm.ppf(0.975))  # two-sided 95% normal quantile of every Wald interval
+
+
+def wald_hr_interval(log_hr: Any, se: Any) -> tuple[Any, Any]:
+    """95% Wald interval of a hazard ratio, exp(log HR -/+ 1.96 SE); scalars or arrays alike."""
+    return np.exp(log_hr - Z95 * se), np.exp(log_hr + Z95 * se)
 
 # Tighter than lifelines' defaults so estimates agree with R's coxph to well under 1e-6.
 COX_FIT_OPTIONS = {"precision": 1e-12, "r_precision": 1e-14, "max_steps": 200}
@@ -75,11 +81,9 @@ class CoxResult:
     def hr(self) -> float:
         return float(np.exp(self.log_hr))
 
-    def hr_ci(self, z: float = Z95) -> tuple[float, float]:
-        return (
-            float(np.exp(self.log_hr - z * self.se_log_hr)),
-            float(np.exp(self.log_hr + z * self.se_log_hr)),
-        )
+    def hr_ci(self) -> tuple[float, float]:
+        low, high = wald_hr_interval(self.log_hr, self.se_log_hr)
+        return float(low), float(high)
 
 
 def cox_per_sd(time: pd.Series, event: pd.Series, score: pd.Series) -> CoxResult:
@@ -248,8 +252,7 @@ def gene_cox_table(
         frame = measured[["signature", "symbol", "matched_as", "direction"]].join(by_gene, on="matched_as")
         frame = frame.assign(cohort=cohort, endpoint=endpoint, n=len(outcome), events=int(outcome["event"].sum()))
         frame["hr"] = np.exp(frame["log_hr"])
-        frame["hr_ci_low"] = np.exp(frame["log_hr"] - Z95 * frame["se_log_hr"])
-        frame["hr_ci_high"] = np.exp(frame["log_hr"] + Z95 * frame["se_log_hr"])
+        frame["hr_ci_low"], frame["hr_ci_high"] = wald_hr_interval(frame["log_hr"], frame["se_log_hr"])
         frame["q_bh"] = np.nan
         for _, rows in frame.groupby("signature", sort=False):
             tested = rows.index[rows["p_wald"].notna()]
