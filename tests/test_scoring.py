@@ -7,11 +7,11 @@ import scanpy as sc
 from scipy.stats import spearmanr
 
 from hif_prognosis.errors import InputError
+from hif_prognosis.expression import gene_zscores
 from hif_prognosis.genesets import coverage_table, signature_table
 from hif_prognosis.scoring import (
     SCORE_COLUMNS,
     SignatureGenes,
-    gene_zscores,
     median_score,
     pc1_score,
     scanpy_score,

@@ -1,4 +1,5 @@
-"""Expression matrices: reading, collapsing duplicate genes, and putting values on a log2 scale.
+"""Expression matrices: reading, collapsing duplicate genes, putting values on a log2 scale, and
+per-gene z-scores.
 
 Matrices are pandas DataFrames with genes as the index (HGNC symbols) and samples as columns.
 """
@@ -130,3 +131,13 @@ def handle_missing_values(
     if n_filled:
         kept = kept.T.fillna(kept.median(axis=1)).T
     return kept, int(too_sparse.sum()), n_filled
+
+
+def gene_zscores(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Z-score each gene across samples with the sample SD (ddof=1).
+
+    Genes with zero variance carry no ranking information and come back as NaN.
+    """
+    mean = matrix.mean(axis=1)
+    sd = matrix.std(axis=1, ddof=1).replace(0.0, np.nan)
+    return matrix.sub(mean, axis=0).div(sd, axis=0)

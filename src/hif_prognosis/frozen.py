@@ -26,6 +26,7 @@ import pandas as pd
 
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.fastcox import cox_columns
+from hif_prognosis.expression import gene_zscores
 from hif_prognosis.survival import cox_per_sd, harrell_c
 
 WEIGHTINGS = ("cox", "pc1")
@@ -43,12 +44,6 @@ class Cohort:
     matrix: pd.DataFrame  # gene symbols x samples
     coverage: pd.DataFrame  # signature_coverage.tsv
     clinical: pd.DataFrame  # clinical.tsv
-
-
-def gene_z(matrix: pd.DataFrame, genes: pd.Index, samples: pd.Index) -> pd.DataFrame:
-    """Samples x genes, each gene z-scored over ``samples`` (sample SD)."""
-    values = matrix.loc[genes, samples].T
-    return (values - values.mean()) / values.std(ddof=1)
 
 
 def measured_symbols(coverage: pd.DataFrame, signature: str) -> pd.Series:
@@ -82,8 +77,8 @@ def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
                 shared = in_a.index.intersection(in_b.index)
                 for endpoint in [e for e in endpoint_names(a.clinical) if e in endpoint_names(b.clinical)]:
                     out_a, out_b = endpoint_data(a.clinical, endpoint), endpoint_data(b.clinical, endpoint)
-                    z_a = gene_z(a.matrix, pd.Index(in_a[shared]), out_a.index)
-                    z_b = gene_z(b.matrix, pd.Index(in_b[shared]), out_b.index)
+                    z_a = gene_zscores(a.matrix.loc[in_a[shared], out_a.index]).T
+                    z_b = gene_zscores(b.matrix.loc[in_b[shared], out_b.index]).T
                     usable = z_a.notna().all().to_numpy() & z_b.notna().all().to_numpy()
                     z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
                     for weighting in WEIGHTINGS:

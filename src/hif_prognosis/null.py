@@ -25,7 +25,8 @@ from scipy import sparse
 
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.clinical import endpoint_data, endpoint_names
-from hif_prognosis.scoring import SignatureGenes, gene_zscores
+from hif_prognosis.expression import gene_zscores
+from hif_prognosis.scoring import SignatureGenes
 
 SET_CHUNK = 500  # sets per chunk where a method needs the genes' values gathered
 

@@ -16,6 +16,7 @@ import pandas as pd
 import scanpy as sc
 
 from hif_prognosis.errors import InputError
+from hif_prognosis.expression import gene_zscores
 
 SCORE_COLUMNS = ["sample_id", "signature", "method", "score"]
 
@@ -39,16 +40,6 @@ class SignatureGenes:
     @property
     def all(self) -> list[str]:
         return self.up + self.down
-
-
-def gene_zscores(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Z-score each gene across samples with the sample SD (ddof=1).
-
-    Genes with zero variance carry no ranking information and come back as NaN.
-    """
-    mean = matrix.mean(axis=1)
-    sd = matrix.std(axis=1, ddof=1).replace(0.0, np.nan)
-    return matrix.sub(mean, axis=0).div(sd, axis=0)
 
 
 def _signs(genes: SignatureGenes) -> pd.Series:

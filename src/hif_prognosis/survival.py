@@ -27,6 +27,7 @@ from statsmodels.stats.multitest import multipletests
 
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.fastcox import cox_columns
+from hif_prognosis.expression import gene_zscores
 
 Z95 = float(norm.ppf(0.975))  # two-sided 95% normal quantile of every Wald interval
 
@@ -238,12 +239,10 @@ def gene_cox_table(
     frames = []
     for endpoint in endpoint_names(clinical):
         outcome = endpoint_data(clinical, endpoint)
-        values = matrix.loc[:, outcome.index]
-        z = values.sub(values.mean(axis=1), axis=0).div(values.std(axis=1, ddof=1), axis=0)
         genes = measured["matched_as"].drop_duplicates()
+        z = gene_zscores(matrix.loc[genes, outcome.index])
         fit = cox_columns(
-            outcome["time"].to_numpy(), outcome["event"].to_numpy(),
-            np.nan_to_num(z.loc[genes].to_numpy().T), threads=2,
+            outcome["time"].to_numpy(), outcome["event"].to_numpy(), np.nan_to_num(z.to_numpy().T), threads=2,
         )
         by_gene = pd.DataFrame(
             {"log_hr": fit.beta, "se_log_hr": fit.se, "p_wald": fit.p_wald, "flag": fit.flag},
