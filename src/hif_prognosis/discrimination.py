@@ -24,7 +24,7 @@ import pandas as pd
 from sksurv.metrics import concordance_index_ipcw, cumulative_dynamic_auc
 from sksurv.util import Surv
 
-from hif_prognosis.null import set_rng
+from hif_prognosis.null import comparable_pairs, set_rng
 from hif_prognosis.survival import scored_outcomes
 
 TAU_AT_RISK = 0.10
@@ -41,8 +41,7 @@ AUC_COLUMNS = [
 
 def pair_matrices(time: np.ndarray, event: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Comparable pairs (i failed first) and their concordance (1, 1/2 for tied scores, 0)."""
-    comparable = ((time[:, None] < time[None, :]) | ((time[:, None] == time[None, :]) & (event[None, :] == 0)))
-    comparable &= event[:, None] == 1
+    comparable = comparable_pairs(time, event)
     concordance = np.where(score[:, None] > score[None, :], 1.0, np.where(score[:, None] == score[None, :], 0.5, 0.0))
     return comparable.astype(float), comparable * concordance
 

@@ -194,14 +194,17 @@ class NullScorer:
         return score
 
 
+def comparable_pairs(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """n x n: True where sample i failed before j was last seen, as R's ``concordance``: i's
+    time is an event and shorter than j's (a censored time tied with it counts as longer)."""
+    later = (time[:, None] < time[None, :]) | ((time[:, None] == time[None, :]) & (event[None, :] == 0))
+    return later & (event[:, None] == 1)
+
+
 def harrell_c_columns(time: np.ndarray, event: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Harrell's C of every column of ``scores`` (n x m) as a risk predictor, as R's
-    ``concordance(..., reverse = TRUE)``: pairs whose shorter time is an event are comparable
-    (a censored time tied with an event time counts as longer); tied scores count one half."""
-    time, event = np.asarray(time, float), np.asarray(event, float)
-    i, j = np.nonzero((time[:, None] < time[None, :]) | ((time[:, None] == time[None, :]) & (event[None, :] == 0)))
-    keep = event[i] == 1
-    i, j = i[keep], j[keep]
+    ``concordance(..., reverse = TRUE)``: over comparable pairs, tied scores count one half."""
+    i, j = np.nonzero(comparable_pairs(np.asarray(time, float), np.asarray(event, float)))
     concordant = np.zeros(scores.shape[1])
     for start in range(0, len(i), 20_000):
         a, b = scores[i[start:start + 20_000]], scores[j[start:start + 20_000]]
