@@ -5,7 +5,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CORES ?= 2
 
-.PHONY: env r-deps run run-example test lint dry-run
+.PHONY: env system-deps run run-example test lint dry-run
 
 env: $(VENV)/.installed
 
@@ -16,23 +16,31 @@ $(VENV)/.installed: pyproject.toml requirements-lock.txt
 	$(PYTHON) -m pip install --quiet --no-deps -e .
 	touch $@
 
-# R's survival, GSVA and maxstat packages are the references the Cox, ssGSEA and cut-point
-# tests compare against (Debian packages; needs root). Without them those tests skip with a message saying so.
-r-deps:
-	@if Rscript -e 'library(survival); library(GSVA); library(maxstat)' >/dev/null 2>&1; then \
-		echo "R with survival, GSVA and maxstat: present"; \
+# Debian packages the tests compare against or drive (needs root; without them those tests skip
+# with a message saying so): R's survival, GSVA and maxstat are the references of the Cox, ssGSEA
+# and cut-point tests; Chromium opens the summary page headless.
+system-deps:
+	@if Rscript -e 'library(survival); library(GSVA); library(maxstat)' >/dev/null 2>&1 && command -v chromium >/dev/null; then \
+		echo "R with survival, GSVA and maxstat, and Chromium: present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends r-base-core r-cran-survival r-bioc-gsva r-cran-maxstat >/dev/null; \
+			--no-install-recommends r-base-core r-cran-survival r-bioc-gsva r-cran-maxstat \
+			chromium fonts-dejavu-core >/dev/null; \
 	else \
-		echo "R with survival, GSVA and maxstat not installed and not root: R comparison tests will skip"; \
+		echo "R packages or Chromium missing and not root: the R comparison and browser tests will skip"; \
 	fi
+
+# Both reports: results/summary/index.html (a rule of the workflow) and Snakemake's own report.
+REPORT := results/summary/snakemake_report.html
+EXAMPLE := --configfile config/examples/gse4335.yaml --replace-workflow-config
 
 run: env
 	$(VENV)/bin/snakemake --cores $(CORES)
+	$(VENV)/bin/snakemake --report $(REPORT)
 
 run-example: env
-	$(VENV)/bin/snakemake --configfile config/examples/gse4335.yaml --replace-workflow-config --cores $(CORES)
+	$(VENV)/bin/snakemake $(EXAMPLE) --cores $(CORES)
+	$(VENV)/bin/snakemake $(EXAMPLE) --report $(REPORT)
 
 dry-run: env
 	$(VENV)/bin/snakemake --dry-run
@@ -40,5 +48,5 @@ dry-run: env
 lint: env
 	$(VENV)/bin/snakemake --lint
 
-test: env r-deps
+test: env system-deps
 	$(PYTHON) -m pytest -ra

@@ -26,6 +26,7 @@ include: "workflow/rules/scoring.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/meta.smk"
+include: "workflow/rules/summary.smk"
 
 
 rule all:

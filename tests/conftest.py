@@ -75,8 +75,8 @@ class R:
 def r_survival() -> R:
     rscript = shutil.which("Rscript")
     if rscript is None:
-        pytest.skip("Rscript not found: install Debian's r-base-core and r-cran-survival (make r-deps)")
+        pytest.skip("Rscript not found: install Debian's r-base-core and r-cran-survival (make system-deps)")
     probe = subprocess.run([rscript, "-e", "library(survival)"], capture_output=True)
     if probe.returncode != 0:
-        pytest.skip("R package survival not installed: apt-get install r-cran-survival (make r-deps)")
+        pytest.skip("R package survival not installed: apt-get install r-cran-survival (make system-deps)")
     return R(rscript)

@@ -32,7 +32,7 @@ REVIEW_TABLE = Path(__file__).resolve().parents[1] / "resources" / "signatures" 
 GSE21257_TABLE = "GSE21257/GSE21257_OS_SanmleInfo_GPL10295.txt"
 TARGET_RELEASE = "TARGET-OS/TARGET_OS_ClinicalData_Discovery_20210520.txt"
 TARGET_SURVIVAL = "TARGET-OS/TARGET-OS.survival.tsv"
-MSIGDB_PATH = "/gsea-msigdb/msigdb/release/7.0"
+MSIGDB_RELEASES = "/gsea-msigdb/msigdb/release"
 RELEASE_FILE_ID = "4c4d7b5e-0000-4000-8000-000000000001"
 # Current symbol -> the older symbol an Illumina annotation of 2008 carries (alias matching).
 OLD_SYMBOLS_ON_GPL10295 = {"CCN4": "WISP1", "BHLHE41": "BHLHB3", "KDM4C": "JMJD2C", "NAMPT": "PBEF1"}
@@ -182,9 +182,16 @@ def target_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict
 
 
 def msigdb_files(data: Path) -> dict[str, bytes]:
+    """The GMTs at MSigDB's release layout (<release>/<file>), as the default config names them."""
+    releases = {
+        "h.all.v7.0.symbols.gmt": "7.0",
+        "c2.cgp.v7.0.symbols.gmt": "7.0",
+        "c2.cp.reactome.v7.0.symbols.gmt": "7.0",
+        "c5.bp.v6.2.symbols.gmt": "6.2",
+    }
     return {
-        f"{MSIGDB_PATH}/{name}": (data / "msigdb" / name).read_bytes()
-        for name in ["h.all.v7.0.symbols.gmt", "c2.cgp.v7.0.symbols.gmt"]
+        f"{MSIGDB_RELEASES}/{release}/{name}": (data / "msigdb" / name).read_bytes()
+        for name, release in releases.items()
     }
 
 

@@ -62,3 +62,25 @@ def test_primary_signature_and_method_must_be_configured(config):
     config["scoring"]["methods"] = ["zscore", "ssgsea"]
     with pytest.raises(InputError, match="primary.method 'pc1'"):
         check_config(config)
+
+
+def test_enrichr_libraries_are_downloads_not_local_files(config):
+    from hif_prognosis.sources import library_file, remote_files
+
+    config["enrichment"]["libraries"]["REACTOME"] = "enrichr:Reactome_2022"
+    check_config(config)
+    path = library_file("enrichr:Reactome_2022", config["downloads"]["mirrors"])
+    assert path == "resources/downloads/enrichr/Reactome_2022.txt"
+    remote = remote_files(config)[path]
+    assert remote.url == "https://maayanlab.cloud/Enrichr/geneSetLibrary?mode=text&libraryName=Reactome_2022"
+    assert remote.mirror_hint == "downloads.mirrors.enrichr"
+
+
+def test_enrichment_signature_and_endpoint_must_exist(config):
+    config["enrichment"]["ora_signature"] = "NOPE"
+    with pytest.raises(InputError, match="enrichment.ora_signature 'NOPE'"):
+        check_config(config)
+    del config["enrichment"]["ora_signature"]
+    config["enrichment"]["survival_endpoint"] = "efs"
+    with pytest.raises(InputError, match=r"survival_endpoint 'efs' is not an endpoint of cohort\(s\) \['GSE4335'\]"):
+        check_config(config)

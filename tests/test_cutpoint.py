@@ -24,7 +24,7 @@ cat("#", format(scores, digits = 15), "\\n")
 @pytest.fixture(scope="module")
 def r_maxstat(r_survival):
     if subprocess.run([r_survival.rscript, "-e", "library(maxstat)"], capture_output=True).returncode:
-        pytest.skip("R package maxstat not installed: apt-get install r-cran-maxstat (make r-deps)")
+        pytest.skip("R package maxstat not installed: apt-get install r-cran-maxstat (make system-deps)")
     return r_survival
 
 

@@ -1,8 +1,18 @@
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
+import pytest
+from scipy.stats import hypergeom, spearmanr
 
-from hif_prognosis.enrichment import PRERANK_COLUMNS, prerank, spearman_with_score
+from hif_prognosis.enrichment import (
+    ORA_COLUMNS,
+    PRERANK_COLUMNS,
+    nes_across_cohorts,
+    over_representation,
+    prerank,
+    ranking_labels,
+    spearman_with_score,
+    survival_cox_ranking,
+)
 
 
 def test_spearman_matches_scipy_with_ties():
@@ -30,11 +40,99 @@ def test_prerank_finds_planted_sets_and_is_seeded():
         "SPREAD": genes[::50],
     }
     kwargs = dict(permutations=200, min_size=15, max_size=500, seed=7, threads=1)
-    result = prerank(ranking, {"lib": library}, **kwargs)
+    result = prerank(ranking, {"lib": library}, **kwargs).table
     assert list(result.columns) == PRERANK_COLUMNS
     table = result.set_index("term")
     assert table.loc["TOP", "nes"] > 1.5 and table.loc["TOP", "nom_p"] < 0.01
     assert table.loc["BOTTOM", "nes"] < -1.5 and table.loc["BOTTOM", "nom_p"] < 0.01
     assert table.loc["SPREAD", "nom_p"] > 0.05
-    again = prerank(ranking, {"lib": library}, **kwargs).set_index("term")
+    again = prerank(ranking, {"lib": library}, **kwargs).table.set_index("term")
     pd.testing.assert_frame_equal(table, again)
+
+
+def test_survival_ranking_is_the_per_gene_cox_wald_z_of_lifelines():
+    from lifelines import CoxPHFitter
+
+    from hif_prognosis.survival import COX_FIT_OPTIONS
+
+    rng = np.random.default_rng(5)
+    n = 80
+    samples = [f"s{j}" for j in range(n)]
+    matrix = pd.DataFrame(rng.normal(size=(30, n)), index=[f"G{i:02d}" for i in range(30)], columns=samples)
+    matrix.loc["FLAT"] = 2.0
+    hazard = np.exp(0.8 * matrix.loc["G03"].to_numpy())
+    time = rng.exponential(1 / hazard)
+    outcome = pd.DataFrame(
+        {"time": np.round(time, 1) + 0.1, "event": (rng.uniform(size=n) < 0.7).astype(float)},
+        index=pd.Index(samples, name="sample_id"),
+    ).iloc[::-1]  # sample order differs from the matrix
+    ranking = survival_cox_ranking(matrix, outcome).set_index("gene")
+    assert "FLAT" not in ranking.index and len(ranking) == 30
+    assert ranking.index[0] == "G03" and ranking["wald_z"].is_monotonic_decreasing
+    for gene in ["G03", "G11", "G27"]:
+        z = (matrix.loc[gene] - matrix.loc[gene].mean()) / matrix.loc[gene].std(ddof=1)
+        data = outcome.assign(x=z[outcome.index])
+        fit = CoxPHFitter().fit(data, "time", "event", fit_options=COX_FIT_OPTIONS)  # Efron ties
+        assert ranking.loc[gene, "log_hr_per_sd"] == pytest.approx(fit.params_["x"], rel=1e-6)
+        assert ranking.loc[gene, "wald_z"] == pytest.approx(fit.summary.loc["x", "z"], rel=1e-5)
+
+
+def test_over_representation_is_the_hypergeometric_test_on_the_measured_universe():
+    universe = [f"G{i:03d}" for i in range(400)]
+    query = universe[:20] + ["NOT_MEASURED_BUT_QUERIED"]
+    library = {
+        "RICH": universe[:15] + universe[100:115] + ["UNMEASURED1", "UNMEASURED2"],
+        "POOR": universe[200:240],
+        "TINY": universe[:5],
+    }
+    table = over_representation(query, {"lib": library}, universe, min_size=10, max_size=500)
+    assert list(table.columns) == ORA_COLUMNS
+    assert set(table["term"]) == {"RICH", "POOR"}  # TINY has 5 genes < min_size
+    rich = table.set_index("term").loc["RICH"]
+    # Universe: measured genes plus the queried symbol; unmeasured set members are cut.
+    assert rich["background_size"] == 401 and rich["set_size_in_background"] == 30
+    assert rich["query_size_in_background"] == 21 and rich["overlap"] == 15
+    assert rich["p_hypergeometric"] == pytest.approx(hypergeom.sf(15 - 1, 401, 30, 21), rel=1e-9)
+    assert rich["genes"] == ";".join(sorted(universe[:15]))
+    poor = table.set_index("term").loc["POOR"]
+    assert poor["overlap"] == 0 and poor["p_hypergeometric"] == pytest.approx(1.0)
+    assert (table["q_bh_within_library"] >= table["p_hypergeometric"]).all()
+
+
+def test_prerank_keeps_the_running_score_of_the_asked_sets():
+    genes = [f"G{i:04d}" for i in range(1000)]
+    ranking = pd.Series(np.linspace(1, -1, 1000), index=genes)
+    library = {"TOP": genes[:30], "MIDDLE": genes[485:515]}
+    result = prerank(
+        ranking, {"lib": library}, permutations=50, min_size=15, max_size=500, seed=3, threads=1,
+        curve_terms=["TOP", "ABSENT"],
+    )
+    assert set(result.curves) == {"TOP"}
+    curve = result.curves["TOP"]
+    assert curve.hits == list(range(30)) and len(curve.running_es) == 1000
+    assert max(curve.running_es) == pytest.approx(result.table.set_index("term").loc["TOP", "es"])
+    assert list(result.ranking.index[:3]) == genes[:3]
+
+
+def test_nes_across_cohorts_lines_sets_up_and_checks_the_sign():
+    def table(rows):
+        return pd.DataFrame(rows, columns=["ranking", "library", "term", "nes", "fdr_q"])
+
+    wide = nes_across_cohorts(
+        {
+            "A": table([("r", "H", "UP", 2.0, 0.01), ("r", "H", "MIXED", 1.5, 0.2), ("r", "H", "ONLY_A", -1.0, 0.5)]),
+            "B": table([("r", "H", "UP", 1.0, 0.1), ("r", "H", "MIXED", -0.5, 0.9)]),
+        }
+    ).set_index("term")
+    assert list(wide.index) == ["UP", "ONLY_A", "MIXED"]  # by |mean NES|
+    assert wide.loc["UP", "same_sign"] and not wide.loc["MIXED", "same_sign"]
+    assert wide.loc["ONLY_A", "n_cohorts"] == 1 and np.isnan(wide.loc["ONLY_A", "nes_B"])
+    assert wide.loc["UP", "mean_nes"] == pytest.approx(1.5)
+
+
+def test_ranking_labels_name_both_rankings():
+    survival = ranking_labels("survival_cox_z", endpoint="os", signature="S", method="zscore")
+    assert "Cox" in survival.ranked_by and survival.high == "high = shorter OS"
+    assert "S (zscore score)" in ranking_labels("score_spearman", endpoint="os", signature="S", method="zscore").ranked_by
+    with pytest.raises(ValueError, match="unknown ranking"):
+        ranking_labels("other", endpoint="os", signature="S", method="zscore")

@@ -68,3 +68,10 @@ def test_coverage_below_threshold_names_the_missing_genes():
     check_coverage(coverage, 0.5, "X")
     with pytest.raises(InputError, match=r"cohort X.*S 50% \(missing: C, D\)"):
         check_coverage(coverage, 0.7, "X")
+
+
+def test_read_gmt_reads_enrichr_text_export_with_weights(tmp_path):
+    # Enrichr's geneSetLibrary?mode=text: empty description, some libraries weight genes
+    path = tmp_path / "Enrichr_library.txt"
+    path.write_text("HIF-1 signaling\t\tVEGFA,1.0\tPGK1,0.5\t\nGlycolysis\t\tPGK1\tENO1\n")
+    assert read_gmt(path) == {"HIF-1 signaling": ["VEGFA", "PGK1"], "Glycolysis": ["PGK1", "ENO1"]}

@@ -162,7 +162,7 @@ def test_ssgsea_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_
 
     probe = subprocess.run([r_survival.rscript, "-e", "library(GSVA)"], capture_output=True)
     if probe.returncode != 0:
-        pytest.skip("R package GSVA not installed: apt-get install r-bioc-gsva (make r-deps)")
+        pytest.skip("R package GSVA not installed: apt-get install r-bioc-gsva (make system-deps)")
     from hif_prognosis.genesets import read_gmt
 
     matrix, _ = gse4335

@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
+from browser import Browser, find_chromium
 from conftest import GSE4335, MSIGDB, REPO, apply_overrides
 from mirror import Mirror
 from test_survival import R_UNIVARIABLE
@@ -139,8 +141,27 @@ def test_outputs_of_every_stage(finished_run):
     judgement = pd.read_csv(finished_run / "results" / "summary" / "judgement.tsv", sep="\t")
     final = judgement[judgement["question"] == "answer"]["value"].iloc[0]
     assert "5 carries over" in final.split("not assessable: ")[1]  # one cohort: nothing to carry over to
-    prerank = pd.read_csv(results / "enrichment" / "prerank.tsv", sep="\t")
-    assert len(prerank) == 50 and prerank["nes"].notna().all()
+    for ranking in ("survival_cox_z", "score_spearman"):
+        prerank = pd.read_csv(results / "enrichment" / f"prerank.{ranking}.tsv", sep="\t")
+        assert len(prerank) == 50 and prerank["nes"].notna().all()
+    survival_ranking = read("enrichment/ranking.survival_cox_z.tsv")
+    assert len(survival_ranking) == 12793 and survival_ranking["wald_z"].is_monotonic_decreasing
+    # genome-wide, proliferation carries the survival signal in these breast tumours
+    survival_gsea = read("enrichment/prerank.survival_cox_z.tsv").set_index("term")
+    assert survival_gsea.loc["HALLMARK_G2M_CHECKPOINT", "nes"] > 1.5
+    assert survival_gsea.loc["HALLMARK_G2M_CHECKPOINT", "fdr_q"] < 0.05
+    ora = read("enrichment/ora.tsv").set_index("term")
+    measured = int(coverage.loc[coverage["signature"] == "HALLMARK_HYPOXIA", "present"].sum())
+    assert len(ora) == 50 and ora.loc["HALLMARK_HYPOXIA", "overlap"] == measured == 166  # its own genes
+    assert (ora["background_size"] == 12793).all()
+    nes = pd.read_csv(finished_run / "results" / "enrichment" / "nes_across_cohorts.tsv", sep="\t")
+    assert len(nes) == 2 * 50 and set(nes["ranking"]) == {"survival_cox_z", "score_spearman"}
+    headline = pd.read_csv(finished_run / "results" / "summary" / "headline.tsv", sep="\t")
+    assert list(headline["signature"]) == ["HALLMARK_HYPOXIA", "HALLMARK_G2M_CHECKPOINT"]
+    np.testing.assert_allclose(
+        headline["hr"], cox.set_index(["signature", "method"]).loc[[("HALLMARK_HYPOXIA", "zscore"), ("HALLMARK_G2M_CHECKPOINT", "zscore")], "hr"],
+        rtol=1e-12,
+    )
     log = (finished_run / "logs" / "GSE4335" / "harmonise_cohort.log").read_text()
     assert "115 samples have both expression and clinical data; dropped 0" in log
     assert "log2 scale detected" in log
@@ -183,7 +204,8 @@ def test_changing_a_scoring_parameter_reruns_only_its_dependents(finished_run):
         write_config(finished_run)
     assert jobs == {
         "score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "random_signature_null": 1,
-        "adjusted_cox": 1, "discrimination": 1, "cutpoint": 1, "judgement": 1, "all": 1,
+        "adjusted_cox": 1, "discrimination": 1, "cutpoint": 1, "judgement": 1,
+        "provenance": 1, "summary_page": 1, "all": 1,
     }
 
 
@@ -198,24 +220,74 @@ def test_same_config_and_seed_give_identical_tables(finished_run, tmp_path):
 def test_report_has_categories_and_captions(finished_run):
     snakemake(finished_run, "--report", "report.html")
     html = (finished_run / "report.html").read_text()
-    for text in ["Cohorts", "Signature", "Scores", "Survival", "Enrichment", "Efron ties", "numbers at risk"]:
+    for text in [
+        "Cohorts", "Signature", "Scores", "Survival", "Null", "Enrichment", "Summary", "Provenance",
+        "Efron ties", "numbers at risk", "software versions", "config used", "enrichment plot",
+    ]:
         assert text in html, text
 
 
-def test_gene_sets_by_url_through_a_faulty_mirror(finished_run, tmp_path):
+def test_summary_page_renders_in_headless_chromium(finished_run, tmp_path):
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium on this machine: apt-get install chromium (make system-deps)")
+    page = finished_run / "results" / "summary" / "index.html"
+    width, height = 1280, 900
+    with Browser(chromium, width=width, height=height) as browser:
+        browser.open(page.as_uri())
+        assert browser.failures() == []
+        images = browser.evaluate(
+            "[...document.images].map(i => [i.complete && i.naturalWidth > 0, i.getBoundingClientRect().width])"
+        )
+        # primary signature: KM, gene forest, null, and per ranking an enrichment and a dot plot
+        assert len(images) == 7 and all(loaded and shown > 100 for loaded, shown in images)
+        headline = browser.evaluate(
+            "(() => { const t = document.getElementById('headline'); const r = t.getBoundingClientRect();"
+            " return {top: r.top, bottom: r.bottom, rows: [...t.tBodies[0].rows].map(r => r.innerText)}; })()"
+        )
+        answer = browser.evaluate("document.getElementById('answer-os').innerText")
+        screenshot = tmp_path / "summary_first_screen.png"
+        browser.screenshot(screenshot)
+    # the first screen answers the question: the answer and the headline table are in view
+    assert answer.startswith("OS: no (not met: 1 signal")
+    assert 0 < headline["top"] and headline["bottom"] < height
+    (row,) = headline["rows"]
+    assert row.startswith("GSE4335\tOS\t115 (38)\t1.20 [0.86–1.68]")
+    shot = plt.imread(screenshot)
+    assert shot.shape[:2] == (height, width) and shot[:, :, :3].std() > 0.05  # not a blank page
+
+
+def enrichr_text(gmt: bytes) -> bytes:
+    """A GMT as Enrichr's geneSetLibrary?mode=text exports it: empty description, weighted genes."""
+    lines = []
+    for line in gmt.decode().splitlines():
+        name, _, *genes = line.rstrip("\t").split("\t")
+        lines.append("\t".join([name.removeprefix("HALLMARK_").title(), "", *(f"{g},1.0" for g in genes)]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_gene_sets_by_url_and_enrichr_name_through_a_faulty_mirror(finished_run, tmp_path):
     gmt_path = "/gsea-msigdb/msigdb/release/7.0/h.all.v7.0.symbols.gmt"
+    hallmark = (MSIGDB / "h.all.v7.0.symbols.gmt").read_bytes()
     with Mirror() as mirror:
-        url = mirror.add(gmt_path, (MSIGDB / "h.all.v7.0.symbols.gmt").read_bytes(), "503")
+        url = mirror.add(gmt_path, hallmark, "503")
+        enrichr = mirror.add("/Enrichr/geneSetLibrary", enrichr_text(hallmark), "html").removesuffix("/geneSetLibrary")
         write_config(
             tmp_path,
             signatures__HALLMARK_HYPOXIA={"gmt": url},
             signatures__HALLMARK_G2M_CHECKPOINT={"gmt": url},
-            enrichment__libraries={"HALLMARK": url},
-            downloads={"backoff_seconds": 0.05},
+            enrichment__libraries={"HALLMARK": url, "MSIGDB_HALLMARK": "enrichr:MSigDB_Hallmark_2020"},
+            downloads={"backoff_seconds": 0.05, "mirrors": {"enrichr": enrichr}},
         )
-        snakemake(tmp_path, "--cores", "2", "results/GSE4335/survival/cox.tsv")
+        snakemake(tmp_path, "--cores", "2", "results/GSE4335/survival/cox.tsv", "results/GSE4335/enrichment/ora.tsv")
         # One failed and one good request; the second signature reuses the cached copy.
         assert mirror.requests[gmt_path] == 2
+        # Enrichr: a login page is not a library; the retry gets the real export
+        assert mirror.queries["/Enrichr/geneSetLibrary"] == ["mode=text&libraryName=MSigDB_Hallmark_2020"] * 2
+    ora = pd.read_csv(tmp_path / "results" / "GSE4335" / "enrichment" / "ora.tsv", sep="\t")
+    by_library = ora.set_index(["library", "term"])["p_hypergeometric"]
+    assert by_library[("MSIGDB_HALLMARK", "Hypoxia")] == by_library[("HALLMARK", "HALLMARK_HYPOXIA")]
+    np.testing.assert_allclose(np.sort(by_library["MSIGDB_HALLMARK"]), np.sort(by_library["HALLMARK"]), rtol=1e-12)
     signatures = pd.read_csv(tmp_path / "results" / "signatures" / "signatures.tsv", sep="\t")
     assert set(signatures["source"]) == {f"{url}#HALLMARK_HYPOXIA", f"{url}#HALLMARK_G2M_CHECKPOINT"}
     cox = "results/GSE4335/survival/cox.tsv"

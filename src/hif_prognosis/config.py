@@ -9,7 +9,7 @@ from typing import Any
 from hif_prognosis.clinical import check_columns
 from hif_prognosis.errors import InputError
 from hif_prognosis.review import REVIEW_SIGNATURES
-from hif_prognosis.sources import is_url
+from hif_prognosis.sources import is_enrichr, is_url
 
 
 def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -23,7 +23,7 @@ def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             if key in signature and not is_url(signature[key]):
                 yield f"signatures.{name}.{key}", signature[key]
     for name, location in config["enrichment"]["libraries"].items():
-        if not is_url(location):
+        if not (is_url(location) or is_enrichr(location)):
             yield f"enrichment.libraries.{name}", location
 
 
@@ -64,20 +64,26 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
                 f"defines only {list(REVIEW_SIGNATURES)}; use one of these names."
             )
     primary = config["primary"]
-    if primary["signature"] not in config["signatures"]:
-        raise InputError(
-            f"{configfile}: primary.signature {primary['signature']!r} is not one of the "
-            f"signatures defined under signatures: {sorted(config['signatures'])}."
-        )
+    signature_fields = {
+        "primary.signature": primary["signature"],
+        "survival.proliferation_signature": config["survival"]["proliferation_signature"],
+        "enrichment.ora_signature": config["enrichment"].get("ora_signature", primary["signature"]),
+    }
+    for field, name in signature_fields.items():
+        if name not in config["signatures"]:
+            raise InputError(
+                f"{configfile}: {field} {name!r} is not one of the signatures defined under "
+                f"signatures: {sorted(config['signatures'])}; add it there or name another."
+            )
     if primary["method"] not in config["scoring"]["methods"]:
         raise InputError(
             f"{configfile}: primary.method {primary['method']!r} is not listed in "
             f"scoring.methods {config['scoring']['methods']}; add it there or pick one of them."
         )
-    proliferation = config["survival"]["proliferation_signature"]
-    if proliferation not in config["signatures"]:
+    endpoint = config["enrichment"]["survival_endpoint"]
+    lacking = [name for name, cohort in config["cohorts"].items() if endpoint not in cohort["endpoints"]]
+    if lacking:
         raise InputError(
-            f"{configfile}: survival.proliferation_signature {proliferation!r} is not one of the "
-            f"signatures defined under signatures: {sorted(config['signatures'])}; add it there "
-            "(e.g. HALLMARK_G2M_CHECKPOINT from the Hallmark GMT) or name another."
+            f"{configfile}: enrichment.survival_endpoint {endpoint!r} is not an endpoint of "
+            f"cohort(s) {lacking}; name an endpoint every cohort defines under endpoints:."
         )

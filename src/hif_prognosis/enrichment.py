@@ -1,12 +1,52 @@
-"""Gene ranking and pre-ranked GSEA (gseapy)."""
+"""Gene rankings, pre-ranked GSEA and over-representation (gseapy), and their cross-cohort view.
+
+Two genome-wide rankings explain the signal from two sides:
+- ``survival_cox_z``: each gene's univariable Cox Wald z (expression per SD, Efron ties, the fast
+  engine) for one endpoint; positive = higher expression, shorter survival;
+- ``score_spearman``: each gene's Spearman correlation with the primary signature score.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 import gseapy
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from hif_prognosis.expression import gene_zscores
+from hif_prognosis.fastcox import FLAG_OK, cox_columns
+
+RANKINGS = ("survival_cox_z", "score_spearman")
+RANKING_METRIC = {"survival_cox_z": "wald_z", "score_spearman": "spearman_rho"}  # column ranked by
+
+
+
+@dataclass(frozen=True)
+class RankingLabels:
+    """How a ranking is named on figures: what it ranks by and what its two ends mean."""
+
+    ranked_by: str
+    metric: str
+    high: str
+    low: str
+
+
+def ranking_labels(ranking: str, *, endpoint: str, signature: str, method: str) -> RankingLabels:
+    if ranking == "survival_cox_z":
+        return RankingLabels(
+            f"per-gene Cox Wald z for {endpoint.upper()}", f"Cox z ({endpoint.upper()})",
+            f"high = shorter {endpoint.upper()}", f"high = longer {endpoint.upper()}",
+        )
+    if ranking == "score_spearman":
+        return RankingLabels(
+            f"Spearman correlation with {signature} ({method} score)", "Spearman rho",
+            f"rises with {signature}", f"falls with {signature}",
+        )
+    raise ValueError(f"unknown ranking {ranking!r}; known: {RANKINGS}")
+
 
 PRERANK_COLUMNS = [
     "library",
@@ -20,6 +60,25 @@ PRERANK_COLUMNS = [
     "gene_fraction",
     "lead_genes",
 ]
+
+ORA_COLUMNS = [
+    "library",
+    "term",
+    "overlap",
+    "set_size_in_background",
+    "query_size_in_background",
+    "background_size",
+    "odds_ratio",
+    "p_hypergeometric",
+    "q_bh_within_library",
+    "genes",
+]
+
+
+def _sorted_ranking(values: pd.Series) -> pd.Series:
+    """Decreasing value, ties by gene symbol: the same order on every run."""
+    order = np.lexsort((values.index.to_numpy(dtype=str), -values.to_numpy()))
+    return values.iloc[order]
 
 
 def spearman_with_score(matrix: pd.DataFrame, score: pd.Series) -> pd.Series:
@@ -37,9 +96,47 @@ def spearman_with_score(matrix: pd.DataFrame, score: pd.Series) -> pd.Series:
         rho = (gene_centred @ score_centred) / (
             np.sqrt((gene_centred**2).sum(axis=1)) * np.sqrt((score_centred**2).sum())
         )
-    ranking = pd.Series(rho, index=matrix.index, name="spearman_rho").dropna()
-    order = np.lexsort((ranking.index.to_numpy(dtype=str), -ranking.to_numpy()))
-    return ranking.iloc[order]
+    return _sorted_ranking(pd.Series(rho, index=matrix.index, name="spearman_rho").dropna())
+
+
+def survival_cox_ranking(
+    matrix: pd.DataFrame, outcome: pd.DataFrame, *, threads: int = 1
+) -> pd.DataFrame:
+    """Univariable Cox of every gene (rows of ``matrix``) on ``outcome`` (``time``, ``event``,
+    indexed by sample): log HR per SD of expression, its SE and the Wald z = log HR / SE.
+
+    Genes without variance or whose fit does not converge are left out (their z is undefined).
+    Sorted by decreasing z, then gene symbol.
+    """
+    z = gene_zscores(matrix.loc[:, outcome.index]).dropna()
+    fit = cox_columns(
+        outcome["time"].to_numpy(), outcome["event"].to_numpy(), z.to_numpy().T, threads=threads
+    )
+    table = pd.DataFrame(
+        {"log_hr_per_sd": fit.beta, "se_log_hr": fit.se, "wald_z": fit.beta / fit.se},
+        index=z.index,
+    )[fit.flag == FLAG_OK]
+    ranked = _sorted_ranking(table["wald_z"])
+    return table.loc[ranked.index].rename_axis("gene").reset_index()
+
+
+@dataclass(frozen=True)
+class EnrichmentCurve:
+    """What an enrichment plot of one set needs (gseapy's own fields)."""
+
+    term: str
+    hits: list[int]  # positions of the set's genes in ``PrerankResult.ranking``
+    running_es: list[float]
+    nes: float
+    nom_p: float
+    fdr_q: float
+
+
+@dataclass(frozen=True)
+class PrerankResult:
+    table: pd.DataFrame  # PRERANK_COLUMNS
+    ranking: pd.Series  # the ranking as gseapy ordered it
+    curves: dict[str, EnrichmentCurve]  # for the terms asked for that were tested
 
 
 def prerank(
@@ -51,13 +148,17 @@ def prerank(
     max_size: int,
     seed: int,
     threads: int,
-) -> pd.DataFrame:
+    curve_terms: Collection[str] = (),
+) -> PrerankResult:
     """Pre-ranked GSEA of one ranking against each gene-set library.
 
     gseapy permutes gene sets (the only option for a pre-ranked list); p-values and FDR are
-    gseapy's. Rows are sorted by library, then FDR, then |NES| descending, then term.
+    gseapy's, with FDR computed within each library. Rows are sorted by library, then FDR, then
+    |NES| descending, then term. ``curve_terms`` names the sets whose running enrichment score
+    is kept for plotting.
     """
-    frames = []
+    frames, curves = [], {}
+    ordered = ranking
     for library, sets in libraries.items():
         result = gseapy.prerank(
             rnk=ranking,
@@ -70,26 +171,118 @@ def prerank(
             threads=threads,
             no_plot=True,
             verbose=False,
-        ).res2d
+        )
+        ordered = result.ranking
+        res = result.res2d
         frames.append(
             pd.DataFrame(
                 {
                     "library": library,
-                    "term": result["Term"].astype(str),
-                    "es": result["ES"].astype(float),
-                    "nes": result["NES"].astype(float),
-                    "nom_p": result["NOM p-val"].astype(float),
-                    "fdr_q": result["FDR q-val"].astype(float),
-                    "fwer_p": result["FWER p-val"].astype(float),
-                    "tag_fraction": result["Tag %"].astype(str),
-                    "gene_fraction": result["Gene %"].astype(str),
-                    "lead_genes": result["Lead_genes"].astype(str),
+                    "term": res["Term"].astype(str),
+                    "es": res["ES"].astype(float),
+                    "nes": res["NES"].astype(float),
+                    "nom_p": res["NOM p-val"].astype(float),
+                    "fdr_q": res["FDR q-val"].astype(float),
+                    "fwer_p": res["FWER p-val"].astype(float),
+                    "tag_fraction": res["Tag %"].astype(str),
+                    "gene_fraction": res["Gene %"].astype(str),
+                    "lead_genes": res["Lead_genes"].astype(str),
                 }
             )
         )
+        for term in set(curve_terms) & set(result.results):
+            record = result.results[term]
+            curves[term] = EnrichmentCurve(
+                term=term,
+                hits=[int(i) for i in record["hits"]],
+                running_es=[float(v) for v in record["RES"]],
+                nes=float(record["nes"]),
+                nom_p=float(record["pval"]),
+                fdr_q=float(record["fdr"]),
+            )
     table = pd.concat(frames, ignore_index=True)[PRERANK_COLUMNS]
     table["_abs_nes"] = table["nes"].abs()
     table = table.sort_values(
         ["library", "fdr_q", "_abs_nes", "term"], ascending=[True, True, False, True]
     )
-    return table.drop(columns="_abs_nes").reset_index(drop=True)
+    return PrerankResult(table.drop(columns="_abs_nes").reset_index(drop=True), ordered, curves)
+
+
+def over_representation(
+    genes: Sequence[str],
+    libraries: Mapping[str, Mapping[str, list[str]]],
+    background: Collection[str],
+    *,
+    min_size: int,
+    max_size: int,
+) -> pd.DataFrame:
+    """Over-representation of ``genes`` in each library's sets: gseapy ``enrich``'s one-sided
+    hypergeometric p and Enrichr's odds ratio.
+
+    The universe is ``background`` (the genes a cohort measured) plus the query: sets are cut to
+    it first, and every set with ``min_size`` to ``max_size`` universe genes is tested. gseapy
+    reports only sets that share a gene with the query; the others are kept with overlap 0 and
+    p = 1, so the Benjamini-Hochberg correction (within each library) counts every set tested.
+    Sorted by library, p, then term.
+    """
+    universe = set(background) | set(genes)
+    query = set(genes) & universe
+    frames = []
+    for library, sets in libraries.items():
+        tested = {
+            term: cut
+            for term, members in sets.items()
+            if min_size <= len(cut := [g for g in members if g in universe]) <= max_size
+        }
+        if not tested:
+            continue
+        found = gseapy.enrich(
+            gene_list=sorted(query), gene_sets=tested, background=sorted(universe), outdir=None,
+            cutoff=1.0, no_plot=True, verbose=False,
+        ).res2d
+        found = (found if found is not None else pd.DataFrame(columns=["Term"])).set_index("Term")
+        terms = sorted(tested)
+        frame = pd.DataFrame(
+            {
+                "library": library,
+                "term": terms,
+                "overlap": [len(query.intersection(tested[t])) for t in terms],
+                "set_size_in_background": [len(tested[t]) for t in terms],
+                "query_size_in_background": len(query),
+                "background_size": len(universe),
+                "odds_ratio": found["Odds Ratio"].reindex(terms).fillna(0.0).to_numpy(dtype=float),
+                "p_hypergeometric": found["P-value"].reindex(terms).fillna(1.0).to_numpy(dtype=float),
+                "genes": [";".join(sorted(query.intersection(tested[t]))) for t in terms],
+            }
+        )
+        frame["q_bh_within_library"] = multipletests(frame["p_hypergeometric"], method="fdr_bh")[1]
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=ORA_COLUMNS)
+    table = pd.concat(frames, ignore_index=True)[ORA_COLUMNS]
+    return table.sort_values(["library", "p_hypergeometric", "term"]).reset_index(drop=True)
+
+
+def nes_across_cohorts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per ranking, library and set; each cohort's NES and FDR side by side.
+
+    ``tables`` maps cohort -> its prerank table with a ``ranking`` column. ``n_cohorts`` counts
+    the cohorts where the set was tested; ``same_sign`` is true when every one of them gives
+    the NES the same sign (with one cohort, trivially true).
+    """
+    if not tables:
+        raise ValueError("nes_across_cohorts needs at least one cohort's table")
+    key = ["ranking", "library", "term"]
+    parts = [
+        table.set_index(key)[["nes", "fdr_q"]].rename(columns={"nes": f"nes_{c}", "fdr_q": f"fdr_q_{c}"})
+        for c, table in tables.items()
+    ]
+    wide = pd.concat(parts, axis=1, join="outer")
+    nes = wide[[f"nes_{c}" for c in tables]]
+    wide["n_cohorts"] = nes.notna().sum(axis=1)
+    signs = nes.apply(np.sign)
+    wide["same_sign"] = (signs.max(axis=1) == signs.min(axis=1)) & (signs.abs().min(axis=1) > 0)
+    wide["mean_nes"] = nes.mean(axis=1)
+    wide["_order"] = -wide["mean_nes"].abs()
+    wide = wide.reset_index().sort_values(["ranking", "library", "_order", "term"])
+    return wide.drop(columns="_order").reset_index(drop=True)

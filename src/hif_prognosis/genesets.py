@@ -25,6 +25,8 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
     """Read a GMT file: ``NAME<TAB>DESCRIPTION<TAB>gene...`` per line.
 
     Empty fields (trailing tabs) are ignored and duplicate genes within a set are kept once.
+    Enrichr's text export is read too: its weighted libraries write ``GENE,weight``, and the
+    weight is dropped (as gseapy does).
     """
     sets: dict[str, list[str]] = {}
     with open(path, encoding="utf-8") as handle:
@@ -37,7 +39,7 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
                     f"{path}, line {line_number}: a GMT line needs a set name, a description "
                     "and at least one gene, separated by tabs."
                 )
-            name, genes = fields[0], [g for g in fields[2:] if g]
+            name, genes = fields[0], [g.split(",")[0] for g in fields[2:] if g]
             if name in sets:
                 raise InputError(f"{path}, line {line_number}: gene set {name!r} appears twice.")
             sets[name] = list(dict.fromkeys(genes))

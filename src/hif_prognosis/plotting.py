@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from textwrap import fill
 
 import matplotlib
 
@@ -11,9 +12,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
+import gseapy  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 from lifelines.plotting import add_at_risk_counts  # noqa: E402
+
+from hif_prognosis.enrichment import EnrichmentCurve  # noqa: E402
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -60,18 +64,46 @@ def kaplan_meier_figure(
     return figure
 
 
-def top_sets_figure(table: pd.DataFrame, *, n_top: int, title: str) -> plt.Figure:
-    """Horizontal bars of NES for the ``n_top`` sets with the smallest FDR, coloured by sign."""
-    top = table.nsmallest(n_top, ["fdr_q"]).iloc[::-1]
-    figure, axis = plt.subplots(figsize=(7.5, 0.32 * max(len(top), 3) + 1.5))
-    colours = [OKABE_ITO["vermillion"] if v > 0 else OKABE_ITO["blue"] for v in top["nes"]]
-    labels = [f"{t}  (FDR {q:.2g})" for t, q in zip(top["term"], top["fdr_q"], strict=True)]
-    axis.barh(range(len(top)), top["nes"], color=colours)
-    axis.set_yticks(range(len(top)), labels, fontsize=7)
+def top_sets_dotplot(
+    table: pd.DataFrame, *, n_top: int, permutations: int, title: str
+) -> plt.Figure:
+    """gseapy's dot plot of the ``n_top`` sets with the smallest FDR over all libraries: NES on
+    x, colour -log10 FDR (an FDR of 0 is drawn at 1/permutations, the resolution of the test),
+    dot size the leading-edge fraction of the set."""
+    top = table.sort_values(["fdr_q", "nom_p", "term"]).head(n_top)
+    frame = pd.DataFrame(
+        {
+            "Term": top["term"].to_numpy(),
+            "NES": top["nes"].to_numpy(),
+            "FDR q-val": np.clip(top["fdr_q"].to_numpy(dtype=float), 1.0 / permutations, None),
+            "Tag %": top["tag_fraction"].to_numpy(),
+        }
+    )
+    axis = gseapy.dotplot(
+        frame, column="FDR q-val", x="NES", cutoff=1.0, top_term=n_top, title=title,
+        figsize=(6.5, 0.3 * max(len(frame), 4) + 1.5), cmap="viridis_r", size=6,
+    )
     axis.axvline(0, color="black", linewidth=0.8)
     axis.set_xlabel("Normalised enrichment score (NES)")
-    axis.set_title(title, fontsize=10)
-    figure.tight_layout()
+    axis.title.set_fontsize(9)
+    return axis.figure
+
+
+def enrichment_curve_figure(
+    curve: EnrichmentCurve, ranking: pd.Series, *, title: str, metric: str, high: str, low: str
+) -> plt.Figure:
+    """gseapy's GSEA plot of one set: running enrichment score, the set's genes along the
+    ranking, and the ranking metric (``metric`` names it; ``high``/``low`` its two ends)."""
+    axes = gseapy.gseaplot(
+        term=title, hits=curve.hits, nes=curve.nes, pval=curve.nom_p, fdr=curve.fdr_q,
+        RES=curve.running_es, rank_metric=ranking.to_numpy(dtype=float), pheno_pos=high,
+        pheno_neg=low, color=OKABE_ITO["green"], cmap="RdBu_r", figsize=(6.5, 6),
+    )
+    for axis in axes:
+        if axis.get_ylabel() == "Ranked metric":
+            axis.set_ylabel(metric, fontsize=11, fontweight="bold")
+    figure = axes[0].figure
+    figure.axes[-1].title.set_fontsize(10)
     return figure
 
 
@@ -109,6 +141,14 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
         f"{cohort}: random-signature null ({method} score); blue = adjusted for the proliferation score",
         fontsize=10,
     )
+    return figure
+
+
+def message_figure(text: str) -> plt.Figure:
+    """A figure that says why the expected figure could not be drawn."""
+    figure, axis = plt.subplots(figsize=(6.5, 2.0))
+    axis.axis("off")
+    axis.text(0.5, 0.5, fill(text, 80), ha="center", va="center", fontsize=9)
     return figure
 
 

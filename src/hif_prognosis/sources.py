@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from hif_prognosis import geo, xena
 
@@ -38,6 +38,27 @@ def local_copy(location: str) -> str:
     if parsed.query:
         path += "_" + hashlib.sha256(parsed.query.encode()).hexdigest()[:12]
     return f"{DOWNLOAD_DIR}/url/{parsed.netloc.replace(':', '_')}/{path}"
+
+
+ENRICHR_PREFIX = "enrichr:"
+
+
+def is_enrichr(location: str) -> bool:
+    """``enrichr:<library>`` names a gene-set library of the Enrichr service."""
+    return location.startswith(ENRICHR_PREFIX)
+
+
+def enrichr_library(location: str, mirrors: Mapping[str, str]) -> tuple[str, RemoteFile]:
+    """Cached path and download of an Enrichr library: its text export (GMT with an empty
+    description field), as gseapy's ``get_library`` fetches it."""
+    name = location.removeprefix(ENRICHR_PREFIX)
+    url = f"{mirrors['enrichr'].rstrip('/')}/geneSetLibrary?mode=text&libraryName={quote(name)}"
+    return f"{DOWNLOAD_DIR}/enrichr/{name}.txt", RemoteFile(url, None, "downloads.mirrors.enrichr")
+
+
+def library_file(location: str, mirrors: Mapping[str, str]) -> str:
+    """Where the workflow reads an enrichment library from (a path, a URL or an Enrichr name)."""
+    return enrichr_library(location, mirrors)[0] if is_enrichr(location) else local_copy(location)
 
 
 def _under(base: str, url: str, source: str) -> str:
@@ -86,14 +107,15 @@ def cohort_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> d
 
 
 def gene_set_locations(config: Mapping[str, Any]) -> list[str]:
-    """Every GMT or gene-list location the config names (paths or URLs), in config order."""
+    """Every GMT or gene-list path or URL the config names, in config order (Enrichr library
+    names are not locations: see ``enrichr_library``)."""
     locations = [
         spec[key]
         for spec in config["signatures"].values()
         for key in ("gmt", "genes_file", "review_table")
         if key in spec
     ]
-    locations += list(config["enrichment"]["libraries"].values())
+    locations += [loc for loc in config["enrichment"]["libraries"].values() if not is_enrichr(loc)]
     return list(dict.fromkeys(locations))
 
 
@@ -101,6 +123,11 @@ def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:
     """Cached path -> file, for every file the generic download rule fetches."""
     files = {local_copy(loc): RemoteFile(loc) for loc in gene_set_locations(config) if is_url(loc)}
     mirrors = config["downloads"]["mirrors"]
+    files.update(
+        enrichr_library(loc, mirrors)
+        for loc in config["enrichment"]["libraries"].values()
+        if is_enrichr(loc)
+    )
     for cohort in config["cohorts"].values():
         for role_files in cohort_downloads(cohort, mirrors).values():
             files.update(role_files)

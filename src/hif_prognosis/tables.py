@@ -25,3 +25,8 @@ def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
         na_rep="NA",
         compression=compression,
     )
+
+
+def read_tsv(path: str | Path) -> pd.DataFrame:
+    """A table written by ``write_tsv``: only "NA" is missing (an empty text cell stays text)."""
+    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA"])

@@ -6,10 +6,12 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from hif_prognosis.config import check_config
+from hif_prognosis.enrichment import RANKINGS
 from hif_prognosis.sources import (
     clinical_release_path,
     cohort_downloads,
     gene_set_locations,
+    library_file,
     local_copy,
     remote_files,
 )
@@ -29,6 +31,7 @@ COHORTS_BY_SOURCE = {
 SIGNATURES = list(config["signatures"])
 METHODS = list(config["scoring"]["methods"])
 PRIMARY = config["primary"]
+ORA_SIGNATURE = config["enrichment"].get("ora_signature", PRIMARY["signature"])
 # Cached path -> RemoteFile (URL, content check) of every file the download rule fetches.
 REMOTE_FILES = remote_files(config)
 
@@ -43,6 +46,7 @@ wildcard_constraints:
     cohort=one_of(COHORTS),
     signature=one_of(SIGNATURES),
     method=one_of(METHODS),
+    ranking=one_of(RANKINGS),
 
 
 def cohort_config(wildcards):
@@ -82,18 +86,28 @@ def gene_set_copies():
 
 
 def enrichment_library_files():
-    return [local_copy(location) for location in config["enrichment"]["libraries"].values()]
+    mirrors = config["downloads"]["mirrors"]
+    return [library_file(location, mirrors) for location in config["enrichment"]["libraries"].values()]
 
 
-
-def kaplan_meier_figures(cohort):
+def kaplan_meier_figures(cohort, signatures=SIGNATURES, extensions=("png", "pdf")):
     return expand(
         "results/{cohort}/survival/km/{signature}.{endpoint}.{ext}",
         cohort=cohort,
-        signature=SIGNATURES,
+        signature=signatures,
         endpoint=endpoints(cohort),
-        ext=["png", "pdf"],
+        ext=extensions,
     )
+
+
+def per_cohort(pattern, **wildcards):
+    """``pattern`` expanded over every cohort (and any other wildcards given)."""
+    return expand(pattern, cohort=COHORTS, **wildcards)
+
+
+def across_cohorts(*paths):
+    """Across-cohort outputs exist only with two or more cohorts."""
+    return list(paths) if len(COHORTS) > 1 else []
 
 
 def final_outputs():
@@ -108,14 +122,31 @@ def final_outputs():
             f"results/{cohort}/survival/time_dependent_auc.tsv",
             f"results/{cohort}/survival/cutpoint.tsv",
             f"results/{cohort}/survival/null.tsv",
-            f"results/{cohort}/survival/null.png",
             f"results/{cohort}/survival/genes.tsv",
-            f"results/{cohort}/survival/gene_forest.png",
-            f"results/{cohort}/enrichment/prerank.tsv",
-            f"results/{cohort}/enrichment/top_sets.png",
+            f"results/{cohort}/enrichment/ora.tsv",
         ]
+        outputs += expand(
+            "results/{cohort}/{figure}.{ext}",
+            cohort=cohort,
+            figure=["survival/null", "survival/gene_forest"],
+            ext=["png", "pdf"],
+        )
+        outputs += expand(
+            "results/{cohort}/enrichment/{output}.{ranking}.{ext}",
+            cohort=cohort,
+            output=["top_sets", "enrichment_plot"],
+            ranking=RANKINGS,
+            ext=["png", "pdf"],
+        )
         outputs += kaplan_meier_figures(cohort)
-    outputs.append("results/summary/judgement.tsv")
-    if len(COHORTS) > 1:
-        outputs += ["results/meta/meta_analysis.tsv", "results/meta/forest.png", "results/meta/frozen_score.tsv"]
+    outputs += [
+        "results/enrichment/nes_across_cohorts.tsv",
+        "results/summary/judgement.tsv",
+        "results/summary/headline.tsv",
+        "results/summary/index.html",
+    ]
+    outputs += across_cohorts(
+        "results/meta/meta_analysis.tsv", "results/meta/forest.png", "results/meta/forest.pdf",
+        "results/meta/frozen_score.tsv",
+    )
     return outputs

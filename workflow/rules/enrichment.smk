@@ -1,4 +1,6 @@
-# Stage 5: which pathways move with the primary score (pre-ranked GSEA).
+# Stage 5: which pathways explain the signal. Every gene is ranked two ways (RANKINGS): by its
+# own Cox association with survival, and by its correlation with the primary score; each
+# ranking goes through pre-ranked GSEA. The signature's genes are tested for over-representation.
 
 
 rule rank_genes_by_score:
@@ -6,7 +8,7 @@ rule rank_genes_by_score:
         expression="results/{cohort}/expression.tsv.gz",
         scores=f"results/{{cohort}}/scores/{PRIMARY['method']}.tsv",
     output:
-        "results/{cohort}/enrichment/ranking.tsv",
+        "results/{cohort}/enrichment/ranking.score_spearman.tsv",
     params:
         signature=PRIMARY["signature"],
     log:
@@ -14,49 +16,135 @@ rule rank_genes_by_score:
     benchmark:
         "logs/benchmarks/{cohort}/rank_genes_by_score.tsv"
     resources:
-        mem_mb=2000,
+        mem_mb=4000,
     conda:
         "../envs/analysis.yaml"
     script:
         "../scripts/rank_genes_by_score.py"
 
 
+rule rank_genes_by_survival:
+    input:
+        expression="results/{cohort}/expression.tsv.gz",
+        clinical="results/{cohort}/clinical.tsv",
+    output:
+        "results/{cohort}/enrichment/ranking.survival_cox_z.tsv",
+    params:
+        endpoint=config["enrichment"]["survival_endpoint"],
+    threads: 2
+    log:
+        "logs/{cohort}/rank_genes_by_survival.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/rank_genes_by_survival.tsv"
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/rank_genes_by_survival.py"
+
+
 rule prerank_gsea:
     input:
-        ranking="results/{cohort}/enrichment/ranking.tsv",
+        ranking="results/{cohort}/enrichment/ranking.{ranking}.tsv",
         libraries=enrichment_library_files(),
     output:
         table=report(
-            "results/{cohort}/enrichment/prerank.tsv",
+            "results/{cohort}/enrichment/prerank.{ranking}.tsv",
             caption="../report/prerank.rst",
             category="Enrichment",
             subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "table": "pre-ranked GSEA"},
+            labels={"cohort": "{cohort}", "ranking": "{ranking}", "item": "pre-ranked GSEA table"},
         ),
-        plot=report(
-            "results/{cohort}/enrichment/top_sets.png",
+        dotplot=report(
+            "results/{cohort}/enrichment/top_sets.{ranking}.png",
             caption="../report/top_sets.rst",
             category="Enrichment",
             subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "figure": "top sets"},
+            labels={"cohort": "{cohort}", "ranking": "{ranking}", "item": "dot plot of the top sets"},
         ),
+        dotplot_pdf="results/{cohort}/enrichment/top_sets.{ranking}.pdf",
+        curve=report(
+            "results/{cohort}/enrichment/enrichment_plot.{ranking}.png",
+            caption="../report/enrichment_plot.rst",
+            category="Enrichment",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "ranking": "{ranking}", "item": "enrichment plot"},
+        ),
+        curve_pdf="results/{cohort}/enrichment/enrichment_plot.{ranking}.pdf",
     params:
         library_names=list(config["enrichment"]["libraries"]),
         permutations=config["enrichment"]["permutations"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],
         top_sets_plotted=config["enrichment"]["top_sets_plotted"],
+        plotted_set=config["enrichment"]["plotted_set"],
+        endpoint=config["enrichment"]["survival_endpoint"],
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],
         seed=config["seed"],
     threads: 2
     log:
-        "logs/{cohort}/prerank_gsea.log",
+        "logs/{cohort}/prerank_gsea.{ranking}.log",
     benchmark:
-        "logs/benchmarks/{cohort}/prerank_gsea.tsv"
+        "logs/benchmarks/{cohort}/prerank_gsea.{ranking}.tsv"
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/prerank_gsea.py"
+
+
+rule over_representation:
+    input:
+        coverage="results/{cohort}/signature_coverage.tsv",
+        expression="results/{cohort}/expression.tsv.gz",
+        libraries=enrichment_library_files(),
+    output:
+        report(
+            "results/{cohort}/enrichment/ora.tsv",
+            caption="../report/ora.rst",
+            category="Enrichment",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "ranking": "-", "item": "over-representation of the signature"},
+        ),
+    params:
+        library_names=list(config["enrichment"]["libraries"]),
+        signature=ORA_SIGNATURE,
+        min_size=config["enrichment"]["min_size"],
+        max_size=config["enrichment"]["max_size"],
+    log:
+        "logs/{cohort}/over_representation.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/over_representation.tsv"
     resources:
         mem_mb=2000,
     conda:
         "../envs/analysis.yaml"
     script:
-        "../scripts/prerank_gsea.py"
+        "../scripts/over_representation.py"
+
+
+rule nes_across_cohorts:
+    input:
+        expand("results/{cohort}/enrichment/prerank.{ranking}.tsv", cohort=COHORTS, ranking=RANKINGS),
+    output:
+        report(
+            "results/enrichment/nes_across_cohorts.tsv",
+            caption="../report/nes_across_cohorts.rst",
+            category="Enrichment",
+            subcategory="across cohorts",
+            labels={"table": "NES per cohort"},
+        ),
+    params:
+        cohorts=[cohort for cohort in COHORTS for _ in RANKINGS],
+        rankings=[ranking for _ in COHORTS for ranking in RANKINGS],
+    log:
+        "logs/enrichment/nes_across_cohorts.log",
+    benchmark:
+        "logs/benchmarks/enrichment/nes_across_cohorts.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/nes_across_cohorts.py"

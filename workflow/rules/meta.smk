@@ -61,9 +61,8 @@ rule judgement:
         cox=expand("results/{cohort}/survival/cox.tsv", cohort=COHORTS),
         null=expand("results/{cohort}/survival/null.tsv", cohort=COHORTS),
         models=expand("results/{cohort}/survival/models.tsv", cohort=COHORTS),
-        # across-cohort tables exist only with two or more cohorts
-        meta=["results/meta/meta_analysis.tsv"] if len(COHORTS) > 1 else [],
-        frozen=["results/meta/frozen_score.tsv"] if len(COHORTS) > 1 else [],
+        meta=across_cohorts("results/meta/meta_analysis.tsv"),
+        frozen=across_cohorts("results/meta/frozen_score.tsv"),
     output:
         report(
             "results/summary/judgement.tsv",

@@ -71,6 +71,7 @@ rule random_signature_null:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "figure": "null distributions"},
         ),
+        plot_pdf="results/{cohort}/survival/null.pdf",
     params:
         methods={method: method_params(method) for method in METHODS},
         primary_method=PRIMARY["method"],

@@ -1,14 +1,8 @@
 """Adapter: the README's six questions answered for the primary signature (see hif_prognosis.judgement)."""
 
-import pandas as pd
-
 from hif_prognosis.judgement import judge
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
-
-
-def read_tsv(path: str) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA"])
+from hif_prognosis.tables import read_tsv, write_tsv
 
 
 def main(smk) -> None:

@@ -26,7 +26,7 @@ def main(smk) -> None:
         log.info("%d random sets per signature and method; %d rows", p.n_sets, len(summary))
         write_tsv(summary, smk.output.table)
         write_tsv(distribution, smk.output.distribution)
-        save_figure(null_figure(summary, distribution, method=p.primary_method, cohort=cohort), smk.output.plot)
+        save_figure(null_figure(summary, distribution, method=p.primary_method, cohort=cohort), smk.output.plot, smk.output.plot_pdf)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,264 @@
+"""The one-page summary: the headline table, the published comparison, and the page itself."""
+
+from __future__ import annotations
+
+import base64
+import platform
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class PublishedHazardRatio:
+    source: str
+    population: str
+    measure: str
+    endpoint: str
+    hr: float
+    hr_ci_low: float
+    hr_ci_high: float
+
+
+# Pooled hazard ratios of HIF-1alpha protein (immunohistochemistry, high vs low staining).
+PUBLISHED_HAZARD_RATIOS = (
+    PublishedHazardRatio(
+        "Ren et al. 2016, OncoTargets Ther 9:1477 (meta-analysis)", "osteosarcoma",
+        "HIF-1α protein by IHC, high vs low", "os", 3.0, 1.46, 6.15,
+    ),
+    PublishedHazardRatio(
+        "Ouyang et al. 2016, Int J Biol Markers, doi:10.5301/jbm.5000216 (meta-analysis)", "osteosarcoma",
+        "HIF-1α protein by IHC, high vs low", "os", 3.67, 2.24, 5.99,
+    ),
+    PublishedHazardRatio(
+        "J Orthop Surg Res 2019, 14:56 (meta-analysis)", "bone tumours",
+        "HIF-1α protein by IHC, high vs low", "os", 2.61, 2.11, 3.23,
+    ),
+)
+
+WHY_PUBLISHED_DIFFER = (
+    "The published hazard ratios and the pipeline's are not the same quantity. The published ones "
+    "pool studies that stained HIF-1α protein by immunohistochemistry and compared patients with "
+    "high against low staining, at cut-offs each study chose: each compares two groups. The "
+    "pipeline's are per standard deviation of an mRNA signature score, a continuous scale on which "
+    "one step separates patients much less than 'high vs low' does. HIF-1α itself is regulated "
+    "mostly at the protein level, so its protein need not follow its targets' mRNA, and pooled "
+    "small immunohistochemistry studies lean towards large effects (publication bias)."
+)
+
+HEADLINE_COLUMNS = [
+    "cohort", "signature", "method", "endpoint", "n", "events",
+    "hr", "hr_ci_low", "hr_ci_high", "p_wald",
+    "harrell_c", "harrell_c_ci_low", "harrell_c_ci_high",
+    "null_percentile_log_hr", "p_empirical_abs_log_hr",
+    "hr_adj_proliferation", "hr_adj_proliferation_ci_low", "hr_adj_proliferation_ci_high",
+    "status_adj_proliferation",
+    "hr_adj_metastasis", "hr_adj_metastasis_ci_low", "hr_adj_metastasis_ci_high",
+    "status_adj_metastasis",
+]
+_KEY = ["cohort", "signature", "method", "endpoint"]
+
+
+def _adjusted(models: pd.DataFrame, model: str) -> pd.DataFrame:
+    rows = models[models["model"] == model].set_index(_KEY)
+    fitted = rows["status"] == "fitted"
+    return pd.DataFrame(
+        {
+            f"hr_adj_{model}": rows["hr"].where(fitted),
+            f"hr_adj_{model}_ci_low": rows["hr_ci_low"].where(fitted),
+            f"hr_adj_{model}_ci_high": rows["hr_ci_high"].where(fitted),
+            f"status_adj_{model}": rows["status"],
+        }
+    )
+
+
+def headline_table(
+    cox: pd.DataFrame,
+    discrimination: pd.DataFrame,
+    null: pd.DataFrame,
+    models: pd.DataFrame,
+    *,
+    method: str,
+    primary_signature: str,
+) -> pd.DataFrame:
+    """One row per cohort, signature and endpoint for one scoring method: HR per SD with its
+    Wald 95% CI and p, Harrell's C with its bootstrap CI, the random-signature null percentile
+    and empirical p, and the HR adjusted for proliferation and for metastasis (NaN with the
+    status where a model was not fitted). The primary signature comes first, then the others
+    in the order of ``cox``."""
+    table = cox[cox["method"] == method].set_index(_KEY)[["n", "events", "hr", "hr_ci_low", "hr_ci_high", "p_wald"]]
+    table = table.join(discrimination.set_index(_KEY)[["harrell_c", "harrell_c_ci_low", "harrell_c_ci_high"]])
+    table = table.join(
+        null.set_index(_KEY)[["percentile_log_hr", "p_empirical_abs_log_hr"]].rename(
+            columns={"percentile_log_hr": "null_percentile_log_hr"}
+        )
+    )
+    for model in ("proliferation", "metastasis"):
+        table = table.join(_adjusted(models, model))
+    for model in ("proliferation", "metastasis"):
+        table[f"status_adj_{model}"] = table[f"status_adj_{model}"].fillna("not in config")
+    table = table.reset_index()
+    signature_order = {s: i for i, s in enumerate(dict.fromkeys(table["signature"]))}
+    table["_order"] = [(s != primary_signature, signature_order[s]) for s in table["signature"]]
+    table = table.sort_values(["_order", "cohort", "endpoint"], kind="stable").drop(columns="_order")
+    return table[HEADLINE_COLUMNS].reset_index(drop=True)
+
+
+def published_comparison(
+    headline: pd.DataFrame, meta: pd.DataFrame | None, *, signature: str, method: str
+) -> pd.DataFrame:
+    """The published pooled HRs beside the pipeline's HRs of ``signature`` for the endpoints
+    the published figures report (each cohort, and the random-effects pool if there is one)."""
+    rows: list[dict[str, Any]] = [
+        {**asdict(p), "kind": "published"} for p in PUBLISHED_HAZARD_RATIOS
+    ]
+    endpoints = {p.endpoint for p in PUBLISHED_HAZARD_RATIOS}
+    measure = f"{signature} mRNA score ({method}), per SD"
+    ours = headline[(headline["signature"] == signature) & headline["endpoint"].isin(endpoints)]
+    for _, row in ours.iterrows():
+        rows.append(
+            {
+                "source": f"this pipeline: {row['cohort']} (n={row['n']}, {row['events']} events)",
+                "population": f"cohort {row['cohort']}", "measure": measure, "endpoint": row["endpoint"],
+                "hr": row["hr"], "hr_ci_low": row["hr_ci_low"], "hr_ci_high": row["hr_ci_high"],
+                "kind": "pipeline",
+            }
+        )
+    if meta is not None:
+        pooled = meta[(meta["signature"] == signature) & (meta["method"] == method) & meta["endpoint"].isin(endpoints)]
+        for _, row in pooled.iterrows():
+            rows.append(
+                {
+                    "source": f"this pipeline: random-effects pool of {row['k']} cohorts",
+                    "population": f"cohorts {row['cohorts'].replace(';', ', ')}", "measure": measure,
+                    "endpoint": row["endpoint"],
+                    "hr": row["pooled_hr"], "hr_ci_low": row["pooled_hr_ci_low"],
+                    "hr_ci_high": row["pooled_hr_ci_high"], "kind": "pipeline",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def software_versions(packages: Iterable[str]) -> pd.DataFrame:
+    """Python and the installed version of each package (``not installed`` where absent)."""
+    rows = [("python", platform.python_version())]
+    for package in packages:
+        try:
+            rows.append((package, metadata.version(package)))
+        except metadata.PackageNotFoundError:
+            rows.append((package, "not installed"))
+    return pd.DataFrame(rows, columns=["software", "version"])
+
+
+def image_data_uri(path: str | Path) -> str:
+    """A PNG as a data: URI, so the page carries its figures inside itself."""
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def format_hr(hr: float, low: float, high: float) -> str:
+    if not np.isfinite(hr):
+        return "–"
+    return f"{hr:.2f} [{low:.2f}–{high:.2f}]"
+
+
+def format_p(p: float) -> str:
+    if not np.isfinite(p):
+        return "–"
+    return f"{p:.2g}" if p >= 0.001 else f"{p:.1e}"
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("hif_prognosis", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(hr=format_hr, p=format_p)
+    return environment
+
+
+def render_summary_page(context: Mapping[str, Any]) -> str:
+    """The page (``templates/summary.html.j2``) from a context of tables and figure URIs."""
+    return _environment().get_template("summary.html.j2").render(**context)
+
+
+@dataclass(frozen=True)
+class FigureSection:
+    anchor: str
+    title: str
+    note: str
+    figures: list[tuple[str, str]]  # (PNG path, caption)
+
+
+def answer_kind(answer: str) -> str:
+    """CSS class of a judgement answer: yes, no, or open (not established)."""
+    first_word = answer.split(" ", 1)[0]
+    return first_word if first_word in ("yes", "no") else "open"
+
+
+def top_rows(table: pd.DataFrame, by: list[str], n: int, *, group: str, ascending: bool = True) -> pd.DataFrame:
+    """The first ``n`` rows of each ``group`` after sorting by ``by``."""
+    ordered = table.sort_values(by, ascending=ascending, kind="stable")
+    return ordered.groupby(group, sort=False).head(n)
+
+
+def page_context(
+    *,
+    signature: str,
+    method: str,
+    cohorts: list[str],
+    headline: pd.DataFrame,
+    judgement: pd.DataFrame,
+    meta: pd.DataFrame | None,
+    nes: pd.DataFrame,
+    ora: pd.DataFrame,
+    versions: pd.DataFrame,
+    config_text: str,
+    figure_sections: list[FigureSection],
+    nes_top_n: int = 10,
+    ora_top_n: int = 5,
+) -> dict[str, Any]:
+    """Everything the page template shows, as plain records."""
+    answers = judgement[judgement["question"] == "answer"]
+    pooled = (
+        meta[(meta["signature"] == signature) & (meta["method"] == method)] if meta is not None else pd.DataFrame()
+    )
+    nes = nes.assign(_abs=-nes["mean_nes"].abs())
+    return {
+        "signature": signature,
+        "method": method,
+        "cohorts": cohorts,
+        "answers": [
+            {"endpoint": row["endpoint"], "value": row["value"], "kind": answer_kind(row["value"])}
+            for _, row in answers.iterrows()
+        ],
+        "headline_primary": headline[headline["signature"] == signature].to_dict("records"),
+        "headline_all": headline.to_dict("records"),
+        "pooled": pooled.to_dict("records"),
+        "judgement": judgement[judgement["question"] != "answer"].to_dict("records"),
+        "published": published_comparison(headline, meta, signature=signature, method=method).to_dict("records"),
+        "why_published_differ": WHY_PUBLISHED_DIFFER,
+        "figure_sections": [
+            {
+                "anchor": section.anchor, "title": section.title, "note": section.note,
+                "figures": [
+                    {"uri": image_data_uri(path), "caption": caption, "path": path}
+                    for path, caption in section.figures
+                ],
+            }
+            for section in figure_sections
+        ],
+        "nes_top": top_rows(nes, ["_abs", "term"], nes_top_n, group="ranking").to_dict("records"),
+        "ora_top": top_rows(ora, ["p_hypergeometric", "term"], ora_top_n, group="cohort").to_dict("records"),
+        "ora_top_n": ora_top_n,
+        "versions": versions.to_dict("records"),
+        "config_text": config_text,
+    }

@@ -1,0 +1,113 @@
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hif_prognosis.summary import (
+    HEADLINE_COLUMNS,
+    PUBLISHED_HAZARD_RATIOS,
+    FigureSection,
+    answer_kind,
+    headline_table,
+    page_context,
+    published_comparison,
+    render_summary_page,
+    software_versions,
+)
+
+KEY = {"method": "zscore", "endpoint": "os"}
+
+
+def tables():
+    rows = [("C1", "OTHER"), ("C1", "HIF"), ("C2", "HIF"), ("C2", "OTHER")]
+    cox = pd.DataFrame(
+        [{"cohort": c, "signature": s, **KEY, "n": 50, "events": 20, "hr": 1.5, "hr_ci_low": 1.1,
+          "hr_ci_high": 2.0, "p_wald": 0.01} for c, s in rows]
+        + [{"cohort": "C1", "signature": "HIF", "method": "pc1", "endpoint": "os", "n": 50, "events": 20,
+            "hr": 9.0, "hr_ci_low": 1.0, "hr_ci_high": 80.0, "p_wald": 0.5}]
+    )
+    discrimination = pd.DataFrame(
+        [{"cohort": c, "signature": s, **KEY, "harrell_c": 0.6, "harrell_c_ci_low": 0.5, "harrell_c_ci_high": 0.7}
+         for c, s in rows]
+    )
+    null = pd.DataFrame(
+        [{"cohort": c, "signature": s, **KEY, "percentile_log_hr": 97.5, "p_empirical_abs_log_hr": 0.04}
+         for c, s in rows]
+    )
+    models = pd.DataFrame(
+        [{"cohort": c, "signature": s, **KEY, "model": "proliferation", "status": "fitted", "hr": 1.2,
+          "hr_ci_low": 0.9, "hr_ci_high": 1.6} for c, s in rows]
+        + [{"cohort": "C1", "signature": "HIF", **KEY, "model": "metastasis",
+            "status": "refused: 4.0 events per variable < 10", "hr": 1.4, "hr_ci_low": 1.0, "hr_ci_high": 2.0}]
+    )
+    return cox, discrimination, null, models
+
+
+def test_headline_joins_the_controls_of_one_method_primary_first():
+    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    assert list(headline.columns) == HEADLINE_COLUMNS
+    assert list(zip(headline["cohort"], headline["signature"])) == [
+        ("C1", "HIF"), ("C2", "HIF"), ("C1", "OTHER"), ("C2", "OTHER"),
+    ]
+    assert (headline["method"] == "zscore").all() and (headline["hr"] == 1.5).all()
+    first = headline.iloc[0]
+    assert first["null_percentile_log_hr"] == 97.5 and first["hr_adj_proliferation"] == 1.2
+    # a refused model shows its status, not its estimate
+    assert np.isnan(first["hr_adj_metastasis"]) and first["status_adj_metastasis"].startswith("refused")
+    assert headline.iloc[1]["status_adj_metastasis"] == "not in config"
+
+
+def test_published_figures_sit_beside_the_pipeline_hazard_ratios():
+    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    meta = pd.DataFrame([{"signature": "HIF", "method": "zscore", "endpoint": "os", "k": 2, "cohorts": "C1;C2",
+                          "pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9}])
+    table = published_comparison(headline, meta, signature="HIF", method="zscore")
+    published = table[table["kind"] == "published"]
+    assert list(published["hr"]) == [3.0, 3.67, 2.61]
+    assert list(published["hr_ci_high"]) == [6.15, 5.99, 3.23]
+    ours = table[table["kind"] == "pipeline"]
+    assert len(ours) == 3 and ours["measure"].str.contains("HIF mRNA score \\(zscore\\), per SD").all()
+    assert ours["source"].iloc[-1] == "this pipeline: random-effects pool of 2 cohorts"
+    assert len(PUBLISHED_HAZARD_RATIOS) == 3
+
+
+@pytest.mark.parametrize(
+    "answer, kind",
+    [("yes", "yes"), ("no (not met: 1 signal)", "no"), ("not established (not assessable: 5)", "open")],
+)
+def test_answer_kind(answer, kind):
+    assert answer_kind(answer) == kind
+
+
+def test_page_is_self_contained_and_escapes_text(tmp_path):
+    png = tmp_path / "figure.png"
+    png.write_bytes(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f6c2e10000000049454e44ae426082"
+    ))
+    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    judgement = pd.DataFrame([
+        {"endpoint": "os", "question": "1 signal", "criterion": "HR > 1", "cohort": "C1", "value": "HR 1.5", "met": True},
+        {"endpoint": "os", "question": "5 carries over", "criterion": "frozen", "cohort": "all",
+         "value": "<needs two cohorts>", "met": np.nan},
+        {"endpoint": "os", "question": "answer", "criterion": "does HIF predict os?", "cohort": "all",
+         "value": "not established (not assessable: 5)", "met": False},
+    ])
+    nes = pd.DataFrame([{"ranking": "survival_cox_z", "library": "H", "term": "SET", "nes_C1": 1.2,
+                         "fdr_q_C1": 0.1, "nes_C2": 1.4, "fdr_q_C2": 0.2, "n_cohorts": 2,
+                         "same_sign": True, "mean_nes": 1.3}])
+    ora = pd.DataFrame([{"cohort": "C1", "library": "H", "term": "SET", "overlap": 3, "set_size_in_background": 30,
+                         "odds_ratio": 12.0, "p_hypergeometric": 1e-4, "q_bh_within_library": 1e-3}])
+    context = page_context(
+        signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement,
+        meta=None, nes=nes, ora=ora, versions=software_versions(["pandas", "surely-not-installed"]),
+        config_text="seed: 1\n", figure_sections=[FigureSection("km", "Kaplan-Meier", "", [(str(png), "a <b> c")])],
+    )
+    page = render_summary_page(context)
+    assert 'id="headline"' in page and 'class="answer open"' in page
+    assert "&lt;needs two cohorts&gt;" in page and "a &lt;b&gt; c" in page  # text is escaped
+    assert "not assessable" in page and "1.50 [1.10–2.00]" in page and "3.67 [2.24–5.99]" in page
+    sources = re.findall(r'(?:src|href)="([^"#][^"]*)"', page)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "surely-not-installed</td><td>not installed" in page

@@ -1,0 +1,89 @@
+# Stage 7: what a reader opens first. results/summary/index.html answers the question on its
+# first screen and carries every figure inside itself; the config and software versions used
+# go into both it and Snakemake's report.
+
+SOFTWARE = [
+    "snakemake", "hif-prognosis", "pandas", "numpy", "scipy", "scanpy", "anndata", "gseapy",
+    "lifelines", "scikit-survival", "statsmodels", "matplotlib", "jinja2",
+]
+
+
+rule provenance:
+    output:
+        versions=report(
+            "results/summary/software_versions.tsv",
+            caption="../report/software_versions.rst",
+            category="Provenance",
+            labels={"table": "software versions"},
+        ),
+        config=report(
+            "results/summary/config.yaml",
+            caption="../report/config_used.rst",
+            category="Provenance",
+            labels={"table": "config used"},
+        ),
+    params:
+        config=config,
+        software=SOFTWARE,
+    log:
+        "logs/summary/provenance.log",
+    benchmark:
+        "logs/benchmarks/summary/provenance.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/provenance.py"
+
+
+rule summary_page:
+    input:
+        cox=per_cohort("results/{cohort}/survival/cox.tsv"),
+        discrimination=per_cohort("results/{cohort}/survival/discrimination.tsv"),
+        null=per_cohort("results/{cohort}/survival/null.tsv"),
+        models=per_cohort("results/{cohort}/survival/models.tsv"),
+        ora=per_cohort("results/{cohort}/enrichment/ora.tsv"),
+        kaplan_meier=[
+            path
+            for cohort in COHORTS
+            for path in kaplan_meier_figures(cohort, [PRIMARY["signature"]], ["png"])
+        ],
+        gene_forest=per_cohort("results/{cohort}/survival/gene_forest.png"),
+        null_plot=per_cohort("results/{cohort}/survival/null.png"),
+        enrichment_plot=per_cohort("results/{cohort}/enrichment/enrichment_plot.{ranking}.png", ranking=RANKINGS),
+        top_sets=per_cohort("results/{cohort}/enrichment/top_sets.{ranking}.png", ranking=RANKINGS),
+        nes="results/enrichment/nes_across_cohorts.tsv",
+        judgement="results/summary/judgement.tsv",
+        meta=across_cohorts("results/meta/meta_analysis.tsv"),
+        forest=across_cohorts("results/meta/forest.png"),
+        versions="results/summary/software_versions.tsv",
+        config="results/summary/config.yaml",
+    output:
+        page=report(
+            "results/summary/index.html",
+            caption="../report/summary_page.rst",
+            category="Summary",
+            labels={"table": "one-page summary (open in a browser)"},
+        ),
+        headline=report(
+            "results/summary/headline.tsv",
+            caption="../report/headline.rst",
+            category="Summary",
+            labels={"table": "headline table"},
+        ),
+    params:
+        cohorts=COHORTS,
+        endpoints={cohort: endpoints(cohort) for cohort in COHORTS},
+        rankings=list(RANKINGS),
+        signature=PRIMARY["signature"],
+        method=PRIMARY["method"],
+        plotted_set=config["enrichment"]["plotted_set"],
+        endpoint=config["enrichment"]["survival_endpoint"],
+        ora_signature=ORA_SIGNATURE,
+    log:
+        "logs/summary/summary_page.log",
+    benchmark:
+        "logs/benchmarks/summary/summary_page.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/summary_page.py"

@@ -1,0 +1,21 @@
+"""Adapter: the config as this run used it (defaults filled in) and the software versions."""
+
+import yaml
+
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.summary import software_versions
+from hif_prognosis.tables import write_tsv
+
+
+def main(smk) -> None:
+    with logged_step(smk.log[0], "recording config and software versions") as log:
+        versions = software_versions(smk.params.software)
+        for _, row in versions.iterrows():
+            log.info("%s %s", row["software"], row["version"])
+        write_tsv(versions, smk.output.versions)
+        with open(smk.output.config, "w", encoding="utf-8") as handle:
+            yaml.safe_dump(dict(smk.params.config), handle, sort_keys=False, allow_unicode=True)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
