@@ -29,6 +29,10 @@ include: "workflow/rules/meta.smk"
 include: "workflow/rules/summary.smk"
 
 
+localrules:
+    all,
+
+
 rule all:
     input:
         final_outputs(),

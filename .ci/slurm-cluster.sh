@@ -9,7 +9,8 @@ set -euo pipefail
 STATE=${SLURM_CI_STATE:-/var/tmp/slurm-ci}
 CONF=/etc/slurm/slurm.conf
 MARKER="# written by hif-prognosis .ci/slurm-cluster.sh"
-PIDS=("$STATE/slurmd.pid" "$STATE/slurmctld.pid" "$STATE/munged.pid")  # stop order
+MUNGED_PID=/run/munge/munged.pid  # a directory munged (user munge) may write to
+PIDS=("$STATE/slurmd.pid" "$STATE/slurmctld.pid" "$MUNGED_PID")  # stop order
 
 start() {
   if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -27,7 +28,7 @@ start() {
   fi
   chown munge:munge /etc/munge/munge.key /run/munge /var/log/munge /var/lib/munge
   chmod 400 /etc/munge/munge.key
-  runuser -u munge -- /usr/sbin/munged --pid-file="$STATE/munged.pid" --force
+  runuser -u munge -- /usr/sbin/munged --pid-file="$MUNGED_PID" --force
 
   local cpus memory
   cpus=$(nproc)

@@ -24,7 +24,8 @@ rule harmonise_local_cohort:
     benchmark:
         "logs/benchmarks/{cohort}/harmonise_cohort.tsv"
     resources:
-        mem_mb=2000,
+        mem_mb=scaled(2000, 20),
+        runtime=scaled(20),
     conda:
         "../envs/analysis.yaml"
     script:
@@ -37,7 +38,8 @@ use rule harmonise_local_cohort as harmonise_geo_cohort with:
     wildcard_constraints:
         cohort=one_of(COHORTS_BY_SOURCE["geo"]),
     resources:
-        mem_mb=4000,
+        mem_mb=scaled(4000, 20),
+        runtime=scaled(30),
 
 
 use rule harmonise_local_cohort as harmonise_xena_cohort with:
@@ -46,4 +48,5 @@ use rule harmonise_local_cohort as harmonise_xena_cohort with:
     wildcard_constraints:
         cohort=one_of(COHORTS_BY_SOURCE["xena"]),
     resources:
-        mem_mb=4000,
+        mem_mb=scaled(4000, 20),
+        runtime=scaled(30),

@@ -36,6 +36,16 @@ ORA_SIGNATURE = config["enrichment"].get("ora_signature", PRIMARY["signature"])
 REMOTE_FILES = remote_files(config)
 
 
+def scaled(base, per_input_mb=0.0):
+    """A resource (mem_mb or runtime in minutes) of a base plus a multiple of the job's input
+    size, doubled on each retry (profiles/slurm retries a failed job once)."""
+
+    def amount(wildcards, input, attempt):
+        return int((base + per_input_mb * input.size_mb) * attempt)
+
+    return amount
+
+
 def one_of(names):
     """Wildcard regex matching exactly these names (none: matches nothing)."""
     return "|".join(map(re.escape, names)) or "$^"

@@ -2,6 +2,11 @@
 # frozen-score check; then the answer to the question, criterion by criterion.
 
 
+localrules:
+    meta_analysis,
+    judgement,
+
+
 rule meta_analysis:
     input:
         expand("results/{cohort}/survival/cox.tsv", cohort=COHORTS),
@@ -50,6 +55,9 @@ rule frozen_score:
         "logs/meta/frozen_score.log",
     benchmark:
         "logs/benchmarks/meta/frozen_score.tsv"
+    resources:
+        mem_mb=scaled(2000, 20),
+        runtime=scaled(15),
     conda:
         "../envs/analysis.yaml"
     script:

@@ -2,6 +2,10 @@
 # method's parameters reruns only what depends on that method.
 
 
+localrules:
+    merge_scores,
+
+
 rule score_signatures:
     input:
         expression="results/{cohort}/expression.tsv.gz",
@@ -16,7 +20,8 @@ rule score_signatures:
     benchmark:
         "logs/benchmarks/{cohort}/score_signatures.{method}.tsv"
     resources:
-        mem_mb=2000,
+        mem_mb=scaled(2000, 20),
+        runtime=scaled(20),
     conda:
         "../envs/analysis.yaml"
     script:

@@ -1,6 +1,10 @@
 # Stage 2: signatures collected into one table with provenance; coverage per cohort.
 
 
+localrules:
+    collect_signatures,
+
+
 rule collect_signatures:
     input:
         list(gene_set_copies().values()),
@@ -42,6 +46,9 @@ rule signature_coverage:
         "logs/{cohort}/signature_coverage.log",
     benchmark:
         "logs/benchmarks/{cohort}/signature_coverage.tsv"
+    resources:
+        mem_mb=scaled(1000, 20),
+        runtime=scaled(10),
     conda:
         "../envs/analysis.yaml"
     script:

@@ -2,9 +2,15 @@
 # first screen and carries every figure inside itself; the config and software versions used
 # go into both it and Snakemake's report.
 
+localrules:
+    provenance,
+    summary_page,
+
+
 SOFTWARE = [
     "snakemake", "hif-prognosis", "pandas", "numpy", "scipy", "scanpy", "anndata", "gseapy",
     "lifelines", "scikit-survival", "statsmodels", "matplotlib", "jinja2",
+    "snakemake-executor-plugin-slurm",
 ]
 
 

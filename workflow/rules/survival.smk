@@ -17,6 +17,9 @@ rule cox_univariable:
         "logs/{cohort}/cox_univariable.log",
     benchmark:
         "logs/benchmarks/{cohort}/cox_univariable.tsv"
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(10),
     conda:
         "../envs/analysis.yaml"
     script:
@@ -43,6 +46,9 @@ rule kaplan_meier:
         "logs/{cohort}/kaplan_meier.{signature}.{endpoint}.log",
     benchmark:
         "logs/benchmarks/{cohort}/kaplan_meier.{signature}.{endpoint}.tsv"
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(10),
     conda:
         "../envs/analysis.yaml"
     script:
@@ -81,10 +87,10 @@ rule random_signature_null:
         proliferation_signature=config["survival"]["proliferation_signature"],
     threads: 2
     resources:
-        mem_mb=8000,
-        # about 1 min per 1,000 sets, signature and method on 2 cores, dominated by pc1
-        # unadjusted and proliferation-adjusted fits
-        runtime=lambda w: 10 + 2 * len(SIGNATURES) * len(METHODS) * config["random_null"]["n_sets"] // 1000,
+        mem_mb=scaled(4000, 40),
+        # at most 1 min per 1,000 sets, signature and method on 2 cores (pc1 dominates), for the
+        # unadjusted and proliferation-adjusted fits; GSE4335 took 22 s for 12,000 sets
+        runtime=lambda w, attempt: attempt * (10 + 2 * len(SIGNATURES) * len(METHODS) * config["random_null"]["n_sets"] // 1000),
     log:
         "logs/{cohort}/random_signature_null.log",
     benchmark:
@@ -123,6 +129,9 @@ rule gene_cox:
         "logs/{cohort}/gene_cox.log",
     benchmark:
         "logs/benchmarks/{cohort}/gene_cox.tsv"
+    resources:
+        mem_mb=scaled(2000, 20),
+        runtime=scaled(10, 1),
     conda:
         "../envs/analysis.yaml"
     script:
@@ -149,6 +158,9 @@ rule adjusted_cox:
         "logs/{cohort}/adjusted_cox.log",
     benchmark:
         "logs/benchmarks/{cohort}/adjusted_cox.tsv"
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(20),
     conda:
         "../envs/analysis.yaml"
     script:
@@ -182,6 +194,9 @@ rule discrimination:
         "logs/{cohort}/discrimination.log",
     benchmark:
         "logs/benchmarks/{cohort}/discrimination.tsv"
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(20),
     conda:
         "../envs/analysis.yaml"
     script:
@@ -208,6 +223,9 @@ rule cutpoint:
         "logs/{cohort}/cutpoint.log",
     benchmark:
         "logs/benchmarks/{cohort}/cutpoint.tsv"
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(20),
     conda:
         "../envs/analysis.yaml"
     script:
