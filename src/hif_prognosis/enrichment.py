@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from hif_prognosis.expression import gene_zscores
-from hif_prognosis.fastcox import FLAG_OK, cox_columns
+from hif_prognosis.fastcox import FLAG_OK
+from hif_prognosis.survival import per_gene_cox
 
 RANKINGS = ("survival_cox_z", "score_spearman")
 RANKING_METRIC = {"survival_cox_z": "wald_z", "score_spearman": "spearman_rho"}  # column ranked by
@@ -108,14 +108,11 @@ def survival_cox_ranking(
     Genes without variance or whose fit does not converge are left out (their z is undefined).
     Sorted by decreasing z, then gene symbol.
     """
-    z = gene_zscores(matrix.loc[:, outcome.index]).dropna()
-    fit = cox_columns(
-        outcome["time"].to_numpy(), outcome["event"].to_numpy(), z.to_numpy().T, threads=threads
-    )
+    fits = per_gene_cox(matrix, outcome, threads=threads)
+    fits = fits[fits["flag"] == FLAG_OK]
     table = pd.DataFrame(
-        {"log_hr_per_sd": fit.beta, "se_log_hr": fit.se, "wald_z": fit.beta / fit.se},
-        index=z.index,
-    )[fit.flag == FLAG_OK]
+        {"log_hr_per_sd": fits["log_hr"], "se_log_hr": fits["se_log_hr"], "wald_z": fits["log_hr"] / fits["se_log_hr"]}
+    )
     ranked = _sorted_ranking(table["wald_z"])
     return table.loc[ranked.index].rename_axis("gene").reset_index()
 

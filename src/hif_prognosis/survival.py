@@ -230,6 +230,19 @@ GENE_COLUMNS = [
 ]
 
 
+def per_gene_cox(matrix: pd.DataFrame, outcome: pd.DataFrame, *, threads: int = 1) -> pd.DataFrame:
+    """Univariable Cox of every gene (rows of ``matrix``) on ``outcome`` (``time``, ``event``,
+    indexed by sample), expression per SD (Efron ties, the fast engine): ``log_hr``,
+    ``se_log_hr``, ``p_wald`` and the engine's ``flag`` (a gene without variance is ``constant``)."""
+    z = gene_zscores(matrix.loc[:, outcome.index])
+    fit = cox_columns(
+        outcome["time"].to_numpy(), outcome["event"].to_numpy(), np.nan_to_num(z.to_numpy().T), threads=threads,
+    )
+    return pd.DataFrame(
+        {"log_hr": fit.beta, "se_log_hr": fit.se, "p_wald": fit.p_wald, "flag": fit.flag}, index=matrix.index
+    )
+
+
 def gene_cox_table(
     cohort: str, matrix: pd.DataFrame, coverage: pd.DataFrame, clinical: pd.DataFrame
 ) -> pd.DataFrame:
@@ -240,14 +253,7 @@ def gene_cox_table(
     for endpoint in endpoint_names(clinical):
         outcome = endpoint_data(clinical, endpoint)
         genes = measured["matched_as"].drop_duplicates()
-        z = gene_zscores(matrix.loc[genes, outcome.index])
-        fit = cox_columns(
-            outcome["time"].to_numpy(), outcome["event"].to_numpy(), np.nan_to_num(z.to_numpy().T), threads=2,
-        )
-        by_gene = pd.DataFrame(
-            {"log_hr": fit.beta, "se_log_hr": fit.se, "p_wald": fit.p_wald, "flag": fit.flag},
-            index=genes.to_numpy(),
-        )
+        by_gene = per_gene_cox(matrix.loc[genes], outcome, threads=2)
         frame = measured[["signature", "symbol", "matched_as", "direction"]].join(by_gene, on="matched_as")
         frame = frame.assign(cohort=cohort, endpoint=endpoint, n=len(outcome), events=int(outcome["event"].sum()))
         frame["hr"] = np.exp(frame["log_hr"])
