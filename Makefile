@@ -49,4 +49,4 @@ lint: env
 	$(VENV)/bin/snakemake --lint
 
 test: env system-deps
-	$(PYTHON) -m pytest -ra
+	$(PYTHON) -m pytest -ra --durations=15

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from textwrap import fill
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -12,12 +13,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
-import gseapy  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 from lifelines.plotting import add_at_risk_counts  # noqa: E402
 
-from hif_prognosis.enrichment import EnrichmentCurve  # noqa: E402
+if TYPE_CHECKING:
+    from hif_prognosis.enrichment import EnrichmentCurve
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -70,6 +71,7 @@ def top_sets_dotplot(
     """gseapy's dot plot of the ``n_top`` sets with the smallest FDR over all libraries: NES on
     x, colour -log10 FDR (an FDR of 0 is drawn at 1/permutations, the resolution of the test),
     dot size the leading-edge fraction of the set."""
+    import gseapy  # here, not at module level: it adds 2 s to every figure job's start-up
     top = table.sort_values(["fdr_q", "nom_p", "term"]).head(n_top)
     frame = pd.DataFrame(
         {
@@ -94,6 +96,8 @@ def enrichment_curve_figure(
 ) -> plt.Figure:
     """gseapy's GSEA plot of one set: running enrichment score, the set's genes along the
     ranking, and the ranking metric (``metric`` names it; ``high``/``low`` its two ends)."""
+    import gseapy
+
     axes = gseapy.gseaplot(
         term=title, hits=curve.hits, nes=curve.nes, pval=curve.nom_p, fdr=curve.fdr_q,
         RES=curve.running_es, rank_metric=ranking.to_numpy(dtype=float), pheno_pos=high,

@@ -27,25 +27,31 @@ rule cox_univariable:
 
 
 rule kaplan_meier:
+    # One job per cohort and endpoint draws every signature: a job per figure spent most of its
+    # time starting Python (and on a cluster, waiting in the queue).
     input:
         scores=f"results/{{cohort}}/scores/{PRIMARY['method']}.tsv",
         clinical="results/{cohort}/clinical.tsv",
     output:
-        png=report(
-            "results/{cohort}/survival/km/{signature}.{endpoint}.png",
-            caption="../report/kaplan_meier.rst",
-            category="Survival",
-            subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "signature": "{signature}", "endpoint": "{endpoint}"},
-        ),
-        pdf="results/{cohort}/survival/km/{signature}.{endpoint}.pdf",
-        at_risk="results/{cohort}/survival/km/{signature}.{endpoint}.at_risk.tsv",
+        png=[
+            report(
+                f"results/{{cohort}}/survival/km/{signature}.{{endpoint}}.png",
+                caption="../report/kaplan_meier.rst",
+                category="Survival",
+                subcategory="{cohort}",
+                labels={"cohort": "{cohort}", "signature": signature, "endpoint": "{endpoint}"},
+            )
+            for signature in SIGNATURES
+        ],
+        pdf=expand("results/{{cohort}}/survival/km/{signature}.{{endpoint}}.pdf", signature=SIGNATURES),
+        at_risk=expand("results/{{cohort}}/survival/km/{signature}.{{endpoint}}.at_risk.tsv", signature=SIGNATURES),
     params:
         method=PRIMARY["method"],
+        signatures=SIGNATURES,
     log:
-        "logs/{cohort}/kaplan_meier.{signature}.{endpoint}.log",
+        "logs/{cohort}/kaplan_meier.{endpoint}.log",
     benchmark:
-        "logs/benchmarks/{cohort}/kaplan_meier.{signature}.{endpoint}.tsv"
+        "logs/benchmarks/{cohort}/kaplan_meier.{endpoint}.tsv"
     resources:
         mem_mb=scaled(1000),
         runtime=scaled(10),

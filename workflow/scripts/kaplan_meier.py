@@ -1,4 +1,5 @@
-"""Adapter: Kaplan-Meier figure of one signature's median split (see hif_prognosis.plotting)."""
+"""Adapter: Kaplan-Meier figures of each signature's median split for one cohort and endpoint
+(see hif_prognosis.plotting)."""
 
 import pandas as pd
 
@@ -15,22 +16,23 @@ from hif_prognosis.tables import write_tsv
 
 
 def main(smk) -> None:
-    w = smk.wildcards
-    with logged_step(smk.log[0], f"Kaplan-Meier {w.signature} / {w.endpoint} in {w.cohort}"):
+    w, o = smk.wildcards, smk.output
+    with logged_step(smk.log[0], f"Kaplan-Meier curves, {w.endpoint} in {w.cohort}"):
         scores = pd.read_csv(smk.input.scores, sep="\t")
-        score = scores[scores["signature"] == w.signature].set_index("sample_id")["score"]
-        outcome = endpoint_data(pd.read_csv(smk.input.clinical, sep="\t"), w.endpoint)
-        score = score.reindex(outcome.index).dropna()
-        outcome = outcome.loc[score.index]
-        groups = median_groups(score)
-        chisq, p_value, _, _ = median_split_logrank(outcome["time"], outcome["event"], score)
-        figure = kaplan_meier_figure(
-            kaplan_meier_curves(outcome["time"], outcome["event"], groups),
-            title=f"{w.cohort}: {w.signature} ({smk.params.method} score), {w.endpoint.upper()}",
-            subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {p_value:.3g}",
-        )
-        save_figure(figure, smk.output.png, smk.output.pdf)
-        write_tsv(numbers_at_risk(outcome["time"], outcome["event"], groups), smk.output.at_risk)
+        all_outcomes = endpoint_data(pd.read_csv(smk.input.clinical, sep="\t"), w.endpoint)
+        for signature, png, pdf, at_risk in zip(smk.params.signatures, o.png, o.pdf, o.at_risk, strict=True):
+            score = scores[scores["signature"] == signature].set_index("sample_id")["score"]
+            score = score.reindex(all_outcomes.index).dropna()
+            outcome = all_outcomes.loc[score.index]
+            groups = median_groups(score)
+            chisq, p_value, _, _ = median_split_logrank(outcome["time"], outcome["event"], score)
+            figure = kaplan_meier_figure(
+                kaplan_meier_curves(outcome["time"], outcome["event"], groups),
+                title=f"{w.cohort}: {signature} ({smk.params.method} score), {w.endpoint.upper()}",
+                subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {p_value:.3g}",
+            )
+            save_figure(figure, png, pdf)
+            write_tsv(numbers_at_risk(outcome["time"], outcome["event"], groups), at_risk)
 
 
 if __name__ == "__main__":
