@@ -48,5 +48,7 @@ dry-run: env
 lint: env
 	$(VENV)/bin/snakemake --lint
 
+# Two pytest workers, each taking whole test files: one file's end-to-end runs overlap another's
+# waiting (the SLURM test mostly waits for job polls; R and unit tests use one core).
 test: env system-deps
-	$(PYTHON) -m pytest -ra --durations=15
+	$(PYTHON) -m pytest -ra --durations=15 -n 2 --dist loadfile

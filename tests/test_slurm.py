@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from test_workflow import snakemake, table_hashes, write_config
+from test_workflow import snakemake, snakemake_command, table_hashes, write_config
 
 pytestmark = pytest.mark.workflow
 TARGETS = ["results/summary/judgement.tsv", "results/GSE4335/survival/km/HALLMARK_HYPOXIA.os.png"]
@@ -78,7 +78,13 @@ def test_failed_job_surfaces_then_rerun_resumes_and_equals_a_local_run(cluster, 
     assert (cluster_run / "results" / "GSE4335" / "expression.tsv.gz").is_file()
     assert not (cluster_run / "results" / "GSE4335" / "signature_coverage.tsv").exists()
 
-    # 2. Fixed, the rerun resumes: the finished harmonisation is not submitted again.
+    # 2. Fixed, the rerun resumes: the finished harmonisation is not submitted again. Meanwhile
+    # the same config runs locally on one core (the cluster's jobs mostly wait to be polled).
+    write_config(local_run, **SMALL)
+    local = subprocess.Popen(
+        snakemake_command(local_run, "--cores", "1", *TARGETS),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
     write_config(cluster_run, **SMALL)
     resumed = on_slurm(cluster_run)
     jobs = slurm_job_ids(resumed.stdout + resumed.stderr)
@@ -90,7 +96,7 @@ def test_failed_job_surfaces_then_rerun_resumes_and_equals_a_local_run(cluster, 
     assert not {"merge_scores", "collect_signatures", "judgement"} & set(jobs.values())
 
     # 3. The same config run locally gives the same bytes.
-    write_config(local_run, **SMALL)
-    snakemake(local_run, "--cores", "2", *TARGETS)
+    local_output, _ = local.communicate(timeout=600)
+    assert local.returncode == 0, local_output
     assert table_hashes(cluster_run) == table_hashes(local_run)
     assert len(table_hashes(local_run)) >= 8
