@@ -229,3 +229,18 @@ def test_controls_across_both_cohorts(mirror_run):
     answer = judgement.loc[judgement["question"] == "answer", "value"].iloc[0]
     assert answer.split(" ")[0] in {"yes", "no", "not"}
     assert (judgement["question"] == "5 carries over").sum() == 4
+
+
+def test_default_run_ends_in_the_summary_page_and_enrichment_across_cohorts(mirror_run):
+    directory = mirror_run[0]
+    headline = pd.read_csv(directory / "results" / "summary" / "headline.tsv", sep="\t")
+    primary = headline[headline["signature"] == "HIF1A_REVIEW_TARGETS"]
+    assert list(zip(primary["cohort"], primary["endpoint"])) == [("GSE21257", "os"), ("TARGET-OS", "efs"), ("TARGET-OS", "os")]
+    assert len(headline) == 10 * 3  # signatures x (GSE21257 os, TARGET-OS os and efs)
+    page = (directory / "results" / "summary" / "index.html").read_text()
+    assert "random-effects pool (2 cohorts)" in page and "this pipeline: random-effects pool of 2 cohorts" in page
+    nes = pd.read_csv(directory / "results" / "enrichment" / "nes_across_cohorts.tsv", sep="\t")
+    assert set(nes["library"]) == {"HALLMARK", "REACTOME", "GO_BP"}
+    assert {"nes_GSE21257", "nes_TARGET-OS"} <= set(nes.columns) and nes["n_cohorts"].between(1, 2).all()
+    ora = pd.read_csv(directory / "results" / "GSE21257" / "enrichment" / "ora.tsv", sep="\t")
+    assert ora.loc[ora["term"] == "HALLMARK_HYPOXIA", "overlap"].iloc[0] > 0  # review targets include hypoxia genes
