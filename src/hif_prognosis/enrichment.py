@@ -19,9 +19,8 @@ from statsmodels.stats.multitest import multipletests
 from hif_prognosis.fastcox import FLAG_OK
 from hif_prognosis.survival import per_gene_cox
 
-RANKINGS = ("survival_cox_z", "score_spearman")
 RANKING_METRIC = {"survival_cox_z": "wald_z", "score_spearman": "spearman_rho"}  # column ranked by
-
+RANKINGS = tuple(RANKING_METRIC)
 
 
 @dataclass(frozen=True)
@@ -239,17 +238,18 @@ def over_representation(
         ).res2d
         found = (found if found is not None else pd.DataFrame(columns=["Term"])).set_index("Term")
         terms = sorted(tested)
+        shared = [sorted(query.intersection(tested[t])) for t in terms]
         frame = pd.DataFrame(
             {
                 "library": library,
                 "term": terms,
-                "overlap": [len(query.intersection(tested[t])) for t in terms],
+                "overlap": [len(genes_in_set) for genes_in_set in shared],
                 "set_size_in_background": [len(tested[t]) for t in terms],
                 "query_size_in_background": len(query),
                 "background_size": len(universe),
                 "odds_ratio": found["Odds Ratio"].reindex(terms).fillna(0.0).to_numpy(dtype=float),
                 "p_hypergeometric": found["P-value"].reindex(terms).fillna(1.0).to_numpy(dtype=float),
-                "genes": [";".join(sorted(query.intersection(tested[t]))) for t in terms],
+                "genes": [";".join(genes_in_set) for genes_in_set in shared],
             }
         )
         frame["q_bh_within_library"] = multipletests(frame["p_hypergeometric"], method="fdr_bh")[1]

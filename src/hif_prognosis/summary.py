@@ -101,7 +101,6 @@ def headline_table(
     )
     for model in ("proliferation", "metastasis"):
         table = table.join(_adjusted(models, model))
-    for model in ("proliferation", "metastasis"):
         table[f"status_adj_{model}"] = table[f"status_adj_{model}"].fillna("not in config")
     table = table.reset_index()
     signature_order = {s: i for i, s in enumerate(dict.fromkeys(table["signature"]))}
