@@ -1,34 +1,33 @@
 """Multivariable Cox models of a score, with events-per-variable limits and a test of
-proportional hazards (lifelines).
+proportional hazards.
 
-Each model is the score (standardised, per SD) plus the model's covariates, fitted by lifelines
-with Efron ties on the samples with every covariate known (complete cases; ``n`` says how many).
-Covariates are the harmonised clinical ones, coded as stated in ``covariates`` of each row
-(binary covariates 1 for the level in COVARIATE_CODING, 0 for the other; age per year), or
-``proliferation_score``: the proliferation signature scored by the same method, per SD.
+Each model is the score (standardised, per SD) plus the model's covariates, fitted by the
+project's Cox engine (``fastcox.cox_model``: Newton-Raphson to a relative log-likelihood change
+below 1e-12, Efron ties, equal to R ``coxph`` to 1e-9) on the samples with every covariate known
+(complete cases; ``n`` says how many). Covariates are the harmonised clinical ones, coded as
+stated in ``covariates`` of each row (binary covariates 1 for the level in COVARIATE_CODING, 0 for
+the other; age per year), or ``proliferation_score``: the proliferation signature scored by the
+same method, per SD.
 
 A model with fewer than ``min_events_per_variable`` events per estimated coefficient is not fitted
 ("refused"): its estimates would be unreliable (Peduzzi et al. 1995, J Clin Epidemiol 48:1503).
 
-Proportional hazards: lifelines' ``proportional_hazard_test`` (Grambsch and Therneau 1994 test
-of the scaled Schoenfeld residuals against Kaplan-Meier-transformed time, 1 df per covariate),
-R ``cox.zph(transform = "km")``'s test before survival 3.0. survival 3.x's exact score test
-gives close values for one covariate (chi-square 0.38 vs 0.40 in a test case) and can differ
-more with several correlated covariates; both are tests, not proofs, of proportionality.
+Proportional hazards: R survival 3.x's ``cox.zph(transform = "km", terms = FALSE)``, the score
+test of a coefficient changing linearly in the left-continuous Kaplan-Meier transform of time,
+per covariate (1 df) and global (one df per coefficient); ``ph_violated`` when any covariate's
+p or the global p is below PH_ALPHA.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
-from lifelines.statistics import proportional_hazard_test
 
 from hif_prognosis.clinical import COVARIATES
-from hif_prognosis.survival import COX_FIT_OPTIONS, scored_outcomes, standardise, wald_hr_interval
+from hif_prognosis.fastcox import FLAG_OK, cox_model, proportional_hazards_test
+from hif_prognosis.survival import scored_outcomes, standardise, wald_hr_interval
 
 PROLIFERATION = "proliferation_score"
 # Level coded 1 for each binary clinical covariate (the other level is the reference, 0).
@@ -38,7 +37,7 @@ PH_ALPHA = 0.05
 MODEL_COLUMNS = [
     "cohort", "signature", "method", "endpoint", "model", "covariates", "n", "events",
     "coefficients", "events_per_variable", "status", "hr", "hr_ci_low", "hr_ci_high",
-    "log_hr", "se_log_hr", "p_wald", "ph_p_score", "ph_p_min_covariate", "ph_violated",
+    "log_hr", "se_log_hr", "p_wald", "ph_p_score", "ph_p_min_covariate", "ph_p_global", "ph_violated",
 ]
 
 
@@ -77,13 +76,13 @@ def fit_model(
     constant = [c for c in data.columns[2:] if data[c].nunique() < 2]
     if constant:
         return row | {"status": f"not fitted: {', '.join(constant)} takes one value in the {n} complete cases"}
-    model = CoxPHFitter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(data, duration_col="time", event_col="event", fit_options=COX_FIT_OPTIONS)
-        ph = proportional_hazard_test(model, data, time_transform="km").summary["p"]
-    estimate = model.summary.loc["score"]
-    log_hr, se = float(estimate["coef"]), float(estimate["se(coef)"])
+    design = data.drop(columns=["time", "event"])
+    time, event = data["time"].to_numpy(), data["event"].to_numpy()
+    model = cox_model(time, event, design.to_numpy())
+    if model.flag != FLAG_OK:
+        return row | {"status": "not fitted: no finite estimate (a covariate separates the events, or covariates are collinear)"}
+    ph = proportional_hazards_test(time, event, design.to_numpy(), model.coefficients)
+    log_hr, se = float(model.coefficients[0]), float(model.se[0])
     low, high = wald_hr_interval(log_hr, se)
     return row | {
         "status": "fitted",
@@ -92,10 +91,11 @@ def fit_model(
         "hr_ci_high": float(high),
         "log_hr": log_hr,
         "se_log_hr": se,
-        "p_wald": float(estimate["p"]),
-        "ph_p_score": float(ph["score"]),
-        "ph_p_min_covariate": float(ph.min()),
-        "ph_violated": bool(ph.min() < PH_ALPHA),
+        "p_wald": float(model.p_wald[0]),
+        "ph_p_score": float(ph.p[0]),
+        "ph_p_min_covariate": float(ph.p.min()),
+        "ph_p_global": ph.global_p,
+        "ph_violated": bool(min(ph.p.min(), ph.global_p) < PH_ALPHA),
     }
 
 
