@@ -76,12 +76,12 @@ def fit_model(
     constant = [c for c in data.columns[2:] if data[c].nunique() < 2]
     if constant:
         return row | {"status": f"not fitted: {', '.join(constant)} takes one value in the {n} complete cases"}
-    design = data.drop(columns=["time", "event"])
-    time, event = data["time"].to_numpy(), data["event"].to_numpy()
-    model = cox_model(time, event, design.to_numpy())
+    outcome = data["time"].to_numpy(), data["event"].to_numpy()
+    design = data.drop(columns=["time", "event"]).to_numpy()
+    model = cox_model(*outcome, design)
     if model.flag != FLAG_OK:
         return row | {"status": "not fitted: no finite estimate (a covariate separates the events, or covariates are collinear)"}
-    ph = proportional_hazards_test(time, event, design.to_numpy(), model.coefficients)
+    ph = proportional_hazards_test(*outcome, design, model.coefficients)
     log_hr, se = float(model.coefficients[0]), float(model.se[0])
     low, high = wald_hr_interval(log_hr, se)
     return row | {
