@@ -1,8 +1,10 @@
 """C-statistics and time-dependent AUC: the bootstrap shortcut against explicit resampling,
-Uno's C against Harrell's where censoring cannot matter, and the follow-up rules of the AUC."""
+Uno's C against R concordance(timewt = "n/G2") on real follow-up, the AUC against timeROC's own
+algorithm, and the follow-up rules of the AUC."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hif_prognosis.discrimination import (
     bootstrap_harrell_c,
@@ -88,3 +90,122 @@ def test_tables_are_reproducible_and_complete():
     row = c1.iloc[0]
     assert row["harrell_c_ci_low"] < row["harrell_c"] < row["harrell_c_ci_high"]
     assert list(auc1["status"])[-1].startswith("not estimable")
+
+
+R_UNO = """
+tau <- as.numeric(Sys.getenv("UNO_TAU"))
+fit <- concordance(Surv(time, event) ~ score, data = data, timewt = "n/G2", ymax = tau, reverse = TRUE)
+write.table(data.frame(c = sprintf("%.17g", fit$concordance)), stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+def r_uno(r_survival, time, event, score, tau) -> float:
+    import os
+
+    os.environ["UNO_TAU"] = repr(tau)
+    frame = pd.DataFrame({"time": time, "event": event, "score": score})
+    return float(r_survival.table(R_UNO, frame)["c"].iloc[0])
+
+
+@pytest.mark.parametrize("cohort_name", ["gse21257_survival", "target_os_survival"])
+def test_uno_c_equals_r_concordance_n_g2_on_real_follow_up(cohort_name, r_survival, request):
+    """Real follow-up with its ties (GSE21257 in whole months), a real marker (age) with ties and
+    a seeded continuous score, each truncated at the pipeline's tau and at the last event."""
+    data = request.getfixturevalue(cohort_name)
+    time, event = data["time"].to_numpy(), data["event"].to_numpy()
+    seeded = np.random.default_rng(12).normal(size=len(time)) + event
+    for marker in (np.round(data["age"].to_numpy()), seeded):
+        for tau in (uno_tau(time), float(time[event == 1].max())):
+            assert abs(uno_c(time, event, marker, tau) - r_uno(r_survival, time, event, marker, tau)) < 1e-12
+
+
+def test_uno_c_equals_r_concordance_on_gse4335_scores(gse4335, r_survival):
+    from hif_prognosis.clinical import endpoint_data
+    from hif_prognosis.expression import gene_zscores
+
+    matrix, clinical = gse4335
+    outcome = endpoint_data(clinical, "os")
+    score = gene_zscores(matrix.loc[["MKI67", "CA9", "VEGFA"], outcome.index]).mean().to_numpy()
+    time, event = outcome["time"].to_numpy(), outcome["event"].to_numpy()
+    tau = uno_tau(time)
+    assert abs(uno_c(time, event, score, tau) - r_uno(r_survival, time, event, score, tau)) < 1e-12
+
+
+def timeroc_by_its_algorithm(time, event, marker, t) -> float:
+    """A line-by-line transcription of timeROC 0.4's AUC (R/timeROC_3.R) with pec's marginal
+    weights computed by prodlim's reverse product-limit loop (prodlim_surv.c, pl_step): the
+    independent computation the vectorised estimator is checked against."""
+    order = np.argsort(time, kind="stable")
+    t_sorted, e_sorted = time[order], event[order]
+    jump_times, g_values, g, at_risk, i = [], [], 1.0, len(time), 0
+    while i < len(time):  # prodlim reverse: censorings are the events, deaths leave first
+        j = i
+        while j < len(time) and t_sorted[j] == t_sorted[i]:
+            j += 1
+        deaths, lost = e_sorted[i:j].sum(), (1 - e_sorted[i:j]).sum()
+        if lost > 0:
+            g *= 1 - lost / (at_risk - deaths)
+        jump_times.append(t_sorted[i])
+        g_values.append(g)
+        at_risk -= j - i
+        i = j
+    jump_times, g_values = np.array(jump_times), np.array(g_values)
+    lagged = np.concatenate([[1.0], g_values])[np.searchsorted(jump_times, time, side="left")]  # lag = 1
+    n = len(time)
+    by_marker = np.argsort(-marker, kind="stable")
+    weights_cases = (1 / (lagged * n))[by_marker]
+    cases = ((time < t) & (event == 1))[by_marker]
+    controls = (time > t)[by_marker]
+    w_cases = np.where(cases, weights_cases, 0.0)
+    w_controls = np.where(controls, 1.0, 0.0)
+    first = ~pd.Series(marker[by_marker]).duplicated().to_numpy()
+    keep = np.append(first, True)  # R recycles the logical index: the last point is (1, 1)
+    tp = (np.concatenate([[0], np.cumsum(w_cases)]) / w_cases.sum())[keep]
+    fp = (np.concatenate([[0], np.cumsum(w_controls)]) / w_controls.sum())[keep]
+    return float(np.sum(np.diff(fp) * (tp[1:] + tp[:-1]) / 2))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_auc_equals_timeroc_algorithm_on_tied_data(seed):
+    time, event, score = survival_data(150, seed=seed)
+    score = np.round(score)  # heavy ties in the marker too
+    for t in (12.0, 24.0, 36.0):  # whole months: events and censorings tie at t itself
+        _, _, auc, status = time_dependent_auc(time, event, score, t)
+        assert status == "estimated"
+        assert abs(auc - timeroc_by_its_algorithm(time, event, score, t)) < 1e-12
+
+
+@pytest.mark.parametrize("cohort_name", ["gse21257_survival", "target_os_survival"])
+def test_auc_equals_timeroc_algorithm_on_real_follow_up(cohort_name, request):
+    data = request.getfixturevalue(cohort_name)
+    time, event = data["time"].to_numpy(), data["event"].to_numpy()
+    marker = np.round(data["age"].to_numpy())
+    for years in (1, 3, 5):
+        _, _, auc, status = time_dependent_auc(time, event, marker, 12.0 * years)
+        if status == "estimated":
+            assert abs(auc - timeroc_by_its_algorithm(time, event, marker, 12.0 * years)) < 1e-12
+
+
+def test_auc_without_censoring_is_the_mann_whitney_of_cases_and_controls():
+    time, event, score = survival_data(120, seed=3, censoring=False)
+    cases, controls = score[time < 24], score[time > 24]
+    expected = np.mean([(a > b) + 0.5 * (a == b) for a in cases for b in controls])
+    assert abs(time_dependent_auc(time, event, score, 24.0)[2] - expected) < 1e-12
+
+
+def test_last_follow_up_tying_an_event_and_censorings_is_estimated():
+    """The pattern that stopped the run with scikit-survival ("censoring survival function is
+    zero"): the last follow-up time holds both a death and censorings."""
+    time, event, score = survival_data(100, seed=5)
+    last = time.max()
+    time[:3], event[:3] = last, [1, 0, 0]
+    tau = uno_tau(time)
+    assert np.isfinite(uno_c(time, event, score, tau))
+    _, _, auc, status = time_dependent_auc(time, event, score, 24.0)
+    assert status == "estimated" and np.isfinite(auc)
+    ids = [f"s{i}" for i in range(100)]
+    clinical = pd.DataFrame({"sample_id": ids, "os_months": time, "os_event": event})
+    scores = pd.DataFrame({"signature": "S", "method": "zscore", "sample_id": ids, "score": score})
+    c_table, auc_table = discrimination_tables("x", scores, clinical, resamples=50, auc_years=[1, 3, 5, 50], seed=1)
+    assert np.isfinite(c_table["uno_c"]).all()
+    assert auc_table["status"].iloc[-1].startswith("not estimable: follow-up ends")

@@ -5,13 +5,23 @@ time-dependent AUC.
   with an event time counts as longer), those where the higher score failed first; tied scores
   count one half (R ``concordance(..., reverse = TRUE)``). Its 95% interval is the percentile
   interval of ``resamples`` bootstrap resamples of patients (seeded).
-- Uno's C (Uno et al. 2011, Stat Med 30:1105) weights pairs by the inverse squared Kaplan-Meier
-  probability of remaining uncensored, so it does not depend on the censoring pattern; it is
-  truncated at tau, the last time at which at least TAU_AT_RISK of the samples are still at risk
-  (weights beyond are unstable). Computed by scikit-survival's ``concordance_index_ipcw``.
-- Time-dependent AUC at t (cumulative cases with time <= t, dynamic controls with time > t, IPCW;
-  Uno et al. 2007) by scikit-survival's ``cumulative_dynamic_auc``, reported only where follow-up
-  allows: t before the last observed time, with at least MIN_CASES cases and MIN_CASES controls.
+- Uno's C (Uno et al. 2011, Stat Med 30:1105) weights each comparable pair by 1/G(T_i-)^2, the
+  inverse squared probability of remaining uncensored just before the earlier (event) time, so
+  it does not depend on the censoring pattern; pairs whose event time lies beyond tau get
+  weight 0, tau being the last time at which at least TAU_AT_RISK of the samples are still at
+  risk (weights beyond are unstable). This is R ``concordance(timewt = "n/G2", ymax = tau,
+  reverse = TRUE)``.
+- Time-dependent AUC at t is timeROC's estimator (Blanche et al. 2013, Stat Med 32:5381):
+  cumulative cases (an event strictly before t), dynamic controls (time strictly after t;
+  patients with time exactly t are neither), cases weighted by 1/G(T_i-), controls by 1/G(t),
+  which cancels; the area under the empirical ROC curve by the trapezoid rule, so a case and a
+  control with equal scores count one half. It is reported only where follow-up allows:
+  patients still followed after t, and at least MIN_CASES cases and MIN_CASES controls;
+  otherwise the table says why.
+In both, G is the Kaplan-Meier estimate of the censoring distribution with the deaths leaving the
+risk set before the censorings tied with them (R survival's ``fastkm1`` behind ``concordance``,
+and prodlim's reverse Kaplan-Meier behind timeROC). G(T_i-) is positive at every event time, so
+no tie pattern of the last follow-up time can stop the run.
 Higher scores are taken as higher risk throughout; 0.5 is no discrimination.
 """
 
@@ -21,9 +31,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sksurv.metrics import concordance_index_ipcw, cumulative_dynamic_auc
-from sksurv.util import Surv
 
+from hif_prognosis.kaplan_meier import product_limit
 from hif_prognosis.null import comparable_pairs, set_rng
 from hif_prognosis.survival import scored_outcomes
 
@@ -42,8 +51,7 @@ AUC_COLUMNS = [
 def pair_matrices(time: np.ndarray, event: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Comparable pairs (i failed first) and their concordance (1, 1/2 for tied scores, 0)."""
     comparable = comparable_pairs(time, event)
-    concordance = np.where(score[:, None] > score[None, :], 1.0, np.where(score[:, None] == score[None, :], 0.5, 0.0))
-    return comparable.astype(float), comparable * concordance
+    return comparable.astype(float), comparable * concordance_score(score, score)
 
 
 def bootstrap_harrell_c(
@@ -65,24 +73,39 @@ def uno_tau(time: np.ndarray) -> float:
     return float(ordered[int(np.ceil(len(time) * (1 - TAU_AT_RISK))) - 1])
 
 
+def concordance_score(score: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """1 where ``score`` (rows) exceeds ``other`` (columns), 1/2 where they are equal, else 0."""
+    return np.where(score[:, None] > other[None, :], 1.0, np.where(score[:, None] == other[None, :], 0.5, 0.0))
+
+
+def censoring_survival_before(time: np.ndarray, event: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """G(t-) at each of ``at``: the censoring distribution's Kaplan-Meier estimate, tied deaths
+    leaving first."""
+    return product_limit(time, 1 - event, at, left_limit=True, leave_first=event == 1)
+
+
 def uno_c(time: np.ndarray, event: np.ndarray, score: np.ndarray, tau: float) -> float:
-    y = Surv.from_arrays(event.astype(bool), time)
-    return float(concordance_index_ipcw(y, y, score, tau=tau)[0])
+    """Uno's C truncated at ``tau``, as R ``concordance(timewt = "n/G2", ymax = tau, reverse = TRUE)``."""
+    censoring_before = censoring_survival_before(time, event, time)
+    weight = np.where((event == 1) & (time <= tau), 1 / censoring_before**2, 0.0)
+    comparable = comparable_pairs(time, event) * weight[:, None]
+    return float((comparable * concordance_score(score, score)).sum() / comparable.sum())
 
 
 def time_dependent_auc(
     time: np.ndarray, event: np.ndarray, score: np.ndarray, months: float
 ) -> tuple[int, int, float, str]:
-    """Cases, controls, AUC at ``months`` and a status saying why it was not estimated."""
-    cases = int(((time <= months) & (event == 1)).sum())
-    controls = int((time > months).sum())
-    if months >= time.max():
-        return cases, controls, np.nan, f"not estimable: follow-up ends at {time.max():g} months"
-    if cases < MIN_CASES or controls < MIN_CASES:
-        return cases, controls, np.nan, f"not estimable: fewer than {MIN_CASES} cases or controls"
-    y = Surv.from_arrays(event.astype(bool), time)
-    auc = float(cumulative_dynamic_auc(y, y, score, [months])[0][0])
-    return cases, controls, auc, "estimated"
+    """Cases, controls, timeROC's cumulative/dynamic AUC at ``months`` and a status saying why
+    it was not estimated."""
+    cases = (time < months) & (event == 1)
+    controls = time > months
+    if not controls.any():
+        return int(cases.sum()), 0, np.nan, f"not estimable: follow-up ends at {time.max():g} months"
+    if cases.sum() < MIN_CASES or controls.sum() < MIN_CASES:
+        return int(cases.sum()), int(controls.sum()), np.nan, f"not estimable: fewer than {MIN_CASES} cases or controls"
+    weight = 1 / censoring_survival_before(time, event, time[cases])
+    auc = weight @ concordance_score(score[cases], score[controls]).mean(axis=1) / weight.sum()
+    return int(cases.sum()), int(controls.sum()), float(auc), "estimated"
 
 
 def discrimination_tables(

@@ -5,9 +5,10 @@ the time axis of the proportional-hazards test).
 At a time s with n(s) observations at risk (time >= s) and e(s) events, the estimate falls by the
 factor 1 - e(s) / n(s). Conventions differ only where events of the estimated process tie with
 other observations that leave at the same time, and are chosen by the caller:
-- R ``survfit`` keeps every observation with time >= s in the risk set;
-- prodlim's reverse Kaplan-Meier (the censoring distribution of pec and timeROC) takes the
-  tied deaths out first ("events come first"), so the censoring factor is 1 - c(s) / (n(s) - d(s)).
+- R ``survfit`` keeps every observation with time >= s in the risk set (the survival curve);
+- the censoring distribution behind R ``concordance`` (survival's ``fastkm1``) and timeROC
+  (prodlim's reverse Kaplan-Meier) takes the tied deaths out first ("events come first"), so
+  the censoring factor is 1 - c(s) / (n(s) - d(s)).
 """
 
 from __future__ import annotations
