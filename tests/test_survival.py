@@ -144,7 +144,7 @@ def test_numbers_at_risk_agree_with_lifelines():
     event = pd.Series((rng.uniform(size=80) < 0.6).astype(int))
     groups = pd.Series(np.where(rng.uniform(size=80) < 0.5, "high", "low"))
     table = numbers_at_risk(time, event, groups)
-    assert set(table["group"]) == {"high", "low"} and table["time_months"].iloc[1] == 12
+    assert set(table["group"]) == {"high", "low"} and table["time_months"].iloc[1] % 12 == 0
     for label, rows in table.groupby("group"):
         mask = (groups == label).to_numpy()
         kmf = KaplanMeierFitter().fit(time[mask], event[mask])
@@ -177,3 +177,47 @@ def test_gene_cox_table_matches_lifelines_and_adjusts_within_signatures(gse4335,
     hypoxia = table[table["signature"] == "HALLMARK_HYPOXIA"]
     np.testing.assert_allclose(hypoxia["q_bh"], multipletests(hypoxia["p_wald"], method="fdr_bh")[1])
     assert (table["q_bh"] >= table["p_wald"] - 1e-12).all()
+
+
+R_AT_RISK = """
+fit <- survfit(Surv(time, event) ~ group, data = data)
+s <- summary(fit, times = seq(0, max(data$time), by = data$step[1]), extend = TRUE)
+out <- data.frame(group = sub("group=", "", as.character(s$strata)), time_months = s$time, at_risk = s$n.risk)
+write.table(out, stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+def test_kaplan_meier_figure_draws_the_numbers_at_risk_of_the_table_and_r(r_survival):
+    """Follow-up in whole months ties many times with the 12-month grid, where counting
+    time > t (lifelines' figure helper) and time >= t (R survfit's n.risk) differ."""
+    from hif_prognosis.plotting import kaplan_meier_figure
+    from hif_prognosis.survival import kaplan_meier_curves, numbers_at_risk
+
+    rng = np.random.default_rng(3)
+    score = pd.Series(rng.normal(size=120))
+    time = pd.Series(np.ceil(rng.exponential(30 * np.exp(-0.6 * score)) / 12) * 12)
+    assert time.max() > 120  # long follow-up: the grid steps by a multiple of 12 months
+    event = pd.Series((rng.uniform(size=120) < 0.6).astype(float))
+    groups = median_groups(score)
+    table = numbers_at_risk(time, event, groups)
+    step = table["time_months"].iloc[1]
+    reference = r_survival.table(R_AT_RISK, pd.DataFrame({"time": time, "event": event, "group": groups, "step": step}))
+    merged = table.merge(reference, on=["group", "time_months"], suffixes=("", "_r"))
+    assert len(merged) == len(table) and (merged["at_risk"] == merged["at_risk_r"]).all()
+    assert (table["at_risk"] != [int((time[groups == g] > t).sum()) for g, t in zip(table["group"], table["time_months"])]).any()
+
+    figure = kaplan_meier_figure(kaplan_meier_curves(time, event, groups), table, title="t", subtitle="s")
+    texts = figure.axes[0].texts
+    rows = {text.get_position()[1]: text.get_text() for text in texts if text.get_text() in ("high", "low")}
+    drawn = pd.DataFrame(
+        [(rows[text.get_position()[1]], text.get_position()[0], int(text.get_text()))
+         for text in texts if text.get_text().isdigit()],
+        columns=["group", "time_months", "at_risk"],
+    )
+    pd.testing.assert_frame_equal(
+        drawn.sort_values(["group", "time_months"]).reset_index(drop=True),
+        table[["group", "time_months", "at_risk"]].sort_values(["group", "time_months"]).reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert list(figure.axes[0].get_xticks()) == sorted(table["time_months"].unique())
+    assert table["time_months"].nunique() <= 11 and step % 12 == 0

@@ -15,7 +15,6 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
-from lifelines.plotting import add_at_risk_counts  # noqa: E402
 
 if TYPE_CHECKING:
     from hif_prognosis.enrichment import EnrichmentCurve
@@ -44,23 +43,43 @@ def save_figure(figure: plt.Figure, *paths: str | Path) -> None:
     plt.close(figure)
 
 
+AT_RISK_LABEL = "Number at risk"
+
+
 def kaplan_meier_figure(
-    curves: dict[str, KaplanMeierFitter], *, title: str, subtitle: str, time_unit: str = "months"
+    curves: dict[str, KaplanMeierFitter],
+    at_risk: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str,
+    time_unit: str = "months",
 ) -> plt.Figure:
-    """Kaplan-Meier curves with 95% bands and numbers at risk under the axis."""
-    figure, axis = plt.subplots(figsize=(6.4, 5.0))
+    """Kaplan-Meier curves with 95% bands, and under the axis the numbers at risk of ``at_risk``
+    (``survival.numbers_at_risk``: time >= t, R ``survfit``'s ``n.risk``), the table the
+    workflow exports beside the figure, at its time points, which are also the axis ticks."""
+    figure, axis = plt.subplots(figsize=(6.4, 5.4))
     for label, kmf in curves.items():
         kmf.plot_survival_function(
             ax=axis, ci_show=True, show_censors=True, color=GROUP_COLOURS.get(label),
             censor_styles={"marker": "|", "ms": 6},
         )
+    ticks = sorted(at_risk["time_months"].unique())
+    axis.set_xticks(ticks)
+    axis.set_xlim(-0.02 * ticks[-1], ticks[-1] * 1.03)
     axis.set_xlabel(f"Time ({time_unit})")
     axis.set_ylabel("Survival probability")
     axis.set_ylim(0, 1.02)
-    axis.set_xlim(left=0)
     axis.set_title(f"{title}\n{subtitle}", fontsize=10)
     axis.legend(title="Score group", loc="lower left", frameon=False)
-    add_at_risk_counts(*curves.values(), ax=axis, rows_to_show=["At risk"])
+    below = matplotlib.transforms.blended_transform_factory(axis.transData, axis.transAxes)
+    axis.text(0, -0.2, AT_RISK_LABEL, transform=axis.transAxes, ha="left", va="center", fontsize=9, fontweight="bold")
+    for row, label in enumerate(curves):
+        height = -0.27 - 0.07 * row
+        axis.text(-0.03, height, label, transform=axis.transAxes, ha="right", va="center", fontsize=9,
+                  color=GROUP_COLOURS.get(label))
+        counts = at_risk[at_risk["group"] == label]
+        for time, count in zip(counts["time_months"], counts["at_risk"], strict=True):
+            axis.text(time, height, str(count), transform=below, ha="center", va="center", fontsize=9)
     figure.tight_layout()
     return figure
 

@@ -191,11 +191,14 @@ def survival_table(cohort: str, scores: pd.DataFrame, clinical: pd.DataFrame) ->
 AT_RISK_COLUMNS = ["group", "time_months", "at_risk", "events_before", "censored_before"]
 
 
-def numbers_at_risk(
-    time: pd.Series, event: pd.Series, groups: pd.Series, every_months: float = 12.0
-) -> pd.DataFrame:
-    """Per group, at 0, 12, 24, ... months up to the last follow-up: samples still at risk
-    (time >= t), and events and censorings strictly before t (AT_RISK_COLUMNS)."""
+MAX_AT_RISK_POINTS = 11
+
+
+def numbers_at_risk(time: pd.Series, event: pd.Series, groups: pd.Series) -> pd.DataFrame:
+    """Per group, at 0, k, 2k, ... months up to the last follow-up, k the smallest multiple of 12
+    giving at most MAX_AT_RISK_POINTS time points: samples still at risk (time >= t, R
+    ``survfit``'s ``n.risk``), and events and censorings strictly before t (AT_RISK_COLUMNS)."""
+    every_months = 12.0 * max(1, int(np.ceil(float(time.max()) / 12.0 / (MAX_AT_RISK_POINTS - 1))))
     grid = np.arange(0.0, float(time.max()) + every_months, every_months)
     grid = grid[grid <= time.max()]
     rows = []

@@ -26,13 +26,15 @@ def main(smk) -> None:
             outcome = all_outcomes.loc[score.index]
             groups = median_groups(score)
             chisq, p_value, _, _ = median_split_logrank(outcome["time"], outcome["event"], score)
+            counts = numbers_at_risk(outcome["time"], outcome["event"], groups)
             figure = kaplan_meier_figure(
                 kaplan_meier_curves(outcome["time"], outcome["event"], groups),
+                counts,
                 title=f"{w.cohort}: {signature} ({smk.params.method} score), {w.endpoint.upper()}",
                 subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {p_value:.3g}",
             )
             save_figure(figure, png, pdf)
-            write_tsv(numbers_at_risk(outcome["time"], outcome["event"], groups), at_risk)
+            write_tsv(counts, at_risk)
 
 
 if __name__ == "__main__":
