@@ -134,3 +134,23 @@ def test_ranking_labels_name_both_rankings():
     assert "S (zscore score)" in ranking_labels("score_spearman", endpoint="os", signature="S", method="zscore").ranked_by
     with pytest.raises(ValueError, match="unknown ranking"):
         ranking_labels("other", endpoint="os", signature="S", method="zscore")
+
+
+def test_nes_the_permutation_null_cannot_normalise_is_not_estimable():
+    """With 2 permutations (seed 6) neither permutation of BOTTOM's 12 genes gave a negative ES:
+    gseapy then divides the ES by itself (NES exactly -1) and sets p to 1. The table says so."""
+    import gseapy
+
+    genes = [f"G{i}" for i in range(500)]
+    ranking = pd.Series(np.linspace(3, -3, 500), index=genes)
+    sets = {"BOTTOM": genes[-12:], "TOP": genes[:12]}
+    raw = gseapy.prerank(rnk=ranking, gene_sets=sets, outdir=None, permutation_num=2, min_size=5,
+                         max_size=100, seed=6, threads=1, no_plot=True, verbose=False).res2d.set_index("Term")
+    assert raw.loc["BOTTOM", "NES"] == -1.0 and raw.loc["BOTTOM", "NOM p-val"] == 1.0
+    table = prerank(ranking, {"L": sets}, permutations=2, min_size=5, max_size=100, seed=6, threads=1).table
+    table = table.set_index("term")
+    assert table.loc["BOTTOM", "nes_status"].startswith("not estimable: none of the 2 permutations")
+    assert table.loc["BOTTOM", ["nes", "nom_p", "fdr_q", "fwer_p"]].isna().all()
+    assert table.loc["BOTTOM", "es"] == -1.0
+    assert table.loc["TOP", "nes_status"] == "normalised" and table.loc["TOP", "nes"] > 1
+    assert list(table.index) == ["TOP", "BOTTOM"]  # the not-estimable row sorts last

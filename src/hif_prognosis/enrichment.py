@@ -55,10 +55,19 @@ PRERANK_COLUMNS = [
     "nom_p",
     "fdr_q",
     "fwer_p",
+    "nes_status",
     "tag_fraction",
     "gene_fraction",
     "lead_genes",
 ]
+NES_NORMALISED = "normalised"
+
+
+def unnormalised_nes(table: pd.DataFrame) -> pd.Series:
+    """Rows whose NES the permutation null could not normalise. NES divides the ES by the mean
+    permutation ES of the same sign; where no permutation gave that sign, gseapy divides the ES
+    by itself (NES exactly +/-1) and sets the nominal p to 1, so NES, p, FDR and FWER say nothing."""
+    return (table["nes"].abs() == 1.0) & (table["nom_p"] == 1.0)
 
 ORA_COLUMNS = [
     "library",
@@ -149,7 +158,9 @@ def prerank(
     """Pre-ranked GSEA of one ranking against each gene-set library.
 
     gseapy permutes gene sets (the only option for a pre-ranked list); p-values and FDR are
-    gseapy's, with FDR computed within each library. Rows are sorted by library, then FDR, then
+    gseapy's, with FDR computed within each library; where no permutation gave an ES of the
+    observed sign, NES, p, FDR and FWER are NA and ``nes_status`` says why (``unnormalised_nes``).
+    Rows are sorted by library, then FDR, then
     |NES| descending, then term. ``curve_terms`` names the sets whose running enrichment score
     is kept for plotting.
     """
@@ -196,10 +207,18 @@ def prerank(
                 nom_p=float(record["pval"]),
                 fdr_q=float(record["fdr"]),
             )
-    table = pd.concat(frames, ignore_index=True)[PRERANK_COLUMNS]
+    table = pd.concat(frames, ignore_index=True)
+    unnormalised = unnormalised_nes(table)
+    table["nes_status"] = NES_NORMALISED
+    table.loc[unnormalised, "nes_status"] = (
+        f"not estimable: none of the {permutations} permutations gave an ES of this sign "
+        "(raise enrichment.permutations)"
+    )
+    table.loc[unnormalised, ["nes", "nom_p", "fdr_q", "fwer_p"]] = np.nan
+    table = table[PRERANK_COLUMNS]
     table["_abs_nes"] = table["nes"].abs()
     table = table.sort_values(
-        ["library", "fdr_q", "_abs_nes", "term"], ascending=[True, True, False, True]
+        ["library", "fdr_q", "_abs_nes", "term"], ascending=[True, True, False, True], na_position="last"
     )
     return PrerankResult(table.drop(columns="_abs_nes").reset_index(drop=True), ordered, curves)
 
