@@ -8,12 +8,15 @@ from hif_prognosis.judgement import JUDGEMENT_COLUMNS, judge
 KEY = {"signature": "HIF", "method": "zscore", "endpoint": "os"}
 
 
-def tables(log_hr: float, p_null: float, p_null_adj: float, adjusted_low: float, ph_violated: bool):
+def tables(log_hr: float, p_null: float, p_null_adj: float, adjusted_low: float, ph_violated: bool,
+           offset_r: float = 0.1, p_null_offset: float = 0.001):
     hr = np.exp(log_hr)
     cox = pd.DataFrame([KEY | {"hr": hr, "hr_ci_low": hr * 0.8, "hr_ci_high": hr * 1.25, "log_hr": log_hr, "p_wald": 0.01}])
     null = pd.DataFrame([KEY | {
         "log_hr": log_hr, "percentile_log_hr": 99.0, "p_empirical_abs_log_hr": p_null,
         "log_hr_adj_proliferation": log_hr, "p_empirical_abs_log_hr_adj_proliferation": p_null_adj,
+        "r_sample_mean_z": offset_r, "offset_warning": offset_r >= 0.5, "log_hr_adj_sample_mean_z": log_hr,
+        "percentile_log_hr_adj_sample_mean_z": 90.0, "p_empirical_abs_log_hr_adj_sample_mean_z": p_null_offset,
     }])
     model = {"hr": 1.5, "hr_ci_low": adjusted_low, "hr_ci_high": 2.0}
     models = pd.DataFrame([
@@ -29,7 +32,7 @@ def two_cohorts(**kwargs):
     a, b = tables(**kwargs), tables(**kwargs)
     meta = pd.DataFrame([KEY | {"pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9, "i2": 0.0}])
     frozen = pd.DataFrame([
-        KEY | {"weights": w, "training_cohort": train, "test_cohort": test, "hr": 1.4, "hr_ci_low": 1.1,
+        KEY | {"weights": w, "training_cohort": train, "test_cohort": test, "status": "estimated", "hr": 1.4, "hr_ci_low": 1.1,
                "hr_ci_high": 1.8, "p_one_sided_hr_above_1": 0.01}
         for w in ("cox", "pc1") for train, test in (("A", "B"), ("B", "A"))
     ])
@@ -69,3 +72,23 @@ def test_one_cohort_cannot_establish_the_answer():
     # without a meta-analysis the single cohort's interval must exclude 1
     signal = table[table["question"] == "1 signal"].iloc[0]
     assert signal["criterion"].endswith("95% CI excludes 1") and bool(signal["met"])
+
+
+def test_a_score_that_follows_the_sample_wide_mean_is_judged_adjusted_for_it():
+    """The unadjusted null is narrow (p 0.001); adjusted for the sample-wide mean z-score the
+    signature no longer stands out (p 0.4): question 2 is not met, and says why."""
+    table = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD | {"offset_r": 0.87, "p_null_offset": 0.4}))
+    assert answer(table) == "no (not met: 2 beyond random sets)"
+    q2 = table[table["question"] == "2 beyond random sets"].iloc[0]
+    assert q2["value"].startswith("adjusted for the sample-wide mean z-score (the score follows it, r 0.87)")
+    assert "% of random sets with a smaller log HR" in q2["value"] and "at least as far from HR 1" in q2["value"]
+
+
+def test_missing_estimates_are_not_assessable_not_failed():
+    inputs = two_cohorts(**GOOD)
+    inputs["frozen"].loc[0, ["status", "hr", "p_one_sided_hr_above_1"]] = ["not estimable: no gene of HIF varies in both cohorts", np.nan, np.nan]
+    inputs["cox"]["B"].loc[0, ["hr", "hr_ci_low", "log_hr"]] = np.nan
+    table = judge(signature="HIF", method="zscore", **inputs)
+    assert answer(table) == "not established (not assessable: 1 signal, 5 carries over)"
+    frozen_row = table[(table["question"] == "5 carries over")].iloc[0]
+    assert frozen_row["value"] == "not estimable: no gene of HIF varies in both cohorts" and pd.isna(frozen_row["met"])

@@ -139,3 +139,48 @@ def test_signal_carried_by_proliferation_vanishes_after_adjustment(matrix):
     row = summary.iloc[0]
     assert row["p_empirical_abs_log_hr"] < 0.05
     assert row["p_empirical_abs_log_hr_adj_proliferation"] > 0.05
+
+
+def test_a_sample_wide_offset_is_reported_and_adjusted_away(matrix):
+    """Two-colour-like data: every gene carries the sample's offset, which is not prognostic,
+    and the signature adds a weak effect. Every z-score is then mostly the offset, the null is
+    narrow and the weak signature "beats random sets"; adjusted for the sample-wide mean z-score
+    the null widens and the signature no longer stands out."""
+    rng = np.random.default_rng(21)
+    n = 120
+    offset = rng.normal(size=n)
+    factor = rng.normal(size=n)
+    values = rng.normal(8, 1, size=(1500, n)) + 3.0 * offset
+    values[:20] += 0.6 * factor
+    data = pd.DataFrame(values, index=[f"G{i}" for i in range(1500)], columns=[f"s{j}" for j in range(n)])
+    time = rng.exponential(np.exp(-0.35 * factor)) * 12
+    clinical = pd.DataFrame({"sample_id": data.columns, "os_months": time, "os_event": 1})
+    coverage = pd.concat([
+        coverage_table(signature_table("SIG", [f"G{i}" for i in range(20)], "x"), data.index),
+        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), data.index),
+    ])
+    scores = score_signatures(data, coverage, "zscore", {})
+    summary, distribution = random_signature_null(
+        "X", data, coverage, clinical, scores, {"zscore": {}}, n_sets=400, n_bins=10, seed=3,
+        proliferation_signature="PROLIF",
+    )
+    row = summary.iloc[0]
+    assert row["r_sample_mean_z"] > 0.9 and row["offset_warning"] and row["null_r_sample_mean_z_median"] > 0.9
+    assert row["p_empirical_abs_log_hr"] < 0.05  # the misleading comparison
+    assert row["p_empirical_abs_log_hr_adj_sample_mean_z"] > 0.05
+    sig = distribution[distribution["signature"] == "SIG"]
+    assert sig["null_log_hr_adj_sample_mean_z"].std() > 3 * sig["null_log_hr"].std()
+    assert row["null_log_hr_sd"] == pytest.approx(sig["null_log_hr"].std())
+
+
+def test_no_offset_no_warning(matrix):
+    rng = np.random.default_rng(2)
+    clinical = pd.DataFrame({"sample_id": matrix.columns, "os_months": rng.exponential(12, 30), "os_event": 1})
+    coverage = pd.concat([
+        coverage_table(signature_table("SIG", [f"G{i}" for i in range(20)], "x"), matrix.index),
+        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), matrix.index),
+    ])
+    scores = score_signatures(matrix, coverage, "zscore", {})
+    summary, _ = random_signature_null("X", matrix, coverage, clinical, scores, {"zscore": {}}, n_sets=200,
+                                       n_bins=10, seed=3, proliferation_signature="PROLIF")
+    assert not summary["offset_warning"].any() and (summary["r_sample_mean_z"].abs() < 0.5).all()

@@ -32,7 +32,9 @@ def tables():
          for c, s in rows]
     )
     null = pd.DataFrame(
-        [{"cohort": c, "signature": s, **KEY, "percentile_log_hr": 97.5, "p_empirical_abs_log_hr": 0.04}
+        [{"cohort": c, "signature": s, **KEY, "percentile_log_hr": 97.5, "p_empirical_abs_log_hr": 0.04,
+          "null_log_hr_sd": 0.05, "r_sample_mean_z": 0.87 if c == "C2" else 0.1, "offset_warning": c == "C2",
+          "p_empirical_abs_log_hr_adj_sample_mean_z": 0.31}
          for c, s in rows]
     )
     models = pd.DataFrame(
@@ -111,3 +113,7 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
     sources = re.findall(r'(?:src|href)="([^"#][^"]*)"', page)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "surely-not-installed</td><td>not installed" in page
+    # the offset warning: flagged in C2's row, explained with the adjusted p under the table
+    assert '<td class="num warning">0.87 ⚠</td>' in page and '<td class="num">0.10</td>' in page
+    assert "In C2 (OS) the random sets' log HRs have SD 0.050" in page and "empirical p is\n0.31" in page
+    assert "In C1 (OS)" not in page

@@ -6,11 +6,15 @@ for each signature and each ordered pair of cohorts (training, test) sharing an 
 
 - the weights come from the training cohort alone, on the signature genes both cohorts measure:
   ``cox``: each gene's univariable Cox log HR per SD for that endpoint (fast engine), so the
-  score points towards higher risk by construction; ``pc1``: the genes' first principal
-  component loadings (z-scores), oriented so that the training score's Cox log HR is positive;
+  score points towards higher risk by construction (a one-gene signature keeps its training
+  sign); ``pc1``: the genes' first principal component loadings (z-scores), oriented as the
+  ``pc1`` scoring method orients them, so that the component correlates positively with the
+  mean of the genes' z-scores (down genes sign-flipped): the signature's own direction, never a
+  training hazard ratio near 1 whose sign is chance (one gene: its direction, +1 or -1);
 - in the test cohort the genes are z-scored within the cohort (platforms differ in scale; the
   weights and their signs are not touched), the score is sum(w z) / sum(|w|), and a univariable
-  Cox model (lifelines, Efron, per SD) and Harrell's C are computed there.
+  Cox model (Efron, per SD) and Harrell's C are computed there. ``status`` says ``estimated``
+  or why not (no gene measured in both cohorts, or no finite Cox estimate).
 
 The claim under test is directional, so besides the two-sided Wald p the table gives the
 one-sided p for HR > 1 in the test cohort.
@@ -31,7 +35,7 @@ from hif_prognosis.survival import cox_per_sd, harrell_c
 
 WEIGHTINGS = ("cox", "pc1")
 FROZEN_COLUMNS = [
-    "signature", "endpoint", "weights", "training_cohort", "test_cohort", "genes",
+    "signature", "endpoint", "weights", "training_cohort", "test_cohort", "genes", "status",
     "training_log_hr", "n", "events", "hr", "hr_ci_low", "hr_ci_high", "log_hr", "se_log_hr",
     "p_wald", "p_one_sided_hr_above_1", "c_index", "direction_replicated",
 ]
@@ -46,20 +50,25 @@ class Cohort:
     clinical: pd.DataFrame  # clinical.tsv
 
 
-def measured_symbols(coverage: pd.DataFrame, signature: str) -> pd.Series:
-    """Signature symbol -> the cohort's gene it was matched to, for measured genes."""
+def measured_symbols(coverage: pd.DataFrame, signature: str) -> pd.DataFrame:
+    """Signature symbol -> the cohort's gene it was matched to (``matched_as``) and its
+    ``direction`` (+1 up, -1 down), for measured genes."""
     rows = coverage[(coverage["signature"] == signature) & coverage["present"].astype(bool)]
-    return rows.drop_duplicates("symbol").set_index("symbol")["matched_as"]
+    rows = rows.drop_duplicates("symbol").set_index("symbol")
+    return pd.DataFrame({"matched_as": rows["matched_as"], "direction": np.where(rows["direction"] == "down", -1.0, 1.0)})
 
 
-def training_weights(z: pd.DataFrame, time: np.ndarray, event: np.ndarray, weighting: str) -> np.ndarray:
+def training_weights(
+    z: pd.DataFrame, direction: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str
+) -> np.ndarray:
     if weighting == "cox":
         return cox_columns(time, event, z.to_numpy()).beta
-    _, _, vt = np.linalg.svd(z.to_numpy() - z.to_numpy().mean(axis=0), full_matrices=False)
+    values = z.to_numpy()
+    _, _, vt = np.linalg.svd(values - values.mean(axis=0), full_matrices=False)
     loadings = vt[0]
-    score = z.to_numpy() @ loadings
-    beta = cox_columns(time, event, score[:, None]).beta[0]
-    return loadings if beta >= 0 else -loadings
+    signed_mean = values @ direction / len(direction)
+    agreement = np.corrcoef(values @ loadings, signed_mean)[0, 1] if len(direction) > 1 else loadings[0] * direction[0]
+    return loadings if agreement >= 0 else -loadings
 
 
 def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
@@ -77,26 +86,31 @@ def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
                 shared = in_a.index.intersection(in_b.index)
                 for endpoint in [e for e in endpoint_names(a.clinical) if e in endpoint_names(b.clinical)]:
                     out_a, out_b = endpoint_data(a.clinical, endpoint), endpoint_data(b.clinical, endpoint)
-                    z_a = gene_zscores(a.matrix.loc[in_a[shared], out_a.index]).T
-                    z_b = gene_zscores(b.matrix.loc[in_b[shared], out_b.index]).T
+                    z_a = gene_zscores(a.matrix.loc[in_a.loc[shared, "matched_as"], out_a.index]).T
+                    z_b = gene_zscores(b.matrix.loc[in_b.loc[shared, "matched_as"], out_b.index]).T
                     usable = z_a.notna().all().to_numpy() & z_b.notna().all().to_numpy()
                     z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
+                    direction = in_a.loc[shared, "direction"].to_numpy()[usable]
                     for weighting in WEIGHTINGS:
                         key = {
                             "signature": signature, "endpoint": endpoint, "weights": weighting,
                             "training_cohort": train, "test_cohort": test, "genes": int(usable.sum()),
                         }
-                        if usable.sum() < 2:
-                            rows.append(key)
+                        if not usable.any():
+                            rows.append(key | {"status": f"not estimable: no gene of {signature} varies in both cohorts"})
                             continue
-                        w = training_weights(z_a, out_a["time"].to_numpy(), out_a["event"].to_numpy(), weighting)
+                        w = training_weights(z_a, direction, out_a["time"].to_numpy(), out_a["event"].to_numpy(), weighting)
                         train_score = pd.Series(z_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
                         test_score = pd.Series(z_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
                         trained = cox_per_sd(out_a["time"], out_a["event"], train_score)
                         tested = cox_per_sd(out_b["time"], out_b["event"], test_score)
+                        if not np.isfinite(tested.log_hr):
+                            rows.append(key | {"status": f"not estimable: no finite Cox estimate in {test}"})
+                            continue
                         low, high = tested.hr_ci()
                         one_sided = tested.p_wald / 2 if tested.log_hr > 0 else 1 - tested.p_wald / 2
                         rows.append(key | {
+                            "status": "estimated",
                             "training_log_hr": trained.log_hr, "n": tested.n, "events": tested.events,
                             "hr": tested.hr, "hr_ci_low": low, "hr_ci_high": high, "log_hr": tested.log_hr,
                             "se_log_hr": tested.se_log_hr, "p_wald": tested.p_wald,

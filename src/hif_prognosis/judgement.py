@@ -1,7 +1,8 @@
 """The README's six questions, answered mechanically for the primary signature and method.
 
-Each criterion is met (True), not met (False) or not assessable (NA, e.g. a model refused for
-too few events, or a frozen-score check with one cohort). The answer for an endpoint is ``yes``
+Each criterion is met (True), not met (False) or not assessable (NA with the reason, e.g. a
+model refused for too few events, a statistic with no finite estimate, or a frozen-score check
+with one cohort): a missing number is never read as "not met". The answer for an endpoint is ``yes``
 if every criterion is met, ``no`` if any is not met, and ``not established`` otherwise.
 """
 
@@ -23,6 +24,29 @@ def _select(table: pd.DataFrame, signature: str, method: str, endpoint: str) -> 
 def _row(endpoint: str, question: str, criterion: str, cohort: str, value: str, met: bool | None) -> dict[str, object]:
     return {"endpoint": endpoint, "question": question, "criterion": criterion, "cohort": cohort,
             "value": value, "met": met}
+
+
+def _finite(*values: object) -> bool:
+    return all(isinstance(v, (int, float, np.floating)) and np.isfinite(v) for v in values)
+
+
+def _beyond_random_sets(n: pd.Series) -> tuple[str, bool | None]:
+    """Question 2 for one null row: the log HR's percentile among the random sets (how far from
+    the null's centre) and the two-sided empirical p (how many random sets lie at least as far
+    from HR 1). Where the score follows the sample-wide mean z-score (``offset_warning``), the
+    comparison adjusted for it decides, since the unadjusted null is then narrow."""
+    suffix = "_adj_sample_mean_z" if bool(n["offset_warning"]) else ""
+    log_hr, percentile, p_value = (
+        n[f"log_hr{suffix}"], n[f"percentile_log_hr{suffix}"], n[f"p_empirical_abs_log_hr{suffix}"]
+    )
+    value = (
+        f"{'adjusted for the sample-wide mean z-score (the score follows it, r ' + format(n['r_sample_mean_z'], '.2f') + '): ' if suffix else ''}"
+        f"percentile {percentile:.1f} (% of random sets with a smaller log HR), "
+        f"empirical p {p_value:.3g} (share of random sets at least as far from HR 1)"
+    )
+    if not _finite(log_hr, p_value):
+        return "no finite log HR for the signature or the random sets", None
+    return value, bool(log_hr > 0 and p_value < ALPHA)
 
 
 def _hr(row: pd.Series, prefix: str = "") -> str:
@@ -54,14 +78,15 @@ def judge(
                                  bool(pooled["pooled_hr_ci_low"] > 1)))
         for cohort in cohorts:
             row = _select(cox[cohort], signature, method, endpoint).iloc[0]
+            estimated = _finite(row["log_hr"], row["hr_ci_low"])
             criteria.append(_row(endpoint, "1 signal",
                                  "HR per SD > 1" + (" (direction)" if meta is not None else ", 95% CI excludes 1"),
-                                 cohort, f"{_hr(row)}, p {row['p_wald']:.3g}",
-                                 bool(row["log_hr"] > 0) if meta is not None else bool(row["hr_ci_low"] > 1)))
+                                 cohort, f"{_hr(row)}, p {row['p_wald']:.3g}" if estimated else "no finite Cox estimate",
+                                 (bool(row["log_hr"] > 0) if meta is not None else bool(row["hr_ci_low"] > 1))
+                                 if estimated else None))
             n = _select(null[cohort], signature, method, endpoint).iloc[0]
             criteria.append(_row(endpoint, "2 beyond random sets", "log HR > 0 and empirical p < 0.05", cohort,
-                                 f"percentile {n['percentile_log_hr']:.1f}, p {n['p_empirical_abs_log_hr']:.3g}",
-                                 bool(n["log_hr"] > 0 and n["p_empirical_abs_log_hr"] < ALPHA)))
+                                 *_beyond_random_sets(n)))
             adjusted = np.isfinite(n["log_hr_adj_proliferation"])
             criteria.append(_row(endpoint, "3 beyond proliferation", "beyond random sets, both adjusted for proliferation",
                                  cohort,
@@ -87,10 +112,12 @@ def judge(
                                  "all", "needs two or more cohorts", None))
         else:
             for _, f in carried.iterrows():
+                estimated = f["status"] == "estimated"
                 criteria.append(_row(endpoint, "5 carries over",
                                      f"{f['weights']} weights from {f['training_cohort']}: HR > 1, one-sided p < 0.05",
-                                     str(f["test_cohort"]), f"{_hr(f)}, p {f['p_one_sided_hr_above_1']:.3g}",
-                                     bool(f["p_one_sided_hr_above_1"] < ALPHA)))
+                                     str(f["test_cohort"]),
+                                     f"{_hr(f)}, p {f['p_one_sided_hr_above_1']:.3g}" if estimated else str(f["status"]),
+                                     bool(f["p_one_sided_hr_above_1"] < ALPHA) if estimated else None))
         met = [c["met"] for c in criteria]
         answer = "no" if any(m is False for m in met) else "yes" if all(m is True for m in met) else "not established"
         failed = sorted({str(c["question"]) for c in criteria if c["met"] is False})

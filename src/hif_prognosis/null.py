@@ -6,6 +6,13 @@ set takes as many genes from each bin as the signature has there; the signature'
 are not drawn), scored by the same method, and fitted by the same univariable Cox model. The
 signature's statistics are then read against this null.
 
+A score can be mostly a sample-wide offset (:mod:`hif_prognosis.offset`): then nearly every gene
+set gives the same score, the null is narrow, and a weak signature "beats random sets". Each row
+therefore reports the score's Pearson correlation with the sample-wide mean z-score (the mean
+over all genes), warns where |r| >= OFFSET_WARNING_R, gives the null's spread, and repeats the
+comparison with every model (signature and random sets alike) adjusted for the sample-wide mean
+z-score, which takes the offset out of every score.
+
 Scorers here are vectorised over sets and equal the per-signature methods of
 :mod:`hif_prognosis.scoring` (tested): ssGSEA through a closed form of its random-walk area,
 means and mean ranks through sparse products, PC1 through batched SVDs, scanpy's score_genes
@@ -26,6 +33,7 @@ from scipy import sparse
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.expression import gene_zscores
+from hif_prognosis.offset import OFFSET_WARNING_R, row_correlations, sample_mean_z
 from hif_prognosis.scoring import SignatureGenes
 
 SET_CHUNK = 500  # sets per chunk where a method needs the genes' values gathered
@@ -233,6 +241,9 @@ NULL_COLUMNS = [
     "proliferation_signature", "n_fitted_adjusted", "log_hr_adj_proliferation",
     "null_log_hr_adj_proliferation_median", "percentile_log_hr_adj_proliferation",
     "p_empirical_abs_log_hr_adj_proliferation",
+    "null_log_hr_sd", "r_sample_mean_z", "null_r_sample_mean_z_median", "offset_warning",
+    "log_hr_adj_sample_mean_z", "null_log_hr_adj_sample_mean_z_median",
+    "percentile_log_hr_adj_sample_mean_z", "p_empirical_abs_log_hr_adj_sample_mean_z",
 ]
 
 
@@ -266,14 +277,15 @@ def random_signature_null(
     """Null summary (NULL_COLUMNS) and the null log HRs (long table) of every signature x
     method x endpoint. ``scores`` holds the signatures' own scores (scores.tsv). Observed and
     random scores are standardised and fitted alike (fast Cox engine, Efron ties; Harrell's C),
-    once alone and once adjusted for the proliferation signature's score by the same method
-    (standardised; not for the proliferation signature itself). Empirical p: two-sided,
-    (1 + extreme) / (1 + n)."""
+    once alone, once adjusted for the proliferation signature's score by the same method
+    (standardised; not for the proliferation signature itself), and once adjusted for the
+    sample-wide mean z-score. Empirical p: two-sided, (1 + extreme) / (1 + n)."""
     observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
     index = {gene: k for k, gene in enumerate(matrix.index)}
     bins = expression_bins(matrix, n_bins)
     eligible = np.isfinite(gene_zscores(matrix).to_numpy()).all(axis=1)
     scorer = NullScorer(matrix)
+    offset_all = sample_mean_z(scorer.z[eligible])
     rows, distributions = [], []
     for signature, genes in coverage.groupby("signature", sort=False):
         measured = SignatureGenes.measured(genes)
@@ -305,6 +317,11 @@ def random_signature_null(
                     z = standardise_rows(proliferation.reindex(outcome.index).to_numpy()[None, :]).T
                     beta_null_adj = cox_columns(time, event, random, adjust=z, threads=2).beta
                     beta_obs_adj = float(cox_columns(time, event, obs, adjust=z).beta[0])
+                offset = standardise_rows(offset_all[columns][None, :]).T
+                beta_null_offset = cox_columns(time, event, random, adjust=offset, threads=2).beta
+                beta_obs_offset = float(cox_columns(time, event, obs, adjust=offset).beta[0])
+                r_obs = float(row_correlations(obs.T, offset[:, 0])[0])
+                _, offset_median, offset_percentile, p_offset = read_against_null(beta_obs_offset, beta_null_offset)
                 fitted, null_median, percentile, p_value = read_against_null(beta_obs, beta_null)
                 fitted_adj, null_median_adj, percentile_adj, p_adj = read_against_null(beta_obs_adj, beta_null_adj)
                 _, c_median, c_percentile, _ = read_against_null(c_obs, c_null)
@@ -321,9 +338,18 @@ def random_signature_null(
                     "null_log_hr_adj_proliferation_median": null_median_adj,
                     "percentile_log_hr_adj_proliferation": percentile_adj,
                     "p_empirical_abs_log_hr_adj_proliferation": p_adj,
+                    "null_log_hr_sd": float(np.nanstd(beta_null, ddof=1)),
+                    "r_sample_mean_z": r_obs,
+                    "null_r_sample_mean_z_median": float(np.nanmedian(row_correlations(random.T, offset[:, 0]))),
+                    "offset_warning": bool(abs(r_obs) >= OFFSET_WARNING_R),
+                    "log_hr_adj_sample_mean_z": beta_obs_offset,
+                    "null_log_hr_adj_sample_mean_z_median": offset_median,
+                    "percentile_log_hr_adj_sample_mean_z": offset_percentile,
+                    "p_empirical_abs_log_hr_adj_sample_mean_z": p_offset,
                 })
                 distributions.append(pd.DataFrame({
                     "signature": signature, "method": method, "endpoint": endpoint,
                     "null_log_hr": beta_null, "null_log_hr_adj_proliferation": beta_null_adj,
+                    "null_log_hr_adj_sample_mean_z": beta_null_offset,
                 }))
     return pd.DataFrame(rows, columns=NULL_COLUMNS), pd.concat(distributions, ignore_index=True)

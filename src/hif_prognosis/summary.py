@@ -14,6 +14,8 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from hif_prognosis.offset import OFFSET_WARNING_R
+
 
 @dataclass(frozen=True)
 class PublishedHazardRatio:
@@ -56,7 +58,8 @@ HEADLINE_COLUMNS = [
     "cohort", "signature", "method", "endpoint", "n", "events",
     "hr", "hr_ci_low", "hr_ci_high", "p_wald",
     "harrell_c", "harrell_c_ci_low", "harrell_c_ci_high",
-    "null_percentile_log_hr", "p_empirical_abs_log_hr",
+    "null_percentile_log_hr", "p_empirical_abs_log_hr", "null_log_hr_sd",
+    "r_sample_mean_z", "offset_warning", "p_empirical_abs_log_hr_adj_sample_mean_z",
     "hr_adj_proliferation", "hr_adj_proliferation_ci_low", "hr_adj_proliferation_ci_high",
     "status_adj_proliferation",
     "hr_adj_metastasis", "hr_adj_metastasis_ci_low", "hr_adj_metastasis_ci_high",
@@ -89,15 +92,17 @@ def headline_table(
 ) -> pd.DataFrame:
     """One row per cohort, signature and endpoint for one scoring method: HR per SD with its
     Wald 95% CI and p, Harrell's C with its bootstrap CI, the random-signature null percentile
-    and empirical p, and the HR adjusted for proliferation and for metastasis (NaN with the
+    and empirical p, the null's spread, the score's correlation with the sample-wide mean
+    z-score with its warning and the empirical p adjusted for it, and the HR adjusted for proliferation and for metastasis (NaN with the
     status where a model was not fitted). The primary signature comes first, then the others
     in the order of ``cox``."""
     table = cox[cox["method"] == method].set_index(_KEY)[["n", "events", "hr", "hr_ci_low", "hr_ci_high", "p_wald"]]
     table = table.join(discrimination.set_index(_KEY)[["harrell_c", "harrell_c_ci_low", "harrell_c_ci_high"]])
     table = table.join(
-        null.set_index(_KEY)[["percentile_log_hr", "p_empirical_abs_log_hr"]].rename(
-            columns={"percentile_log_hr": "null_percentile_log_hr"}
-        )
+        null.set_index(_KEY)[[
+            "percentile_log_hr", "p_empirical_abs_log_hr", "null_log_hr_sd", "r_sample_mean_z", "offset_warning",
+            "p_empirical_abs_log_hr_adj_sample_mean_z",
+        ]].rename(columns={"percentile_log_hr": "null_percentile_log_hr"})
     )
     for model in ("proliferation", "metastasis"):
         table = table.join(_adjusted(models, model))
@@ -245,6 +250,7 @@ def page_context(
         "judgement": judgement[judgement["question"] != "answer"].to_dict("records"),
         "published": published_comparison(headline, meta, signature=signature, method=method).to_dict("records"),
         "why_published_differ": WHY_PUBLISHED_DIFFER,
+        "offset_warning_r": OFFSET_WARNING_R,
         "figure_sections": [
             {
                 "anchor": section.anchor, "title": section.title, "note": section.note,
