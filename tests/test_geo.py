@@ -96,7 +96,7 @@ def test_symbol_column_detection():
         geo.symbol_column(pd.DataFrame(columns=["ID", "SEQ"]), "auto", "x")
 
 
-def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path):
+def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path, caplog):
     cohort = {
         "accession": "GSE9", "platform_symbol_column": "auto", "duplicate_genes": "max_mean",
         "expression_scale": "log2", "max_missing_fraction": 0.2,
@@ -105,12 +105,13 @@ def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path):
         "covariates": {},
     }
     status = [["status: Deceased after 10 months", "status: Alive at 20 months"]]
-    write_series(tmp_path / "a.txt.gz", "GPL1", ["GSM1", "GSM2"], ["a1", "a2", "a3"],
-                 [["5", "6"], ["7", "8"], ["1", "1"]], status)
+    write_series(tmp_path / "a.txt.gz", "GPL1", ["GSM1", "GSM2"], ["a1", "a2", "a3", "a4"],
+                 [["5", "6"], ["7", "8"], ["1", "1"], ["2", "3"]], status)
     write_series(tmp_path / "b.txt.gz", "GPL2", ["GSM3", "GSM4"], ["b1", "b2"],
                  [["9", "9.5"], ["3", "4"]], status)
-    write_platform(tmp_path / "gpl1.soft.gz", [("a1", "TP53"), ("a2", "MYC"), ("a3", "ONLY_A")])
+    write_platform(tmp_path / "gpl1.soft.gz", [("a1", "TP53"), ("a2", "MYC"), ("a3", "ONLY_A"), ("a4", "MYC")])
     write_platform(tmp_path / "gpl2.soft.gz", [("b1", "TP53"), ("b2", "MYC")], symbol_header="Gene Symbol")
+    caplog.set_level("INFO", logger="hif_prognosis.cohorts")
     matrix, clinical = harmonise_geo_cohort(
         [tmp_path / "a.txt.gz", tmp_path / "b.txt.gz"],
         {"GPL1": tmp_path / "gpl1.soft.gz", "GPL2": tmp_path / "gpl2.soft.gz"},
@@ -119,5 +120,10 @@ def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path):
     assert list(matrix.index) == ["MYC", "TP53"]
     assert list(matrix.columns) == ["GSM1", "GSM2", "GSM3", "GSM4"]
     assert matrix.loc["TP53", "GSM3"] == 9.0
+    assert matrix.loc["MYC", "GSM1"] == 7.0  # max_mean keeps a2 (mean 7.5) over a4 (2.5)
+    # The log says what was collapsed where it happened (per platform), not after the fact.
+    assert (f"{tmp_path / 'a.txt.gz'} (probe-gene rows): 4 rows -> 3 unique gene symbols; 2 rows shared "
+            "1 symbol(s), collapsed by rule duplicate_genes='max_mean' (kept the row with the highest mean)") in caplog.text
+    assert f"{tmp_path / 'b.txt.gz'} (probe-gene rows): 2 rows, one per gene symbol: nothing to collapse" in caplog.text
     assert clinical["os_months"].tolist() == [10.0, 20.0, 10.0, 20.0]
     assert clinical["os_event"].tolist() == [1, 0, 1, 0]

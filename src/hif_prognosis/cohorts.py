@@ -25,6 +25,8 @@ from hif_prognosis.clinical import (
 )
 from hif_prognosis.errors import InputError
 from hif_prognosis.expression import (
+    DUPLICATE_RULE_WORDS,
+    DuplicateRule,
     collapse_duplicate_genes,
     handle_missing_values,
     read_expression_table,
@@ -42,14 +44,25 @@ def covariates_from_config(cohort: Mapping[str, Any]) -> list[Covariate]:
     return [Covariate.from_config(name, spec) for name, spec in cohort.get("covariates", {}).items()]
 
 
+def collapse_logged(matrix: pd.DataFrame, rule: DuplicateRule, source: str) -> pd.DataFrame:
+    """``collapse_duplicate_genes``, logging how many rows shared a symbol and by which rule."""
+    duplicated = matrix.index.duplicated(keep=False)
+    collapsed = collapse_duplicate_genes(matrix, rule)
+    if duplicated.any():
+        log.info(
+            "%s: %d rows -> %d unique gene symbols; %d rows shared %d symbol(s), collapsed by rule "
+            "duplicate_genes=%r (%s)",
+            source, len(matrix), len(collapsed), int(duplicated.sum()),
+            matrix.index[duplicated].nunique(), rule, DUPLICATE_RULE_WORDS[rule],
+        )
+    else:
+        log.info("%s: %d rows, one per gene symbol: nothing to collapse", source, len(matrix))
+    return collapsed
+
+
 def harmonise_matrix(matrix: pd.DataFrame, cohort: Mapping[str, Any]) -> pd.DataFrame:
     """Collapse duplicate symbols, put values on log2, and deal with missing values."""
-    n_rows = len(matrix)
-    matrix = collapse_duplicate_genes(matrix, cohort["duplicate_genes"])
-    log.info(
-        "%d rows -> %d unique gene symbols (duplicates collapsed by rule %r)",
-        n_rows, len(matrix), cohort["duplicate_genes"],
-    )
+    matrix = collapse_logged(matrix, cohort["duplicate_genes"], "expression matrix")
     matrix, decision = to_log2_scale(matrix, cohort["expression_scale"])
     log.info("expression scale: %s", decision.describe())
     matrix, n_dropped, n_filled = handle_missing_values(matrix, cohort["max_missing_fraction"])
@@ -135,7 +148,10 @@ def harmonise_geo_cohort(
         matrices.append(geo.probes_to_genes(series.values, platform, symbols, str(path)))
         annotations.append(series.samples.assign(platform=platform_id))
     # Collapse within each platform first: probes of different platforms are not duplicates.
-    per_platform = [collapse_duplicate_genes(m, cohort["duplicate_genes"]) for m in matrices]
+    per_platform = [
+        collapse_logged(m, cohort["duplicate_genes"], f"{path} (probe-gene rows)")
+        for m, path in zip(matrices, matrix_paths, strict=True)
+    ]
     shared = sorted(set.intersection(*(set(m.index) for m in per_platform)))
     if len(per_platform) > 1:
         log.warning(

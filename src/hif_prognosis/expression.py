@@ -19,6 +19,11 @@ DuplicateRule = Literal["max_mean", "mean", "median"]
 ScaleDeclaration = Literal["auto", "log2", "linear"]
 
 DUPLICATE_RULES: tuple[DuplicateRule, ...] = ("max_mean", "mean", "median")
+DUPLICATE_RULE_WORDS: dict[DuplicateRule, str] = {
+    "max_mean": "kept the row with the highest mean",
+    "mean": "averaged them per sample",
+    "median": "took their median per sample",
+}
 
 
 def read_expression_table(path: str | Path) -> pd.DataFrame:
