@@ -17,14 +17,14 @@ $(VENV)/.installed: pyproject.toml requirements-lock.txt
 	touch $@
 
 # Debian packages the tests compare against or drive (needs root; without them those tests skip
-# with a message saying so): R's survival, GSVA and maxstat are the references of the Cox, ssGSEA
-# and cut-point tests; Chromium opens the summary page headless.
+# with a message saying so): R's survival, GSVA, maxstat and metafor are the references of the Cox,
+# ssGSEA, cut-point and meta-analysis tests; Chromium opens the summary page headless.
 system-deps:
-	@if Rscript -e 'library(survival); library(GSVA); library(maxstat)' >/dev/null 2>&1 && command -v chromium >/dev/null; then \
-		echo "R with survival, GSVA and maxstat, and Chromium: present"; \
+	@if Rscript -e 'library(survival); library(GSVA); library(maxstat); library(metafor)' >/dev/null 2>&1 && command -v chromium >/dev/null; then \
+		echo "R with survival, GSVA, maxstat and metafor, and Chromium: present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends r-base-core r-cran-survival r-bioc-gsva r-cran-maxstat \
+			--no-install-recommends r-base-core r-cran-survival r-bioc-gsva r-cran-maxstat r-cran-metafor \
 			chromium fonts-dejavu-core >/dev/null; \
 	else \
 		echo "R packages or Chromium missing and not root: the R comparison and browser tests will skip"; \

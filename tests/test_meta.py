@@ -58,3 +58,28 @@ def test_homogeneous_cohorts_have_no_heterogeneity_and_one_cohort_passes_through
     assert single["k"] == 1 and single["pooled_log_hr"] == 0.4 and np.isnan(single["i2"])
     missing = random_effects(cox_rows([0.4, np.nan], [0.2, np.nan])).iloc[0]
     assert missing["k"] == 1 and missing["cohorts"] == "C0"
+
+
+R_METAFOR = """
+suppressMessages(library(metafor))
+r <- rma(yi = data$log_hr, sei = data$se, method = "DL")
+out <- data.frame(pooled = r$beta[1], se = r$se, tau2 = r$tau2, q = r$QE, i2 = r$I2 / 100, p_q = r$QEp)
+out[] <- lapply(out, sprintf, fmt = "%.17g")
+write.table(out, stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+@pytest.mark.parametrize("log_hr, se", [
+    ([0.2, 0.5, -0.1], [0.2, 0.3, 0.22]),          # heterogeneous: tau2 > 0
+    ([0.30, 0.32, 0.29, 0.31], [0.2, 0.25, 0.3, 0.15]),  # homogeneous: tau2 truncated at 0
+])
+def test_matches_r_metafor_dersimonian_laird(log_hr, se, r_survival):
+    import subprocess
+
+    if subprocess.run([r_survival.rscript, "-e", "library(metafor)"], capture_output=True).returncode:
+        pytest.skip("R package metafor not installed: apt-get install r-cran-metafor (make system-deps)")
+    reference = r_survival.table(R_METAFOR, pd.DataFrame({"log_hr": log_hr, "se": se})).astype(float).iloc[0]
+    row = random_effects(cox_rows(np.array(log_hr), np.array(se))).iloc[0]
+    for ours, theirs in [("pooled_log_hr", "pooled"), ("pooled_se", "se"), ("tau2", "tau2"), ("q", "q"),
+                         ("i2", "i2"), ("p_heterogeneity", "p_q")]:
+        assert row[ours] == pytest.approx(reference[theirs], rel=1e-12, abs=1e-15)
