@@ -11,8 +11,9 @@ import time
 from collections import Counter, defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULTS = ("503", "drop", "truncated_gzip", "html", "404", "hang")
-HANG_SECONDS = 3.0  # bounded: a hanging request ends by itself
+FAULTS = ("503", "drop", "truncated_gzip", "html", "404", "hang", "json", "trickle")
+HANG_SECONDS = 3.0  # bounded: a hanging or trickling request ends by itself
+TRICKLE_PAUSE = 0.2  # seconds between the single bytes of a trickle, far below any read time-out
 
 
 class Mirror:
@@ -43,6 +44,22 @@ class Mirror:
                     self._reply(503, b"Service Unavailable", "text/plain")
                 elif fault == "html":
                     self._reply(200, b"<!DOCTYPE html><html><body>Please log in</body></html>", "text/html")
+                elif fault == "json":  # an API's error message sent with status 200
+                    self._reply(200, b'{"error": "rate limit exceeded, try later"}', "application/json")
+                elif fault == "trickle":  # one byte at a time, never idle long enough to time out
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    started = time.monotonic()
+                    for byte in body:
+                        if time.monotonic() - started > HANG_SECONDS:
+                            break
+                        try:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                        except OSError:
+                            break
+                        time.sleep(TRICKLE_PAUSE)
                 elif fault == "truncated_gzip":
                     self._reply(200, body[: len(body) // 2], "application/gzip")
                 elif fault == "drop":

@@ -165,7 +165,8 @@ def target_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict
         "data": {
             "hits": [
                 {"file_id": "older-release", "file_name": "TARGET_OS_ClinicalData_Discovery_20170525.xlsx"},
-                {"file_id": RELEASE_FILE_ID, "file_name": "TARGET_OS_ClinicalData_Discovery_20210520.xlsx"},
+                {"file_id": RELEASE_FILE_ID, "file_name": "TARGET_OS_ClinicalData_Discovery_20210520.xlsx",
+                 "md5sum": hashlib.md5(excel.getvalue()).hexdigest()},
                 {"file_id": "validation-release", "file_name": "TARGET_OS_ClinicalData_Validation_20210520.xlsx"},
             ],
             "pagination": {"count": 3, "total": 3},

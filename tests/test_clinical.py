@@ -19,7 +19,7 @@ def endpoint(**overrides) -> Endpoint:
 
 def test_days_convert_to_months_and_text_events_code_to_one():
     raw = pd.DataFrame({"id": ["a", "b", "c"], "t": ["365.25", "30", ""], "e": ["Dead", "Alive", "Dead"]})
-    table = harmonise_clinical(raw, "id", [endpoint(event_values=["Dead"])], "clin.tsv")
+    table = harmonise_clinical(raw, "id", [endpoint(event_values=["Dead"], censored_values=["Alive"])], "clin.tsv")
     assert table["os_months"].tolist()[:2] == pytest.approx([12.0, 30 * 12 / 365.25])
     assert np.isnan(table["os_months"].iloc[2])
     assert table["os_event"].tolist() == [1, 0, 1]
@@ -100,7 +100,7 @@ def test_real_gse4335_clinical(shared_data):
 def test_censored_values_make_unexpected_codes_errors():
     raw = pd.DataFrame({"id": list("abcd"), "t": ["1", "2", "3", "4"], "e": ["Relapse", "Censored", "", "Lost"]})
     ep = endpoint(event_values=["Relapse", "Death"], censored_values=["Censored", ""])
-    with pytest.raises(InputError, match=r"neither event_values nor censored_values: \['Lost'\]"):
+    with pytest.raises(InputError, match=r"neither event_values \['Relapse', 'Death'\] nor censored_values \['Censored', ''\]: 'Lost' \(1\)"):
         harmonise_clinical(raw, "id", [ep], "clin.tsv")
     raw["e"] = ["relapse", "CENSORED", "", "NA"]
     table = harmonise_clinical(raw, "id", [ep], "clin.tsv")
@@ -111,7 +111,7 @@ def test_time_inside_text_with_a_pattern():
     raw = pd.DataFrame({"id": ["a", "b", "c"], "s": ["Deceased after 27 months", "Alive at 3.5 months", ""]})
     ep = Endpoint.from_config(
         "os", {"time": "s", "event": "s", "time_unit": "months", "time_pattern": r"(\d+(?:\.\d+)?) months",
-               "event_values": ["Deceased*"]},
+               "event_values": ["Deceased*"], "censored_values": ["Alive*"]},
     )
     table = harmonise_clinical(raw, "id", [ep], "clin.tsv")
     assert table["os_months"].tolist()[:2] == [27.0, 3.5] and np.isnan(table["os_months"].iloc[2])
@@ -154,3 +154,42 @@ def test_missing_column_error_lists_columns_with_examples():
     raw = pd.DataFrame({"id": ["a"], "status": ["Deceased after 27 months"], "e": ["1"]})
     with pytest.raises(InputError, match=r"'status' \(e\.g\. 'Deceased after 27 months'\)"):
         harmonise_clinical(raw, "id", [endpoint(time="follow-up")], "GEO characteristics")
+
+
+def test_unmatched_event_labels_are_an_error_with_counts_not_censored():
+    """A 'Died' beside 'Dead' would silently lose those deaths if counted as censored."""
+    raw = pd.DataFrame({"id": list("abcdef"), "t": list("123456"), "e": ["Dead", "Died", "Died", "Alive", "alive", "Dead"]})
+    with pytest.raises(InputError) as caught:
+        harmonise_clinical(raw, "id", [endpoint(event_values=["Dead"])], "clin.tsv")
+    message = str(caught.value)
+    assert message.startswith("clin.tsv: event column 'e' of endpoint 'os' holds values matching neither")
+    assert "'Died' (2), 'Alive' (1), 'alive' (1)" in message and "unmatched_values: censored" in message
+    fixed = harmonise_clinical(raw, "id", [endpoint(event_values=["Dead", "Died"], censored_values=["Alive"])], "clin.tsv")
+    assert fixed["os_event"].tolist() == [1, 1, 1, 0, 0, 1]
+    lenient = harmonise_clinical(raw, "id", [endpoint(event_values=["Dead"], unmatched_values="censored")], "clin.tsv")
+    assert lenient["os_event"].tolist() == [1, 0, 0, 0, 0, 1]
+
+
+@pytest.mark.parametrize("times, events, limits, message", [
+    (list(range(1, 31)), [0] * 30, {}, "has 0 events among 30 samples"),
+    (list(range(1, 31)), [1] * 4 + [0] * 26, {}, "has 4 events among 30 samples"),
+    (list(range(1, 31)), [1] * 4 + [0] * 26, {"min_events": 4}, None),
+    ([12.0] * 30, [1, 0] * 15, {}, "every sample has the same follow-up time (12 months)"),
+    ([0.0] * 30, [1, 0] * 15, {}, "every sample has the same follow-up time (0 months)"),
+    (list(range(1, 11)), [1, 0] * 5, {}, "has 10 samples with a known time and event status"),
+    (list(range(1, 11)), [1, 0] * 5, {"min_samples": 10, "min_events": 5}, None),
+])
+def test_degenerate_endpoints_stop_the_harmonise_step(times, events, limits, message):
+    from hif_prognosis.clinical import EndpointLimits, check_endpoints
+
+    ids = [f"s{i}" for i in range(len(times))]
+    raw = pd.DataFrame({"id": ids, "t": [str(t) for t in times], "e": [str(e) for e in events]})
+    ep = endpoint(time_unit="months")
+    clinical = harmonise_clinical(raw, "id", [ep], "clin.tsv")
+    if message is None:
+        check_endpoints(clinical, [ep], EndpointLimits(**limits), "clin.tsv")
+        return
+    with pytest.raises(InputError) as caught:
+        check_endpoints(clinical, [ep], EndpointLimits(**limits), "clin.tsv")
+    assert str(caught.value).startswith("clin.tsv: endpoint 'os' (time column 't', event column 'e')")
+    assert message in str(caught.value)

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from hif_prognosis.download import DownloadError, DownloadSettings, fetch
+from hif_prognosis.errors import InputError
 from mirror import Mirror
 
 FAST = DownloadSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5, retries=2, backoff_seconds=0.01)
@@ -96,3 +97,79 @@ def test_unexpected_first_line_is_an_error(mirror, tmp_path):
     url = mirror.add("/sets.gmt", b"not a gene set file\n")
     with pytest.raises(DownloadError, match="unexpected content"):
         fetch(url, tmp_path / "sets.gmt", settings=FAST, expected_start="HALLMARK_")
+
+
+GMT = b"HALLMARK_HYPOXIA\thttp://x\tPGK1\tPDK1\tCA9\nHALLMARK_G2M\thttp://x\tMKI67\tTOP2A\n"
+
+
+def test_an_error_message_sent_with_status_200_is_never_cached(mirror, tmp_path):
+    """A JSON error body instead of a GMT passes every transfer check; the GMT reader refuses
+    it, so nothing is cached that a rerun would trust."""
+    from hif_prognosis.sources import content_check
+
+    url = mirror.add("/h.gmt", GMT, "json", "json", "json")
+    target = tmp_path / "h.gmt"
+    with pytest.raises(DownloadError) as caught:
+        fetch(url, target, settings=FAST, content_check=content_check("gmt"))
+    message = str(caught.value)
+    assert message.startswith(f"{url}: download failed after 3 attempt(s): not the expected content")
+    assert "a GMT line needs a set name" in message and "it begins '{\"error\": \"rate limit" in message
+    assert f"Nothing was cached at {target}" in message and leftovers(tmp_path) == []
+    url = mirror.add("/h2.gmt", GMT, "json")  # once: the retry gets the real file
+    fetch(url, tmp_path / "h2.gmt", settings=FAST, content_check=content_check("gmt"))
+    assert (tmp_path / "h2.gmt").read_bytes() == GMT
+
+
+def test_a_gene_list_url_answering_json_is_refused():
+    from hif_prognosis.genesets import read_gene_list
+
+    with pytest.raises(InputError, match=r"line 1: '\{\"error\": 1\}' is not a gene symbol"):
+        read_gene_list(io_path('{"error": 1}\n'))
+
+
+def io_path(text: str):
+    import tempfile
+    from pathlib import Path
+
+    handle = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
+    handle.write(text)
+    handle.close()
+    return Path(handle.name)
+
+
+def test_a_trickling_server_meets_the_overall_deadline(mirror, tmp_path):
+    """One byte every 0.2 s never trips the 0.5 s read time-out; the 1 s deadline ends it."""
+    url = mirror.add("/slow.txt.gz", SERIES, "trickle", "trickle", "trickle")
+    target = tmp_path / "slow.txt.gz"
+    settings = DownloadSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5, retries=2,
+                                backoff_seconds=0.01, deadline_seconds=1.0)
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match=r"not complete after 1 s \(downloads.deadline_seconds; \d+ bytes received of \d+\)"):
+        fetch(url, target, settings=settings, expected_start="!Series_")
+    assert time.monotonic() - started < 2.5
+    assert leftovers(tmp_path) == []
+
+
+def test_a_published_md5_that_does_not_match_is_not_cached(mirror, tmp_path):
+    import hashlib
+
+    url = mirror.add("/release.xlsx", b"PK\x03\x04 release bytes")
+    with pytest.raises(DownloadError, match="md5 checksum .* differs from the published 00000000"):
+        fetch(url, tmp_path / "release.xlsx", settings=FAST, md5="00000000")
+    assert leftovers(tmp_path) == []
+    fetch(url, tmp_path / "release.xlsx", settings=FAST, md5=hashlib.md5(b"PK\x03\x04 release bytes").hexdigest())
+    assert (tmp_path / "release.xlsx").is_file()
+
+
+def test_download_progress_reaches_the_console_and_failures_end_without_a_traceback(mirror, tmp_path, capfd):
+    from hif_prognosis.runlog import logged_step
+
+    url = mirror.add("/missing.gmt", GMT, "404", "404", "404", "404")
+    with pytest.raises(SystemExit) as exit_info:
+        with logged_step(tmp_path / "download.log", f"download {url}", echo=True):
+            fetch(url, tmp_path / "missing.gmt", settings=FAST)
+    assert exit_info.value.code == 1
+    console = capfd.readouterr().err
+    assert f"{url}: downloading (attempt 1 of 3)" in console
+    assert f"download {url} failed: {url}: the server answered HTTP 404" in console
+    assert "Traceback" not in console and "Traceback" in (tmp_path / "download.log").read_text()

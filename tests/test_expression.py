@@ -56,8 +56,22 @@ def test_linear_values_get_log2_plus_one():
     logged, decision = to_log2_scale(linear, "auto")
     assert decision.transformed
     np.testing.assert_allclose(logged["s1"], [0.0, np.log2(1001.0), 2.0])
-    kept, decision = to_log2_scale(linear, "log2")
-    assert not decision.transformed and kept is linear
+    logged_values = np.log2(linear + 1)
+    kept, decision = to_log2_scale(logged_values, "log2")
+    assert not decision.transformed and kept is logged_values
+
+
+def test_values_too_large_for_log2_are_an_error_not_used_as_log2():
+    """A log2 value of 1,068 would be 2^1068 units: declared log2, such data are an error."""
+    values = pd.DataFrame({"s1": [5.0, 1068.0, 3.0], "s2": [8.0, 7.0, 15.0]}, index=["A", "B", "C"])
+    with pytest.raises(InputError, match=r"declared as log2 reaches 1068 \(B in s1\).*expression_scale to linear"):
+        to_log2_scale(values, "log2")
+
+
+def test_negative_counts_are_called_corrupt_not_log_ratios():
+    counts = pd.DataFrame({"s1": [5.0, 12000.0, -3.0], "s2": [800.0, 7.0, 15.0]}, index=["A", "B", "C"])
+    with pytest.raises(InputError, match=r"1 negative value\(s\) \(e.g. C in s1: -3\).*reach 12000.*corrupt"):
+        to_log2_scale(counts, "linear")
 
 
 def test_linear_declared_with_negative_values_is_an_error():

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from hif_prognosis import geo
+from hif_prognosis.clinical import EndpointLimits
 from hif_prognosis.cohorts import harmonise_geo_cohort
 from hif_prognosis.errors import InputError
 
@@ -101,7 +102,7 @@ def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path, caplog):
         "accession": "GSE9", "platform_symbol_column": "auto", "duplicate_genes": "max_mean",
         "expression_scale": "log2", "max_missing_fraction": 0.2,
         "endpoints": {"os": {"time": "status", "time_pattern": r"(\d+) months", "time_unit": "months",
-                              "event": "status", "event_values": ["Deceased*"]}},
+                              "event": "status", "event_values": ["Deceased*"], "censored_values": ["Alive*"]}},
         "covariates": {},
     }
     status = [["status: Deceased after 10 months", "status: Alive at 20 months"]]
@@ -116,6 +117,7 @@ def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path, caplog):
         [tmp_path / "a.txt.gz", tmp_path / "b.txt.gz"],
         {"GPL1": tmp_path / "gpl1.soft.gz", "GPL2": tmp_path / "gpl2.soft.gz"},
         cohort,
+        EndpointLimits(min_samples=4, min_events=2),
     )
     assert list(matrix.index) == ["MYC", "TP53"]
     assert list(matrix.columns) == ["GSM1", "GSM2", "GSM3", "GSM4"]

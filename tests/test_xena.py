@@ -58,11 +58,11 @@ def test_disagreements_on_the_real_files(shared_data):
 def test_pick_newest_matching_release():
     hits = {"data": {"hits": [
         {"file_id": "a", "file_name": "TARGET_OS_ClinicalData_Discovery_20170525.xlsx"},
-        {"file_id": "b", "file_name": "TARGET_OS_ClinicalData_Discovery_20210520.xlsx"},
+        {"file_id": "b", "file_name": "TARGET_OS_ClinicalData_Discovery_20210520.xlsx", "md5sum": "0f3c"},
         {"file_id": "c", "file_name": "TARGET_OS_ClinicalData_Validation_20220101.xlsx"},
     ]}}
     assert xena.pick_clinical_release(json.dumps(hits), "TARGET_OS_ClinicalData_Discovery_*.xlsx", "x") == (
-        "b", "TARGET_OS_ClinicalData_Discovery_20210520.xlsx",
+        "b", "TARGET_OS_ClinicalData_Discovery_20210520.xlsx", "0f3c",
     )
     with pytest.raises(InputError, match="file_pattern"):
         xena.pick_clinical_release(json.dumps(hits), "*.txt", "x")

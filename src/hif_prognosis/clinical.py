@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Literal
 
 import fnmatch
+import io
 import re
 
 import numpy as np
 import pandas as pd
 
 from hif_prognosis.errors import InputError
+from hif_prognosis.tables import read_text
 
 TimeUnit = Literal["days", "weeks", "months", "years"]
 
@@ -61,9 +63,10 @@ class Endpoint:
     time_unit: TimeUnit
     # Patterns of raw values meaning "event"; empty means the column is coded 0/1.
     event_values: tuple[str, ...] = field(default=())
-    # Patterns meaning "censored" ("" = an empty cell). When given, every other value is an
-    # error, so no unexpected code is silently counted as censored.
+    # Patterns meaning "censored" ("" = an empty cell).
     censored_values: tuple[str, ...] = field(default=())
+    # A value matching neither list: an error naming it (default), or counted as censored.
+    unmatched_values: Literal["error", "censored"] = "error"
     # Regular expression whose first group is the time, for times inside text
     # (GEO: "status: Deceased after 27 months"); None = the cell is the number.
     time_pattern: str | None = None
@@ -78,6 +81,7 @@ class Endpoint:
             time_unit=spec["time_unit"],  # type: ignore[arg-type]
             event_values=_patterns(spec.get("event_values")),
             censored_values=_patterns(spec.get("censored_values")),
+            unmatched_values=spec.get("unmatched_values", "error"),  # type: ignore[arg-type]
             time_pattern=None if pattern is None else str(pattern),
         )
 
@@ -114,9 +118,10 @@ class Covariate:
         )
 
 
-def read_clinical_table(path: str | Path) -> pd.DataFrame:
-    """Read a tab-separated clinical table as text, so codes like ``01`` stay as written."""
-    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding_errors="replace")
+def read_clinical_table(path: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+    """Read a tab-separated clinical table as text, so codes like ``01`` stay as written (bytes
+    that are not ``encoding`` are an error, never replaced)."""
+    return pd.read_csv(io.StringIO(read_text(path, encoding)), sep="\t", dtype=str, keep_default_na=False)
 
 
 def describe_columns(table: pd.DataFrame, n_examples: int = 2) -> str:
@@ -161,17 +166,20 @@ def parse_event(values: pd.Series, endpoint: Endpoint, source: str) -> pd.Series
     where = f"{source}: event column {endpoint.event_column!r} of endpoint {endpoint.name!r}"
     if endpoint.event_values:
         event = matching(text, endpoint.event_values)
-        if endpoint.censored_values:
-            blank_censored = "" in endpoint.censored_values
-            censored = matching(text, endpoint.censored_values)
-            censored |= (text == "") & blank_censored
-            unmatched = ~event & ~censored & ~missing
-            if unmatched.any():
-                raise InputError(
-                    f"{where} holds values matching neither event_values nor censored_values: "
-                    f"{sorted(set(text[unmatched]))[:8]}; add them to one of the two lists."
-                )
-            missing = missing & ~censored
+        censored = matching(text, endpoint.censored_values) | ((text == "") & ("" in endpoint.censored_values))
+        unmatched = ~event & ~censored & ~missing
+        if unmatched.any() and endpoint.unmatched_values == "error":
+            counts = text[unmatched].value_counts()
+            listing = ", ".join(f"{value!r} ({n})" for value, n in counts.head(10).items())
+            raise InputError(
+                f"{where} holds values matching neither event_values {list(endpoint.event_values)} "
+                f"nor censored_values {list(endpoint.censored_values)}: {listing}"
+                + (f" and {len(counts) - 10} more" if len(counts) > 10 else "")
+                + ". Add each to event_values or censored_values under the endpoint in the config "
+                "(a 'Died' beside 'Dead' is an event too), or set unmatched_values: censored to "
+                "count every other value as censored."
+            )
+        missing = missing & ~censored
         coded = event.astype("Int64")
     else:
         numeric = pd.to_numeric(text.where(~missing), errors="coerce")
@@ -329,6 +337,49 @@ def match_samples(
         )
     clinical_kept = clinical.set_index("sample_id").loc[kept].reset_index()
     return matrix[kept], clinical_kept, match
+
+
+@dataclass(frozen=True)
+class EndpointLimits:
+    """The least an endpoint needs for survival statistics to mean anything (config survival:)."""
+
+    min_samples: int = 20
+    min_events: int = 10
+
+
+def check_endpoints(
+    clinical: pd.DataFrame, endpoints: Sequence[Endpoint], limits: EndpointLimits, source: str
+) -> None:
+    """Raise for an endpoint whose matched samples cannot support a survival analysis: too few
+    samples with a time and an event status, too few events, or no spread in the times."""
+    for endpoint in endpoints:
+        data = endpoint_data(clinical, endpoint.name)
+        where = (
+            f"{source}: endpoint {endpoint.name!r} (time column {endpoint.time_column!r}, event "
+            f"column {endpoint.event_column!r})"
+        )
+        events = int(data["event"].sum())
+        if len(data) < limits.min_samples:
+            raise InputError(
+                f"{where} has {len(data)} samples with a known time and event status after "
+                f"matching to the expression data, fewer than survival.min_samples = "
+                f"{limits.min_samples}. Check the sample IDs and the missing-value codes, or "
+                "lower survival.min_samples if so small a cohort is intended."
+            )
+        if events < limits.min_events:
+            coded = clinical[f"{endpoint.name}_event"].value_counts(dropna=False).to_dict()
+            raise InputError(
+                f"{where} has {events} events among {len(data)} samples (event coding after "
+                f"harmonisation: {coded}), fewer than survival.min_events = {limits.min_events}. "
+                "Check event_values (which raw values mean an event), or lower "
+                "survival.min_events if so few events are intended."
+            )
+        if data["time"].nunique() < 2:
+            raise InputError(
+                f"{where}: every sample has the same follow-up time "
+                f"({data['time'].iloc[0]:g} months), so no survival model can be fitted. Is the "
+                "time column the right one, and are its values read in the right unit?"
+            )
 
 
 def endpoint_names(clinical: pd.DataFrame) -> list[str]:

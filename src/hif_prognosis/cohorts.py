@@ -16,6 +16,8 @@ import pandas as pd
 
 from hif_prognosis import geo, xena
 from hif_prognosis.clinical import (
+    EndpointLimits,
+    check_endpoints,
     COVARIATES,
     Covariate,
     Endpoint,
@@ -82,8 +84,10 @@ def finish_cohort(
     sample_id_column: str,
     source: str,
     patient_id_column: str | None = None,
+    limits: EndpointLimits = EndpointLimits(),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The steps shared by every source, from raw tables to the harmonised pair."""
+    """The steps shared by every source, from raw tables to the harmonised pair; an endpoint
+    the matched samples cannot support (``limits``) stops here, before any analysis."""
     matrix = harmonise_matrix(matrix, cohort)
     endpoints, covariates = endpoints_from_config(cohort), covariates_from_config(cohort)
     clinical = harmonise_clinical(
@@ -96,6 +100,7 @@ def finish_cohort(
     )
     matrix, clinical, match = match_samples(matrix, clinical)
     log.info("samples: %s", match.describe())
+    check_endpoints(clinical, endpoints, limits, source)
     for endpoint in endpoints:
         known = clinical[[f"{endpoint.name}_months", f"{endpoint.name}_event"]].notna().all(axis=1)
         log.info(
@@ -114,16 +119,21 @@ def finish_cohort(
 
 
 def harmonise_local_cohort(
-    expression_path: str | Path, clinical_path: str | Path, cohort: Mapping[str, Any]
+    expression_path: str | Path,
+    clinical_path: str | Path,
+    cohort: Mapping[str, Any],
+    limits: EndpointLimits = EndpointLimits(),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A local cohort: genes x samples table + clinical table."""
+    encoding = cohort.get("encoding", "utf-8")
     return finish_cohort(
-        read_expression_table(expression_path),
-        read_clinical_table(clinical_path),
+        read_expression_table(expression_path, encoding=encoding),
+        read_clinical_table(clinical_path, encoding=encoding),
         cohort,
         sample_id_column=cohort["sample_id_column"],
         patient_id_column=cohort.get("patient_id_column"),
         source=str(clinical_path),
+        limits=limits,
     )
 
 
@@ -131,6 +141,7 @@ def harmonise_geo_cohort(
     matrix_paths: Sequence[str | Path],
     platform_paths: Mapping[str, str | Path],
     cohort: Mapping[str, Any],
+    limits: EndpointLimits = EndpointLimits(),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A GEO series: one series matrix per platform, probes mapped through each platform."""
     matrices, annotations = [], []
@@ -167,6 +178,7 @@ def harmonise_geo_cohort(
         cohort,
         sample_id_column="geo_accession",
         source=f"GEO {cohort['accession']} sample characteristics",
+        limits=limits,
     )
 
 
@@ -176,6 +188,7 @@ def harmonise_xena_cohort(
     survival_path: str | Path,
     release_path: str | Path,
     cohort: Mapping[str, Any],
+    limits: EndpointLimits = EndpointLimits(),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A Xena GDC hub project (e.g. TARGET-OS) with its clinical release table."""
     matrix = xena.ensembl_to_symbols(
@@ -202,4 +215,5 @@ def harmonise_xena_cohort(
         sample_id_column="sample",
         patient_id_column="_PATIENT",
         source=f"{cohort['project']} clinical (Xena survival + clinical release)",
+        limits=limits,
     )

@@ -6,10 +6,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import codecs
+
 from hif_prognosis.clinical import check_columns
 from hif_prognosis.errors import InputError
 from hif_prognosis.review import REVIEW_SIGNATURES
-from hif_prognosis.sources import is_enrichr, is_url
+from hif_prognosis.sources import check_download_paths, is_enrichr, is_url
+from hif_prognosis.tables import read_text
 
 
 def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -27,9 +30,8 @@ def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"enrichment.libraries.{name}", location
 
 
-def _read_header(path: str) -> list[str]:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return handle.readline().rstrip("\r\n").split("\t")
+def _read_header(path: str, encoding: str, field: str) -> list[str]:
+    return read_text(path, encoding, encoding_field=field).split("\n", 1)[0].rstrip("\r").split("\t")
 
 
 def check_config(config: Mapping[str, Any], configfile: str = "the config") -> None:
@@ -41,9 +43,24 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             f"{configfile}: file(s) not found: {listing} (relative paths are read from "
             f"{Path.cwd()}). Correct the path(s) or run snakemake from the intended directory."
         )
+    check_download_paths(config)
+    enrichment = config["enrichment"]
+    if enrichment["min_size"] > enrichment["max_size"]:
+        raise InputError(
+            f"{configfile}: enrichment.min_size {enrichment['min_size']} is above enrichment.max_size "
+            f"{enrichment['max_size']}, so no gene set could be tested; set min_size <= max_size."
+        )
     for name, cohort in config["cohorts"].items():
         if cohort["source"] != "local":
             continue
+        encoding_field = f"cohorts.{name}.encoding"
+        try:
+            codecs.lookup(cohort["encoding"])
+        except LookupError:
+            raise InputError(
+                f"{configfile}: {encoding_field} {cohort['encoding']!r} is not a text encoding Python "
+                "knows; use e.g. utf-8, latin-1 or cp1252."
+            ) from None
         required = {"sample_id_column": cohort["sample_id_column"]}
         if "patient_id_column" in cohort:
             required["patient_id_column"] = cohort["patient_id_column"]
@@ -52,11 +69,15 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             required[f"endpoints.{endpoint}.event"] = spec["event"]
         for covariate, spec in cohort["covariates"].items():
             required[f"covariates.{covariate}.column"] = spec["column"]
-        check_columns(
-            _read_header(cohort["clinical"]),
-            required,
-            f"{configfile}: cohorts.{name}.clinical ({cohort['clinical']})",
-        )
+        header = _read_header(cohort["clinical"], cohort["encoding"], encoding_field)
+        where = f"{configfile}: cohorts.{name}.clinical ({cohort['clinical']})"
+        if len(header) > 100 and not set(required.values()) & set(header):
+            raise InputError(
+                f"{where} has {len(header)} columns and none of the configured ones "
+                f"({sorted(set(required.values()))}): it looks like a genes x samples matrix. Are "
+                f"cohorts.{name}.expression and cohorts.{name}.clinical swapped?"
+            )
+        check_columns(header, required, where)
     for name, signature in config["signatures"].items():
         if "review_table" in signature and name not in REVIEW_SIGNATURES:
             raise InputError(

@@ -3,14 +3,21 @@
 One function, :func:`fetch`, serves every source (GEO, the Xena hubs, the GDC API, MSigDB).
 Transfer is requests with urllib3's ``Retry`` (connection errors, read time-outs, 429/5xx with
 exponential backoff); a body that breaks off mid-transfer or fails its check is fetched again by
-an outer loop. Data go to ``<name>.part`` and are renamed only once whole and checked.
+an outer loop. Data go to ``<name>.part`` and are renamed only once whole and checked: not an
+HTML page, whole gzip, the expected first line, the content a reader of its kind accepts (a GMT
+must parse as a GMT, so an error message sent with status 200 is never cached), and the md5
+checksum where the source publishes one. One deadline bounds the whole download, retries
+included, so a server that trickles bytes cannot hold a run forever.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 import os
+import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -21,6 +28,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
+
+from hif_prognosis.errors import PipelineError
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +45,10 @@ class DownloadSettings:
     connect_timeout_seconds: float = 10.0
     retries: int = 3
     backoff_seconds: float = 1.0
+    deadline_seconds: float = 3600.0  # the whole download, retries included
 
 
-class DownloadError(RuntimeError):
+class DownloadError(PipelineError, RuntimeError):
     """A file could not be downloaded; the message says what to change."""
 
 
@@ -84,8 +94,17 @@ def first_line(path: Path) -> str:
         return handle.readline().rstrip("\r\n")
 
 
-def check_download(path: Path, *, gzipped: bool, expected_start: str | None) -> None:
-    """Raise CorruptDownload unless the file is whole data of the expected kind."""
+def check_download(
+    path: Path,
+    *,
+    gzipped: bool,
+    expected_start: str | None,
+    content_check: Callable[[Path], object] | None = None,
+    md5: str | None = None,
+) -> None:
+    """Raise CorruptDownload unless the file is whole data of the expected kind:
+    ``content_check`` reads it as its kind (raising ``PipelineError`` if it is not), ``md5`` is
+    the published checksum."""
     with path.open("rb") as handle:
         head = handle.read(512)
     if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
@@ -106,11 +125,48 @@ def check_download(path: Path, *, gzipped: bool, expected_start: str | None) -> 
                 f"unexpected content: the first line starts {line[:60]!r}, "
                 f"expected {expected_start!r}"
             )
+    if md5 is not None:
+        digest = hashlib.md5(path.read_bytes()).hexdigest()
+        if digest != md5.lower():
+            raise CorruptDownload(f"md5 checksum {digest} differs from the published {md5}")
+    if content_check is not None:
+        try:
+            content_check(path)
+        except PipelineError as error:
+            first = first_line(path)[:80]
+            raise CorruptDownload(f"not the expected content ({error}); it begins {first!r}") from None
 
 
-def _stream(response: requests.Response, partial: Path, url: str) -> None:
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket a streaming response reads from (http.client's file over it), if any."""
+    reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
+    return getattr(getattr(reader, "raw", None), "_sock", None)
+
+
+class DeadlinePassed(Exception):
+    """The download's overall deadline passed while the body was streaming."""
+
+
+def _stream(response: requests.Response, partial: Path, url: str, seconds_left: float) -> None:
+    """Write the body to ``partial``. A watchdog closes the connection when ``seconds_left``
+    run out: a server that trickles a byte now and then never lets a read time out."""
     total = int(response.headers.get("Content-Length") or 0)
     written, next_report, started = 0, 0.1, time.monotonic()
+    expired = threading.Event()
+
+    def expire() -> None:
+        # Shutting the socket down wakes a read blocked in another thread; close() alone does not.
+        expired.set()
+        sock = _socket_of(response)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        response.close()
+
+    watchdog = threading.Timer(max(seconds_left, 0.0), expire)
+    watchdog.start()
     try:
         with partial.open("wb") as out:
             for chunk in response.iter_content(CHUNK_BYTES):
@@ -119,10 +175,22 @@ def _stream(response: requests.Response, partial: Path, url: str) -> None:
                 if total and written / total >= next_report:
                     log.info("%s: %3.0f%% of %.1f MB", url, 100 * written / total, total / 1e6)
                     next_report += 0.1
-    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
-        # requests reports a dropped or stalled body as one of these (urllib3 does not retry it).
-        raise InterruptedTransfer(f"transfer broke off after {written} bytes ({error})") from error
-    log.info("%s: %.1f MB in %.1f s", url, written / 1e6, time.monotonic() - started)
+    except Exception as error:
+        if expired.is_set():
+            raise DeadlinePassed(f"{written} bytes received" + (f" of {total}" if total else "")) from None
+        if isinstance(error, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            # requests reports a dropped or stalled body as one of these (urllib3 does not retry it).
+            raise InterruptedTransfer(
+                f"transfer broke off after {written} bytes" + (f" of {total}" if total else "") + f" ({error})"
+            ) from error
+        raise
+    finally:
+        watchdog.cancel()
+    if expired.is_set():
+        raise DeadlinePassed(f"{written} bytes received" + (f" of {total}" if total else ""))
+    if total and written != total:
+        raise InterruptedTransfer(f"received {written} bytes where the server announced {total}")
+    log.info("%s: received %d bytes (%.1f MB) in %.1f s", url, written, written / 1e6, time.monotonic() - started)
 
 
 def fetch(
@@ -131,13 +199,17 @@ def fetch(
     *,
     settings: DownloadSettings = DownloadSettings(),
     expected_start: str | None = None,
+    content_check: Callable[[Path], object] | None = None,
+    md5: str | None = None,
     mirror_hint: str = "",
     session_factory: Callable[[DownloadSettings], requests.Session] = _session,
 ) -> Path:
     """Download ``url`` to ``destination`` unless it is already there; return the path.
 
-    ``expected_start`` is what the first (decompressed) line must begin with. ``mirror_hint``
-    names the config setting that points this source at a mirror, for the error message.
+    ``expected_start`` is what the first (decompressed) line must begin with, ``content_check``
+    reads the file as its kind, ``md5`` is the source's published checksum (see
+    ``check_download``). ``mirror_hint`` names the config setting that points this source at a
+    mirror, for the error message.
     """
     destination = Path(destination)
     if destination.is_file():
@@ -148,6 +220,7 @@ def fetch(
     gzipped = destination.name.endswith(".gz")
     where = f" or point {mirror_hint} in the config at a mirror" if mirror_hint else ""
     attempts = settings.retries + 1
+    deadline = time.monotonic() + settings.deadline_seconds
     with session_factory(settings) as session:
         attempt = 1
         while True:
@@ -178,17 +251,28 @@ def fetch(
                             + (" after retries" if response.status_code in RETRY_STATUSES else "")
                             + f". Check the URL and accession{where}."
                         )
-                    _stream(response, partial, url)
-                check_download(partial, gzipped=gzipped, expected_start=expected_start)
+                    _stream(response, partial, url, deadline - time.monotonic())
+                check_download(
+                    partial, gzipped=gzipped, expected_start=expected_start, content_check=content_check, md5=md5,
+                )
                 os.replace(partial, destination)
                 return destination
+            except DeadlinePassed as error:
+                raise DownloadError(
+                    f"{url}: not complete after {settings.deadline_seconds:g} s "
+                    f"(downloads.deadline_seconds; {error}): the server is stalled or too slow. Try "
+                    f"again later, raise the deadline{where}."
+                ) from None
             except (InterruptedTransfer, CorruptDownload) as error:
                 log.warning("%s: attempt %d of %d failed: %s", url, attempt, attempts, error)
-                if attempt == attempts:
+                wait = settings.backoff_seconds * 2 ** (attempt - 1)
+                if attempt == attempts or time.monotonic() + wait > deadline:
                     raise DownloadError(
-                        f"{url}: download failed after {attempts} attempts: {error}{where}."
+                        f"{url}: download failed after {attempt} attempt(s): {error}. Nothing was "
+                        f"cached at {destination}{where}."
                     ) from error
-                time.sleep(settings.backoff_seconds * 2 ** (attempt - 1))
+                log.info("%s: trying again in %.0f s", url, wait)
+                time.sleep(wait)
                 attempt += 1
             finally:
                 partial.unlink(missing_ok=True)

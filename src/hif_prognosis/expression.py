@@ -6,6 +6,7 @@ Matrices are pandas DataFrames with genes as the index (HGNC symbols) and sample
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -14,11 +15,15 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.errors import InputError
+from hif_prognosis.tables import read_text
 
 DuplicateRule = Literal["max_mean", "mean", "median"]
 ScaleDeclaration = Literal["auto", "log2", "linear"]
 
 DUPLICATE_RULES: tuple[DuplicateRule, ...] = ("max_mean", "mean", "median")
+# log2 expression above this is over a billion linear units: not log2 data (RNA-seq TPM tops
+# out near 2^20, array intensities near 2^16).
+MAX_LOG2_VALUE = 30
 DUPLICATE_RULE_WORDS: dict[DuplicateRule, str] = {
     "max_mean": "kept the row with the highest mean",
     "mean": "averaged them per sample",
@@ -26,12 +31,23 @@ DUPLICATE_RULE_WORDS: dict[DuplicateRule, str] = {
 }
 
 
-def read_expression_table(path: str | Path) -> pd.DataFrame:
+def read_expression_table(path: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
     """Read a genes x samples table whose first column holds gene symbols.
 
-    Blank symbols are dropped; values must be numeric (missing values allowed).
+    Blank symbols are dropped; values must be numeric (missing values allowed). Sample IDs must
+    be unique and every sample must hold at least one value: a duplicated or empty column is
+    an error, never a silently dropped or imputed patient.
     """
-    table = pd.read_csv(path, sep="\t", index_col=0, low_memory=False)
+    text = read_text(path, encoding)
+    header = text.split("\n", 1)[0].rstrip("\r").split("\t")
+    samples = pd.Series([name.strip() for name in header[1:]])
+    duplicated = samples[samples.duplicated()].unique()
+    if len(duplicated):
+        raise InputError(
+            f"{path}: sample ID(s) {list(duplicated[:5])} head more than one column; give each "
+            "sample one column (or remove the duplicate)."
+        )
+    table = pd.read_csv(io.StringIO(text), sep="\t", index_col=0, low_memory=False)
     if table.shape[1] == 0:
         raise InputError(
             f"{path}: expected a tab-separated genes x samples table (first column gene symbol, "
@@ -39,15 +55,27 @@ def read_expression_table(path: str | Path) -> pd.DataFrame:
         )
     non_numeric = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
     if non_numeric:
+        examples = [
+            f"{c}: {v!r}" for c in non_numeric[:3]
+            for v in table[c][pd.to_numeric(table[c], errors="coerce").isna() & table[c].notna()].head(1)
+        ]
         raise InputError(
-            f"{path}: sample column(s) {non_numeric[:5]} hold non-numeric values; "
-            "every column after the first must be expression values."
+            f"{path}: sample column(s) {non_numeric[:5]} hold non-numeric values ({'; '.join(examples)}); "
+            "every column after the first must be expression values. Is this the clinical table? "
+            "Check that the cohort's expression and clinical paths are not swapped."
         )
     symbols = table.index.to_series().astype("string").str.strip()
     keep = symbols.notna() & (symbols != "")
     table = table.loc[keep.to_numpy()]
     table.index = pd.Index(symbols[keep].to_numpy(dtype=str), name="gene_symbol")
     table.columns = table.columns.astype(str)
+    empty = [c for c in table.columns if table[c].isna().all()]
+    if empty:
+        raise InputError(
+            f"{path}: sample column(s) {empty[:5]} hold no expression value at all; remove them "
+            "from the file (a sample without data cannot be scored, and would otherwise be "
+            "imputed to the gene medians and analysed as a patient)."
+        )
     return table.astype(float)
 
 
@@ -111,14 +139,40 @@ def to_log2_scale(
         raise InputError(f"unknown expression scale {declared!r}; use auto, log2 or linear")
     is_log = looks_log2_transformed(matrix) if declared == "auto" else declared == "log2"
     decision = ScaleDecision(declared=declared, transformed=not is_log)
+    how = "declared" if declared != "auto" else "detected"
+    values = matrix.to_numpy(dtype=float)
     if is_log:
+        highest = float(np.nanmax(values))
+        if highest > MAX_LOG2_VALUE:
+            gene, sample = _where(matrix, values == highest)
+            raise InputError(
+                f"expression {how} as log2 reaches {highest:g} ({gene} in {sample}): a log2 value above "
+                f"{MAX_LOG2_VALUE} would be over 2^{MAX_LOG2_VALUE} linear units, so these values "
+                "are not log2. Set the cohort's expression_scale to linear if they are intensities "
+                "or counts; otherwise the file is not expression data."
+            )
         return matrix, decision
-    if (matrix < 0).to_numpy().any():
+    negative = values < 0
+    if negative.any():
+        gene, sample = _where(matrix, negative)
+        if np.nanmax(values) <= MAX_LOG2_VALUE:
+            fix = "set the cohort's expression_scale to log2 if the values are log2 or log ratios"
+        else:
+            fix = (
+                f"they reach {np.nanmax(values):g}, so they are not log values either: the file is "
+                "corrupt or not expression data"
+            )
         raise InputError(
-            "expression declared or detected as linear but holds negative values; "
-            "set the cohort's expression_scale to log2 if the values are log ratios"
+            f"expression {how} as linear holds {int(negative.sum())} negative value(s) (e.g. "
+            f"{gene} in {sample}: {values[negative][0]:g}), which linear expression cannot have; {fix}."
         )
     return matrix.add(1.0).apply(np.log2), decision
+
+
+def _where(matrix: pd.DataFrame, mask: np.ndarray) -> tuple[str, str]:
+    """(gene, sample) of the first True cell of ``mask``."""
+    row, column = np.argwhere(mask)[0]
+    return str(matrix.index[row]), str(matrix.columns[column])
 
 
 def handle_missing_values(

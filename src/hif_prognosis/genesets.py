@@ -9,6 +9,8 @@ stands for each signature gene.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -48,12 +50,21 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
     return sets
 
 
+GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@/-]*$")  # HLA-DRB1, C1orf112, RP11-34P13.7
+
+
 def read_gene_list(path: str | Path) -> list[str]:
-    """One gene symbol per line; blank lines and ``#`` comments are skipped."""
+    """One gene symbol per line; blank lines and ``#`` comments are skipped. A line that is
+    not a symbol (spaces, quotes, braces: a table, JSON or HTML) is an error naming it."""
     genes: list[str] = []
     with open(path, encoding="utf-8") as handle:
-        for line in handle:
+        for line_number, line in enumerate(handle, start=1):
             symbol = line.split("#", 1)[0].strip()
+            if symbol and not GENE_SYMBOL.match(symbol):
+                raise InputError(
+                    f"{path}, line {line_number}: {symbol[:60]!r} is not a gene symbol; a gene list "
+                    "has one symbol per line."
+                )
             if symbol:
                 genes.append(symbol)
     if not genes:

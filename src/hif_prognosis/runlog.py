@@ -1,4 +1,9 @@
-"""Logging for workflow steps: everything, including a failure's traceback, goes to the job log."""
+"""Logging for workflow steps: everything, including a failure's traceback, goes to the job log.
+
+A failure the user can act on from its message alone (``errors.PipelineError``: bad input, a
+failed download) ends the job with that message on the console and exit status 1, without a
+traceback; any other error is re-raised as it is.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from hif_prognosis.errors import PipelineError
+
 
 @contextmanager
-def logged_step(log_path: str | Path, step: str) -> Iterator[logging.Logger]:
-    """Send the step's log records and warnings to ``log_path``; log and re-raise any error."""
+def logged_step(log_path: str | Path, step: str, *, echo: bool = False) -> Iterator[logging.Logger]:
+    """Send the step's log records and warnings to ``log_path`` (and, with ``echo``, to the
+    console too, for steps a user waits on, such as downloads); log and re-raise any error."""
     logger = logging.getLogger("hif_prognosis")
     handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
+    console = logging.StreamHandler(sys.stderr) if echo else None
+    if console is not None:
+        console.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(console)
     logger.setLevel(logging.INFO)
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").addHandler(handler)
     logger.info("%s: started", step)
     try:
         yield logger
+    except PipelineError as error:
+        if console is not None:  # the console gets the message below, the log the traceback
+            logger.removeHandler(console)
+        logger.exception("%s: failed", step)
+        print(f"{step} failed: {error}\n(details: {log_path})", file=sys.stderr)
+        raise SystemExit(1) from None
     except Exception:
         logger.exception("%s: failed", step)
         # Snakemake shows stderr; keep the cause visible there as well as in the log.
@@ -30,6 +48,8 @@ def logged_step(log_path: str | Path, step: str) -> Iterator[logging.Logger]:
     else:
         logger.info("%s: done", step)
     finally:
+        if console is not None:
+            logger.removeHandler(console)
         logger.removeHandler(handler)
         logging.getLogger("py.warnings").removeHandler(handler)
         handler.close()

@@ -7,12 +7,16 @@ the mirror, so switching to a mirror of the same files reuses the cache.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import importlib
+import posixpath
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from hif_prognosis import geo, xena
+from hif_prognosis.errors import InputError
 
 DOWNLOAD_DIR = "resources/downloads"
 
@@ -22,25 +26,57 @@ class RemoteFile:
     url: str
     expected_start: str | None = None  # what the first (decompressed) line must begin with
     mirror_hint: str = ""  # config setting that points this source at a mirror
+    kind: str | None = None  # a key of CONTENT_KINDS: the reader the file must satisfy
+
+
+# Kind of a downloaded gene-set file -> (module, reader) that must accept it before it is cached.
+CONTENT_KINDS = {
+    "gmt": ("hif_prognosis.genesets", "read_gmt"),
+    "gene_list": ("hif_prognosis.genesets", "read_gene_list"),
+    "review_table": ("hif_prognosis.review", "read_review_table"),
+}
+FIELD_KINDS = {"gmt": "gmt", "genes_file": "gene_list", "review_table": "review_table", "libraries": "gmt"}
+
+
+def content_check(kind: str | None) -> Callable[[Any], object] | None:
+    """The reader a downloaded file of ``kind`` must satisfy (imported here, at download time)."""
+    if kind is None:
+        return None
+    module, name = CONTENT_KINDS[kind]
+    return getattr(importlib.import_module(module), name)
+
+
+def contained(path: str, root: str, field: str) -> str:
+    """``path`` normalised, or an InputError naming ``field`` where it would leave ``root``
+    (a URL path or a name holding ``..``): nothing built from config text writes outside it."""
+    normal = posixpath.normpath(path)
+    if not normal.startswith(root.rstrip("/") + "/") or ".." in path.split("/"):
+        raise InputError(
+            f"{field}: {path!r} leaves {root}/ (it holds '..' or an absolute part); the workflow "
+            f"writes only below {root}/. Give a location without '..'."
+        )
+    return normal
 
 
 def is_url(location: str) -> bool:
     return location.startswith(("http://", "https://", "ftp://"))
 
 
-def local_copy(location: str) -> str:
+def local_copy(location: str, field: str = "a URL") -> str:
     """Where the workflow reads a location from: a local path as given, a URL's cached copy
-    under resources/downloads/url/<host>/<path>."""
+    under resources/downloads/url/<host>/<path> (an error naming ``field`` if that would leave
+    resources/downloads/)."""
     if not is_url(location):
         return location
     parsed = urlsplit(location)
     path = parsed.path.strip("/") or "index"
     if parsed.query:
         path += "_" + hashlib.sha256(parsed.query.encode()).hexdigest()[:12]
-    return f"{DOWNLOAD_DIR}/url/{parsed.netloc.replace(':', '_')}/{path}"
+    return contained(f"{DOWNLOAD_DIR}/url/{parsed.netloc.replace(':', '_')}/{path}", DOWNLOAD_DIR, field)
 
 
 ENRICHR_PREFIX = "enrichr:"
+ENRICHR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")  # e.g. GO_Biological_Process_2023
 
 
 def is_enrichr(location: str) -> bool:
@@ -52,8 +88,13 @@ def enrichr_library(location: str, mirrors: Mapping[str, str]) -> tuple[str, Rem
     """Cached path and download of an Enrichr library: its text export (GMT with an empty
     description field), as gseapy's ``get_library`` fetches it."""
     name = location.removeprefix(ENRICHR_PREFIX)
+    if not ENRICHR_NAME.match(name) or ".." in name:
+        raise InputError(
+            f"enrichment library {location!r}: an Enrichr library name has letters, digits and "
+            "_ . + - only (e.g. enrichr:KEGG_2021_Human); correct it in enrichment.libraries."
+        )
     url = f"{mirrors['enrichr'].rstrip('/')}/geneSetLibrary?mode=text&libraryName={quote(name)}"
-    return f"{DOWNLOAD_DIR}/enrichr/{name}.txt", RemoteFile(url, None, "downloads.mirrors.enrichr")
+    return f"{DOWNLOAD_DIR}/enrichr/{name}.txt", RemoteFile(url, None, "downloads.mirrors.enrichr", "gmt")
 
 
 def library_file(location: str, mirrors: Mapping[str, str]) -> str:
@@ -106,6 +147,30 @@ def cohort_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> d
     return {}
 
 
+def located_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(config field, location) of every gene-set path, URL or Enrichr name the config names."""
+    for name, spec in config["signatures"].items():
+        for key in ("gmt", "genes_file", "review_table"):
+            if key in spec:
+                yield f"signatures.{name}.{key}", spec[key]
+    for name, location in config["enrichment"]["libraries"].items():
+        yield f"enrichment.libraries.{name}", location
+
+
+def check_download_paths(config: Mapping[str, Any]) -> None:
+    """Every cached path built from a configured URL or Enrichr name stays below
+    resources/downloads/; an error names the field otherwise."""
+    mirrors = config["downloads"]["mirrors"]
+    for field, location in located_fields(config):
+        if is_enrichr(location):
+            try:
+                contained(enrichr_library(location, mirrors)[0], DOWNLOAD_DIR, field)
+            except InputError as error:
+                raise InputError(f"{field}: {error}") from None
+        else:
+            local_copy(location, field)
+
+
 def gene_set_locations(config: Mapping[str, Any]) -> list[str]:
     """Every GMT or gene-list path or URL the config names, in config order (Enrichr library
     names are not locations: see ``enrichr_library``)."""
@@ -121,13 +186,14 @@ def gene_set_locations(config: Mapping[str, Any]) -> list[str]:
 
 def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:
     """Cached path -> file, for every file the generic download rule fetches."""
-    files = {local_copy(loc): RemoteFile(loc) for loc in gene_set_locations(config) if is_url(loc)}
     mirrors = config["downloads"]["mirrors"]
-    files.update(
-        enrichr_library(loc, mirrors)
-        for loc in config["enrichment"]["libraries"].values()
-        if is_enrichr(loc)
-    )
+    files = {}
+    for field, location in located_fields(config):
+        if is_enrichr(location):
+            path, remote = enrichr_library(location, mirrors)
+            files[path] = remote
+        elif is_url(location):
+            files[local_copy(location, field)] = RemoteFile(location, kind=FIELD_KINDS[field.split(".")[-1]])
     for cohort in config["cohorts"].values():
         for role_files in cohort_downloads(cohort, mirrors).values():
             files.update(role_files)

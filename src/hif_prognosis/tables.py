@@ -1,10 +1,16 @@
-"""Writing tables so that the same inputs give byte-identical files."""
+"""Reading users' text tables safely, and writing tables so that the same inputs give
+byte-identical files."""
 
 from __future__ import annotations
 
+import codecs
+import gzip
+import zlib
 from pathlib import Path
 
 import pandas as pd
+
+from hif_prognosis.errors import InputError
 
 # 12 significant digits: far below any reported precision, and stable across platforms'
 # last-bit floating-point differences in summation order.
@@ -30,3 +36,34 @@ def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
 def read_tsv(path: str | Path) -> pd.DataFrame:
     """A table written by ``write_tsv``: only "NA" is missing (an empty text cell stays text)."""
     return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA"])
+
+
+def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_field: str = "the cohort's encoding") -> str:
+    """A user's text file as one string, gzip-decompressed where it is gzip, with a byte-order
+    mark removed. A truncated or corrupt gzip file, binary data, or bytes that are not
+    ``encoding`` are errors naming the file, where, and the fix (``encoding_field`` names the
+    config setting that sets the encoding)."""
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as error:
+            raise InputError(
+                f"{path}: truncated or corrupt gzip data ({error}); copy or download the file again."
+            ) from None
+    if b"\x00" in raw[:65536]:
+        raise InputError(
+            f"{path}: binary data, not a tab-separated text table; is the path in the config the "
+            "right file?"
+        )
+    codec = codecs.lookup(encoding).name
+    try:
+        return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        context = raw[max(0, error.start - 20): error.end + 20]
+        raise InputError(
+            f"{path}: line {line} holds bytes that are not {encoding} text ({context!r}); set "
+            f"{encoding_field} to the file's encoding (e.g. latin-1) in the config, or save the "
+            "file as UTF-8."
+        ) from None

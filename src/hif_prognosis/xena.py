@@ -135,17 +135,18 @@ def gdc_clinical_query(api_base: str, project: str) -> str:
         ],
     }
     query = urlencode(
-        {"filters": json.dumps(filters), "fields": "file_id,file_name", "format": "JSON", "size": "1000"}
+        {"filters": json.dumps(filters), "fields": "file_id,file_name,md5sum", "format": "JSON", "size": "1000"}
     )
     return f"{api_base.rstrip('/')}/files?{query}"
 
 
-def pick_clinical_release(hits_json: str, pattern: str, source: str) -> tuple[str, str]:
-    """(file_id, file_name) of the newest file whose name matches ``pattern`` (by name order,
-    which for TARGET's ``*_YYYYMMDD.xlsx`` names is date order)."""
+def pick_clinical_release(hits_json: str, pattern: str, source: str) -> tuple[str, str, str | None]:
+    """(file_id, file_name, md5sum or None) of the newest file whose name matches ``pattern``
+    (by name order, which for TARGET's ``*_YYYYMMDD.xlsx`` names is date order)."""
     hits = json.loads(hits_json).get("data", {}).get("hits", [])
     matching = sorted(
-        (h["file_name"], h["file_id"]) for h in hits if fnmatch.fnmatchcase(h.get("file_name", ""), pattern)
+        (h["file_name"], h["file_id"], h.get("md5sum")) for h in hits
+        if fnmatch.fnmatchcase(h.get("file_name", ""), pattern)
     )
     if not matching:
         names = sorted(h.get("file_name", "") for h in hits)[:10]
@@ -153,8 +154,8 @@ def pick_clinical_release(hits_json: str, pattern: str, source: str) -> tuple[st
             f"{source}: the GDC lists no clinical file matching {pattern!r} (found {names}); "
             "set the cohort's clinical_release.file_pattern, or clinical_release.url."
         )
-    name, file_id = matching[-1]
-    return file_id, name
+    name, file_id, md5 = matching[-1]
+    return file_id, name, md5
 
 
 def xena_raw_clinical(

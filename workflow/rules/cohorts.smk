@@ -19,6 +19,8 @@ rule harmonise_local_cohort:
         cohort=one_of(COHORTS_BY_SOURCE["local"]),
     params:
         cohort=cohort_config,
+        min_samples=config["survival"]["min_samples"],
+        min_events=config["survival"]["min_events"],
     log:
         "logs/{cohort}/harmonise_cohort.log",
     benchmark:

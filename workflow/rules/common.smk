@@ -17,9 +17,26 @@ from hif_prognosis.sources import (
 )
 from hif_prognosis.errors import InputError
 
-validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
+# The files the config came from: those given on the command line, else the default.
+CONFIGFILES = ", ".join(map(str, workflow.overwrite_configfiles or workflow.configfiles)) or "the config"
+
+
+def schema_problem(error):
+    """One line naming the key and the problem of Snakemake's schema error (raised while
+    handling jsonschema's ValidationError), instead of the schema dump."""
+    cause = error.__context__
+    if not hasattr(cause, "absolute_path"):
+        return str(error)
+    key = ".".join(map(str, cause.absolute_path)) or "(top level)"
+    return f"{key}: {cause.message}"
+
+
 try:
-    check_config(config, configfile=", ".join(map(str, workflow.configfiles)) or "the config")
+    validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
+except WorkflowError as error:
+    raise WorkflowError(f"Invalid configuration in {CONFIGFILES}: {schema_problem(error)}") from None
+try:
+    check_config(config, configfile=CONFIGFILES)
 except InputError as error:
     raise WorkflowError(f"Invalid configuration: {error}") from None
 

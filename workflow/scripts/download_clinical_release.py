@@ -12,20 +12,20 @@ from hif_prognosis.xena import gdc_clinical_query, pick_clinical_release
 def main(smk) -> None:
     cohort, settings = smk.params.cohort, smk.params.settings
     release = cohort["clinical_release"]
-    with logged_step(smk.log[0], f"clinical release of {cohort['project']}") as log:
+    with logged_step(smk.log[0], f"clinical release of {cohort['project']}", echo=True) as log:
         download = dict(settings=settings_from_config(settings), mirror_hint="downloads.mirrors.gdc_api")
         if "url" in release:
-            url, name = release["url"], release["url"].rsplit("/", 1)[-1]
+            url, name, md5 = release["url"], release["url"].rsplit("/", 1)[-1], None
             Path(smk.output.listing).write_text(json.dumps({"configured_url": url}) + "\n")
         else:
             api = settings["mirrors"]["gdc_api"]
             fetch(gdc_clinical_query(api, cohort["project"]), smk.output.listing, expected_start="{", **download)
-            file_id, name = pick_clinical_release(
+            file_id, name, md5 = pick_clinical_release(
                 Path(smk.output.listing).read_text(), release["file_pattern"], smk.output.listing
             )
             url = f"{api.rstrip('/')}/data/{file_id}"
-        log.info("clinical release: %s from %s", name, url)
-        fetch(url, smk.output.release, **download)
+        log.info("clinical release: %s from %s (md5 %s)", name, url, md5 or "not published")
+        fetch(url, smk.output.release, md5=md5, **download)
 
 
 if __name__ == "__main__":

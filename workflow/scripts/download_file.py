@@ -2,16 +2,18 @@
 
 from hif_prognosis.download import fetch, settings_from_config
 from hif_prognosis.runlog import logged_step
+from hif_prognosis.sources import content_check
 
 
 def main(smk) -> None:
     remote = smk.params.remote
-    with logged_step(smk.log[0], f"download {remote.url}"):
+    with logged_step(smk.log[0], f"download {remote.url}", echo=True):
         fetch(
             remote.url,
             smk.output[0],
             settings=settings_from_config(smk.params.settings),
             expected_start=remote.expected_start,
+            content_check=content_check(remote.kind),
             mirror_hint=remote.mirror_hint,
         )
 

@@ -1,5 +1,6 @@
 """Adapter: harmonise one cohort of any source (see hif_prognosis.cohorts)."""
 
+from hif_prognosis.clinical import EndpointLimits
 from hif_prognosis.cohorts import harmonise_geo_cohort, harmonise_local_cohort, harmonise_xena_cohort
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import write_tsv
@@ -7,14 +8,15 @@ from hif_prognosis.tables import write_tsv
 
 def harmonise(smk):
     cohort, files = smk.params.cohort, smk.input
+    limits = EndpointLimits(min_samples=smk.params.min_samples, min_events=smk.params.min_events)
     if cohort["source"] == "local":
-        return harmonise_local_cohort(files.expression, files.clinical, cohort)
+        return harmonise_local_cohort(files.expression, files.clinical, cohort, limits)
     if cohort["source"] == "geo":
         return harmonise_geo_cohort(
-            files.matrices, dict(zip(cohort["platforms"], files.platforms, strict=True)), cohort
+            files.matrices, dict(zip(cohort["platforms"], files.platforms, strict=True)), cohort, limits
         )
     return harmonise_xena_cohort(
-        files.expression[0], files.probemap[0], files.survival[0], files.clinical_release, cohort
+        files.expression[0], files.probemap[0], files.survival[0], files.clinical_release, cohort, limits
     )
 
 
