@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import codecs
+import re
 
 from hif_prognosis.clinical import check_columns
 from hif_prognosis.errors import InputError
@@ -30,12 +31,38 @@ def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"enrichment.libraries.{name}", location
 
 
+# Snakemake's report embeds job params (config text among them) in a <script> block unescaped;
+# these sequences are the only ones that could end that block and run as HTML.
+SCRIPT_BREAKOUT = re.compile(r"</|<!--", re.IGNORECASE)
+
+
+def _strings(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted key, text) of every string in the config, keys included."""
+    if isinstance(node, Mapping):
+        for name, value in node.items():
+            child = f"{key}.{name}" if key else str(name)
+            yield child, str(name)
+            yield from _strings(value, child)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, f"{key}[{index}]")
+    elif isinstance(node, str):
+        yield key, node
+
+
 def _read_header(path: str, encoding: str, field: str) -> list[str]:
     return read_text(path, encoding, encoding_field=field).split("\n", 1)[0].rstrip("\r").split("\t")
 
 
 def check_config(config: Mapping[str, Any], configfile: str = "the config") -> None:
     """Raise InputError naming the field and the fix for the first problem found."""
+    for key, text in _strings(config):
+        if SCRIPT_BREAKOUT.search(text):
+            raise InputError(
+                f"{configfile}: {key} = {text!r} holds '</' or '<!--', which Snakemake's report, "
+                "embedding the config in a script block without escaping it, would let run as "
+                "HTML in the reader's browser; remove it."
+            )
     missing = [(fld, p) for fld, p in _local_files(config) if not Path(p).is_file()]
     if missing:
         listing = "; ".join(f"{fld} = {p!r}" for fld, p in missing)

@@ -101,7 +101,7 @@ def judge(
                 criteria.append(_row(endpoint, question, f"model {model}: adjusted HR 95% CI excludes 1", cohort,
                                      _hr(m) if ok else str(m["status"]), bool(m["hr_ci_low"] > 1) if ok else None))
             u = fitted.loc["univariable"]
-            criteria.append(_row(endpoint, "6 proportional hazards", "Schoenfeld test p >= 0.05", cohort,
+            criteria.append(_row(endpoint, "6 proportional hazards", "PH score test (R cox.zph) p >= 0.05", cohort,
                                  f"p {u['ph_p_score']:.3g}", bool(not u["ph_violated"]) if u["status"] == "fitted" else None))
         carried = (
             frozen[(frozen["signature"] == signature) & (frozen["endpoint"] == endpoint)]
