@@ -6,7 +6,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 import codecs
+import io
 import re
 
 from hif_prognosis.clinical import check_columns
@@ -48,10 +51,6 @@ def _strings(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from _strings(value, f"{key}[{index}]")
     elif isinstance(node, str):
         yield key, node
-
-
-def _read_header(path: str, encoding: str, field: str) -> list[str]:
-    return read_text(path, encoding, encoding_field=field).split("\n", 1)[0].rstrip("\r").split("\t")
 
 
 def check_config(config: Mapping[str, Any], configfile: str = "the config") -> None:
@@ -96,15 +95,17 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             required[f"endpoints.{endpoint}.event"] = spec["event"]
         for covariate, spec in cohort["covariates"].items():
             required[f"covariates.{covariate}.column"] = spec["column"]
-        header = _read_header(cohort["clinical"], cohort["encoding"], encoding_field)
+        text = read_text(cohort["clinical"], cohort["encoding"], encoding_field=encoding_field)
+        table = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, nrows=100)
+        header = list(table.columns)
         where = f"{configfile}: cohorts.{name}.clinical ({cohort['clinical']})"
-        if len(header) > 100 and not set(required.values()) & set(header):
+        if len(header) > 20 and not set(required.values()) & set(header):
             raise InputError(
                 f"{where} has {len(header)} columns and none of the configured ones "
                 f"({sorted(set(required.values()))}): it looks like a genes x samples matrix. Are "
                 f"cohorts.{name}.expression and cohorts.{name}.clinical swapped?"
             )
-        check_columns(header, required, where)
+        check_columns(header, required, where, table)
     for name, signature in config["signatures"].items():
         if "review_table" in signature and name not in REVIEW_SIGNATURES:
             raise InputError(

@@ -11,13 +11,19 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-import gseapy
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from hif_prognosis.fastcox import FLAG_OK
-from hif_prognosis.survival import per_gene_cox
+from hif_prognosis.survival import benjamini_hochberg, per_gene_cox
+
+def gseapy():  # type: ignore[no-untyped-def]
+    """gseapy, imported when first used: it costs a second at start-up, and the workflow reads
+    this module's ranking names at parse time."""
+    import gseapy as module
+
+    return module
+
 
 RANKING_METRIC = {"survival_cox_z": "wald_z", "score_spearman": "spearman_rho"}  # column ranked by
 RANKINGS = tuple(RANKING_METRIC)
@@ -167,7 +173,7 @@ def prerank(
     frames, curves = [], {}
     ordered = ranking
     for library, sets in libraries.items():
-        result = gseapy.prerank(
+        result = gseapy().prerank(
             rnk=ranking,
             gene_sets=dict(sets),
             outdir=None,
@@ -251,7 +257,7 @@ def over_representation(
         }
         if not tested:
             continue
-        found = gseapy.enrich(
+        found = gseapy().enrich(
             gene_list=sorted(query), gene_sets=tested, background=sorted(universe), outdir=None,
             cutoff=1.0, no_plot=True, verbose=False,
         ).res2d
@@ -271,7 +277,7 @@ def over_representation(
                 "genes": [";".join(genes_in_set) for genes_in_set in shared],
             }
         )
-        frame["q_bh_within_library"] = multipletests(frame["p_hypergeometric"], method="fdr_bh")[1]
+        frame["q_bh_within_library"] = benjamini_hochberg(frame["p_hypergeometric"])
         frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=ORA_COLUMNS)

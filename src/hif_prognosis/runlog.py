@@ -1,8 +1,9 @@
 """Logging for workflow steps: everything, including a failure's traceback, goes to the job log.
 
 A failure the user can act on from its message alone (``errors.PipelineError``: bad input, a
-failed download) ends the job with that message on the console and exit status 1, without a
-traceback; any other error is re-raised as it is.
+failed download) ends the job with that message in the log and on the console and exit status 1,
+without a traceback (Snakemake's show-failed-logs prints the log too); any other error is logged
+with its traceback and re-raised as it is.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ def logged_step(log_path: str | Path, step: str, *, echo: bool = False) -> Itera
     try:
         yield logger
     except PipelineError as error:
-        if console is not None:  # the console gets the message below, the log the traceback
+        if console is not None:  # the console gets the message once, below
             logger.removeHandler(console)
-        logger.exception("%s: failed", step)
+        logger.error("%s: failed: %s", step, error)
         print(f"{step} failed: {error}\n(details: {log_path})", file=sys.stderr)
         raise SystemExit(1) from None
     except Exception:
