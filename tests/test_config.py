@@ -84,3 +84,17 @@ def test_enrichment_signature_and_endpoint_must_exist(config):
     config["enrichment"]["survival_endpoint"] = "efs"
     with pytest.raises(InputError, match=r"survival_endpoint 'efs' is not an endpoint of cohort\(s\) \['GSE4335'\]"):
         check_config(config)
+
+
+def test_every_downloaded_gene_set_is_checked_by_the_reader_of_its_kind(config):
+    """Each URL's cached file must satisfy the reader of what the config uses it as."""
+    from hif_prognosis.sources import content_check, remote_files
+
+    config["signatures"]["LISTED"] = {"genes_file": "https://example.org/lists/hif.txt"}
+    config["signatures"]["HALLMARK_HYPOXIA"] = {"gmt": "https://example.org/h.gmt"}
+    config["enrichment"]["libraries"] = {"HALLMARK": "https://example.org/h.gmt", "KEGG": "enrichr:KEGG_2021_Human"}
+    kinds = {remote.url: remote.kind for remote in remote_files(config).values()}
+    assert kinds["https://example.org/lists/hif.txt"] == "gene_list"
+    assert kinds["https://example.org/h.gmt"] == "gmt"
+    assert kinds[next(url for url in kinds if "KEGG_2021_Human" in url)] == "gmt"
+    assert content_check("gene_list").__name__ == "read_gene_list" and content_check(None) is None

@@ -35,7 +35,7 @@ CONTENT_KINDS = {
     "gene_list": ("hif_prognosis.genesets", "read_gene_list"),
     "review_table": ("hif_prognosis.review", "read_review_table"),
 }
-FIELD_KINDS = {"gmt": "gmt", "genes_file": "gene_list", "review_table": "review_table", "libraries": "gmt"}
+SIGNATURE_KINDS = {"gmt": "gmt", "genes_file": "gene_list", "review_table": "review_table"}
 
 
 def content_check(kind: str | None) -> Callable[[Any], object] | None:
@@ -147,21 +147,22 @@ def cohort_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> d
     return {}
 
 
-def located_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(config field, location) of every gene-set path, URL or Enrichr name the config names."""
+def located_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(config field, location, content kind) of every gene-set path, URL or Enrichr name the
+    config names."""
     for name, spec in config["signatures"].items():
-        for key in ("gmt", "genes_file", "review_table"):
+        for key, kind in SIGNATURE_KINDS.items():
             if key in spec:
-                yield f"signatures.{name}.{key}", spec[key]
+                yield f"signatures.{name}.{key}", spec[key], kind
     for name, location in config["enrichment"]["libraries"].items():
-        yield f"enrichment.libraries.{name}", location
+        yield f"enrichment.libraries.{name}", location, "gmt"
 
 
 def check_download_paths(config: Mapping[str, Any]) -> None:
     """Every cached path built from a configured URL or Enrichr name stays below
     resources/downloads/; an error names the field otherwise."""
     mirrors = config["downloads"]["mirrors"]
-    for field, location in located_fields(config):
+    for field, location, _ in located_fields(config):
         if is_enrichr(location):
             try:
                 contained(enrichr_library(location, mirrors)[0], DOWNLOAD_DIR, field)
@@ -188,12 +189,12 @@ def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:
     """Cached path -> file, for every file the generic download rule fetches."""
     mirrors = config["downloads"]["mirrors"]
     files = {}
-    for field, location in located_fields(config):
+    for field, location, kind in located_fields(config):
         if is_enrichr(location):
             path, remote = enrichr_library(location, mirrors)
             files[path] = remote
         elif is_url(location):
-            files[local_copy(location, field)] = RemoteFile(location, kind=FIELD_KINDS[field.split(".")[-1]])
+            files[local_copy(location, field)] = RemoteFile(location, kind=kind)
     for cohort in config["cohorts"].values():
         for role_files in cohort_downloads(cohort, mirrors).values():
             files.update(role_files)
