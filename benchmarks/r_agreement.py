@@ -104,24 +104,13 @@ def r_table(code: str, data: pd.DataFrame) -> pd.DataFrame:
 
 
 def clinical_cohorts(shared: Path) -> dict[str, pd.DataFrame]:
-    raw = pd.read_csv(shared / "data" / "GSE21257" / "GSE21257_OS_SanmleInfo_GPL10295.txt", sep="\t")
-    gse21257 = pd.DataFrame({
-        "time": raw["times"].astype(float), "event": (raw["STATUS"] == "Deceased").astype(float),
-        "age": raw["1:AGE"].str.extract(r"(\d+)")[0].astype(float) / 12,
-        "metastasis": (raw["1:GROUP"] == "Metastases present at diagnosis").astype(float),
-        "male": (raw["1:GENDER"] == "M").astype(float),
-    })
-    raw = pd.read_csv(shared / "data" / "TARGET-OS" / "TARGET_OS_ClinicalData_Discovery_20210520.txt", sep="\t",
-                      encoding="latin-1").dropna(subset=["Overall Survival Time in Days", "Vital Status"])
-    target = pd.DataFrame({
-        "time": raw["Overall Survival Time in Days"].astype(float) / (365.25 / 12),
-        "event": (raw["Vital Status"] == "Dead").astype(float),
-        "age": raw["Age at Diagnosis in Days"].astype(float) / 365.25,
-        "metastasis": raw["Disease at diagnosis"].str.lower().str.startswith("metastatic").astype(float),
-        "male": (raw["Gender"] == "Male").astype(float),
-    }).reset_index(drop=True)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from real_follow_up import gse21257_follow_up, target_os_follow_up
+
     cohorts = {}
-    for name, frame, seed in (("GSE21257", gse21257, 1), ("TARGET-OS", target, 2)):
+    for name, frame, seed in (
+        ("GSE21257", gse21257_follow_up(shared / "data"), 1), ("TARGET-OS", target_os_follow_up(shared / "data"), 2),
+    ):
         seeded = np.random.default_rng(seed).normal(size=len(frame))
         cohorts[name] = pd.DataFrame({
             "time": frame["time"], "event": frame["event"], "m_age": frame["age"], "m_seeded": seeded,

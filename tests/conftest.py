@@ -84,29 +84,15 @@ def r_survival() -> R:
 
 @pytest.fixture(scope="session")
 def gse21257_survival(shared_data: Path) -> pd.DataFrame:
-    """GSE21257's real overall survival (whole months: tied times) and covariates from its GEO
-    sample annotations: 53 osteosarcoma patients, 23 deaths."""
-    raw = pd.read_csv(shared_data / "GSE21257" / "GSE21257_OS_SanmleInfo_GPL10295.txt", sep="\t")
-    return pd.DataFrame({
-        "time": raw["times"].astype(float),
-        "event": (raw["STATUS"] == "Deceased").astype(float),
-        "age": raw["1:AGE"].str.extract(r"(\d+)")[0].astype(float) / 12,
-        "metastasis": (raw["1:GROUP"] == "Metastases present at diagnosis").astype(float),
-        "male": (raw["1:GENDER"] == "M").astype(float),
-    })
+    """GSE21257's real overall survival (whole months: tied times) and covariates."""
+    from real_follow_up import gse21257_follow_up
+
+    return gse21257_follow_up(shared_data)
 
 
 @pytest.fixture(scope="session")
 def target_os_survival(shared_data: Path) -> pd.DataFrame:
-    """TARGET-OS's real overall survival (days) and covariates from its clinical release:
-    the 87 patients with a follow-up time."""
-    raw = pd.read_csv(
-        shared_data / "TARGET-OS" / "TARGET_OS_ClinicalData_Discovery_20210520.txt", sep="\t", encoding="latin-1"
-    ).dropna(subset=["Overall Survival Time in Days", "Vital Status"])
-    return pd.DataFrame({
-        "time": raw["Overall Survival Time in Days"].astype(float) / (365.25 / 12),
-        "event": (raw["Vital Status"] == "Dead").astype(float),
-        "age": raw["Age at Diagnosis in Days"].astype(float) / 365.25,
-        "metastasis": raw["Disease at diagnosis"].str.lower().str.startswith("metastatic").astype(float),
-        "male": (raw["Gender"] == "Male").astype(float),
-    }).reset_index(drop=True)
+    """TARGET-OS's real overall survival (days) and covariates from its clinical release."""
+    from real_follow_up import target_os_follow_up
+
+    return target_os_follow_up(shared_data)

@@ -116,6 +116,19 @@ def test_planted_signature_stands_out_and_the_null_is_reproducible(matrix):
     assert other.iloc[0]["null_log_hr_median"] != row["null_log_hr_median"]
 
 
+def null_with_proliferation(data: pd.DataFrame, clinical: pd.DataFrame, n_sets: int):
+    """The null of SIG (G0-G19) and PROLIF (G100-G139) by z-score, PROLIF the proliferation score."""
+    coverage = pd.concat([
+        coverage_table(signature_table("SIG", [f"G{i}" for i in range(20)], "x"), data.index),
+        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), data.index),
+    ])
+    scores = score_signatures(data, coverage, "zscore", {})
+    return random_signature_null(
+        "X", data, coverage, clinical, scores, {"zscore": {}}, n_sets=n_sets, n_bins=10, seed=3,
+        proliferation_signature="PROLIF",
+    )
+
+
 def test_signal_carried_by_proliferation_vanishes_after_adjustment(matrix):
     """The signature's genes follow a proliferation factor that drives survival: it beats the
     random sets alone, and stops standing out once adjusted for the proliferation score."""
@@ -127,15 +140,7 @@ def test_signal_carried_by_proliferation_vanishes_after_adjustment(matrix):
     data.iloc[100:140] += 2.5 * factor      # the proliferation signature
     time = rng.exponential(np.exp(-1.2 * factor)) * 12
     clinical = pd.DataFrame({"sample_id": matrix.columns, "os_months": time, "os_event": 1})
-    coverage = pd.concat([
-        coverage_table(signature_table("SIG", [f"G{i}" for i in range(20)], "x"), data.index),
-        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), data.index),
-    ])
-    scores = score_signatures(data, coverage, "zscore", {})
-    summary, _ = random_signature_null(
-        "X", data, coverage, clinical, scores, {"zscore": {}}, n_sets=400, n_bins=10, seed=3,
-        proliferation_signature="PROLIF",
-    )
+    summary, _ = null_with_proliferation(data, clinical, 400)
     row = summary.iloc[0]
     assert row["p_empirical_abs_log_hr"] < 0.05
     assert row["p_empirical_abs_log_hr_adj_proliferation"] > 0.05
@@ -155,15 +160,7 @@ def test_a_sample_wide_offset_is_reported_and_adjusted_away(matrix):
     data = pd.DataFrame(values, index=[f"G{i}" for i in range(1500)], columns=[f"s{j}" for j in range(n)])
     time = rng.exponential(np.exp(-0.35 * factor)) * 12
     clinical = pd.DataFrame({"sample_id": data.columns, "os_months": time, "os_event": 1})
-    coverage = pd.concat([
-        coverage_table(signature_table("SIG", [f"G{i}" for i in range(20)], "x"), data.index),
-        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), data.index),
-    ])
-    scores = score_signatures(data, coverage, "zscore", {})
-    summary, distribution = random_signature_null(
-        "X", data, coverage, clinical, scores, {"zscore": {}}, n_sets=400, n_bins=10, seed=3,
-        proliferation_signature="PROLIF",
-    )
+    summary, distribution = null_with_proliferation(data, clinical, 400)
     row = summary.iloc[0]
     assert row["r_sample_mean_z"] > 0.9 and row["offset_warning"] and row["null_r_sample_mean_z_median"] > 0.9
     assert row["p_empirical_abs_log_hr"] < 0.05  # the misleading comparison
@@ -176,11 +173,5 @@ def test_a_sample_wide_offset_is_reported_and_adjusted_away(matrix):
 def test_no_offset_no_warning(matrix):
     rng = np.random.default_rng(2)
     clinical = pd.DataFrame({"sample_id": matrix.columns, "os_months": rng.exponential(12, 30), "os_event": 1})
-    coverage = pd.concat([
-        coverage_table(signature_table("SIG", [f"G{i}" for i in range(20)], "x"), matrix.index),
-        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), matrix.index),
-    ])
-    scores = score_signatures(matrix, coverage, "zscore", {})
-    summary, _ = random_signature_null("X", matrix, coverage, clinical, scores, {"zscore": {}}, n_sets=200,
-                                       n_bins=10, seed=3, proliferation_signature="PROLIF")
+    summary, _ = null_with_proliferation(matrix, clinical, 200)
     assert not summary["offset_warning"].any() and (summary["r_sample_mean_z"].abs() < 0.5).all()
