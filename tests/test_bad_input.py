@@ -373,3 +373,36 @@ def test_after_a_failure_the_fixed_rerun_equals_a_clean_run(tmp_path, clean_clin
     (work.data / "clinical.tsv").write_bytes((TEST_CASE / "data" / "clinical.tsv").read_bytes())
     assert run(work, CLINICAL_TARGET).returncode == 0
     pd.testing.assert_frame_equal(pd.read_csv(work.directory / CLINICAL_TARGET, sep="\t"), clean_clinical)
+
+
+def test_a_run_killed_mid_download_leaves_nothing_a_rerun_would_trust(tmp_path):
+    """SIGKILL while a gene set trickles in: no cached file exists (only the .part being
+    written), and after Snakemake's --unlock the rerun downloads the whole file and finishes."""
+    import os
+    import signal
+    import time
+
+    work = prepare(tmp_path)
+    gmt = (work.data / "gene_sets.gmt").read_bytes()
+    with Mirror() as mirror:
+        url = mirror.add("/sets/gene_sets.gmt", gmt, "trickle")
+        work.config["signatures"]["TEST_HYPOXIA"]["gmt"] = url
+        work.save()
+        cached = work.directory / "resources" / "downloads" / "url" / url.split("//")[1].replace(":", "_")
+        command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+                   "--directory", str(work.directory), "--cores", "1", SIGNATURES_TARGET]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        part = cached.with_name(cached.name + ".part")
+        deadline = time.monotonic() + 60
+        while not part.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert part.exists() and not cached.exists()
+        assert not (work.directory / SIGNATURES_TARGET).exists()
+        subprocess.run([*command[:-1], "--unlock"], capture_output=True, check=True)
+        result = run(work, SIGNATURES_TARGET)
+    assert result.returncode == 0, result.stderr
+    assert cached.read_bytes() == gmt and not part.exists()
+    signatures = pd.read_csv(work.directory / SIGNATURES_TARGET, sep="\t")
+    assert f"{url}#TEST_HYPOXIA" in set(signatures["source"])
