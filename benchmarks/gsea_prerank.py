@@ -35,11 +35,11 @@ def main() -> None:
     for name in LIBRARIES:
         library = read_gmt(DATA / "msigdb" / name)
         start = time.perf_counter()
-        result = prerank(
+        table = prerank(
             ranking, {name: library}, permutations=args.permutations, min_size=15, max_size=500,
             seed=1, threads=args.threads,
         )
-        print(f"{name}\t{len(result.table)}\t{time.perf_counter() - start:.1f}", flush=True)
+        print(f"{name}\t{len(table)}\t{time.perf_counter() - start:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import pytest
 from scipy.stats import hypergeom, spearmanr
 
 from hif_prognosis.enrichment import (
+    enrichment_curve,
     ORA_COLUMNS,
     PRERANK_COLUMNS,
     nes_across_cohorts,
@@ -40,13 +41,13 @@ def test_prerank_finds_planted_sets_and_is_seeded():
         "SPREAD": genes[::50],
     }
     kwargs = dict(permutations=200, min_size=15, max_size=500, seed=7, threads=1)
-    result = prerank(ranking, {"lib": library}, **kwargs).table
+    result = prerank(ranking, {"lib": library}, **kwargs)
     assert list(result.columns) == PRERANK_COLUMNS
     table = result.set_index("term")
     assert table.loc["TOP", "nes"] > 1.5 and table.loc["TOP", "nom_p"] < 0.01
     assert table.loc["BOTTOM", "nes"] < -1.5 and table.loc["BOTTOM", "nom_p"] < 0.01
     assert table.loc["SPREAD", "nom_p"] > 0.05
-    again = prerank(ranking, {"lib": library}, **kwargs).table.set_index("term")
+    again = prerank(ranking, {"lib": library}, **kwargs).set_index("term")
     pd.testing.assert_frame_equal(table, again)
 
 
@@ -97,19 +98,27 @@ def test_over_representation_is_the_hypergeometric_test_on_the_measured_universe
     assert (table["q_bh_within_library"] >= table["p_hypergeometric"]).all()
 
 
-def test_prerank_keeps_the_running_score_of_the_asked_sets():
+def test_enrichment_curve_is_gseapy_prerank_s_own_running_score():
+    """The drawing job recomputes one set's running score from the ranking; it must be the
+    curve gseapy's prerank computed (hits, every point, ES), and carry the table's numbers."""
+    import gseapy
+
+    rng = np.random.default_rng(4)
     genes = [f"G{i:04d}" for i in range(1000)]
-    ranking = pd.Series(np.linspace(1, -1, 1000), index=genes)
-    library = {"TOP": genes[:30], "MIDDLE": genes[485:515]}
-    result = prerank(
-        ranking, {"lib": library}, permutations=50, min_size=15, max_size=500, seed=3, threads=1,
-        curve_terms=["TOP", "ABSENT"],
-    )
-    assert set(result.curves) == {"TOP"}
-    curve = result.curves["TOP"]
-    assert curve.hits == list(range(30)) and len(curve.running_es) == 1000
-    assert max(curve.running_es) == pytest.approx(result.table.set_index("term").loc["TOP", "es"])
-    assert list(result.ranking.index[:3]) == genes[:3]
+    ranking = pd.Series(rng.normal(size=1000), index=genes)
+    library = {"TOP": list(ranking.nlargest(40).index[::2]), "RANDOM": list(rng.choice(genes, 40, replace=False))}
+    table = prerank(ranking, {"lib": library}, permutations=50, min_size=15, max_size=500, seed=3, threads=1)
+    raw = gseapy.prerank(rnk=ranking, gene_sets=library, outdir=None, permutation_num=50, min_size=15,
+                         max_size=500, seed=3, threads=1, no_plot=True, verbose=False)
+    for term in library:
+        row = table.set_index("term").loc[term].rename({}).copy()
+        row["term"] = term
+        curve = enrichment_curve(ranking, library[term], row)
+        assert curve.hits == [int(i) for i in raw.results[term]["hits"]]
+        np.testing.assert_allclose(curve.running_es, raw.results[term]["RES"], rtol=0, atol=1e-12)
+        extreme = max(curve.running_es, key=abs)
+        assert extreme == pytest.approx(row["es"], abs=1e-12) and curve.nes == row["nes"]
+        assert curve.ranking.is_monotonic_decreasing and len(curve.ranking) == 1000
 
 
 def test_nes_across_cohorts_lines_sets_up_and_checks_the_sign():
@@ -147,7 +156,7 @@ def test_nes_the_permutation_null_cannot_normalise_is_not_estimable():
     raw = gseapy.prerank(rnk=ranking, gene_sets=sets, outdir=None, permutation_num=2, min_size=5,
                          max_size=100, seed=6, threads=1, no_plot=True, verbose=False).res2d.set_index("Term")
     assert raw.loc["BOTTOM", "NES"] == -1.0 and raw.loc["BOTTOM", "NOM p-val"] == 1.0
-    table = prerank(ranking, {"L": sets}, permutations=2, min_size=5, max_size=100, seed=6, threads=1).table
+    table = prerank(ranking, {"L": sets}, permutations=2, min_size=5, max_size=100, seed=6, threads=1)
     table = table.set_index("term")
     assert table.loc["BOTTOM", "nes_status"].startswith("not estimable: none of the 2 permutations")
     assert table.loc["BOTTOM", ["nes", "nom_p", "fdr_q", "fwer_p"]].isna().all()

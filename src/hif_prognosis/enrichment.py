@@ -136,18 +136,31 @@ class EnrichmentCurve:
     """What an enrichment plot of one set needs (gseapy's own fields)."""
 
     term: str
-    hits: list[int]  # positions of the set's genes in ``PrerankResult.ranking``
+    hits: list[int]  # positions of the set's genes in ``ranking``
     running_es: list[float]
+    ranking: pd.Series  # the ranking, highest first
     nes: float
     nom_p: float
     fdr_q: float
 
 
-@dataclass(frozen=True)
-class PrerankResult:
-    table: pd.DataFrame  # PRERANK_COLUMNS
-    ranking: pd.Series  # the ranking as gseapy ordered it
-    curves: dict[str, EnrichmentCurve]  # for the terms asked for that were tested
+def enrichment_curve(ranking: pd.Series, genes: Collection[str], result: pd.Series) -> EnrichmentCurve:
+    """The running enrichment score of one tested set along ``ranking`` (highest first), beside
+    the set's NES, p and FDR from its row of the prerank table (``result``). Recomputing it costs
+    one pass over the ranking, so the GSEA job need not know which set a figure will show.
+
+    GSEA's walk with prerank's weight 1 (Subramanian et al. 2005): a hit adds |r| / (sum of |r|
+    over the hits), a miss subtracts 1 / (number of misses). Written here because gseapy's own
+    ``algorithm.enrichment_score`` calls ``np.in1d``, which numpy 2.4 removed; it equals the
+    curve gseapy's prerank returns (tested)."""
+    ordered = ranking.sort_values(ascending=False, kind="stable")
+    hit = ordered.index.isin(list(genes))
+    weight = np.abs(ordered.to_numpy(dtype=float))
+    steps = np.where(hit, weight / weight[hit].sum(), -1.0 / (~hit).sum())
+    return EnrichmentCurve(
+        term=str(result["term"]), hits=np.flatnonzero(hit).tolist(), running_es=np.cumsum(steps).tolist(),
+        ranking=ordered, nes=float(result["nes"]), nom_p=float(result["nom_p"]), fdr_q=float(result["fdr_q"]),
+    )
 
 
 def prerank(
@@ -159,19 +172,16 @@ def prerank(
     max_size: int,
     seed: int,
     threads: int,
-    curve_terms: Collection[str] = (),
-) -> PrerankResult:
-    """Pre-ranked GSEA of one ranking against each gene-set library.
+) -> pd.DataFrame:
+    """Pre-ranked GSEA of one ranking against each gene-set library (PRERANK_COLUMNS).
 
     gseapy permutes gene sets (the only option for a pre-ranked list); p-values and FDR are
     gseapy's, with FDR computed within each library; where no permutation gave an ES of the
     observed sign, NES, p, FDR and FWER are NA and ``nes_status`` says why (``unnormalised_nes``).
     Rows are sorted by library, then FDR, then
-    |NES| descending, then term. ``curve_terms`` names the sets whose running enrichment score
-    is kept for plotting.
+    |NES| descending, then term.
     """
-    frames, curves = [], {}
-    ordered = ranking
+    frames = []
     for library, sets in libraries.items():
         result = gseapy().prerank(
             rnk=ranking,
@@ -185,7 +195,6 @@ def prerank(
             no_plot=True,
             verbose=False,
         )
-        ordered = result.ranking
         res = result.res2d
         frames.append(
             pd.DataFrame(
@@ -203,16 +212,6 @@ def prerank(
                 }
             )
         )
-        for term in set(curve_terms) & set(result.results):
-            record = result.results[term]
-            curves[term] = EnrichmentCurve(
-                term=term,
-                hits=[int(i) for i in record["hits"]],
-                running_es=[float(v) for v in record["RES"]],
-                nes=float(record["nes"]),
-                nom_p=float(record["pval"]),
-                fdr_q=float(record["fdr"]),
-            )
     table = pd.concat(frames, ignore_index=True)
     unnormalised = unnormalised_nes(table)
     table["nes_status"] = NES_NORMALISED
@@ -226,7 +225,7 @@ def prerank(
     table = table.sort_values(
         ["library", "fdr_q", "_abs_nes", "term"], ascending=[True, True, False, True], na_position="last"
     )
-    return PrerankResult(table.drop(columns="_abs_nes").reset_index(drop=True), ordered, curves)
+    return table.drop(columns="_abs_nes").reset_index(drop=True)
 
 
 def over_representation(

@@ -111,7 +111,7 @@ def top_sets_dotplot(
 
 
 def enrichment_curve_figure(
-    curve: EnrichmentCurve, ranking: pd.Series, *, title: str, metric: str, high: str, low: str
+    curve: EnrichmentCurve, *, title: str, metric: str, high: str, low: str
 ) -> plt.Figure:
     """gseapy's GSEA plot of one set: running enrichment score, the set's genes along the
     ranking, and the ranking metric (``metric`` names it; ``high``/``low`` its two ends)."""
@@ -119,7 +119,7 @@ def enrichment_curve_figure(
 
     axes = gseapy.gseaplot(
         term=title, hits=curve.hits, nes=curve.nes, pval=curve.nom_p, fdr=curve.fdr_q,
-        RES=curve.running_es, rank_metric=ranking.to_numpy(dtype=float), pheno_pos=high,
+        RES=curve.running_es, rank_metric=curve.ranking.to_numpy(dtype=float), pheno_pos=high,
         pheno_neg=low, color=OKABE_ITO["green"], cmap="RdBu_r", figsize=(6.5, 6),
     )
     for axis in axes:

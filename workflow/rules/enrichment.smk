@@ -62,6 +62,35 @@ rule prerank_gsea:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "ranking": "{ranking}", "item": "pre-ranked GSEA table"},
         ),
+    params:
+        library_names=list(config["enrichment"]["libraries"]),
+        permutations=config["enrichment"]["permutations"],
+        min_size=config["enrichment"]["min_size"],
+        max_size=config["enrichment"]["max_size"],
+        seed=config["seed"],
+    threads: 2
+    log:
+        "logs/{cohort}/prerank_gsea.{ranking}.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/prerank_gsea.{ranking}.tsv"
+    resources:
+        mem_mb=scaled(2000, 100),
+        # sets x permutations x genes: about 1 min per MB of GMT per 1,000 permutations for
+        # 13,000 genes on 2 cores (Reactome 51 s); twice that here for larger rankings
+        runtime=lambda w, input, attempt: attempt * (10 + int(2 * input.size_mb * config["enrichment"]["permutations"] / 1000)),
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/prerank_gsea.py"
+
+
+# The figures are their own rule: the drawn set and the labels rerun no GSEA.
+rule gsea_figures:
+    input:
+        table="results/{cohort}/enrichment/prerank.{ranking}.tsv",
+        ranking="results/{cohort}/enrichment/ranking.{ranking}.tsv",
+        libraries=enrichment_library_files(),
+    output:
         dotplot=report(
             "results/{cohort}/enrichment/top_sets.{ranking}.png",
             caption="../report/top_sets.rst",
@@ -88,21 +117,17 @@ rule prerank_gsea:
         endpoint=config["enrichment"]["survival_endpoint"],
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],
-        seed=config["seed"],
-    threads: 2
-    log:
-        "logs/{cohort}/prerank_gsea.{ranking}.log",
-    benchmark:
-        "logs/benchmarks/{cohort}/prerank_gsea.{ranking}.tsv"
     resources:
-        mem_mb=scaled(2000, 100),
-        # sets x permutations x genes: about 1 min per MB of GMT per 1,000 permutations for
-        # 13,000 genes on 2 cores (Reactome 51 s); twice that here for larger rankings
-        runtime=lambda w, input, attempt: attempt * (10 + int(2 * input.size_mb * config["enrichment"]["permutations"] / 1000)),
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
+    log:
+        "logs/{cohort}/gsea_figures.{ranking}.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/gsea_figures.{ranking}.tsv"
     conda:
         "../envs/analysis.yaml"
     script:
-        "../scripts/prerank_gsea.py"
+        "../scripts/gsea_figures.py"
 
 
 rule over_representation:

@@ -76,17 +76,8 @@ rule random_signature_null:
             labels={"cohort": "{cohort}", "table": "random-signature null"},
         ),
         distribution="results/{cohort}/survival/null_log_hr.tsv.gz",
-        plot=report(
-            "results/{cohort}/survival/null.png",
-            caption="../report/null_plot.rst",
-            category="Null",
-            subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "figure": "null distributions"},
-        ),
-        plot_pdf="results/{cohort}/survival/null.pdf",
     params:
         methods={method: method_params(method) for method in METHODS},
-        primary_method=PRIMARY["method"],
         n_sets=config["random_null"]["n_sets"],
         expression_bins=config["random_null"]["expression_bins"],
         seed=config["seed"],
@@ -107,6 +98,35 @@ rule random_signature_null:
         "../scripts/random_signature_null.py"
 
 
+# Figures are their own rules: a presentation setting (primary.*) reruns no computation.
+rule null_figure:
+    input:
+        table="results/{cohort}/survival/null.tsv",
+        distribution="results/{cohort}/survival/null_log_hr.tsv.gz",
+    output:
+        png=report(
+            "results/{cohort}/survival/null.png",
+            caption="../report/null_plot.rst",
+            category="Null",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "figure": "null distributions"},
+        ),
+        pdf="results/{cohort}/survival/null.pdf",
+    params:
+        method=PRIMARY["method"],
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
+    log:
+        "logs/{cohort}/null_figure.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/null_figure.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/null_figure.py"
+
+
 rule gene_cox:
     input:
         expression="results/{cohort}/expression.tsv.gz",
@@ -120,16 +140,6 @@ rule gene_cox:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "per-gene Cox"},
         ),
-        forest=report(
-            "results/{cohort}/survival/gene_forest.png",
-            caption="../report/gene_forest.rst",
-            category="Survival",
-            subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "figure": "gene forest plot"},
-        ),
-        forest_pdf="results/{cohort}/survival/gene_forest.pdf",
-    params:
-        signature=PRIMARY["signature"],
     threads: 2
     log:
         "logs/{cohort}/gene_cox.log",
@@ -142,6 +152,33 @@ rule gene_cox:
         "../envs/analysis.yaml"
     script:
         "../scripts/gene_cox.py"
+
+
+rule gene_forest:
+    input:
+        table="results/{cohort}/survival/genes.tsv",
+    output:
+        png=report(
+            "results/{cohort}/survival/gene_forest.png",
+            caption="../report/gene_forest.rst",
+            category="Survival",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "figure": "gene forest plot"},
+        ),
+        pdf="results/{cohort}/survival/gene_forest.pdf",
+    params:
+        signature=PRIMARY["signature"],
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
+    log:
+        "logs/{cohort}/gene_forest.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/gene_forest.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/gene_forest.py"
 
 
 rule adjusted_cox:

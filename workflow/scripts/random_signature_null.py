@@ -3,7 +3,6 @@
 import pandas as pd
 
 from hif_prognosis.null import random_signature_null
-from hif_prognosis.plotting import null_figure, save_figure
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import write_tsv
 
@@ -26,7 +25,6 @@ def main(smk) -> None:
         log.info("%d random sets per signature and method; %d rows", p.n_sets, len(summary))
         write_tsv(summary, smk.output.table)
         write_tsv(distribution, smk.output.distribution)
-        save_figure(null_figure(summary, distribution, method=p.primary_method, cohort=cohort), smk.output.plot, smk.output.plot_pdf)
 
 
 if __name__ == "__main__":

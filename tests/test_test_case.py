@@ -1,0 +1,85 @@
+"""The shipped test case (.test/): the whole workflow on its synthetic cohort, with no ../shared,
+and which jobs a presentation setting reruns."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from test_workflow import planned_jobs, table_hashes
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Jobs that compute numbers which do not depend on primary.*: none may rerun when it changes.
+INDEPENDENT_OF_PRIMARY = {
+    "harmonise_local_cohort", "collect_signatures", "signature_coverage", "score_signatures",
+    "merge_scores", "cox_univariable", "random_signature_null", "gene_cox", "adjusted_cox",
+    "discrimination", "cutpoint", "rank_genes_by_survival",
+}
+# What primary.* legitimately changes: the score ranking and its GSEA (they are about the
+# primary score), the ORA of the primary signature (the default ora_signature), figures, pages.
+MAY_RERUN = {
+    "rank_genes_by_score", "prerank_gsea", "over_representation", "nes_across_cohorts",
+    "kaplan_meier", "null_figure", "gene_forest", "gsea_figures", "judgement", "summary_page",
+    "provenance", "all",
+}
+
+
+def snakemake(directory: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(directory), *args]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def finished_test_case(tmp_path_factory) -> Path:
+    """.test copied with the shipped resources beside it (its config reads ../resources/),
+    run to the end."""
+    root = tmp_path_factory.mktemp("test_case")
+    shutil.copytree(REPO / ".test", root / ".test", ignore=shutil.ignore_patterns("results", "logs", ".snakemake"))
+    shutil.copytree(REPO / "resources" / "signatures", root / "resources" / "signatures")
+    snakemake(root / ".test", "--cores", "2")
+    return root / ".test"
+
+
+def test_the_test_case_runs_end_to_end_without_shared_data(finished_test_case):
+    results = finished_test_case / "results"
+    for path in ["summary/index.html", "summary/judgement.tsv", "TEST/survival/null.png", "TEST/survival/gene_forest.png",
+                 "TEST/enrichment/enrichment_plot.survival_cox_z.png", "TEST/survival/km/HIF1A_REVIEW_TARGETS.os.png"]:
+        assert (results / path).stat().st_size > 0, path
+    null = pd.read_csv(results / "TEST" / "survival" / "null.tsv", sep="\t")
+    assert (null["n_fitted"] >= 990).all()
+    # the synthetic hypoxia set was built on a factor that raises the hazard
+    cox = pd.read_csv(results / "TEST" / "survival" / "cox.tsv", sep="\t").set_index(["signature", "method"])
+    assert cox.loc[("TEST_HYPOXIA", "zscore"), "hr"] > 1
+    assert "Nothing to be done" in snakemake(finished_test_case, "--dry-run").stdout
+
+
+def test_changing_primary_reruns_no_computation_independent_of_it(finished_test_case, tmp_path):
+    """primary.method and primary.signature choose what the figures and the page show; the null,
+    the gene screen and the survival-ranking GSEA do not depend on them and must not rerun."""
+    shutil.copytree(finished_test_case.parent, tmp_path, dirs_exist_ok=True)
+    work = tmp_path / ".test"
+    config_path = work / "config" / "config.yaml"
+    config = yaml.safe_load(config_path.read_text())
+    config["primary"] = {"signature": "TEST_HYPOXIA", "method": "pc1"}
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))  # key order alone changes params
+    jobs = planned_jobs(snakemake(work, "--dry-run").stdout)
+    assert not set(jobs) & INDEPENDENT_OF_PRIMARY, jobs
+    assert set(jobs) <= MAY_RERUN, jobs
+    assert jobs["prerank_gsea"] == 1  # the score ranking's GSEA only, not the survival ranking's
+    assert {"null_figure", "gene_forest", "gsea_figures", "kaplan_meier", "summary_page"} <= set(jobs)
+    before = table_hashes(work)
+    snakemake(work, "--cores", "2")
+    after = table_hashes(work)
+    for path in ["results/TEST/survival/null.tsv", "results/TEST/survival/genes.tsv",
+                 "results/TEST/enrichment/prerank.survival_cox_z.tsv"]:
+        assert after[path] == before[path], path

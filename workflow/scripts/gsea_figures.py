@@ -1,0 +1,43 @@
+"""Adapter: the dot plot of the top sets of one GSEA table and the enrichment plot of the
+chosen set (see hif_prognosis.plotting and hif_prognosis.enrichment.enrichment_curve)."""
+
+import pandas as pd
+
+from hif_prognosis.enrichment import RANKING_METRIC, enrichment_curve, ranking_labels
+from hif_prognosis.genesets import read_gmt
+from hif_prognosis.plotting import enrichment_curve_figure, message_figure, save_figure, top_sets_dotplot
+from hif_prognosis.runlog import logged_step
+from hif_prognosis.tables import read_tsv
+
+
+def main(smk) -> None:
+    p, cohort, ranking_name = smk.params, smk.wildcards.cohort, smk.wildcards.ranking
+    labels = ranking_labels(ranking_name, endpoint=p.endpoint, signature=p.signature, method=p.method)
+    with logged_step(smk.log[0], f"GSEA figures of {ranking_name} in {cohort}") as log:
+        table = read_tsv(smk.input.table)
+        title = f"{cohort}: gene sets among genes ranked by {labels.ranked_by}"
+        figure = top_sets_dotplot(table, n_top=p.top_sets_plotted, permutations=p.permutations, title=title)
+        save_figure(figure, smk.output.dotplot, smk.output.dotplot_pdf)
+        tested = table[table["term"] == p.plotted_set]
+        if len(tested):
+            row = tested.iloc[0]
+            library = dict(zip(p.library_names, smk.input.libraries, strict=True))[row["library"]]
+            ranking = pd.read_csv(smk.input.ranking, sep="\t", index_col=0)[RANKING_METRIC[ranking_name]]
+            figure = enrichment_curve_figure(
+                enrichment_curve(ranking, read_gmt(library)[p.plotted_set], row),
+                title=f"{p.plotted_set} in {cohort}\nranked by {labels.ranked_by}",
+                metric=labels.metric, high=labels.high, low=labels.low,
+            )
+        else:
+            reason = (
+                f"{p.plotted_set} was not tested in {cohort}: it is in none of the libraries "
+                f"{p.library_names}, or fewer than {p.min_size} (more than {p.max_size}) of its "
+                "genes were measured."
+            )
+            log.warning(reason)
+            figure = message_figure(reason)
+        save_figure(figure, smk.output.curve, smk.output.curve_pdf)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
