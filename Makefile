@@ -47,6 +47,7 @@ dry-run: env
 
 lint: env
 	$(VENV)/bin/snakemake --lint
+	$(VENV)/bin/snakefmt --check .
 
 # Two pytest workers, each taking whole test files: one file's end-to-end runs overlap another's
 # waiting (the SLURM test mostly waits for job polls; R and unit tests use one core).

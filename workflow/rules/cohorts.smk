@@ -15,21 +15,21 @@ rule harmonise_local_cohort:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "clinical"},
         ),
-    wildcard_constraints:
-        cohort=one_of(COHORTS_BY_SOURCE["local"]),
-    params:
-        cohort=cohort_config,
-        min_samples=config["survival"]["min_samples"],
-        min_events=config["survival"]["min_events"],
     log:
         "logs/{cohort}/harmonise_cohort.log",
     benchmark:
         "logs/benchmarks/{cohort}/harmonise_cohort.tsv"
+    wildcard_constraints:
+        cohort=one_of(COHORTS_BY_SOURCE["local"]),
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(2000, 20),
         runtime=scaled(20),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        cohort=cohort_config,
+        min_samples=config["survival"]["min_samples"],
+        min_events=config["survival"]["min_events"],
     script:
         "../scripts/harmonise_cohort.py"
 

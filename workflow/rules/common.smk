@@ -18,7 +18,10 @@ from hif_prognosis.sources import (
 from hif_prognosis.errors import InputError
 
 # The files the config came from: those given on the command line, else the default.
-CONFIGFILES = ", ".join(map(str, workflow.overwrite_configfiles or workflow.configfiles)) or "the config"
+CONFIGFILES = (
+    ", ".join(map(str, workflow.overwrite_configfiles or workflow.configfiles))
+    or "the config"
+)
 
 
 def schema_problem(error):
@@ -34,7 +37,9 @@ def schema_problem(error):
 try:
     validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
 except WorkflowError as error:
-    raise WorkflowError(f"Invalid configuration in {CONFIGFILES}: {schema_problem(error)}") from None
+    raise WorkflowError(
+        f"Invalid configuration in {CONFIGFILES}: {schema_problem(error)}"
+    ) from None
 try:
     check_config(config, configfile=CONFIGFILES)
 except InputError as error:
@@ -114,7 +119,10 @@ def gene_set_copies():
 
 def enrichment_library_files():
     mirrors = config["downloads"]["mirrors"]
-    return [library_file(location, mirrors) for location in config["enrichment"]["libraries"].values()]
+    return [
+        library_file(location, mirrors)
+        for location in config["enrichment"]["libraries"].values()
+    ]
 
 
 def kaplan_meier_figures(cohort, signatures=SIGNATURES, extensions=("png", "pdf")):
@@ -173,7 +181,9 @@ def final_outputs():
         "results/summary/index.html",
     ]
     outputs += across_cohorts(
-        "results/meta/meta_analysis.tsv", "results/meta/forest.png", "results/meta/forest.pdf",
+        "results/meta/meta_analysis.tsv",
+        "results/meta/forest.png",
+        "results/meta/forest.pdf",
         "results/meta/frozen_score.tsv",
     )
     return outputs

@@ -10,13 +10,13 @@ localrules:
 rule download_file:
     output:
         "{remote_file}",
-    params:
-        remote=lambda w: REMOTE_FILES[w.remote_file],
-        settings=config["downloads"],
     log:
         "logs/downloads/{remote_file}.log",
     conda:
         "../envs/analysis.yaml"
+    params:
+        remote=lambda w: REMOTE_FILES[w.remote_file],
+        settings=config["downloads"],
     script:
         "../scripts/download_file.py"
 
@@ -25,14 +25,14 @@ rule download_clinical_release:
     output:
         release=clinical_release_path("{project}"),
         listing=clinical_release_path("{project}") + ".gdc_files.json",
+    log:
+        "logs/downloads/{project}.clinical_release.log",
+    conda:
+        "../envs/analysis.yaml"
     params:
         cohort=lambda w: next(
             c for c in config["cohorts"].values() if c.get("project") == w.project
         ),
         settings=config["downloads"],
-    log:
-        "logs/downloads/{project}.clinical_release.log",
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/download_clinical_release.py"

@@ -13,17 +13,17 @@ rule rank_genes_by_score:
         scores=f"results/{{cohort}}/scores/{PRIMARY['method']}.tsv",
     output:
         "results/{cohort}/enrichment/ranking.score_spearman.tsv",
-    params:
-        signature=PRIMARY["signature"],
     log:
         "logs/{cohort}/rank_genes_by_score.log",
     benchmark:
         "logs/benchmarks/{cohort}/rank_genes_by_score.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(2000, 20),
         runtime=scaled(10),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        signature=PRIMARY["signature"],
     script:
         "../scripts/rank_genes_by_score.py"
 
@@ -34,18 +34,18 @@ rule rank_genes_by_survival:
         clinical="results/{cohort}/clinical.tsv",
     output:
         "results/{cohort}/enrichment/ranking.survival_cox_z.tsv",
-    params:
-        endpoint=config["enrichment"]["survival_endpoint"],
-    threads: 2
     log:
         "logs/{cohort}/rank_genes_by_survival.log",
     benchmark:
         "logs/benchmarks/{cohort}/rank_genes_by_survival.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    threads: 2
     resources:
         mem_mb=scaled(2000, 20),
         runtime=scaled(10, 1),  # one Cox model per gene
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        endpoint=config["enrichment"]["survival_endpoint"],
     script:
         "../scripts/rank_genes_by_survival.py"
 
@@ -60,26 +60,31 @@ rule prerank_gsea:
             caption="../report/prerank.rst",
             category="Enrichment",
             subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "ranking": "{ranking}", "item": "pre-ranked GSEA table"},
+            labels={
+                "cohort": "{cohort}",
+                "ranking": "{ranking}",
+                "item": "pre-ranked GSEA table",
+            },
         ),
+    log:
+        "logs/{cohort}/prerank_gsea.{ranking}.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/prerank_gsea.{ranking}.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    threads: 2
+    resources:
+        mem_mb=scaled(2000, 100),
+        # sets x permutations x genes: about 1 min per MB of GMT per 1,000 permutations for
+        # 13,000 genes on 2 cores (Reactome 51 s); twice that here for larger rankings
+        runtime=lambda w, input, attempt: attempt
+        * (10 + int(2 * input.size_mb * config["enrichment"]["permutations"] / 1000)),
     params:
         library_names=list(config["enrichment"]["libraries"]),
         permutations=config["enrichment"]["permutations"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],
         seed=config["seed"],
-    threads: 2
-    log:
-        "logs/{cohort}/prerank_gsea.{ranking}.log",
-    benchmark:
-        "logs/benchmarks/{cohort}/prerank_gsea.{ranking}.tsv"
-    resources:
-        mem_mb=scaled(2000, 100),
-        # sets x permutations x genes: about 1 min per MB of GMT per 1,000 permutations for
-        # 13,000 genes on 2 cores (Reactome 51 s); twice that here for larger rankings
-        runtime=lambda w, input, attempt: attempt * (10 + int(2 * input.size_mb * config["enrichment"]["permutations"] / 1000)),
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/prerank_gsea.py"
 
@@ -96,7 +101,11 @@ rule gsea_figures:
             caption="../report/top_sets.rst",
             category="Enrichment",
             subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "ranking": "{ranking}", "item": "dot plot of the top sets"},
+            labels={
+                "cohort": "{cohort}",
+                "ranking": "{ranking}",
+                "item": "dot plot of the top sets",
+            },
         ),
         dotplot_pdf="results/{cohort}/enrichment/top_sets.{ranking}.pdf",
         curve=report(
@@ -104,9 +113,22 @@ rule gsea_figures:
             caption="../report/enrichment_plot.rst",
             category="Enrichment",
             subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "ranking": "{ranking}", "item": "enrichment plot"},
+            labels={
+                "cohort": "{cohort}",
+                "ranking": "{ranking}",
+                "item": "enrichment plot",
+            },
         ),
         curve_pdf="results/{cohort}/enrichment/enrichment_plot.{ranking}.pdf",
+    log:
+        "logs/{cohort}/gsea_figures.{ranking}.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/gsea_figures.{ranking}.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
     params:
         library_names=list(config["enrichment"]["libraries"]),
         permutations=config["enrichment"]["permutations"],
@@ -117,15 +139,6 @@ rule gsea_figures:
         endpoint=config["enrichment"]["survival_endpoint"],
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],
-    resources:
-        mem_mb=scaled(1000),
-        runtime=scaled(5),
-    log:
-        "logs/{cohort}/gsea_figures.{ranking}.log",
-    benchmark:
-        "logs/benchmarks/{cohort}/gsea_figures.{ranking}.tsv"
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/gsea_figures.py"
 
@@ -141,29 +154,37 @@ rule over_representation:
             caption="../report/ora.rst",
             category="Enrichment",
             subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "ranking": "-", "item": "over-representation of the signature"},
+            labels={
+                "cohort": "{cohort}",
+                "ranking": "-",
+                "item": "over-representation of the signature",
+            },
         ),
+    log:
+        "logs/{cohort}/over_representation.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/over_representation.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(2000, 20),
+        runtime=scaled(15),
     params:
         library_names=list(config["enrichment"]["libraries"]),
         signature=ORA_SIGNATURE,
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],
-    log:
-        "logs/{cohort}/over_representation.log",
-    benchmark:
-        "logs/benchmarks/{cohort}/over_representation.tsv"
-    resources:
-        mem_mb=scaled(2000, 20),
-        runtime=scaled(15),
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/over_representation.py"
 
 
 rule nes_across_cohorts:
     input:
-        expand("results/{cohort}/enrichment/prerank.{ranking}.tsv", cohort=COHORTS, ranking=RANKINGS),
+        expand(
+            "results/{cohort}/enrichment/prerank.{ranking}.tsv",
+            cohort=COHORTS,
+            ranking=RANKINGS,
+        ),
     output:
         report(
             "results/enrichment/nes_across_cohorts.tsv",
@@ -172,14 +193,14 @@ rule nes_across_cohorts:
             subcategory="across cohorts",
             labels={"table": "NES per cohort"},
         ),
-    params:
-        cohorts=[cohort for cohort in COHORTS for _ in RANKINGS],
-        rankings=[ranking for _ in COHORTS for ranking in RANKINGS],
     log:
         "logs/enrichment/nes_across_cohorts.log",
     benchmark:
         "logs/benchmarks/enrichment/nes_across_cohorts.tsv"
     conda:
         "../envs/analysis.yaml"
+    params:
+        cohorts=[cohort for cohort in COHORTS for _ in RANKINGS],
+        rankings=[ranking for _ in COHORTS for ranking in RANKINGS],
     script:
         "../scripts/nes_across_cohorts.py"

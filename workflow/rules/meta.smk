@@ -24,15 +24,15 @@ rule meta_analysis:
             labels={"figure": "forest plot"},
         ),
         forest_pdf="results/meta/forest.pdf",
-    params:
-        signature=PRIMARY["signature"],
-        method=PRIMARY["method"],
     log:
         "logs/meta/meta_analysis.log",
     benchmark:
         "logs/benchmarks/meta/meta_analysis.tsv"
     conda:
         "../envs/analysis.yaml"
+    params:
+        signature=PRIMARY["signature"],
+        method=PRIMARY["method"],
     script:
         "../scripts/meta_analysis.py"
 
@@ -49,17 +49,17 @@ rule frozen_score:
             category="Meta-analysis",
             labels={"table": "frozen-score check"},
         ),
-    params:
-        cohorts=COHORTS,
     log:
         "logs/meta/frozen_score.log",
     benchmark:
         "logs/benchmarks/meta/frozen_score.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(2000, 20),
         runtime=scaled(15),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        cohorts=COHORTS,
     script:
         "../scripts/frozen_score.py"
 
@@ -78,15 +78,15 @@ rule judgement:
             category="Summary",
             labels={"table": "how the answer is judged"},
         ),
-    params:
-        cohorts=COHORTS,
-        signature=PRIMARY["signature"],
-        method=PRIMARY["method"],
     log:
         "logs/summary/judgement.log",
     benchmark:
         "logs/benchmarks/summary/judgement.tsv"
     conda:
         "../envs/analysis.yaml"
+    params:
+        cohorts=COHORTS,
+        signature=PRIMARY["signature"],
+        method=PRIMARY["method"],
     script:
         "../scripts/judgement.py"

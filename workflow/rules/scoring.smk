@@ -12,18 +12,18 @@ rule score_signatures:
         coverage="results/{cohort}/signature_coverage.tsv",
     output:
         "results/{cohort}/scores/{method}.tsv",
-    params:
-        method="{method}",
-        method_params=scoring_params,
     log:
         "logs/{cohort}/score_signatures.{method}.log",
     benchmark:
         "logs/benchmarks/{cohort}/score_signatures.{method}.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(2000, 20),
         runtime=scaled(20),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        method="{method}",
+        method_params=scoring_params,
     script:
         "../scripts/score_signatures.py"
 

@@ -15,15 +15,15 @@ rule collect_signatures:
             category="Signature",
             labels={"table": "signature genes"},
         ),
-    params:
-        signatures=config["signatures"],
-        local_copies=gene_set_copies(),
     log:
         "logs/signatures/collect_signatures.log",
     benchmark:
         "logs/benchmarks/signatures/collect_signatures.tsv"
     conda:
         "../envs/analysis.yaml"
+    params:
+        signatures=config["signatures"],
+        local_copies=gene_set_copies(),
     script:
         "../scripts/collect_signatures.py"
 
@@ -40,16 +40,16 @@ rule signature_coverage:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "coverage"},
         ),
-    params:
-        min_coverage=config["scoring"]["min_coverage"],
     log:
         "logs/{cohort}/signature_coverage.log",
     benchmark:
         "logs/benchmarks/{cohort}/signature_coverage.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(1000, 20),
         runtime=scaled(10),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        min_coverage=config["scoring"]["min_coverage"],
     script:
         "../scripts/signature_coverage.py"

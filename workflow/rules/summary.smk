@@ -2,14 +2,26 @@
 # first screen and carries every figure inside itself; the config and software versions used
 # go into both it and Snakemake's report.
 
+
 localrules:
     provenance,
     summary_page,
 
 
 SOFTWARE = [
-    "snakemake", "hif-prognosis", "pandas", "numpy", "scipy", "scanpy", "anndata", "gseapy",
-    "lifelines", "scikit-survival", "statsmodels", "matplotlib", "jinja2",
+    "snakemake",
+    "hif-prognosis",
+    "pandas",
+    "numpy",
+    "scipy",
+    "scanpy",
+    "anndata",
+    "gseapy",
+    "lifelines",
+    "scikit-survival",
+    "statsmodels",
+    "matplotlib",
+    "jinja2",
     "snakemake-executor-plugin-slurm",
 ]
 
@@ -28,15 +40,15 @@ rule provenance:
             category="Provenance",
             labels={"table": "config used"},
         ),
-    params:
-        config=config,
-        software=SOFTWARE,
     log:
         "logs/summary/provenance.log",
     benchmark:
         "logs/benchmarks/summary/provenance.tsv"
     conda:
         "../envs/analysis.yaml"
+    params:
+        config=config,
+        software=SOFTWARE,
     script:
         "../scripts/provenance.py"
 
@@ -55,8 +67,13 @@ rule summary_page:
         ],
         gene_forest=per_cohort("results/{cohort}/survival/gene_forest.png"),
         null_plot=per_cohort("results/{cohort}/survival/null.png"),
-        enrichment_plot=per_cohort("results/{cohort}/enrichment/enrichment_plot.{ranking}.png", ranking=RANKINGS),
-        top_sets=per_cohort("results/{cohort}/enrichment/top_sets.{ranking}.png", ranking=RANKINGS),
+        enrichment_plot=per_cohort(
+            "results/{cohort}/enrichment/enrichment_plot.{ranking}.png",
+            ranking=RANKINGS,
+        ),
+        top_sets=per_cohort(
+            "results/{cohort}/enrichment/top_sets.{ranking}.png", ranking=RANKINGS
+        ),
         nes="results/enrichment/nes_across_cohorts.tsv",
         judgement="results/summary/judgement.tsv",
         meta=across_cohorts("results/meta/meta_analysis.tsv"),
@@ -76,6 +93,12 @@ rule summary_page:
             category="Summary",
             labels={"table": "headline table"},
         ),
+    log:
+        "logs/summary/summary_page.log",
+    benchmark:
+        "logs/benchmarks/summary/summary_page.tsv"
+    conda:
+        "../envs/analysis.yaml"
     params:
         cohorts=COHORTS,
         endpoints={cohort: endpoints(cohort) for cohort in COHORTS},
@@ -85,11 +108,5 @@ rule summary_page:
         plotted_set=config["enrichment"]["plotted_set"],
         endpoint=config["enrichment"]["survival_endpoint"],
         ora_signature=ORA_SIGNATURE,
-    log:
-        "logs/summary/summary_page.log",
-    benchmark:
-        "logs/benchmarks/summary/summary_page.tsv"
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/summary_page.py"

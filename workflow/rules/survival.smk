@@ -17,11 +17,11 @@ rule cox_univariable:
         "logs/{cohort}/cox_univariable.log",
     benchmark:
         "logs/benchmarks/{cohort}/cox_univariable.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(2000),
         runtime=scaled(10),
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/cox_univariable.py"
 
@@ -39,24 +39,34 @@ rule kaplan_meier:
                 caption="../report/kaplan_meier.rst",
                 category="Survival",
                 subcategory="{cohort}",
-                labels={"cohort": "{cohort}", "signature": signature, "endpoint": "{endpoint}"},
+                labels={
+                    "cohort": "{cohort}",
+                    "signature": signature,
+                    "endpoint": "{endpoint}",
+                },
             )
             for signature in SIGNATURES
         ],
-        pdf=expand("results/{{cohort}}/survival/km/{signature}.{{endpoint}}.pdf", signature=SIGNATURES),
-        at_risk=expand("results/{{cohort}}/survival/km/{signature}.{{endpoint}}.at_risk.tsv", signature=SIGNATURES),
-    params:
-        method=PRIMARY["method"],
-        signatures=SIGNATURES,
+        pdf=expand(
+            "results/{{cohort}}/survival/km/{signature}.{{endpoint}}.pdf",
+            signature=SIGNATURES,
+        ),
+        at_risk=expand(
+            "results/{{cohort}}/survival/km/{signature}.{{endpoint}}.at_risk.tsv",
+            signature=SIGNATURES,
+        ),
     log:
         "logs/{cohort}/kaplan_meier.{endpoint}.log",
     benchmark:
         "logs/benchmarks/{cohort}/kaplan_meier.{endpoint}.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(1000),
         runtime=scaled(10),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        method=PRIMARY["method"],
+        signatures=SIGNATURES,
     script:
         "../scripts/kaplan_meier.py"
 
@@ -76,24 +86,32 @@ rule random_signature_null:
             labels={"cohort": "{cohort}", "table": "random-signature null"},
         ),
         distribution="results/{cohort}/survival/null_log_hr.tsv.gz",
-    params:
-        methods={method: method_params(method) for method in METHODS},
-        n_sets=config["random_null"]["n_sets"],
-        expression_bins=config["random_null"]["expression_bins"],
-        seed=config["seed"],
-        proliferation_signature=config["survival"]["proliferation_signature"],
-    threads: 2
-    resources:
-        mem_mb=scaled(4000, 40),
-        # at most 1 min per 1,000 sets, signature and method on 2 cores (pc1 dominates), for the
-        # unadjusted and proliferation-adjusted fits; GSE4335 took 22 s for 12,000 sets
-        runtime=lambda w, attempt: attempt * (10 + 2 * len(SIGNATURES) * len(METHODS) * config["random_null"]["n_sets"] // 1000),
     log:
         "logs/{cohort}/random_signature_null.log",
     benchmark:
         "logs/benchmarks/{cohort}/random_signature_null.tsv"
     conda:
         "../envs/analysis.yaml"
+    threads: 2
+    resources:
+        mem_mb=scaled(4000, 40),
+        # at most 1 min per 1,000 sets, signature and method on 2 cores (pc1 dominates), for the
+        # unadjusted and proliferation-adjusted fits; GSE4335 took 22 s for 12,000 sets
+        runtime=lambda w, attempt: attempt
+        * (
+            10
+            + 2
+            * len(SIGNATURES)
+            * len(METHODS)
+            * config["random_null"]["n_sets"]
+            // 1000
+        ),
+    params:
+        methods={method: method_params(method) for method in METHODS},
+        n_sets=config["random_null"]["n_sets"],
+        expression_bins=config["random_null"]["expression_bins"],
+        seed=config["seed"],
+        proliferation_signature=config["survival"]["proliferation_signature"],
     script:
         "../scripts/random_signature_null.py"
 
@@ -112,17 +130,17 @@ rule null_figure:
             labels={"cohort": "{cohort}", "figure": "null distributions"},
         ),
         pdf="results/{cohort}/survival/null.pdf",
-    params:
-        method=PRIMARY["method"],
-    resources:
-        mem_mb=scaled(1000),
-        runtime=scaled(5),
     log:
         "logs/{cohort}/null_figure.log",
     benchmark:
         "logs/benchmarks/{cohort}/null_figure.tsv"
     conda:
         "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
+    params:
+        method=PRIMARY["method"],
     script:
         "../scripts/null_figure.py"
 
@@ -140,16 +158,16 @@ rule gene_cox:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "per-gene Cox"},
         ),
-    threads: 2
     log:
         "logs/{cohort}/gene_cox.log",
     benchmark:
         "logs/benchmarks/{cohort}/gene_cox.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    threads: 2
     resources:
         mem_mb=scaled(2000, 20),
         runtime=scaled(10, 1),
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/gene_cox.py"
 
@@ -166,17 +184,17 @@ rule gene_forest:
             labels={"cohort": "{cohort}", "figure": "gene forest plot"},
         ),
         pdf="results/{cohort}/survival/gene_forest.pdf",
-    params:
-        signature=PRIMARY["signature"],
-    resources:
-        mem_mb=scaled(1000),
-        runtime=scaled(5),
     log:
         "logs/{cohort}/gene_forest.log",
     benchmark:
         "logs/benchmarks/{cohort}/gene_forest.tsv"
     conda:
         "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
+    params:
+        signature=PRIMARY["signature"],
     script:
         "../scripts/gene_forest.py"
 
@@ -193,19 +211,19 @@ rule adjusted_cox:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "multivariable Cox and PH tests"},
         ),
-    params:
-        models=config["survival"]["adjusted_models"],
-        proliferation_signature=config["survival"]["proliferation_signature"],
-        min_events_per_variable=config["survival"]["min_events_per_variable"],
     log:
         "logs/{cohort}/adjusted_cox.log",
     benchmark:
         "logs/benchmarks/{cohort}/adjusted_cox.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(2000),
         runtime=scaled(20),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        models=config["survival"]["adjusted_models"],
+        proliferation_signature=config["survival"]["proliferation_signature"],
+        min_events_per_variable=config["survival"]["min_events_per_variable"],
     script:
         "../scripts/adjusted_cox.py"
 
@@ -229,19 +247,19 @@ rule discrimination:
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "time-dependent AUC"},
         ),
-    params:
-        resamples=config["survival"]["bootstrap_resamples"],
-        auc_years=config["survival"]["auc_years"],
-        seed=config["seed"],
     log:
         "logs/{cohort}/discrimination.log",
     benchmark:
         "logs/benchmarks/{cohort}/discrimination.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(2000),
         runtime=scaled(20),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        resamples=config["survival"]["bootstrap_resamples"],
+        auc_years=config["survival"]["auc_years"],
+        seed=config["seed"],
     script:
         "../scripts/discrimination.py"
 
@@ -256,20 +274,23 @@ rule cutpoint:
             caption="../report/cutpoint.rst",
             category="Survival",
             subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "table": "maximally selected log-rank cut-point"},
+            labels={
+                "cohort": "{cohort}",
+                "table": "maximally selected log-rank cut-point",
+            },
         ),
-    params:
-        min_fraction=config["survival"]["cutpoint"]["min_fraction"],
-        permutations=config["survival"]["cutpoint"]["permutations"],
-        seed=config["seed"],
     log:
         "logs/{cohort}/cutpoint.log",
     benchmark:
         "logs/benchmarks/{cohort}/cutpoint.tsv"
+    conda:
+        "../envs/analysis.yaml"
     resources:
         mem_mb=scaled(2000),
         runtime=scaled(20),
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        min_fraction=config["survival"]["cutpoint"]["min_fraction"],
+        permutations=config["survival"]["cutpoint"]["permutations"],
+        seed=config["seed"],
     script:
         "../scripts/cutpoint.py"
