@@ -88,8 +88,8 @@ def uno_c(time: np.ndarray, event: np.ndarray, score: np.ndarray, tau: float) ->
     """Uno's C truncated at ``tau``, as R ``concordance(timewt = "n/G2", ymax = tau, reverse = TRUE)``."""
     censoring_before = censoring_survival_before(time, event, time)
     weight = np.where((event == 1) & (time <= tau), 1 / censoring_before**2, 0.0)
-    comparable = comparable_pairs(time, event) * weight[:, None]
-    return float((comparable * concordance_score(score, score)).sum() / comparable.sum())
+    comparable, concordant = pair_matrices(time, event, score)
+    return float(weight @ concordant.sum(axis=1) / (weight @ comparable.sum(axis=1)))
 
 
 def time_dependent_auc(

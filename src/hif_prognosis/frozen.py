@@ -67,8 +67,7 @@ def training_weights(
     _, _, vt = np.linalg.svd(values - values.mean(axis=0), full_matrices=False)
     loadings = vt[0]
     signed_mean = values @ direction / len(direction)
-    agreement = np.corrcoef(values @ loadings, signed_mean)[0, 1] if len(direction) > 1 else loadings[0] * direction[0]
-    return loadings if agreement >= 0 else -loadings
+    return loadings if np.corrcoef(values @ loadings, signed_mean)[0, 1] >= 0 else -loadings
 
 
 def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
