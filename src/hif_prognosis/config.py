@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
+import io
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-import codecs
-import io
-import re
-
 from hif_prognosis.clinical import check_columns
 from hif_prognosis.errors import InputError
 from hif_prognosis.review import REVIEW_SIGNATURES
-from hif_prognosis.sources import check_download_paths, is_enrichr, is_url
+from hif_prognosis.sources import is_enrichr, is_url, remote_files
 from hif_prognosis.tables import read_text
 
 
@@ -69,7 +68,7 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             f"{configfile}: file(s) not found: {listing} (relative paths are read from "
             f"{Path.cwd()}). Correct the path(s) or run snakemake from the intended directory."
         )
-    check_download_paths(config)
+    remote_files(config)  # building the cached paths checks that each stays in resources/downloads/
     enrichment = config["enrichment"]
     if enrichment["min_size"] > enrichment["max_size"]:
         raise InputError(

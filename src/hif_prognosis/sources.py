@@ -84,13 +84,15 @@ def is_enrichr(location: str) -> bool:
     return location.startswith(ENRICHR_PREFIX)
 
 
-def enrichr_library(location: str, mirrors: Mapping[str, str]) -> tuple[str, RemoteFile]:
+def enrichr_library(
+    location: str, mirrors: Mapping[str, str], field: str = "enrichment.libraries"
+) -> tuple[str, RemoteFile]:
     """Cached path and download of an Enrichr library: its text export (GMT with an empty
     description field), as gseapy's ``get_library`` fetches it."""
     name = location.removeprefix(ENRICHR_PREFIX)
     if not ENRICHR_NAME.match(name) or ".." in name:
         raise InputError(
-            f"enrichment library {location!r}: an Enrichr library name has letters, digits and "
+            f"{field}: enrichment library {location!r}: an Enrichr library name has letters, digits and "
             "_ . + - only (e.g. enrichr:KEGG_2021_Human); correct it in enrichment.libraries."
         )
     url = f"{mirrors['enrichr'].rstrip('/')}/geneSetLibrary?mode=text&libraryName={quote(name)}"
@@ -158,20 +160,6 @@ def located_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
         yield f"enrichment.libraries.{name}", location, "gmt"
 
 
-def check_download_paths(config: Mapping[str, Any]) -> None:
-    """Every cached path built from a configured URL or Enrichr name stays below
-    resources/downloads/; an error names the field otherwise."""
-    mirrors = config["downloads"]["mirrors"]
-    for field, location, _ in located_fields(config):
-        if is_enrichr(location):
-            try:
-                contained(enrichr_library(location, mirrors)[0], DOWNLOAD_DIR, field)
-            except InputError as error:
-                raise InputError(f"{field}: {error}") from None
-        else:
-            local_copy(location, field)
-
-
 def gene_set_locations(config: Mapping[str, Any]) -> list[str]:
     """Every GMT or gene-list path or URL the config names, in config order (Enrichr library
     names are not locations: see ``enrichr_library``)."""
@@ -186,12 +174,14 @@ def gene_set_locations(config: Mapping[str, Any]) -> list[str]:
 
 
 def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:
-    """Cached path -> file, for every file the generic download rule fetches."""
+    """Cached path -> file, for every file the generic download rule fetches. Building each path
+    checks it: one from a URL or Enrichr name that would leave resources/downloads/ is an
+    InputError naming its config field."""
     mirrors = config["downloads"]["mirrors"]
     files = {}
     for field, location, kind in located_fields(config):
         if is_enrichr(location):
-            path, remote = enrichr_library(location, mirrors)
+            path, remote = enrichr_library(location, mirrors, field)
             files[path] = remote
         elif is_url(location):
             files[local_copy(location, field)] = RemoteFile(location, kind=kind)
