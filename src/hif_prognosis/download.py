@@ -151,6 +151,7 @@ def _stream(response: requests.Response, partial: Path, url: str, seconds_left: 
     """Write the body to ``partial``. A watchdog closes the connection when ``seconds_left``
     run out: a server that trickles a byte now and then never lets a read time out."""
     total = int(response.headers.get("Content-Length") or 0)
+    announced = f" of {total}" if total else ""
     written, next_report, started = 0, 0.1, time.monotonic()
     expired = threading.Event()
 
@@ -177,17 +178,15 @@ def _stream(response: requests.Response, partial: Path, url: str, seconds_left: 
                     next_report += 0.1
     except Exception as error:
         if expired.is_set():
-            raise DeadlinePassed(f"{written} bytes received" + (f" of {total}" if total else "")) from None
+            raise DeadlinePassed(f"{written} bytes received{announced}") from None
         if isinstance(error, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
             # requests reports a dropped or stalled body as one of these (urllib3 does not retry it).
-            raise InterruptedTransfer(
-                f"transfer broke off after {written} bytes" + (f" of {total}" if total else "") + f" ({error})"
-            ) from error
+            raise InterruptedTransfer(f"transfer broke off after {written} bytes{announced} ({error})") from error
         raise
     finally:
         watchdog.cancel()
     if expired.is_set():
-        raise DeadlinePassed(f"{written} bytes received" + (f" of {total}" if total else ""))
+        raise DeadlinePassed(f"{written} bytes received{announced}")
     if total and written != total:
         raise InterruptedTransfer(f"received {written} bytes where the server announced {total}")
     log.info("%s: received %d bytes (%.1f MB) in %.1f s", url, written, written / 1e6, time.monotonic() - started)

@@ -178,8 +178,7 @@ def prerank(
     gseapy permutes gene sets (the only option for a pre-ranked list); p-values and FDR are
     gseapy's, with FDR computed within each library; where no permutation gave an ES of the
     observed sign, NES, p, FDR and FWER are NA and ``nes_status`` says why (``unnormalised_nes``).
-    Rows are sorted by library, then FDR, then
-    |NES| descending, then term.
+    Rows are sorted by library, then FDR, then |NES| descending, then term.
     """
     frames = []
     for library, sets in libraries.items():

@@ -3,9 +3,11 @@ model, and survival 3.x's proportional-hazards test.
 
 ``cox_columns`` serves the random-signature null and genome-wide gene screens, where thousands of
 one-covariate models share the same survival times; ``cox_model`` fits one model with several
-covariates by the same Newton-Raphson, and ``proportional_hazards_test`` tests it. Each column j gets its own coefficient by Newton-Raphson
-on Efron's approximation of the partial likelihood for tied event times (R ``coxph``'s and
-lifelines' default), with step halving when the log-likelihood falls, as ``coxph`` does.
+covariates by the same Newton-Raphson, and ``proportional_hazards_test`` tests it.
+
+Each column j gets its own coefficient by Newton-Raphson on Efron's approximation of the partial
+likelihood for tied event times (R ``coxph``'s and lifelines' default), with step halving when
+the log-likelihood falls, as ``coxph`` does.
 Estimates agree with lifelines and R to well below 1e-6 (tests).
 
 Columns are flagged instead of given a fake hazard ratio:

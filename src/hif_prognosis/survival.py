@@ -28,6 +28,7 @@ from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.expression import gene_zscores
 
+
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
     """Benjamini-Hochberg q-values (statsmodels ``multipletests(method="fdr_bh")``, imported
     here: the workflow reads modules that use it at parse time, where statsmodels costs 0.6 s)."""
