@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import apply_overrides
 from mirror import Mirror
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,13 +103,8 @@ class Case:
 
 
 def _set(path: str, value: object) -> Callable[[Work], None]:
-    def change(work: Work) -> None:
-        *parents, leaf = path.split(".")
-        node = work.config
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return change
+    """Set one nested config value, ``section__key`` as ``apply_overrides`` takes it."""
+    return lambda work: apply_overrides(work.config, {path: value})
 
 
 def _clinical(edit: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Work], None]:
@@ -206,30 +202,30 @@ def _gmt_without_tabs(work: Work) -> None:
 
 CASES = [
     # config: stopped at parse time, before any job
-    Case("unknown key", _set("scoring.method", ["zscore"]),
+    Case("unknown key", _set("scoring__method", ["zscore"]),
          ("Invalid configuration in", "config/config.yaml: scoring: Additional properties are not allowed ('method' was unexpected)")),
-    Case("value outside its enum", _set("cohorts.TEST.expression_scale", "log3"),
+    Case("value outside its enum", _set("cohorts__TEST__expression_scale", "log3"),
          ("cohorts.TEST.expression_scale: 'log3' is not one of ['auto', 'log2', 'linear']",)),
-    Case("missing clinical file", _set("cohorts.TEST.clinical", "data/missing.tsv"),
+    Case("missing clinical file", _set("cohorts__TEST__clinical", "data/missing.tsv"),
          ("file(s) not found: cohorts.TEST.clinical = 'data/missing.tsv'",)),
-    Case("absent clinical column", _set("cohorts.TEST.endpoints.os.time", "os_days"),
+    Case("absent clinical column", _set("cohorts__TEST__endpoints__os__time", "os_days"),
          ("column(s) not found (endpoints.os.time: 'os_days')", "'os_months' (e.g. '43', '55')")),
-    Case("undefined primary signature", _set("primary.signature", "NOPE"),
+    Case("undefined primary signature", _set("primary__signature", "NOPE"),
          ("primary.signature 'NOPE' is not one of the signatures defined under signatures",)),
-    Case("min_size above max_size", _set("enrichment.min_size", 600),
+    Case("min_size above max_size", _set("enrichment__min_size", 600),
          ("enrichment.min_size 600 is above enrichment.max_size 500, so no gene set could be tested",)),
-    Case("unknown encoding", _set("cohorts.TEST.encoding", "utf-9"),
+    Case("unknown encoding", _set("cohorts__TEST__encoding", "utf-9"),
          ("cohorts.TEST.encoding 'utf-9' is not a text encoding Python knows",)),
-    Case("script in a config string", _set("signatures.TEST_HYPOXIA.description", "</script><script>alert(1)</script>"),
+    Case("script in a config string", _set("signatures__TEST_HYPOXIA__description", "</script><script>alert(1)</script>"),
          ("signatures.TEST_HYPOXIA.description = '</script><script>alert(1)</script>' holds '</' or '<!--'",)),
     Case("swapped expression and clinical paths", _swap_paths,
          ("has 61 columns and none of the configured ones", "Are cohorts.TEST.expression and cohorts.TEST.clinical swapped?")),
     Case("binary clinical file", _binary_clinical,
          ("data/clinical.tsv: binary data, not a tab-separated text table",)),
     # paths: nothing built from config text may leave resources/downloads/
-    Case("Enrichr name climbing out", _set("enrichment.libraries.EVIL", "enrichr:../../../evil"),
+    Case("Enrichr name climbing out", _set("enrichment__libraries__EVIL", "enrichr:../../../evil"),
          ("enrichment.libraries.EVIL: enrichment library 'enrichr:../../../evil': an Enrichr library name has letters",)),
-    Case("URL path climbing out", _set("signatures.TEST_HYPOXIA.gmt", "https://example.org/a/../../../../../../tmp/evil.gmt"),
+    Case("URL path climbing out", _set("signatures__TEST_HYPOXIA__gmt", "https://example.org/a/../../../../../../tmp/evil.gmt"),
          ("signatures.TEST_HYPOXIA.gmt: 'resources/downloads/url/example.org/a/../../../../../../tmp/evil.gmt' leaves resources/downloads/",)),
     Case("cohort name climbing out", lambda w: w.config["cohorts"].update({"../evil": w.config["cohorts"]["TEST"]}),
          ("cohorts: '../evil' does not match",)),
@@ -280,7 +276,7 @@ CASES = [
     # gene sets
     Case("GMT without tabs", _gmt_without_tabs,
          ("data/gene_sets.gmt, line 1: a GMT line needs a set name, a description and at least one gene",), SIGNATURES_TARGET),
-    Case("set name absent from the GMT", _set("signatures.TEST_HYPOXIA.set", "TEST_HYPOXIA_V2"),
+    Case("set name absent from the GMT", _set("signatures__TEST_HYPOXIA__set", "TEST_HYPOXIA_V2"),
          ("TEST_HYPOXIA_V2",), SIGNATURES_TARGET),
     Case("gene list holding JSON", _gene_list('{"error": "not found"}\n'),
          ("data/genes.txt, line 1: '{\"error\": \"not found\"}' is not a gene symbol",), SIGNATURES_TARGET),
