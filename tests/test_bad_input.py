@@ -73,7 +73,6 @@ def prepare(root: Path) -> Work:
     for name in ("expression.tsv.gz", "clinical.tsv", "gene_sets.gmt"):
         (directory / "data" / name).write_bytes((TEST_CASE / "data" / name).read_bytes())
     config = yaml.safe_load((TEST_CASE / "config" / "config.yaml").read_text())
-    config["signatures"]["HIF1A_REVIEW_TARGETS"]["review_table"] = str(REPO / "resources" / "signatures" / "hif1a_review.tsv")
     return Work(directory, config)
 
 
@@ -208,8 +207,6 @@ CASES = [
          ("cohorts.TEST.expression_scale: 'log3' is not one of ['auto', 'log2', 'linear']",)),
     Case("missing clinical file", _set("cohorts__TEST__clinical", "data/missing.tsv"),
          ("file(s) not found: cohorts.TEST.clinical = 'data/missing.tsv'",)),
-    Case("absent clinical column", _set("cohorts__TEST__endpoints__os__time", "os_days"),
-         ("column(s) not found (endpoints.os.time: 'os_days')", "'os_months' (e.g. '43', '55')")),
     Case("undefined primary signature", _set("primary__signature", "NOPE"),
          ("primary.signature 'NOPE' is not one of the signatures defined under signatures",)),
     Case("min_size above max_size", _set("enrichment__min_size", 600),
@@ -218,10 +215,6 @@ CASES = [
          ("cohorts.TEST.encoding 'utf-9' is not a text encoding Python knows",)),
     Case("script in a config string", _set("signatures__TEST_HYPOXIA__description", "</script><script>alert(1)</script>"),
          ("signatures.TEST_HYPOXIA.description = '</script><script>alert(1)</script>' holds '</' or '<!--'",)),
-    Case("swapped expression and clinical paths", _swap_paths,
-         ("has 61 columns and none of the configured ones", "Are cohorts.TEST.expression and cohorts.TEST.clinical swapped?")),
-    Case("binary clinical file", _binary_clinical,
-         ("data/clinical.tsv: binary data, not a tab-separated text table",)),
     # paths: nothing built from config text may leave resources/downloads/
     Case("Enrichr name climbing out", _set("enrichment__libraries__EVIL", "enrichr:../../../evil"),
          ("enrichment.libraries.EVIL: enrichment library 'enrichr:../../../evil': an Enrichr library name has letters",)),
@@ -229,7 +222,18 @@ CASES = [
          ("signatures.TEST_HYPOXIA.gmt: 'resources/downloads/url/example.org/a/../../../../../../tmp/evil.gmt' leaves resources/downloads/",)),
     Case("cohort name climbing out", lambda w: w.config["cohorts"].update({"../evil": w.config["cohorts"]["TEST"]}),
          ("cohorts: '../evil' does not match",)),
-    # clinical data: stopped in the harmonise step, naming file, column, values and fix
+    # clinical data: stopped in the harmonise step (the first job that reads it), naming file,
+    # column, values and fix
+    Case("absent clinical column", _set("cohorts__TEST__endpoints__os__time", "os_days"),
+         ("data/clinical.tsv: column(s) not found (endpoints.os.time: 'os_days')", "'os_months' (e.g. '43', '55')")),
+    Case("swapped expression and clinical paths", _swap_paths,
+         ("data/clinical.tsv: sample column(s)", "hold non-numeric values",
+          "Check that the cohort's expression and clinical paths are not swapped")),
+    Case("binary clinical file", _binary_clinical,
+         ("data/clinical.tsv: binary data, not a tab-separated text table",)),
+    Case("review signature under another name", _set("signatures__MY_REVIEW", {"review_table": "workflow:resources/signatures/hif1a_review.tsv"}),
+         ("signature 'MY_REVIEW' names the review table but is not one of ['HIF1A_REVIEW_TARGETS'", "rename it in the config"),
+         "results/signatures/signatures.tsv"),
     Case("Died beside Dead", _clinical(_died_beside_dead),
          ("data/clinical.tsv: event column 'os_status' of endpoint 'os' holds values matching neither event_values ['Dead'] nor censored_values ['Alive']",
           "'Died' (5), 'alive, lost to follow-up' (2)", "or set unmatched_values: censored")),

@@ -105,7 +105,7 @@ GMT = b"HALLMARK_HYPOXIA\thttp://x\tPGK1\tPDK1\tCA9\nHALLMARK_G2M\thttp://x\tMKI
 def test_an_error_message_sent_with_status_200_is_never_cached(mirror, tmp_path):
     """A JSON error body instead of a GMT passes every transfer check; the GMT reader refuses
     it, so nothing is cached that a rerun would trust."""
-    from hif_prognosis.sources import content_check
+    from hif_prognosis.download import content_check
 
     url = mirror.add("/h.gmt", GMT, "json", "json", "json")
     target = tmp_path / "h.gmt"

@@ -10,22 +10,6 @@ from hif_prognosis.cohorts import harmonise_geo_cohort
 from hif_prognosis.errors import InputError
 
 
-def test_public_url_layout():
-    assert geo.accession_stub("GSE21257") == "GSE21nnn"
-    assert geo.accession_stub("GSE123") == "GSEnnn"
-    assert geo.accession_stub("GPL10295") == "GPL10nnn"
-    base = "https://ftp.ncbi.nlm.nih.gov/geo"
-    name = geo.series_matrix_name("GSE21257", "GPL10295", several_platforms=False)
-    assert geo.series_matrix_url(base, "GSE21257", name) == (
-        "https://ftp.ncbi.nlm.nih.gov/geo/series/GSE21nnn/GSE21257/matrix/GSE21257_series_matrix.txt.gz"
-    )
-    assert geo.series_matrix_name("GSE9", "GPL96", several_platforms=True) == "GSE9-GPL96_series_matrix.txt.gz"
-    assert geo.platform_url(base, "GPL10295", "soft").endswith("platforms/GPL10nnn/GPL10295/soft/GPL10295_family.soft.gz")
-    assert geo.platform_url(base, "GPL570", "annot").endswith("platforms/GPLnnn/GPL570/annot/GPL570.annot.gz")
-    with pytest.raises(InputError):
-        geo.accession_stub("GSE")
-
-
 def write_series(path, platform, samples, probes, values, characteristics):
     def row(key, cells):
         return "\t".join([key] + [f'"{c}"' for c in cells])

@@ -25,8 +25,6 @@ MSIGDB_HOST = "https://data.broadinstitute.org"
 def mirrored_config(directory: Path, base: str, **overrides) -> None:
     """The default config with every base URL pointed at ``base``."""
     text = (REPO / "config" / "config.yaml").read_text().replace(MSIGDB_HOST, base)
-    # The run happens in another directory: the shipped review table by absolute path.
-    text = text.replace("review_table: resources/", f"review_table: {REPO}/resources/")
     config = yaml.safe_load(text)
     config["downloads"].update(
         backoff_seconds=0.05,

@@ -41,11 +41,10 @@ def snakemake(directory: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def finished_test_case(tmp_path_factory) -> Path:
-    """.test copied with the shipped resources beside it (its config reads ../resources/),
-    run to the end."""
+    """.test copied alone to a temporary directory (the review table it names is read from the
+    workflow's source), run to the end."""
     root = tmp_path_factory.mktemp("test_case")
     shutil.copytree(REPO / ".test", root / ".test", ignore=shutil.ignore_patterns("results", "logs", ".snakemake"))
-    shutil.copytree(REPO / "resources" / "signatures", root / "resources" / "signatures")
     snakemake(root / ".test", "--cores", "2")
     return root / ".test"
 

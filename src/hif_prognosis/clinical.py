@@ -118,10 +118,13 @@ class Covariate:
         )
 
 
-def read_clinical_table(path: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def read_clinical_table(
+    path: str | Path, *, encoding: str = "utf-8", encoding_field: str = "the cohort's encoding"
+) -> pd.DataFrame:
     """Read a tab-separated clinical table as text, so codes like ``01`` stay as written (bytes
     that are not ``encoding`` are an error, never replaced)."""
-    return pd.read_csv(io.StringIO(read_text(path, encoding)), sep="\t", dtype=str, keep_default_na=False)
+    text = read_text(path, encoding, encoding_field=encoding_field)
+    return pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
 
 
 def describe_columns(table: pd.DataFrame, n_examples: int = 2) -> str:

@@ -123,12 +123,13 @@ def harmonise_local_cohort(
     clinical_path: str | Path,
     cohort: Mapping[str, Any],
     limits: EndpointLimits = EndpointLimits(),
+    name: str = "<name>",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A local cohort: genes x samples table + clinical table."""
-    encoding = cohort.get("encoding", "utf-8")
+    """A local cohort (``name`` in the config): genes x samples table + clinical table."""
+    encoding = {"encoding": cohort.get("encoding", "utf-8"), "encoding_field": f"cohorts.{name}.encoding"}
     return finish_cohort(
-        read_expression_table(expression_path, encoding=encoding),
-        read_clinical_table(clinical_path, encoding=encoding),
+        read_expression_table(expression_path, **encoding),
+        read_clinical_table(clinical_path, **encoding),
         cohort,
         sample_id_column=cohort["sample_id_column"],
         patient_id_column=cohort.get("patient_id_column"),
@@ -192,7 +193,10 @@ def harmonise_xena_cohort(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A Xena GDC hub project (e.g. TARGET-OS) with its clinical release table."""
     matrix = xena.ensembl_to_symbols(
-        xena.read_xena_matrix(expression_path), xena.read_probemap(probemap_path), str(expression_path)
+        xena.read_xena_matrix(expression_path),
+        xena.read_probemap(probemap_path),
+        str(expression_path),
+        str(probemap_path),
     )
     release = xena.read_clinical_release(release_path)
     raw_clinical = xena.xena_raw_clinical(

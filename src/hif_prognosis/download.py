@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib
 import logging
 import os
 import socket
@@ -35,6 +36,23 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CHUNK_BYTES = 1 << 20
+
+# Kind of a downloaded gene-set file (the workflow's RemoteFile.kind) -> (module, reader) that
+# must accept it before it is cached.
+CONTENT_KINDS = {
+    "gmt": ("hif_prognosis.genesets", "read_gmt"),
+    "gene_list": ("hif_prognosis.genesets", "read_gene_list"),
+    "review_table": ("hif_prognosis.review", "read_review_table"),
+}
+
+
+def content_check(kind: str | None) -> Callable[[Path], object] | None:
+    """The reader a downloaded file of ``kind`` must satisfy (imported only when needed)."""
+    if kind is None:
+        return None
+    module, name = CONTENT_KINDS[kind]
+    reader: Callable[[Path], object] = getattr(importlib.import_module(module), name)
+    return reader
 
 
 @dataclass(frozen=True)

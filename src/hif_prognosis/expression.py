@@ -31,14 +31,16 @@ DUPLICATE_RULE_WORDS: dict[DuplicateRule, str] = {
 }
 
 
-def read_expression_table(path: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def read_expression_table(
+    path: str | Path, *, encoding: str = "utf-8", encoding_field: str = "the cohort's encoding"
+) -> pd.DataFrame:
     """Read a genes x samples table whose first column holds gene symbols.
 
     Blank symbols are dropped; values must be numeric (missing values allowed). Sample IDs must
     be unique and every sample must hold at least one value: a duplicated or empty column is
     an error, never a silently dropped or imputed patient.
     """
-    text = read_text(path, encoding)
+    text = read_text(path, encoding, encoding_field=encoding_field)
     header = text.split("\n", 1)[0].rstrip("\r").split("\t")
     samples = pd.Series([name.strip() for name in header[1:]])
     duplicated = samples[samples.duplicated()].unique()

@@ -1,4 +1,4 @@
-"""GEO series: public URL layout, series-matrix and platform-table parsing, probe mapping.
+"""GEO series: series-matrix and platform-table parsing, probe mapping.
 
 Formats (https://www.ncbi.nlm.nih.gov/geo/info/download.html):
 - series matrix: ``!Series_*`` and ``!Sample_*`` header lines (tab-separated, quoted cells),
@@ -25,42 +25,9 @@ from hif_prognosis.errors import InputError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GEO_BASE = "https://ftp.ncbi.nlm.nih.gov/geo"
 # Columns that hold gene symbols in GEO platform tables, most specific first.
 SYMBOL_COLUMNS = ("Symbol", "Gene Symbol", "Gene symbol", "GENE_SYMBOL", "gene_symbol", "ILMN_Gene")
 MISSING_VALUES = ("null", "NULL", "", "NA", "NaN", "nan")
-
-
-def accession_stub(accession: str) -> str:
-    """GEO's folder of an accession: its number with the last three digits as ``nnn``."""
-    prefix = accession.rstrip("0123456789")
-    number = accession[len(prefix):]
-    if not prefix or not number:
-        raise InputError(f"{accession!r} is not a GEO accession such as GSE21257 or GPL10295")
-    return f"{prefix}{number[:-3]}nnn"
-
-
-def series_matrix_name(accession: str, platform: str, several_platforms: bool) -> str:
-    """File name of a series matrix: one per platform when the series spans several."""
-    stem = f"{accession}-{platform}" if several_platforms else accession
-    return f"{stem}_series_matrix.txt.gz"
-
-
-def series_matrix_url(base: str, accession: str, file_name: str) -> str:
-    return f"{base.rstrip('/')}/series/{accession_stub(accession)}/{accession}/matrix/{file_name}"
-
-
-def platform_file_name(platform: str, kind: str) -> str:
-    """``soft``: the platform's family SOFT file; ``annot``: GEO's annotation file."""
-    return f"{platform}_family.soft.gz" if kind == "soft" else f"{platform}.annot.gz"
-
-
-def platform_url(base: str, platform: str, kind: str) -> str:
-    folder = "soft" if kind == "soft" else "annot"
-    return (
-        f"{base.rstrip('/')}/platforms/{accession_stub(platform)}/{platform}/{folder}/"
-        f"{platform_file_name(platform, kind)}"
-    )
 
 
 def _lines(path: str | Path) -> Iterator[str]:

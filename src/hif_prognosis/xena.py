@@ -23,24 +23,9 @@ from hif_prognosis.errors import InputError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_XENA_GDC_HUB = "https://gdc-hub.s3.us-east-1.amazonaws.com"
-DEFAULT_GDC_API = "https://api.gdc.cancer.gov"
-PROBEMAP = "gencode.v36.annotation.gtf.gene.probemap"
 SURVIVAL_COLUMNS = ["sample", "OS", "_PATIENT", "OS.time"]
 # TARGET barcode: TARGET-<project>-<patient>-<sample type><vial>[-<portion>...]
 BARCODE = re.compile(r"^(TARGET-\d+-[A-Z0-9]+)-(\d{2})([A-Z]?)")
-
-
-def hub_url(base: str, file_name: str) -> str:
-    return f"{base.rstrip('/')}/download/{file_name}"
-
-
-def expression_file(project: str) -> str:
-    return f"{project}.star_tpm.tsv.gz"
-
-
-def survival_file(project: str) -> str:
-    return f"{project}.survival.tsv.gz"
 
 
 def read_xena_matrix(path: str | Path) -> pd.DataFrame:
@@ -57,7 +42,9 @@ def read_probemap(path: str | Path) -> pd.Series:
     return probemap.drop_duplicates("id").set_index("id")["gene"]
 
 
-def ensembl_to_symbols(matrix: pd.DataFrame, probemap: pd.Series, source: str) -> pd.DataFrame:
+def ensembl_to_symbols(
+    matrix: pd.DataFrame, probemap: pd.Series, source: str, probemap_source: str = "the probe map"
+) -> pd.DataFrame:
     """Relabel Ensembl rows with gene symbols; IDs are matched with their version, or without
     it when the versions differ. Unmapped rows are dropped (and counted in the log)."""
     symbols = probemap.reindex(matrix.index)
@@ -69,7 +56,7 @@ def ensembl_to_symbols(matrix: pd.DataFrame, probemap: pd.Series, source: str) -
     mapped = symbols.notna() & (symbols.str.strip() != "")
     log.info("%s: %d of %d Ensembl IDs map to a gene symbol", source, int(mapped.sum()), len(matrix))
     if not mapped.any():
-        raise InputError(f"{source}: no Ensembl ID maps to a symbol through {PROBEMAP}")
+        raise InputError(f"{source}: no Ensembl ID maps to a symbol through {probemap_source}")
     result = matrix[mapped.to_numpy()]
     result.index = pd.Index(symbols[mapped].str.strip().to_numpy(dtype=str), name="gene_symbol")
     return result

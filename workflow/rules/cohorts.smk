@@ -4,8 +4,8 @@
 
 rule harmonise_local_cohort:
     input:
-        expression=lambda w: cohort_config(w)["expression"],
-        clinical=lambda w: cohort_config(w)["clinical"],
+        expression=lambda w: user_file(cohort_config(w)["expression"]),
+        clinical=lambda w: user_file(cohort_config(w)["clinical"]),
     output:
         expression="results/{cohort}/expression.tsv.gz",
         clinical=report(

@@ -1,21 +1,27 @@
-# Config validation and the helpers the rules share. Runs at parse time, before any job.
+# Config validation and the helpers the rules share. Runs at parse time, before any job, with
+# Snakemake alone: the parse-time logic is workflow/lib/hif_workflow.py (standard library only),
+# loaded from the workflow's own source so that a deployed module finds it too.
 
+import importlib.util
 import re
+import sys
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from hif_prognosis.config import check_config
-from hif_prognosis.enrichment import RANKINGS
-from hif_prognosis.sources import (
-    clinical_release_path,
-    cohort_downloads,
-    gene_set_locations,
-    library_file,
-    local_copy,
-    remote_files,
-)
-from hif_prognosis.errors import InputError
+
+def load_workflow_library():
+    path = workflow.source_path("../lib/hif_workflow.py")
+    spec = importlib.util.spec_from_file_location("hif_workflow", path)
+    library = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = (
+        library  # dataclasses look their module up while being defined
+    )
+    spec.loader.exec_module(library)
+    return library
+
+
+hif_workflow = load_workflow_library()
 
 # The files the config came from: those given on the command line, else the default.
 CONFIGFILES = (
@@ -41,8 +47,8 @@ except WorkflowError as error:
         f"Invalid configuration in {CONFIGFILES}: {schema_problem(error)}"
     ) from None
 try:
-    check_config(config, configfile=CONFIGFILES)
-except InputError as error:
+    hif_workflow.check_config(config, configfile=CONFIGFILES)
+except hif_workflow.ConfigError as error:
     raise WorkflowError(f"Invalid configuration: {error}") from None
 
 COHORTS = list(config["cohorts"])
@@ -55,7 +61,8 @@ METHODS = list(config["scoring"]["methods"])
 PRIMARY = config["primary"]
 ORA_SIGNATURE = config["enrichment"].get("ora_signature", PRIMARY["signature"])
 # Cached path -> RemoteFile (URL, content check) of every file the download rule fetches.
-REMOTE_FILES = remote_files(config)
+REMOTE_FILES = hif_workflow.remote_files(config)
+RANKINGS = hif_workflow.RANKINGS
 
 
 def scaled(base, per_input_mb=0.0):
@@ -88,10 +95,12 @@ def cohort_config(wildcards):
 def cohort_files(wildcards):
     """The downloaded files of a GEO or Xena cohort, by role (named rule inputs)."""
     cohort = cohort_config(wildcards)
-    downloads = cohort_downloads(cohort, config["downloads"]["mirrors"])
+    downloads = hif_workflow.cohort_downloads(cohort, config["downloads"]["mirrors"])
     files = {role: list(paths) for role, paths in downloads.items()}
     if cohort["source"] == "xena":
-        files["clinical_release"] = clinical_release_path(cohort["project"])
+        files["clinical_release"] = hif_workflow.clinical_release_path(
+            cohort["project"]
+        )
     return files
 
 
@@ -112,17 +121,47 @@ def scoring_params(wildcards):
     return method_params(wildcards.method)
 
 
-def gene_set_copies():
-    """Location as configured (path or URL) -> the file the workflow reads it from."""
-    return {location: local_copy(location) for location in gene_set_locations(config)}
+def user_file(path):
+    """A file the user's config names, read where the user keeps it: a module's ``prefix:``
+    (which moves the workflow's own files) must not apply to it."""
+    return local(path)
 
 
-def enrichment_library_files():
-    mirrors = config["downloads"]["mirrors"]
-    return [
-        library_file(location, mirrors)
-        for location in config["enrichment"]["libraries"].values()
-    ]
+def shipped_file(relative):
+    """A file shipped with the workflow (``workflow:<path>`` in the config), read from the
+    workflow's own source: its checkout, or Snakemake's cache of a deployed module."""
+    return workflow.source_path(f"../../{relative}")
+
+
+def gene_set_file(location):
+    """The file the workflow reads a configured gene-set location from."""
+    path = hif_workflow.gene_set_file(
+        location, config["downloads"]["mirrors"], shipped_file
+    )
+    return path if path in REMOTE_FILES else user_file(path)
+
+
+def signature_files():
+    """Location as configured (path, URL or shipped file) -> the file it is read from."""
+    return {
+        location: gene_set_file(location)
+        for field, location, _ in hif_workflow.located_fields(config)
+        if field.startswith("signatures.")
+    }
+
+
+def signature_files_read(wildcards, input):
+    """The same mapping with the job's actual input paths (a module's prefix applied)."""
+    return dict(zip(signature_files(), input, strict=True))
+
+
+def library_files():
+    return [gene_set_file(loc) for loc in config["enrichment"]["libraries"].values()]
+
+
+def libraries_read(wildcards, input):
+    """Library name -> the job's input path of its GMT."""
+    return dict(zip(config["enrichment"]["libraries"], input.libraries, strict=True))
 
 
 def kaplan_meier_figures(cohort, signatures=SIGNATURES, extensions=("png", "pdf")):

@@ -1,10 +1,5 @@
 # Stage 0: public files fetched once and cached under resources/downloads/. Downloads run on
-# the submitting host (localrules): cluster compute nodes often have no internet access.
-
-
-localrules:
-    download_file,
-    download_clinical_release,
+# the submitting host (localrule): cluster compute nodes often have no internet access.
 
 
 rule download_file:
@@ -12,10 +7,11 @@ rule download_file:
         "{remote_file}",
     log:
         "logs/downloads/{remote_file}.log",
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     params:
-        remote=lambda w: REMOTE_FILES[w.remote_file],
+        remote=lambda w: REMOTE_FILES[w.remote_file].as_params(),
         settings=config["downloads"],
     script:
         "../scripts/download_file.py"
@@ -23,10 +19,11 @@ rule download_file:
 
 rule download_clinical_release:
     output:
-        release=clinical_release_path("{project}"),
-        listing=clinical_release_path("{project}") + ".gdc_files.json",
+        release=hif_workflow.clinical_release_path("{project}"),
+        listing=hif_workflow.clinical_release_path("{project}") + ".gdc_files.json",
     log:
         "logs/downloads/{project}.clinical_release.log",
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     params:

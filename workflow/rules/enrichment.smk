@@ -3,10 +3,6 @@
 # ranking goes through pre-ranked GSEA. The signature's genes are tested for over-representation.
 
 
-localrules:
-    nes_across_cohorts,
-
-
 rule rank_genes_by_score:
     input:
         expression="results/{cohort}/expression.tsv.gz",
@@ -53,7 +49,7 @@ rule rank_genes_by_survival:
 rule prerank_gsea:
     input:
         ranking="results/{cohort}/enrichment/ranking.{ranking}.tsv",
-        libraries=enrichment_library_files(),
+        libraries=library_files(),
     output:
         table=report(
             "results/{cohort}/enrichment/prerank.{ranking}.tsv",
@@ -80,7 +76,7 @@ rule prerank_gsea:
         runtime=lambda w, input, attempt: attempt
         * (10 + int(2 * input.size_mb * config["enrichment"]["permutations"] / 1000)),
     params:
-        library_names=list(config["enrichment"]["libraries"]),
+        libraries=libraries_read,
         permutations=config["enrichment"]["permutations"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],
@@ -94,7 +90,7 @@ rule gsea_figures:
     input:
         table="results/{cohort}/enrichment/prerank.{ranking}.tsv",
         ranking="results/{cohort}/enrichment/ranking.{ranking}.tsv",
-        libraries=enrichment_library_files(),
+        libraries=library_files(),
     output:
         dotplot=report(
             "results/{cohort}/enrichment/top_sets.{ranking}.png",
@@ -130,7 +126,7 @@ rule gsea_figures:
         mem_mb=scaled(1000),
         runtime=scaled(5),
     params:
-        library_names=list(config["enrichment"]["libraries"]),
+        libraries=libraries_read,
         permutations=config["enrichment"]["permutations"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],
@@ -147,7 +143,7 @@ rule over_representation:
     input:
         coverage="results/{cohort}/signature_coverage.tsv",
         expression="results/{cohort}/expression.tsv.gz",
-        libraries=enrichment_library_files(),
+        libraries=library_files(),
     output:
         report(
             "results/{cohort}/enrichment/ora.tsv",
@@ -170,7 +166,7 @@ rule over_representation:
         mem_mb=scaled(2000, 20),
         runtime=scaled(15),
     params:
-        library_names=list(config["enrichment"]["libraries"]),
+        libraries=libraries_read,
         signature=ORA_SIGNATURE,
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],
@@ -197,6 +193,7 @@ rule nes_across_cohorts:
         "logs/enrichment/nes_across_cohorts.log",
     benchmark:
         "logs/benchmarks/enrichment/nes_across_cohorts.tsv"
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     params:

@@ -2,11 +2,6 @@
 # frozen-score check; then the answer to the question, criterion by criterion.
 
 
-localrules:
-    meta_analysis,
-    judgement,
-
-
 rule meta_analysis:
     input:
         expand("results/{cohort}/survival/cox.tsv", cohort=COHORTS),
@@ -28,6 +23,7 @@ rule meta_analysis:
         "logs/meta/meta_analysis.log",
     benchmark:
         "logs/benchmarks/meta/meta_analysis.tsv"
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     params:
@@ -82,6 +78,7 @@ rule judgement:
         "logs/summary/judgement.log",
     benchmark:
         "logs/benchmarks/summary/judgement.tsv"
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     params:

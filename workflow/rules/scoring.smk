@@ -2,10 +2,6 @@
 # method's parameters reruns only what depends on that method.
 
 
-localrules:
-    merge_scores,
-
-
 rule score_signatures:
     input:
         expression="results/{cohort}/expression.tsv.gz",
@@ -43,6 +39,7 @@ rule merge_scores:
         "logs/{cohort}/merge_scores.log",
     benchmark:
         "logs/benchmarks/{cohort}/merge_scores.tsv"
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     script:

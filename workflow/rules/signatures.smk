@@ -1,13 +1,9 @@
 # Stage 2: signatures collected into one table with provenance; coverage per cohort.
 
 
-localrules:
-    collect_signatures,
-
-
 rule collect_signatures:
     input:
-        list(gene_set_copies().values()),
+        list(signature_files().values()),
     output:
         report(
             "results/signatures/signatures.tsv",
@@ -19,11 +15,12 @@ rule collect_signatures:
         "logs/signatures/collect_signatures.log",
     benchmark:
         "logs/benchmarks/signatures/collect_signatures.tsv"
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     params:
         signatures=config["signatures"],
-        local_copies=gene_set_copies(),
+        files=signature_files_read,
     script:
         "../scripts/collect_signatures.py"
 

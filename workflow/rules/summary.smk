@@ -3,11 +3,6 @@
 # go into both it and Snakemake's report.
 
 
-localrules:
-    provenance,
-    summary_page,
-
-
 SOFTWARE = [
     "snakemake",
     "hif-prognosis",
@@ -44,6 +39,7 @@ rule provenance:
         "logs/summary/provenance.log",
     benchmark:
         "logs/benchmarks/summary/provenance.tsv"
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     params:
@@ -97,6 +93,7 @@ rule summary_page:
         "logs/summary/summary_page.log",
     benchmark:
         "logs/benchmarks/summary/summary_page.tsv"
+    localrule: True
     conda:
         "../envs/analysis.yaml"
     params:

@@ -7,7 +7,7 @@ from hif_prognosis.tables import write_tsv
 
 def main(smk) -> None:
     with logged_step(smk.log[0], "collect signatures") as log:
-        table = collect_signatures(smk.params.signatures, smk.params.local_copies)
+        table = collect_signatures(smk.params.signatures, smk.params.files)
         for name, size in table.groupby("signature", sort=False).size().items():
             log.info("signature %s: %d genes", name, size)
         write_tsv(table, smk.output[0])

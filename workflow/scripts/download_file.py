@@ -1,20 +1,19 @@
 """Adapter: download one public file (see hif_prognosis.download)."""
 
-from hif_prognosis.download import fetch, settings_from_config
+from hif_prognosis.download import content_check, fetch, settings_from_config
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.sources import content_check
 
 
 def main(smk) -> None:
-    remote = smk.params.remote
-    with logged_step(smk.log[0], f"download {remote.url}", echo=True):
+    remote = smk.params.remote  # workflow/lib/hif_workflow.py RemoteFile, as plain values
+    with logged_step(smk.log[0], f"download {remote['url']}", echo=True):
         fetch(
-            remote.url,
+            remote["url"],
             smk.output[0],
             settings=settings_from_config(smk.params.settings),
-            expected_start=remote.expected_start,
-            content_check=content_check(remote.kind),
-            mirror_hint=remote.mirror_hint,
+            expected_start=remote["expected_start"],
+            content_check=content_check(remote["kind"]),
+            mirror_hint=remote["mirror_hint"],
         )
 
 

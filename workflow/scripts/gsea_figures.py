@@ -21,7 +21,7 @@ def main(smk) -> None:
         tested = table[table["term"] == p.plotted_set]
         if len(tested):
             row = tested.iloc[0]
-            library = dict(zip(p.library_names, smk.input.libraries, strict=True))[row["library"]]
+            library = p.libraries[row["library"]]
             ranking = pd.read_csv(smk.input.ranking, sep="\t", index_col=0)[RANKING_METRIC[ranking_name]]
             figure = enrichment_curve_figure(
                 enrichment_curve(ranking, read_gmt(library)[p.plotted_set], row),
@@ -31,7 +31,7 @@ def main(smk) -> None:
         else:
             reason = (
                 f"{p.plotted_set} was not tested in {cohort}: it is in none of the libraries "
-                f"{p.library_names}, or fewer than {p.min_size} (more than {p.max_size}) of its "
+                f"{list(p.libraries)}, or fewer than {p.min_size} (more than {p.max_size}) of its "
                 "genes were measured."
             )
             log.warning(reason)

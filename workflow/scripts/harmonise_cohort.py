@@ -10,7 +10,7 @@ def harmonise(smk):
     cohort, files = smk.params.cohort, smk.input
     limits = EndpointLimits(min_samples=smk.params.min_samples, min_events=smk.params.min_events)
     if cohort["source"] == "local":
-        return harmonise_local_cohort(files.expression, files.clinical, cohort, limits)
+        return harmonise_local_cohort(files.expression, files.clinical, cohort, limits, name=smk.wildcards.cohort)
     if cohort["source"] == "geo":
         return harmonise_geo_cohort(
             files.matrices, dict(zip(cohort["platforms"], files.platforms, strict=True)), cohort, limits

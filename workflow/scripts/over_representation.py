@@ -15,10 +15,7 @@ def main(smk) -> None:
         coverage = pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False)
         measured = coverage[(coverage["signature"] == p.signature) & coverage["present"].astype(bool)]
         background = pd.read_csv(smk.input.expression, sep="\t", index_col=0, usecols=[0]).index
-        libraries = {
-            name: read_gmt(path)
-            for name, path in zip(p.library_names, smk.input.libraries, strict=True)
-        }
+        libraries = {name: read_gmt(path) for name, path in p.libraries.items()}
         table = over_representation(
             sorted(measured["symbol"]), libraries, background, min_size=p.min_size, max_size=p.max_size,
         )

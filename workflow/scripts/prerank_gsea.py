@@ -12,7 +12,7 @@ def main(smk) -> None:
     p, cohort, ranking_name = smk.params, smk.wildcards.cohort, smk.wildcards.ranking
     with logged_step(smk.log[0], f"pre-ranked GSEA of {ranking_name} in {cohort}") as log:
         ranking = pd.read_csv(smk.input.ranking, sep="\t", index_col=0)[RANKING_METRIC[ranking_name]]
-        libraries = {name: read_gmt(path) for name, path in zip(p.library_names, smk.input.libraries, strict=True)}
+        libraries = {name: read_gmt(path) for name, path in p.libraries.items()}
         table = prerank(
             ranking, libraries, permutations=p.permutations, min_size=p.min_size, max_size=p.max_size,
             seed=p.seed, threads=smk.threads,
