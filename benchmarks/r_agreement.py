@@ -35,7 +35,8 @@ from hif_prognosis.fastcox import cox_model, proportional_hazards_test
 from hif_prognosis.genesets import coverage_table, read_gmt, signature_table
 from hif_prognosis.meta import dersimonian_laird
 from hif_prognosis.scoring import SignatureGenes, zscore_score
-from hif_prognosis.survival import cox_per_sd, harrell_c, median_groups, median_split_logrank, numbers_at_risk
+from hif_prognosis.stats import harrell_c
+from hif_prognosis.survival import cox_per_sd, median_groups, median_split_logrank, numbers_at_risk
 
 R_SCRIPT = r"""
 suppressMessages({library(survival); library(maxstat)})

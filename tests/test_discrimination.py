@@ -13,8 +13,7 @@ from hif_prognosis.discrimination import (
     uno_c,
     uno_tau,
 )
-from hif_prognosis.null import harrell_c_columns
-from hif_prognosis.survival import harrell_c
+from hif_prognosis.stats import harrell_c, harrell_c_columns
 
 
 def survival_data(n: int, seed: int, censoring: bool = True):

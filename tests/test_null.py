@@ -13,11 +13,10 @@ from hif_prognosis.null import (
     draw_matched_sets,
     empirical_p,
     expression_bins,
-    harrell_c_columns,
     random_signature_null,
 )
 from hif_prognosis.scoring import SCORING_METHODS, SignatureGenes, scanpy_score, score_signatures
-from hif_prognosis.survival import harrell_c
+from hif_prognosis.stats import harrell_c, harrell_c_columns
 
 PARAMS = {
     "zscore": {}, "median": {}, "pc1": {}, "singscore": {}, "ssgsea": {"tau": 0.25},
@@ -70,7 +69,11 @@ def test_vectorised_score_genes_equals_scanpy_where_nothing_is_sampled(matrix):
         np.testing.assert_allclose(scores[k], scanpy_score(matrix, genes, **params).to_numpy(), atol=1e-12)
 
 
-def test_vectorised_harrell_c_equals_the_pipelines():
+def test_vectorised_harrell_c_equals_lifelines():
+    """The one Harrell's C (hif_prognosis.stats) against lifelines' concordance_index, ties in
+    time and in score included."""
+    from lifelines.utils import concordance_index
+
     rng = np.random.default_rng(4)
     time = np.ceil(rng.exponential(20, 60))  # tied times
     event = (rng.uniform(size=60) < 0.6).astype(float)
@@ -78,7 +81,8 @@ def test_vectorised_harrell_c_equals_the_pipelines():
     scores[:, 1] = np.round(scores[:, 1])  # tied scores
     c = harrell_c_columns(time, event, scores)
     for k in range(4):
-        assert c[k] == pytest.approx(harrell_c(pd.Series(time), pd.Series(event), pd.Series(scores[:, k])), abs=1e-12)
+        assert c[k] == pytest.approx(concordance_index(time, -scores[:, k], event), abs=1e-12)
+        assert harrell_c(pd.Series(time), pd.Series(event), pd.Series(scores[:, k])) == c[k]
 
 
 def test_empirical_p_counts_the_observed():

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm, rankdata
 
-from hif_prognosis.null import set_rng
+from hif_prognosis.stats import set_rng
 from hif_prognosis.survival import scored_outcomes
 
 CUTPOINT_COLUMNS = [

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.kaplan_meier import product_limit
-from hif_prognosis.null import comparable_pairs, set_rng
+from hif_prognosis.stats import comparable_pairs, concordance_score, set_rng
 from hif_prognosis.survival import scored_outcomes
 
 TAU_AT_RISK = 0.10
@@ -71,11 +71,6 @@ def uno_tau(time: np.ndarray) -> float:
     """The last observed time at which at least TAU_AT_RISK of the samples are at risk."""
     ordered = np.sort(time)
     return float(ordered[int(np.ceil(len(time) * (1 - TAU_AT_RISK))) - 1])
-
-
-def concordance_score(score: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """1 where ``score`` (rows) exceeds ``other`` (columns), 1/2 where they are equal, else 0."""
-    return np.where(score[:, None] > other[None, :], 1.0, np.where(score[:, None] == other[None, :], 0.5, 0.0))
 
 
 def censoring_survival_before(time: np.ndarray, event: np.ndarray, at: np.ndarray) -> np.ndarray:

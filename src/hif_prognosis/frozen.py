@@ -31,7 +31,8 @@ import pandas as pd
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.expression import gene_zscores
-from hif_prognosis.survival import cox_per_sd, harrell_c
+from hif_prognosis.stats import harrell_c
+from hif_prognosis.survival import cox_per_sd
 
 WEIGHTINGS = ("cox", "pc1")
 FROZEN_COLUMNS = [

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from hif_prognosis.survival import wald_hr_interval
+from hif_prognosis.stats import wald_hr_interval
 
 META_COLUMNS = [
     "signature", "method", "endpoint", "k", "cohorts",

@@ -27,7 +27,8 @@ import pandas as pd
 
 from hif_prognosis.clinical import COVARIATES
 from hif_prognosis.fastcox import FLAG_OK, cox_model, proportional_hazards_test
-from hif_prognosis.survival import scored_outcomes, standardise, wald_hr_interval
+from hif_prognosis.stats import wald_hr_interval
+from hif_prognosis.survival import scored_outcomes, standardise
 
 PROLIFERATION = "proliferation_score"
 # Level coded 1 for each binary clinical covariate (the other level is the reference, 0).

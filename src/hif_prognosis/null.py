@@ -21,7 +21,6 @@ through sparse control-gene draws.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.expression import gene_zscores
 from hif_prognosis.offset import OFFSET_WARNING_R, row_correlations, sample_mean_z
 from hif_prognosis.scoring import SignatureGenes
+from hif_prognosis.stats import harrell_c_columns, set_rng
 
 SET_CHUNK = 500  # sets per chunk where a method needs the genes' values gathered
 
@@ -202,24 +202,6 @@ class NullScorer:
         return score
 
 
-def comparable_pairs(time: np.ndarray, event: np.ndarray) -> np.ndarray:
-    """n x n: True where sample i failed before j was last seen, as R's ``concordance``: i's
-    time is an event and shorter than j's (a censored time tied with it counts as longer)."""
-    later = (time[:, None] < time[None, :]) | ((time[:, None] == time[None, :]) & (event[None, :] == 0))
-    return later & (event[:, None] == 1)
-
-
-def harrell_c_columns(time: np.ndarray, event: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Harrell's C of every column of ``scores`` (n x m) as a risk predictor, as R's
-    ``concordance(..., reverse = TRUE)``: over comparable pairs, tied scores count one half."""
-    i, j = np.nonzero(comparable_pairs(np.asarray(time, float), np.asarray(event, float)))
-    concordant = np.zeros(scores.shape[1])
-    for start in range(0, len(i), 20_000):
-        a, b = scores[i[start:start + 20_000]], scores[j[start:start + 20_000]]
-        concordant += (a > b).sum(axis=0) + 0.5 * (a == b).sum(axis=0)
-    return concordant / len(i)
-
-
 def empirical_p(observed: float, null: np.ndarray) -> float:
     """Two-sided empirical p of |observed| among |null|, counting the observed itself
     ((1 + extreme) / (1 + n), Phipson and Smyth 2010): never zero."""
@@ -254,11 +236,6 @@ def read_against_null(observed: float, null: np.ndarray) -> tuple[int, float, fl
     if not np.isfinite(observed) or not len(null):
         return len(null), np.nan, np.nan, np.nan
     return len(null), float(np.median(null)), float(100 * np.mean(null < observed)), empirical_p(observed, null)
-
-
-def set_rng(seed: int, *names: str) -> np.random.Generator:
-    """A generator per (seed, names), independent of the order in which sets are drawn."""
-    return np.random.default_rng([seed, zlib.crc32("/".join(names).encode())])
 
 
 def random_signature_null(

@@ -21,12 +21,11 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test
-from lifelines.utils import concordance_index
-from scipy.stats import norm
 
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.expression import gene_zscores
+from hif_prognosis.stats import harrell_c, wald_hr_interval
 
 
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
@@ -36,13 +35,6 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
 
     return multipletests(p_values, method="fdr_bh")[1]
 
-
-Z95 = float(norm.ppf(0.975))  # two-sided 95% normal quantile of every Wald interval
-
-
-def wald_hr_interval(log_hr: Any, se: Any) -> tuple[Any, Any]:
-    """95% Wald interval of a hazard ratio, exp(log HR -/+ 1.96 SE); scalars or arrays alike."""
-    return np.exp(log_hr - Z95 * se), np.exp(log_hr + Z95 * se)
 
 COX_COLUMNS = [
     "cohort",
@@ -101,11 +93,6 @@ def cox_per_sd(time: pd.Series, event: pd.Series, score: pd.Series) -> CoxResult
         return CoxResult(n, events, np.nan, np.nan, np.nan, np.nan)
     fit = cox_columns(time.to_numpy(dtype=float), event.to_numpy(dtype=float), z.to_numpy()[:, None])
     return CoxResult(n, events, float(fit.beta[0]), float(fit.se[0]), float(fit.p_wald[0]), float(fit.p_lrt[0]))
-
-
-def harrell_c(time: pd.Series, event: pd.Series, score: pd.Series) -> float:
-    """Harrell's C of ``score`` as a risk predictor (higher score = shorter survival)."""
-    return float(concordance_index(time, -score, event))
 
 
 def median_groups(score: pd.Series) -> pd.Series:

@@ -164,14 +164,34 @@ def libraries_read(wildcards, input):
     return dict(zip(config["enrichment"]["libraries"], input.libraries, strict=True))
 
 
+def kaplan_meier_path(
+    ext, cohort="{cohort}", signature="{signature}", endpoint="{endpoint}"
+):
+    """A Kaplan-Meier figure (png, pdf) or its numbers at risk (at_risk.tsv)."""
+    return f"results/{cohort}/survival/km/{signature}.{endpoint}.{ext}"
+
+
 def kaplan_meier_figures(cohort, signatures=SIGNATURES, extensions=("png", "pdf")):
+    return [
+        kaplan_meier_path(ext, cohort, signature, endpoint)
+        for signature in signatures
+        for endpoint in endpoints(cohort)
+        for ext in extensions
+    ]
+
+
+def ranking_table(ranking="{ranking}"):
+    """Every gene ranked one of the RANKINGS ways, for pre-ranked GSEA."""
+    return f"results/{{cohort}}/enrichment/ranking.{ranking}.tsv"
+
+
+def primary_scores():
+    """The primary method's scores of a cohort (``{cohort}`` left as a wildcard)."""
     return expand(
-        "results/{cohort}/survival/km/{signature}.{endpoint}.{ext}",
-        cohort=cohort,
-        signature=signatures,
-        endpoint=endpoints(cohort),
-        ext=extensions,
-    )
+        rules.score_signatures.output.table,
+        method=PRIMARY["method"],
+        allow_missing=True,
+    )[0]
 
 
 def per_cohort(pattern, **wildcards):
@@ -185,44 +205,29 @@ def across_cohorts(*paths):
 
 
 def final_outputs():
-    outputs = []
+    per_cohort_outputs = [
+        rules.signature_coverage.output.table,
+        rules.merge_scores.output.table,
+        rules.cox_univariable.output.table,
+        rules.adjusted_cox.output.table,
+        *rules.discrimination.output,
+        rules.cutpoint.output.table,
+        rules.random_signature_null.output.table,
+        *rules.null_figure.output,
+        rules.gene_cox.output.table,
+        *rules.gene_forest.output,
+        rules.over_representation.output.table,
+    ]
+    outputs = per_cohort(per_cohort_outputs)
+    outputs += per_cohort(list(rules.gsea_figures.output), ranking=RANKINGS)
     for cohort in COHORTS:
-        outputs += [
-            f"results/{cohort}/signature_coverage.tsv",
-            f"results/{cohort}/scores.tsv",
-            f"results/{cohort}/survival/cox.tsv",
-            f"results/{cohort}/survival/models.tsv",
-            f"results/{cohort}/survival/discrimination.tsv",
-            f"results/{cohort}/survival/time_dependent_auc.tsv",
-            f"results/{cohort}/survival/cutpoint.tsv",
-            f"results/{cohort}/survival/null.tsv",
-            f"results/{cohort}/survival/genes.tsv",
-            f"results/{cohort}/enrichment/ora.tsv",
-        ]
-        outputs += expand(
-            "results/{cohort}/{figure}.{ext}",
-            cohort=cohort,
-            figure=["survival/null", "survival/gene_forest"],
-            ext=["png", "pdf"],
-        )
-        outputs += expand(
-            "results/{cohort}/enrichment/{output}.{ranking}.{ext}",
-            cohort=cohort,
-            output=["top_sets", "enrichment_plot"],
-            ranking=RANKINGS,
-            ext=["png", "pdf"],
-        )
         outputs += kaplan_meier_figures(cohort)
     outputs += [
-        "results/enrichment/nes_across_cohorts.tsv",
-        "results/summary/judgement.tsv",
-        "results/summary/headline.tsv",
-        "results/summary/index.html",
+        rules.nes_across_cohorts.output.table,
+        rules.judgement.output.table,
+        *rules.summary_page.output,
     ]
     outputs += across_cohorts(
-        "results/meta/meta_analysis.tsv",
-        "results/meta/forest.png",
-        "results/meta/forest.pdf",
-        "results/meta/frozen_score.tsv",
+        *rules.meta_analysis.output, rules.frozen_score.output.table
     )
     return outputs

@@ -5,10 +5,10 @@
 
 rule rank_genes_by_score:
     input:
-        expression="results/{cohort}/expression.tsv.gz",
-        scores=f"results/{{cohort}}/scores/{PRIMARY['method']}.tsv",
+        expression=rules.harmonise_local_cohort.output.expression,
+        scores=primary_scores(),
     output:
-        "results/{cohort}/enrichment/ranking.score_spearman.tsv",
+        table=ranking_table("score_spearman"),
     log:
         "logs/{cohort}/rank_genes_by_score.log",
     benchmark:
@@ -26,10 +26,10 @@ rule rank_genes_by_score:
 
 rule rank_genes_by_survival:
     input:
-        expression="results/{cohort}/expression.tsv.gz",
-        clinical="results/{cohort}/clinical.tsv",
+        expression=rules.harmonise_local_cohort.output.expression,
+        clinical=rules.harmonise_local_cohort.output.clinical,
     output:
-        "results/{cohort}/enrichment/ranking.survival_cox_z.tsv",
+        table=ranking_table("survival_cox_z"),
     log:
         "logs/{cohort}/rank_genes_by_survival.log",
     benchmark:
@@ -48,7 +48,7 @@ rule rank_genes_by_survival:
 
 rule prerank_gsea:
     input:
-        ranking="results/{cohort}/enrichment/ranking.{ranking}.tsv",
+        ranking=ranking_table(),
         libraries=library_files(),
     output:
         table=report(
@@ -88,8 +88,8 @@ rule prerank_gsea:
 # The figures are their own rule: the drawn set and the labels rerun no GSEA.
 rule gsea_figures:
     input:
-        table="results/{cohort}/enrichment/prerank.{ranking}.tsv",
-        ranking="results/{cohort}/enrichment/ranking.{ranking}.tsv",
+        table=rules.prerank_gsea.output.table,
+        ranking=ranking_table(),
         libraries=library_files(),
     output:
         dotplot=report(
@@ -141,11 +141,11 @@ rule gsea_figures:
 
 rule over_representation:
     input:
-        coverage="results/{cohort}/signature_coverage.tsv",
-        expression="results/{cohort}/expression.tsv.gz",
+        coverage=rules.signature_coverage.output.table,
+        expression=rules.harmonise_local_cohort.output.expression,
         libraries=library_files(),
     output:
-        report(
+        table=report(
             "results/{cohort}/enrichment/ora.tsv",
             caption="../report/ora.rst",
             category="Enrichment",
@@ -177,12 +177,12 @@ rule over_representation:
 rule nes_across_cohorts:
     input:
         expand(
-            "results/{cohort}/enrichment/prerank.{ranking}.tsv",
+            rules.prerank_gsea.output.table,
             cohort=COHORTS,
             ranking=RANKINGS,
         ),
     output:
-        report(
+        table=report(
             "results/enrichment/nes_across_cohorts.tsv",
             caption="../report/nes_across_cohorts.rst",
             category="Enrichment",

@@ -4,7 +4,7 @@
 
 rule meta_analysis:
     input:
-        expand("results/{cohort}/survival/cox.tsv", cohort=COHORTS),
+        expand(rules.cox_univariable.output.table, cohort=COHORTS),
     output:
         table=report(
             "results/meta/meta_analysis.tsv",
@@ -35,11 +35,13 @@ rule meta_analysis:
 
 rule frozen_score:
     input:
-        expression=expand("results/{cohort}/expression.tsv.gz", cohort=COHORTS),
-        coverage=expand("results/{cohort}/signature_coverage.tsv", cohort=COHORTS),
-        clinical=expand("results/{cohort}/clinical.tsv", cohort=COHORTS),
+        expression=expand(
+            rules.harmonise_local_cohort.output.expression, cohort=COHORTS
+        ),
+        coverage=expand(rules.signature_coverage.output.table, cohort=COHORTS),
+        clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
     output:
-        report(
+        table=report(
             "results/meta/frozen_score.tsv",
             caption="../report/frozen_score.rst",
             category="Meta-analysis",
@@ -62,13 +64,13 @@ rule frozen_score:
 
 rule judgement:
     input:
-        cox=expand("results/{cohort}/survival/cox.tsv", cohort=COHORTS),
-        null=expand("results/{cohort}/survival/null.tsv", cohort=COHORTS),
-        models=expand("results/{cohort}/survival/models.tsv", cohort=COHORTS),
-        meta=across_cohorts("results/meta/meta_analysis.tsv"),
-        frozen=across_cohorts("results/meta/frozen_score.tsv"),
+        cox=expand(rules.cox_univariable.output.table, cohort=COHORTS),
+        null=expand(rules.random_signature_null.output.table, cohort=COHORTS),
+        models=expand(rules.adjusted_cox.output.table, cohort=COHORTS),
+        meta=across_cohorts(rules.meta_analysis.output.table),
+        frozen=across_cohorts(rules.frozen_score.output.table),
     output:
-        report(
+        table=report(
             "results/summary/judgement.tsv",
             caption="../report/judgement.rst",
             category="Summary",

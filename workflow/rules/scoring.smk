@@ -4,10 +4,10 @@
 
 rule score_signatures:
     input:
-        expression="results/{cohort}/expression.tsv.gz",
-        coverage="results/{cohort}/signature_coverage.tsv",
+        expression=rules.harmonise_local_cohort.output.expression,
+        coverage=rules.signature_coverage.output.table,
     output:
-        "results/{cohort}/scores/{method}.tsv",
+        table="results/{cohort}/scores/{method}.tsv",
     log:
         "logs/{cohort}/score_signatures.{method}.log",
     benchmark:
@@ -26,9 +26,9 @@ rule score_signatures:
 
 rule merge_scores:
     input:
-        expand("results/{{cohort}}/scores/{method}.tsv", method=METHODS),
+        expand(rules.score_signatures.output.table, method=METHODS, allow_missing=True),
     output:
-        report(
+        table=report(
             "results/{cohort}/scores.tsv",
             caption="../report/scores.rst",
             category="Scores",

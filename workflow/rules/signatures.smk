@@ -5,7 +5,7 @@ rule collect_signatures:
     input:
         list(signature_files().values()),
     output:
-        report(
+        table=report(
             "results/signatures/signatures.tsv",
             caption="../report/signatures.rst",
             category="Signature",
@@ -27,10 +27,10 @@ rule collect_signatures:
 
 rule signature_coverage:
     input:
-        signatures="results/signatures/signatures.tsv",
-        expression="results/{cohort}/expression.tsv.gz",
+        signatures=rules.collect_signatures.output.table,
+        expression=rules.harmonise_local_cohort.output.expression,
     output:
-        report(
+        table=report(
             "results/{cohort}/signature_coverage.tsv",
             caption="../report/coverage.rst",
             category="Signature",

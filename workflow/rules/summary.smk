@@ -51,31 +51,29 @@ rule provenance:
 
 rule summary_page:
     input:
-        cox=per_cohort("results/{cohort}/survival/cox.tsv"),
-        discrimination=per_cohort("results/{cohort}/survival/discrimination.tsv"),
-        null=per_cohort("results/{cohort}/survival/null.tsv"),
-        models=per_cohort("results/{cohort}/survival/models.tsv"),
-        ora=per_cohort("results/{cohort}/enrichment/ora.tsv"),
+        cox=per_cohort(rules.cox_univariable.output.table),
+        discrimination=per_cohort(rules.discrimination.output.c_index),
+        null=per_cohort(rules.random_signature_null.output.table),
+        models=per_cohort(rules.adjusted_cox.output.table),
+        ora=per_cohort(rules.over_representation.output.table),
         kaplan_meier=[
             path
             for cohort in COHORTS
             for path in kaplan_meier_figures(cohort, [PRIMARY["signature"]], ["png"])
         ],
-        gene_forest=per_cohort("results/{cohort}/survival/gene_forest.png"),
-        null_plot=per_cohort("results/{cohort}/survival/null.png"),
+        gene_forest=per_cohort(rules.gene_forest.output.png),
+        null_plot=per_cohort(rules.null_figure.output.png),
         enrichment_plot=per_cohort(
-            "results/{cohort}/enrichment/enrichment_plot.{ranking}.png",
+            rules.gsea_figures.output.curve,
             ranking=RANKINGS,
         ),
-        top_sets=per_cohort(
-            "results/{cohort}/enrichment/top_sets.{ranking}.png", ranking=RANKINGS
-        ),
-        nes="results/enrichment/nes_across_cohorts.tsv",
-        judgement="results/summary/judgement.tsv",
-        meta=across_cohorts("results/meta/meta_analysis.tsv"),
-        forest=across_cohorts("results/meta/forest.png"),
-        versions="results/summary/software_versions.tsv",
-        config="results/summary/config.yaml",
+        top_sets=per_cohort(rules.gsea_figures.output.dotplot, ranking=RANKINGS),
+        nes=rules.nes_across_cohorts.output.table,
+        judgement=rules.judgement.output.table,
+        meta=across_cohorts(rules.meta_analysis.output.table),
+        forest=across_cohorts(rules.meta_analysis.output.forest),
+        versions=rules.provenance.output.versions,
+        config=rules.provenance.output.config,
     output:
         page=report(
             "results/summary/index.html",

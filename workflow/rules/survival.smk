@@ -3,10 +3,10 @@
 
 rule cox_univariable:
     input:
-        scores="results/{cohort}/scores.tsv",
-        clinical="results/{cohort}/clinical.tsv",
+        scores=rules.merge_scores.output.table,
+        clinical=rules.harmonise_local_cohort.output.clinical,
     output:
-        report(
+        table=report(
             "results/{cohort}/survival/cox.tsv",
             caption="../report/cox.rst",
             category="Survival",
@@ -30,12 +30,12 @@ rule kaplan_meier:
     # One job per cohort and endpoint draws every signature: a job per figure spent most of its
     # time starting Python (and on a cluster, waiting in the queue).
     input:
-        scores=f"results/{{cohort}}/scores/{PRIMARY['method']}.tsv",
-        clinical="results/{cohort}/clinical.tsv",
+        scores=primary_scores(),
+        clinical=rules.harmonise_local_cohort.output.clinical,
     output:
         png=[
             report(
-                f"results/{{cohort}}/survival/km/{signature}.{{endpoint}}.png",
+                kaplan_meier_path("png", signature=signature),
                 caption="../report/kaplan_meier.rst",
                 category="Survival",
                 subcategory="{cohort}",
@@ -47,14 +47,8 @@ rule kaplan_meier:
             )
             for signature in SIGNATURES
         ],
-        pdf=expand(
-            "results/{{cohort}}/survival/km/{signature}.{{endpoint}}.pdf",
-            signature=SIGNATURES,
-        ),
-        at_risk=expand(
-            "results/{{cohort}}/survival/km/{signature}.{{endpoint}}.at_risk.tsv",
-            signature=SIGNATURES,
-        ),
+        pdf=[kaplan_meier_path("pdf", signature=s) for s in SIGNATURES],
+        at_risk=[kaplan_meier_path("at_risk.tsv", signature=s) for s in SIGNATURES],
     log:
         "logs/{cohort}/kaplan_meier.{endpoint}.log",
     benchmark:
@@ -73,10 +67,10 @@ rule kaplan_meier:
 
 rule random_signature_null:
     input:
-        expression="results/{cohort}/expression.tsv.gz",
-        coverage="results/{cohort}/signature_coverage.tsv",
-        clinical="results/{cohort}/clinical.tsv",
-        scores="results/{cohort}/scores.tsv",
+        expression=rules.harmonise_local_cohort.output.expression,
+        coverage=rules.signature_coverage.output.table,
+        clinical=rules.harmonise_local_cohort.output.clinical,
+        scores=rules.merge_scores.output.table,
     output:
         table=report(
             "results/{cohort}/survival/null.tsv",
@@ -119,8 +113,8 @@ rule random_signature_null:
 # Figures are their own rules: a presentation setting (primary.*) reruns no computation.
 rule null_figure:
     input:
-        table="results/{cohort}/survival/null.tsv",
-        distribution="results/{cohort}/survival/null_log_hr.tsv.gz",
+        table=rules.random_signature_null.output.table,
+        distribution=rules.random_signature_null.output.distribution,
     output:
         png=report(
             "results/{cohort}/survival/null.png",
@@ -147,9 +141,9 @@ rule null_figure:
 
 rule gene_cox:
     input:
-        expression="results/{cohort}/expression.tsv.gz",
-        coverage="results/{cohort}/signature_coverage.tsv",
-        clinical="results/{cohort}/clinical.tsv",
+        expression=rules.harmonise_local_cohort.output.expression,
+        coverage=rules.signature_coverage.output.table,
+        clinical=rules.harmonise_local_cohort.output.clinical,
     output:
         table=report(
             "results/{cohort}/survival/genes.tsv",
@@ -174,7 +168,7 @@ rule gene_cox:
 
 rule gene_forest:
     input:
-        table="results/{cohort}/survival/genes.tsv",
+        table=rules.gene_cox.output.table,
     output:
         png=report(
             "results/{cohort}/survival/gene_forest.png",
@@ -201,10 +195,10 @@ rule gene_forest:
 
 rule adjusted_cox:
     input:
-        scores="results/{cohort}/scores.tsv",
-        clinical="results/{cohort}/clinical.tsv",
+        scores=rules.merge_scores.output.table,
+        clinical=rules.harmonise_local_cohort.output.clinical,
     output:
-        report(
+        table=report(
             "results/{cohort}/survival/models.tsv",
             caption="../report/models.rst",
             category="Survival",
@@ -230,8 +224,8 @@ rule adjusted_cox:
 
 rule discrimination:
     input:
-        scores="results/{cohort}/scores.tsv",
-        clinical="results/{cohort}/clinical.tsv",
+        scores=rules.merge_scores.output.table,
+        clinical=rules.harmonise_local_cohort.output.clinical,
     output:
         c_index=report(
             "results/{cohort}/survival/discrimination.tsv",
@@ -266,10 +260,10 @@ rule discrimination:
 
 rule cutpoint:
     input:
-        scores="results/{cohort}/scores.tsv",
-        clinical="results/{cohort}/clinical.tsv",
+        scores=rules.merge_scores.output.table,
+        clinical=rules.harmonise_local_cohort.output.clinical,
     output:
-        report(
+        table=report(
             "results/{cohort}/survival/cutpoint.tsv",
             caption="../report/cutpoint.rst",
             category="Survival",
