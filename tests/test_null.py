@@ -52,7 +52,7 @@ def test_vectorised_scorers_equal_the_pipelines_methods(matrix, method):
     scores = NullScorer(matrix).score(method, up, down, PARAMS[method])
     for k in range(8):
         genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
-        expected = SCORING_METHODS[method](matrix, genes, **PARAMS[method]).to_numpy()
+        expected = SCORING_METHODS[method].per_sample(matrix, genes, **PARAMS[method]).to_numpy()
         np.testing.assert_allclose(scores[k], expected, rtol=1e-9, atol=1e-9)
 
 

@@ -179,3 +179,29 @@ def test_ssgsea_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_
         expected = reference[column].reindex(ours.index)
         assert spearmanr(ours, expected).statistic >= 0.999
         np.testing.assert_allclose(ours, expected, rtol=1e-9)
+
+
+def test_the_method_table_is_the_one_definition_the_schema_and_the_null_follow():
+    """SCORING_METHODS defines each method once: the config schema lists exactly these, each
+    method's config block holds exactly its keyword parameters, the seed goes to the methods
+    that draw random numbers, and each has its vectorised null form."""
+    import inspect
+    from pathlib import Path
+
+    import yaml
+
+    from hif_prognosis.null import NullScorer
+    from hif_prognosis.scoring import SCORING_METHODS, method_parameters
+
+    schema = yaml.safe_load((Path(__file__).parents[1] / "config" / "schemas" / "config.schema.yaml").read_text())
+    scoring = schema["properties"]["scoring"]["properties"]
+    assert scoring["methods"]["items"]["enum"] == list(SCORING_METHODS)
+    for name, method in SCORING_METHODS.items():
+        keywords = {
+            p.name for p in inspect.signature(method.per_sample).parameters.values() if p.kind is p.KEYWORD_ONLY
+        }
+        assert method.seeded == ("seed" in keywords), name
+        assert set(scoring.get(name, {}).get("properties", {})) == keywords - {"seed"}, name
+        assert callable(getattr(NullScorer, f"_{name}")), name
+    assert method_parameters("zscore", {}, seed=1) == {}
+    assert method_parameters("score_genes", {"ctrl_size": 50, "n_bins": 25}, seed=1) == {"ctrl_size": 50, "n_bins": 25, "seed": 1}

@@ -158,14 +158,37 @@ def ssgsea_score(matrix: pd.DataFrame, genes: SignatureGenes, *, tau: float) -> 
 
 ScoringFunction = Callable[..., pd.Series]
 
-SCORING_METHODS: dict[str, ScoringFunction] = {
-    "zscore": zscore_score,
-    "score_genes": scanpy_score,
-    "ssgsea": ssgsea_score,
-    "singscore": singscore_score,
-    "median": median_score,
-    "pc1": pc1_score,
+
+@dataclass(frozen=True)
+class ScoringMethod:
+    """A scoring method, defined here once: its per-sample form (keyword arguments from the
+    config block ``scoring.<name>``, if the method has one) and whether it draws random numbers
+    (then it also takes the config's seed). Its form vectorised over many gene sets is
+    ``null.NullScorer._<name>``, tested equal to the per-sample form; the config schema's list
+    of methods and its parameter blocks are tested equal to this table."""
+
+    per_sample: ScoringFunction
+    seeded: bool = False
+
+    def parameters(self, settings: Mapping[str, Any], seed: int) -> dict[str, Any]:
+        return dict(settings, seed=seed) if self.seeded else dict(settings)
+
+
+SCORING_METHODS: dict[str, ScoringMethod] = {
+    "zscore": ScoringMethod(zscore_score),
+    "score_genes": ScoringMethod(scanpy_score, seeded=True),
+    "ssgsea": ScoringMethod(ssgsea_score),
+    "singscore": ScoringMethod(singscore_score),
+    "median": ScoringMethod(median_score),
+    "pc1": ScoringMethod(pc1_score),
 }
+
+
+def method_parameters(method: str, settings: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """Keyword arguments of ``method`` from its config block and the config's seed."""
+    if method not in SCORING_METHODS:
+        raise InputError(f"unknown scoring method {method!r}; use one of {sorted(SCORING_METHODS)}")
+    return SCORING_METHODS[method].parameters(settings, seed)
 
 
 def score_signatures(
@@ -178,7 +201,7 @@ def score_signatures(
     table ``sample_id, signature, method, score``."""
     if method not in SCORING_METHODS:
         raise InputError(f"unknown scoring method {method!r}; use one of {sorted(SCORING_METHODS)}")
-    score = SCORING_METHODS[method]
+    score = SCORING_METHODS[method].per_sample
     frames = []
     for name, rows in coverage.groupby("signature", sort=False):
         genes = SignatureGenes.measured(rows)

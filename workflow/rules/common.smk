@@ -108,17 +108,9 @@ def endpoints(cohort):
     return list(config["cohorts"][cohort]["endpoints"])
 
 
-def method_params(method):
-    """Keyword arguments of a scoring method; only methods with randomness take the seed."""
-    if method == "score_genes":
-        return dict(config["scoring"]["score_genes"], seed=config["seed"])
-    if method == "ssgsea":
-        return dict(config["scoring"]["ssgsea"])
-    return {}
-
-
-def scoring_params(wildcards):
-    return method_params(wildcards.method)
+def method_settings(method):
+    """A scoring method's config block (scoring.<method>; none for methods without one)."""
+    return config["scoring"].get(method, {})
 
 
 def user_file(path):

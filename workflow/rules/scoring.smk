@@ -19,7 +19,9 @@ rule score_signatures:
         runtime=scaled(20),
     params:
         method="{method}",
-        method_params=scoring_params,
+        settings=lambda w: method_settings(w.method),
+        # taken by methods that draw random numbers (hif_prognosis.scoring.SCORING_METHODS)
+        seed=config["seed"],
     script:
         "../scripts/score_signatures.py"
 

@@ -101,7 +101,7 @@ rule random_signature_null:
             // 1000
         ),
     params:
-        methods={method: method_params(method) for method in METHODS},
+        methods={method: method_settings(method) for method in METHODS},
         n_sets=config["random_null"]["n_sets"],
         expression_bins=config["random_null"]["expression_bins"],
         seed=config["seed"],

@@ -4,6 +4,7 @@ import pandas as pd
 
 from hif_prognosis.null import random_signature_null
 from hif_prognosis.runlog import logged_step
+from hif_prognosis.scoring import method_parameters
 from hif_prognosis.tables import write_tsv
 
 
@@ -16,7 +17,7 @@ def main(smk) -> None:
             pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False),
             pd.read_csv(smk.input.clinical, sep="\t"),
             pd.read_csv(smk.input.scores, sep="\t"),
-            p.methods,
+            {method: method_parameters(method, settings, p.seed) for method, settings in p.methods.items()},
             n_sets=p.n_sets,
             n_bins=p.expression_bins,
             seed=p.seed,

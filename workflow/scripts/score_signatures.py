@@ -3,7 +3,7 @@
 import pandas as pd
 
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.scoring import score_signatures
+from hif_prognosis.scoring import method_parameters, score_signatures
 from hif_prognosis.tables import write_tsv
 
 
@@ -11,8 +11,9 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"{smk.params.method} scores in {smk.wildcards.cohort}") as log:
         matrix = pd.read_csv(smk.input.expression, sep="\t", index_col=0)
         coverage = pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False)
-        log.info("parameters: %s", smk.params.method_params)
-        scores = score_signatures(matrix, coverage, smk.params.method, smk.params.method_params)
+        params = method_parameters(smk.params.method, smk.params.settings, smk.params.seed)
+        log.info("parameters: %s", params)
+        scores = score_signatures(matrix, coverage, smk.params.method, params)
         write_tsv(scores, smk.output[0])
 
 
