@@ -66,3 +66,36 @@ def test_pick_newest_matching_release():
     )
     with pytest.raises(InputError, match="file_pattern"):
         xena.pick_clinical_release(json.dumps(hits), "*.txt", "x")
+
+
+def test_fetch_clinical_release_finds_the_newest_file_and_checks_its_md5(tmp_path):
+    """Through the GDC API files endpoint (loopback mirror): the newest matching release is
+    fetched and its published md5 checked; a configured URL is fetched as given."""
+    import hashlib
+
+    from hif_prognosis.download import DownloadError, DownloadSettings
+    from mirror import Mirror
+
+    body = b"TARGET USI\tVital Status\nTARGET-40-PAKZZK\tAlive\n"
+    fast = {"settings": DownloadSettings(timeout_seconds=1, connect_timeout_seconds=1, retries=1, backoff_seconds=0.01)}
+    with Mirror() as mirror:
+        hits = {"data": {"hits": [
+            {"file_id": "old", "file_name": "TARGET_OS_ClinicalData_Discovery_20170525.txt"},
+            {"file_id": "new", "file_name": "TARGET_OS_ClinicalData_Discovery_20210520.txt", "md5sum": hashlib.md5(body).hexdigest()},
+        ]}}
+        mirror.add("/gdc/files", json.dumps(hits).encode())
+        mirror.add("/gdc/data/new", body)
+        release, listing = tmp_path / "release", tmp_path / "listing.json"
+        spec = {"file_pattern": "TARGET_OS_ClinicalData_Discovery_*.txt"}
+        name, url, md5 = xena.fetch_clinical_release(spec, "TARGET-OS", f"{mirror.url}/gdc", release, listing, **fast)
+        assert (name, url) == ("TARGET_OS_ClinicalData_Discovery_20210520.txt", f"{mirror.url}/gdc/data/new")
+        assert release.read_bytes() == body and md5 == hashlib.md5(body).hexdigest()
+        mirror.add("/gdc/data/new", body + b"changed\n")  # no longer the published file
+        with pytest.raises(DownloadError, match="md5 checksum"):
+            xena.fetch_clinical_release(spec, "TARGET-OS", f"{mirror.url}/gdc", tmp_path / "again", listing, **fast)
+        assert not (tmp_path / "again").exists()
+        configured = {"url": mirror.add("/somewhere/release.txt", body)}
+        assert xena.fetch_clinical_release(configured, "TARGET-OS", "unused", tmp_path / "r2", listing, **fast)[:2] == (
+            "release.txt", configured["url"],
+        )
+        assert json.loads(listing.read_text()) == {"configured_url": configured["url"]}

@@ -16,6 +16,13 @@ from matplotlib.ticker import NullFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 
+from hif_prognosis.survival import (  # noqa: E402
+    kaplan_meier_curves,
+    median_groups,
+    median_split_logrank,
+    numbers_at_risk,
+)
+
 if TYPE_CHECKING:
     from hif_prognosis.enrichment import EnrichmentCurve
 
@@ -238,3 +245,24 @@ def gene_forest_figure(genes: pd.DataFrame, *, title: str) -> plt.Figure:
         axis.set_title(f"{endpoint.upper()}: vermillion = BH q < 0.05", fontsize=9)
     figure.suptitle(title, fontsize=10)
     return figure
+
+
+def median_split_figure(
+    scores: pd.DataFrame, outcomes: pd.DataFrame, signature: str, *, cohort: str, endpoint: str, method: str
+) -> tuple[plt.Figure, pd.DataFrame]:
+    """Kaplan-Meier figure of one signature's median split (long ``scores`` table of one method;
+    ``outcomes``: ``clinical.endpoint_data``) and its numbers at risk, the table exported beside
+    it. Display only: the tests use the continuous score."""
+    score = scores[scores["signature"] == signature].set_index("sample_id")["score"]
+    score = score.reindex(outcomes.index).dropna()
+    outcome = outcomes.loc[score.index]
+    groups = median_groups(score)
+    chisq, p_value, _, _ = median_split_logrank(outcome["time"], outcome["event"], score)
+    counts = numbers_at_risk(outcome["time"], outcome["event"], groups)
+    figure = kaplan_meier_figure(
+        kaplan_meier_curves(outcome["time"], outcome["event"], groups),
+        counts,
+        title=f"{cohort}: {signature} ({method} score), {endpoint.upper()}",
+        subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {p_value:.3g}",
+    )
+    return figure, counts

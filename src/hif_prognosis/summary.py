@@ -14,6 +14,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from hif_prognosis.enrichment import ranking_labels
 from hif_prognosis.offset import OFFSET_WARNING_R
 
 
@@ -200,6 +201,63 @@ class FigureSection:
     title: str
     note: str
     figures: list[tuple[str, str]]  # (PNG path, caption)
+
+
+def page_figure_sections(
+    *,
+    forest: str | None,
+    kaplan_meier: list[str],
+    gene_forest: list[str],
+    null_plot: list[str],
+    enrichment_plot: list[str],
+    top_sets: list[str],
+    cohorts: list[str],
+    endpoints: Mapping[str, list[str]],
+    rankings: list[str],
+    signature: str,
+    method: str,
+    plotted_set: str,
+    endpoint: str,
+) -> list[FigureSection]:
+    """The page's figure sections with their captions. Per-cohort figures come in cohort order
+    (Kaplan-Meier: each cohort's endpoints in turn; enrichment: each cohort's rankings), as the
+    workflow expands them."""
+    sections = []
+    if forest:
+        sections.append(FigureSection(
+            "forest", "Forest plot across cohorts", "",
+            [(forest, f"{signature} ({method}): HR per SD in each cohort and pooled (DerSimonian–Laird).")],
+        ))
+    km_keys = [(c, e) for c in cohorts for e in endpoints[c]]
+    sections.append(FigureSection(
+        "km", "Kaplan–Meier curves", "Median split of the primary score, for display only: the tests use the continuous score.",
+        [(path, f"{c}, {e.upper()}: {signature} ({method}) above vs below the median, 95% bands, numbers at risk.")
+         for path, (c, e) in zip(kaplan_meier, km_keys, strict=True)],
+    ))
+    sections.append(FigureSection(
+        "genes", "Gene forest: which genes carry the signal", "",
+        [(path, f"{c}: each gene of {signature}, univariable Cox per SD of expression; vermillion = BH q < 0.05.")
+         for path, c in zip(gene_forest, cohorts, strict=True)],
+    ))
+    sections.append(FigureSection(
+        "null", "Random-signature null", "Random gene sets of the same size and expression profile, scored and fitted the same way (Venet et al. 2011).",
+        [(path, f"{c}: the signatures' log HR (vermillion) among random sets (grey); blue: adjusted for proliferation.")
+         for path, c in zip(null_plot, cohorts, strict=True)],
+    ))
+    keys = [(c, r) for c in cohorts for r in rankings]
+    figures = []
+    for curve, dots, (cohort, ranking) in zip(enrichment_plot, top_sets, keys, strict=True):
+        ranked_by = ranking_labels(ranking, endpoint=endpoint, signature=signature, method=method).ranked_by
+        figures.append((curve, f"{cohort}: {plotted_set}, genes ranked by {ranked_by}."))
+        figures.append((dots, f"{cohort}: top gene sets, genes ranked by {ranked_by} (pre-ranked GSEA, all libraries)."))
+    sections.append(FigureSection(
+        "enrichment", "Enrichment: which pathways explain the signal",
+        "Two rankings of every gene: its own Cox association with survival (independent of any "
+        "signature), and its correlation with the primary score (the signature's own genes are "
+        "expected at the top).",
+        figures,
+    ))
+    return sections
 
 
 def answer_kind(answer: str) -> str:

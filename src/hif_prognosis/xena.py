@@ -14,11 +14,14 @@ import fnmatch
 import json
 import logging
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 
+from hif_prognosis.download import fetch
 from hif_prognosis.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -143,6 +146,29 @@ def pick_clinical_release(hits_json: str, pattern: str, source: str) -> tuple[st
         )
     name, file_id, md5 = matching[-1]
     return file_id, name, md5
+
+
+def fetch_clinical_release(
+    release: Mapping[str, Any],
+    project: str,
+    api_base: str,
+    release_path: str | Path,
+    listing_path: str | Path,
+    **download: Any,
+) -> tuple[str, str, str | None]:
+    """Download a GDC project's clinical release: from the URL the config gives
+    (``clinical_release.url``), else the newest open Clinical Supplement whose name matches
+    ``clinical_release.file_pattern``, found through the GDC API files endpoint (listing kept
+    at ``listing_path``) and checked against its published md5. Returns (name, URL, md5)."""
+    if "url" in release:
+        url, name, md5 = release["url"], release["url"].rsplit("/", 1)[-1], None
+        Path(listing_path).write_text(json.dumps({"configured_url": url}) + "\n")
+    else:
+        fetch(gdc_clinical_query(api_base, project), listing_path, expected_start="{", **download)
+        file_id, name, md5 = pick_clinical_release(Path(listing_path).read_text(), release["file_pattern"], str(listing_path))
+        url = f"{api_base.rstrip('/')}/data/{file_id}"
+    fetch(url, release_path, md5=md5, **download)
+    return name, url, md5
 
 
 def xena_raw_clinical(

@@ -102,6 +102,5 @@ rule summary_page:
         method=PRIMARY["method"],
         plotted_set=config["enrichment"]["plotted_set"],
         endpoint=config["enrichment"]["survival_endpoint"],
-        ora_signature=ORA_SIGNATURE,
     script:
         "../scripts/summary_page.py"

@@ -5,9 +5,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from hif_prognosis.enrichment import ranking_labels
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.summary import FigureSection, headline_table, page_context, render_summary_page
+from hif_prognosis.summary import (
+    FigureSection,
+    headline_table,
+    page_context,
+    page_figure_sections,
+    render_summary_page,
+)
 from hif_prognosis.tables import read_tsv, write_tsv
 
 
@@ -20,42 +25,21 @@ def read_all(paths, cohorts=None) -> pd.DataFrame:
 
 def figure_sections(smk) -> list[FigureSection]:
     p, i = smk.params, smk.input
-    sections = []
-    if i.forest:
-        sections.append(FigureSection(
-            "forest", "Forest plot across cohorts", "",
-            [(i.forest[0], f"{p.signature} ({p.method}): HR per SD in each cohort and pooled (DerSimonian–Laird).")],
-        ))
-    km_keys = [(c, e) for c in p.cohorts for e in p.endpoints[c]]
-    sections.append(FigureSection(
-        "km", "Kaplan–Meier curves", "Median split of the primary score, for display only: the tests use the continuous score.",
-        [(path, f"{c}, {e.upper()}: {p.signature} ({p.method}) above vs below the median, 95% bands, numbers at risk.")
-         for path, (c, e) in zip(i.kaplan_meier, km_keys, strict=True)],
-    ))
-    sections.append(FigureSection(
-        "genes", "Gene forest: which genes carry the signal", "",
-        [(path, f"{c}: each gene of {p.signature}, univariable Cox per SD of expression; vermillion = BH q < 0.05.")
-         for path, c in zip(i.gene_forest, p.cohorts, strict=True)],
-    ))
-    sections.append(FigureSection(
-        "null", "Random-signature null", "Random gene sets of the same size and expression profile, scored and fitted the same way (Venet et al. 2011).",
-        [(path, f"{c}: the signatures' log HR (vermillion) among random sets (grey); blue: adjusted for proliferation.")
-         for path, c in zip(i.null_plot, p.cohorts, strict=True)],
-    ))
-    keys = [(c, r) for c in p.cohorts for r in p.rankings]
-    figures = []
-    for curve, dots, (cohort, ranking) in zip(i.enrichment_plot, i.top_sets, keys, strict=True):
-        ranked_by = ranking_labels(ranking, endpoint=p.endpoint, signature=p.signature, method=p.method).ranked_by
-        figures.append((curve, f"{cohort}: {p.plotted_set}, genes ranked by {ranked_by}."))
-        figures.append((dots, f"{cohort}: top gene sets, genes ranked by {ranked_by} (pre-ranked GSEA, all libraries)."))
-    sections.append(FigureSection(
-        "enrichment", "Enrichment: which pathways explain the signal",
-        "Two rankings of every gene: its own Cox association with survival (independent of any "
-        "signature), and its correlation with the primary score (the signature's own genes are "
-        "expected at the top).",
-        figures,
-    ))
-    return sections
+    return page_figure_sections(
+        forest=i.forest[0] if i.forest else None,
+        kaplan_meier=list(i.kaplan_meier),
+        gene_forest=list(i.gene_forest),
+        null_plot=list(i.null_plot),
+        enrichment_plot=list(i.enrichment_plot),
+        top_sets=list(i.top_sets),
+        cohorts=list(p.cohorts),
+        endpoints=dict(p.endpoints),
+        rankings=list(p.rankings),
+        signature=p.signature,
+        method=p.method,
+        plotted_set=p.plotted_set,
+        endpoint=p.endpoint,
+    )
 
 
 def main(smk) -> None:
