@@ -208,3 +208,25 @@ def test_last_follow_up_tying_an_event_and_censorings_is_estimated():
     c_table, auc_table = discrimination_tables("x", scores, clinical, resamples=50, auc_years=[1, 3, 5, 50], seed=1)
     assert np.isfinite(c_table["uno_c"]).all()
     assert auc_table["status"].iloc[-1].startswith("not estimable: follow-up ends")
+
+
+def test_concordance_by_sorting_equals_the_pairwise_definition():
+    """stats.concordance_sums (a tree walked in time order) equals the n^2 definition of
+    comparable and concordant pairs, weights, tied times, tied scores and censorings tied with
+    failures included."""
+    from hif_prognosis.stats import concordance_sums, dense_ranks
+
+    rng = np.random.default_rng(11)
+    time, event, _ = survival_data(120, seed=3)
+    scores = np.round(rng.normal(size=(120, 6)), 1)
+    insert, query = rng.integers(0, 3, size=(120, 6)).astype(float), rng.uniform(0, 2, size=(120, 6))
+    later = (time[:, None] < time[None, :]) | ((time[:, None] == time[None, :]) & (event[None, :] == 0))
+    comparable_pair = later & (event[:, None] == 1)
+    for k in range(6):
+        s = scores[:, k]
+        score_pair = np.where(s[:, None] > s[None, :], 1.0, np.where(s[:, None] == s[None, :], 0.5, 0.0))
+        pair_weight = comparable_pair * np.outer(query[:, k], insert[:, k])
+        concordant, comparable = concordance_sums(time, event, dense_ranks(scores[:, [k]]), insert[:, [k]], query[:, [k]])
+        assert concordant[0] == pytest.approx((pair_weight * score_pair).sum(), rel=1e-12)
+        assert comparable[0] == pytest.approx(pair_weight.sum(), rel=1e-12)
+    assert np.array_equal(dense_ranks(np.array([[0.5], [0.1], [0.5], [2.0]]))[:, 0], [2, 1, 2, 3])

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.kaplan_meier import product_limit
-from hif_prognosis.stats import comparable_pairs, concordance_score, set_rng
+from hif_prognosis.stats import concordance_score, concordance_sums, dense_ranks, harrell_c, set_rng
 from hif_prognosis.survival import scored_outcomes
 
 TAU_AT_RISK = 0.10
@@ -48,23 +48,19 @@ AUC_COLUMNS = [
 ]
 
 
-def pair_matrices(time: np.ndarray, event: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Comparable pairs (i failed first) and their concordance (1, 1/2 for tied scores, 0)."""
-    comparable = comparable_pairs(time, event)
-    return comparable.astype(float), comparable * concordance_score(score, score)
-
-
 def bootstrap_harrell_c(
     time: np.ndarray, event: np.ndarray, score: np.ndarray, resamples: int, rng: np.random.Generator
 ) -> tuple[float, np.ndarray]:
     """Harrell's C and its value in each bootstrap resample. A resample is a vector of counts
-    w (how often each patient was drawn); its C is w'Kw / w'Pw, where a patient paired with
-    its own copy is never comparable (equal times and event status), so no pair is lost."""
-    comparable, concordant = pair_matrices(time, event, score)
+    w (how often each patient was drawn); its C weighs each pair by w_i w_j, where a patient
+    paired with its own copy is never comparable (equal times and event status), so no pair is
+    lost. One sorting pass per resample (``stats.concordance_sums``), not all n^2 pairs."""
     counts = rng.multinomial(len(time), np.full(len(time), 1 / len(time)), size=resamples).T.astype(float)
+    ranks = np.broadcast_to(dense_ranks(score[:, None]), counts.shape)
+    concordant, comparable = concordance_sums(time, event, ranks, counts, counts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        boot = np.einsum("ib,ib->b", counts, concordant @ counts) / np.einsum("ib,ib->b", counts, comparable @ counts)
-    return float(concordant.sum() / comparable.sum()), boot
+        boot = concordant / comparable
+    return harrell_c(time, event, score), boot
 
 
 def uno_tau(time: np.ndarray) -> float:
@@ -83,8 +79,8 @@ def uno_c(time: np.ndarray, event: np.ndarray, score: np.ndarray, tau: float) ->
     """Uno's C truncated at ``tau``, as R ``concordance(timewt = "n/G2", ymax = tau, reverse = TRUE)``."""
     censoring_before = censoring_survival_before(time, event, time)
     weight = np.where((event == 1) & (time <= tau), 1 / censoring_before**2, 0.0)
-    comparable, concordant = pair_matrices(time, event, score)
-    return float(weight @ concordant.sum(axis=1) / (weight @ comparable.sum(axis=1)))
+    concordant, comparable = concordance_sums(time, event, dense_ranks(score[:, None]), query_weight=weight[:, None])
+    return float(concordant[0] / comparable[0])
 
 
 def time_dependent_auc(
