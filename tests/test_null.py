@@ -56,6 +56,18 @@ def test_vectorised_scorers_equal_the_pipelines_methods(matrix, method):
         np.testing.assert_allclose(scores[k], expected, rtol=1e-9, atol=1e-9)
 
 
+def test_vectorised_pc1_equals_the_pipelines_for_sets_larger_than_the_cohort(matrix):
+    """Sets of more genes (40 + 12) than samples (30) take the samples x samples Gram matrix."""
+    rng = np.random.default_rng(3)
+    bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
+    up = draw_matched_sets(bins, np.arange(40), 6, rng, eligible)
+    down = draw_matched_sets(bins, np.arange(40, 52), 6, rng, eligible)
+    scores = NullScorer(matrix).score("pc1", up, down, {})
+    for k in range(6):
+        genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
+        np.testing.assert_allclose(scores[k], SCORING_METHODS["pc1"].per_sample(matrix, genes).to_numpy(), atol=1e-10)
+
+
 def test_vectorised_score_genes_equals_scanpy_where_nothing_is_sampled(matrix):
     # With ctrl_size above every cut's size all genes of the cut are controls: no randomness.
     rng = np.random.default_rng(3)

@@ -1,0 +1,63 @@
+"""Benchmark: each scoring method's vectorised null scorer (hif_prognosis.null.NullScorer) on
+random gene sets, and Harrell's C of the scored sets by sorting.
+
+Seeded synthetic log2 matrix (default 12,000 genes x 300 samples); per method, the time to
+score ``--sets`` random sets of ``--size`` up genes (best of ``--repeats``, the matrix's
+one-off preparation, e.g. ranks, excluded). Run: .venv/bin/python benchmarks/null_scorers.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+
+from hif_prognosis.null import NullScorer
+from hif_prognosis.scoring import SCORING_METHODS, method_parameters
+from hif_prognosis.stats import harrell_c_columns
+
+SETTINGS = {"score_genes": {"ctrl_size": 50, "n_bins": 25}, "ssgsea": {"tau": 0.25}}
+
+
+def best_of(repeats: int, run) -> float:
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--genes", type=int, default=12_000)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--sets", type=int, default=10_000)
+    parser.add_argument("--size", type=int, nargs="+", default=[24, 200])
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    matrix = pd.DataFrame(rng.normal(8, 2, size=(args.genes, args.samples)))
+    scorer = NullScorer(matrix)
+    time_ = np.ceil(rng.exponential(40, args.samples))
+    event = (rng.uniform(size=args.samples) < 0.5).astype(float)
+    rows = []
+    for size in args.size:
+        up = np.stack([rng.choice(args.genes, size, replace=False) for _ in range(args.sets)])
+        down = np.empty((args.sets, 0), dtype=int)
+        for method in SCORING_METHODS:
+            params = method_parameters(method, SETTINGS.get(method, {}), seed=1)
+            scorer.score(method, up[:10], down[:10], params)  # one-off preparation (ranks)
+            seconds = best_of(args.repeats, lambda: scorer.score(method, up, down, params))
+            rows.append({"set_size": size, "step": f"score: {method}", "seconds": round(seconds, 2)})
+        scores = scorer.score("zscore", up, down, {}).T
+        seconds = best_of(args.repeats, lambda: harrell_c_columns(time_, event, scores))
+        rows.append({"set_size": size, "step": "Harrell's C of every set", "seconds": round(seconds, 2)})
+    print(f"{args.sets:,} random sets x {args.samples} samples x {args.genes:,} genes")
+    print(pd.DataFrame(rows).to_markdown(index=False))
+
+
+if __name__ == "__main__":
+    main()
