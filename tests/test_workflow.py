@@ -314,14 +314,11 @@ def test_gene_sets_by_url_and_enrichr_name_through_a_faulty_mirror(finished_run,
     [
         ({"scoring__method": ["zscore"]}, "'method' was unexpected"),
         ({"cohorts__GSE4335__clinical": "missing/clinical.tsv"}, "cohorts.GSE4335.clinical = 'missing/clinical.tsv'"),
-        (
-            {"cohorts__GSE4335__endpoints": {"os": {"time": "os_days", "event": "os_event", "time_unit": "days"}}},
-            "endpoints.os.time: 'os_days'",
-        ),
     ],
-    ids=["unknown key", "missing file", "missing clinical column"],
+    ids=["unknown key", "missing file"],
 )
 def test_bad_config_fails_before_any_job(tmp_path, shared_data, change, message):
+    """Parse-time checks (a missing clinical column stops the first job instead: test_bad_input)."""
     write_config(tmp_path, **change)
     result = snakemake(tmp_path, "--cores", "1", check=False)
     assert result.returncode != 0
