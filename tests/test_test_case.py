@@ -1,5 +1,6 @@
-"""The shipped test case (.test/): the whole workflow on its synthetic cohort, with no ../shared,
-and which jobs a presentation setting reruns."""
+"""The shipped test case (.test/): the whole workflow on its synthetic cohort, with no ../shared;
+which jobs a presentation setting reruns; and the workflow used as a Snakemake module from
+another directory, with and without ``prefix:``, equal to the direct run."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from mirror import Mirror
 from test_workflow import planned_jobs, table_hashes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,3 +84,64 @@ def test_changing_primary_reruns_no_computation_independent_of_it(finished_test_
     for path in ["results/TEST/survival/null.tsv", "results/TEST/survival/genes.tsv",
                  "results/TEST/enrichment/prerank.survival_cox_z.tsv"]:
         assert after[path] == before[path], path
+
+
+OUTER_SNAKEFILE = """\
+configfile: "config/config.yaml"
+
+
+module hif:
+    snakefile:
+        "{workflow}"
+    config:
+        config
+{prefix}
+
+use rule * from hif as hif_*
+"""
+
+
+def run_outer(directory: Path, *args: str) -> subprocess.CompletedProcess:
+    """Snakemake in a user's directory with its own (outer) Snakefile."""
+    command = [sys.executable, "-m", "snakemake", "--directory", str(directory), *args]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=directory)
+    if result.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def mirrored_library():
+    """The .test enrichment library, byte for byte, at a URL of the loopback mirror."""
+    with Mirror() as mirror:
+        yield mirror.add("/msigdb/gene_sets.gmt", (REPO / ".test" / "data" / "gene_sets.gmt").read_bytes())
+
+
+def deploy(directory: Path, library_url: str, prefix: str | None) -> Path:
+    """A user's directory: the .test config and data, and an outer Snakefile using the workflow
+    as a module (nothing of the checkout copied but the test case)."""
+    shutil.copytree(REPO / ".test" / "data", directory / "data")
+    config = yaml.safe_load((REPO / ".test" / "config" / "config.yaml").read_text())
+    config["enrichment"]["libraries"]["TEST"] = library_url
+    (directory / "config").mkdir()
+    (directory / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    prefix_line = f'    prefix:\n        "{prefix}"' if prefix else ""
+    snakefile = OUTER_SNAKEFILE.format(workflow=REPO / "workflow" / "Snakefile", prefix=prefix_line)
+    (directory / "Snakefile").write_text(snakefile)
+    return directory
+
+
+@pytest.mark.parametrize("prefix", [None, "hif"], ids=["no-prefix", "prefix"])
+def test_module_run_equals_direct_run(prefix, tmp_path, mirrored_library, finished_test_case):
+    """The workflow used as a module from another directory, as a snakedeploy deployment uses
+    it: the .test case through an outer Snakefile, its library served by URL from the loopback
+    mirror; every table equals the direct run's."""
+    user = deploy(tmp_path, mirrored_library, prefix)
+    run_outer(user, "--cores", "2")
+    base = user / prefix if prefix else user
+    tables = table_hashes(base)
+    assert tables == table_hashes(finished_test_case)
+    # the URL library was downloaded into the module's own (prefixed) tree, nowhere else
+    cached = sorted(p.relative_to(user) for p in user.rglob("gene_sets.gmt") if "downloads" in p.parts)
+    assert cached == [Path(prefix or ".") / "resources/downloads/url/127.0.0.1_{}/msigdb/gene_sets.gmt".format(mirrored_library.split(":")[2].split("/")[0])]
+    assert "Nothing to be done" in run_outer(user, "--dry-run").stdout
