@@ -20,6 +20,7 @@ import pandas as pd
 from lifelines import CoxPHFitter
 
 from hif_prognosis.fastcox import cox_columns
+from timing import best_of
 
 
 def synthetic(n_samples: int, n_columns: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -29,15 +30,6 @@ def synthetic(n_samples: int, n_columns: int, seed: int) -> tuple[np.ndarray, np
     censor = rng.uniform(6, 120, size=n_samples)
     event = (time_ <= censor).astype(float)
     return np.minimum(time_, np.ceil(censor)), event, x
-
-
-def best_of(repeats: int, run) -> float:
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
 
 
 def lifelines_per_fit(time_, event, x, n_fits: int) -> float:

@@ -9,7 +9,6 @@ one-off preparation, e.g. ranks, excluded). Run: .venv/bin/python benchmarks/nul
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
@@ -17,17 +16,9 @@ import pandas as pd
 from hif_prognosis.null import NullScorer
 from hif_prognosis.scoring import SCORING_METHODS, method_parameters
 from hif_prognosis.stats import harrell_c_columns
+from timing import best_of
 
 SETTINGS = {"score_genes": {"ctrl_size": 50, "n_bins": 25}, "ssgsea": {"tau": 0.25}}
-
-
-def best_of(repeats: int, run) -> float:
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
 
 
 def main() -> None:
