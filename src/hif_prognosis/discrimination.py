@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.kaplan_meier import product_limit
-from hif_prognosis.stats import concordance_score, concordance_sums, dense_ranks, harrell_c, set_rng
+from hif_prognosis.stats import concordance_score, concordance_sums, dense_ranks, set_rng
 from hif_prognosis.survival import scored_outcomes
 
 TAU_AT_RISK = 0.10
@@ -54,13 +54,15 @@ def bootstrap_harrell_c(
     """Harrell's C and its value in each bootstrap resample. A resample is a vector of counts
     w (how often each patient was drawn); its C weighs each pair by w_i w_j, where a patient
     paired with its own copy is never comparable (equal times and event status), so no pair is
-    lost. One sorting pass per resample (``stats.concordance_sums``), not all n^2 pairs."""
+    lost. One sorting pass (``stats.concordance_sums``) serves the observed C (unit weights,
+    column 0) and every resample, not all n^2 pairs."""
     counts = rng.multinomial(len(time), np.full(len(time), 1 / len(time)), size=resamples).T.astype(float)
-    ranks = np.broadcast_to(dense_ranks(score[:, None]), counts.shape)
-    concordant, comparable = concordance_sums(time, event, ranks, counts, counts)
+    weights = np.column_stack([np.ones(len(time)), counts])
+    ranks = np.broadcast_to(dense_ranks(score[:, None]), weights.shape)
+    concordant, comparable = concordance_sums(time, event, ranks, weights, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
-        boot = concordant / comparable
-    return harrell_c(time, event, score), boot
+        c = concordant / comparable
+    return float(c[0]), c[1:]
 
 
 def uno_tau(time: np.ndarray) -> float:

@@ -15,8 +15,8 @@ z-score, which takes the offset out of every score.
 
 Scorers here are vectorised over sets and equal the per-signature methods of
 :mod:`hif_prognosis.scoring` (tested): ssGSEA through a closed form of its random-walk area,
-means and mean ranks through sparse products, PC1 through batched Gram eigendecompositions, scanpy's score_genes
-through sparse control-gene draws.
+means and mean ranks through sparse products, PC1 through batched Gram eigendecompositions,
+scanpy's score_genes through sparse control-gene draws.
 """
 
 from __future__ import annotations

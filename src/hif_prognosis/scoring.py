@@ -184,11 +184,15 @@ SCORING_METHODS: dict[str, ScoringMethod] = {
 }
 
 
+def scoring_method(name: str) -> ScoringMethod:
+    if name not in SCORING_METHODS:
+        raise InputError(f"unknown scoring method {name!r}; use one of {sorted(SCORING_METHODS)}")
+    return SCORING_METHODS[name]
+
+
 def method_parameters(method: str, settings: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """Keyword arguments of ``method`` from its config block and the config's seed."""
-    if method not in SCORING_METHODS:
-        raise InputError(f"unknown scoring method {method!r}; use one of {sorted(SCORING_METHODS)}")
-    return SCORING_METHODS[method].parameters(settings, seed)
+    return scoring_method(method).parameters(settings, seed)
 
 
 def score_signatures(
@@ -199,9 +203,7 @@ def score_signatures(
 ) -> pd.DataFrame:
     """Score every signature of a coverage table (genes.coverage_table) with one method; long
     table ``sample_id, signature, method, score``."""
-    if method not in SCORING_METHODS:
-        raise InputError(f"unknown scoring method {method!r}; use one of {sorted(SCORING_METHODS)}")
-    score = SCORING_METHODS[method].per_sample
+    score = scoring_method(method).per_sample
     frames = []
     for name, rows in coverage.groupby("signature", sort=False):
         genes = SignatureGenes.measured(rows)

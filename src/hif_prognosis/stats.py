@@ -7,9 +7,8 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from numpy.typing import ArrayLike
-
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 
@@ -68,14 +67,13 @@ def concordance_sums(
 
     A pair (i, j) is comparable where i failed before j was last seen, as in R's
     ``concordance``: i's time is an event and shorter than j's, a censored time tied with it
-    counting as longer. It weighs query_weight[i] * insert_weight[j]; it is concordant where i's rank is higher,
-    half where equal. Unit weights give Harrell's C; bootstrap counts as both weights give a
+    counting as longer. It weighs query_weight[i] * insert_weight[j] and is concordant where
+    i's rank is higher, half where equal. Unit weights give Harrell's C; bootstrap counts as both weights give a
     resample's C (a patient's own copies are never comparable: equal time and status); inverse
     squared censoring weights as ``query_weight`` give Uno's C."""
     n, m = ranks.shape
-    ones = np.ones((n, m))
-    insert = ones if insert_weight is None else np.broadcast_to(insert_weight, (n, m))
-    query = ones if query_weight is None else np.broadcast_to(query_weight, (n, m))
+    insert = np.broadcast_to(1.0 if insert_weight is None else insert_weight, (n, m))
+    query = np.broadcast_to(1.0 if query_weight is None else query_weight, (n, m))
     tree = _Fenwick(int(ranks.max()), m)
     inserted = np.zeros(m)
     concordant, comparable = np.zeros(m), np.zeros(m)
@@ -101,7 +99,7 @@ def concordance_sums(
     return concordant, comparable
 
 
-def harrell_c_columns(time: np.ndarray, event: np.ndarray, scores: np.ndarray) -> np.ndarray:
+def harrell_c_columns(time: ArrayLike, event: ArrayLike, scores: ArrayLike) -> np.ndarray:
     """Harrell's C of every column of ``scores`` (n x m) as a risk predictor, as R's
     ``concordance(..., reverse = TRUE)``: over comparable pairs, tied scores count one half."""
     scores = np.asarray(scores, dtype=float)
@@ -114,8 +112,7 @@ def harrell_c_columns(time: np.ndarray, event: np.ndarray, scores: np.ndarray) -
 
 def harrell_c(time: ArrayLike, event: ArrayLike, score: ArrayLike) -> float:
     """Harrell's C of ``score`` as a risk predictor (higher score = shorter survival)."""
-    scores = np.asarray(score, dtype=float)[:, None]
-    return float(harrell_c_columns(np.asarray(time, float), np.asarray(event, float), scores)[0])
+    return float(harrell_c_columns(time, event, np.asarray(score, dtype=float)[:, None])[0])
 
 
 def concordance_score(score: np.ndarray, other: np.ndarray) -> np.ndarray:
