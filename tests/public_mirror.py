@@ -23,19 +23,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from hif_prognosis.genesets import read_gmt
 from hif_prognosis.review import read_review_table
 from mirror import Mirror
 
-REVIEW_TABLE = Path(__file__).resolve().parents[1] / "resources" / "signatures" / "hif1a_review.tsv"
+REPO = Path(__file__).resolve().parents[1]
+REVIEW_TABLE = REPO / "resources" / "signatures" / "hif1a_review.tsv"
 GSE21257_TABLE = "GSE21257/GSE21257_OS_SanmleInfo_GPL10295.txt"
 TARGET_RELEASE = "TARGET-OS/TARGET_OS_ClinicalData_Discovery_20210520.txt"
 TARGET_SURVIVAL = "TARGET-OS/TARGET-OS.survival.tsv"
+MSIGDB_HOST = "https://data.broadinstitute.org"
 MSIGDB_RELEASES = "/gsea-msigdb/msigdb/release"
 RELEASE_FILE_ID = "4c4d7b5e-0000-4000-8000-000000000001"
 # Current symbol -> the older symbol an Illumina annotation of 2008 carries (alias matching).
 OLD_SYMBOLS_ON_GPL10295 = {"CCN4": "WISP1", "BHLHE41": "BHLHB3", "KDM4C": "JMJD2C", "NAMPT": "PBEF1"}
+# The real TARGET-OS star_tpm matrix has 60,660 rows (GENCODE v36), most of them not in MSigDB.
+TARGET_STAR_TPM_ROWS = 60_660
 EXTRA_ALIQUOTS = ["TARGET-40-0A4HLD-01B", "TARGET-40-PAKZZK-01B", "TARGET-40-PALECC-06A", "TARGET-40-PAMYYJ-06A"]
 
 
@@ -43,9 +48,12 @@ def gz(text: str) -> bytes:
     return gzip.compress(text.encode("utf-8"), mtime=0)
 
 
-def gene_universe(data: Path) -> list[str]:
-    """Real symbols: every Hallmark gene, the C2 hypoxia signatures' genes, the review's genes."""
-    genes = {g for genes in read_gmt(data / "msigdb" / "h.all.v7.0.symbols.gmt").values() for g in genes}
+def gene_universe(data: Path, genome: bool = False) -> list[str]:
+    """Real symbols: every Hallmark gene, the C2 hypoxia signatures' genes, the review's genes;
+    with ``genome``, every gene of the four MSigDB collections too (21,903 symbols, the size of
+    a real array or RNA-seq matrix after harmonisation)."""
+    collections = sorted((data / "msigdb").glob("*.gmt")) if genome else [data / "msigdb" / "h.all.v7.0.symbols.gmt"]
+    genes = {g for path in collections for genes in read_gmt(path).values() for g in genes}
     review = read_review_table(REVIEW_TABLE)
     measurable = review[(review["symbol"] != "") & (review["molecule"] != "circRNA")]
     genes |= set(measurable["symbol"]) | {"HIF1A"}
@@ -141,7 +149,7 @@ def gse21257_files(data: Path, genes: list[str], rng: np.random.Generator) -> di
     }
 
 
-def target_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict[str, bytes]:
+def target_files(data: Path, genes: list[str], rng: np.random.Generator, genome: bool = False) -> dict[str, bytes]:
     survival_text = (data / TARGET_SURVIVAL).read_text()
     survival = pd.read_csv(io.StringIO(survival_text), sep="\t", dtype=str)
     release = pd.read_csv(data / TARGET_RELEASE, sep="\t", dtype=str, encoding="latin-1", keep_default_na=False)
@@ -150,7 +158,9 @@ def target_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict
     # Extra aliquots (second vial 01B, metastasis 06A) for a few patients, as real matrices carry.
     barcodes = sorted(barcodes + EXTRA_ALIQUOTS)
     ensembl = [f"ENSG{i + 1:011d}.{1 + i % 9}" for i in range(len(genes))]
-    unmapped = [f"ENSG{90_000_000_000 + i:011d}.1" for i in range(200)]
+    # Unmapped IDs; with ``genome``, as many as make the real file's row count.
+    n_unmapped = max(200, TARGET_STAR_TPM_ROWS - len(genes)) if genome else 200
+    unmapped = [f"ENSG{90_000_000_000 + i:011d}.1" for i in range(n_unmapped)]
     ids = ensembl + unmapped
     expressed = rng.uniform(size=len(ids)) < 0.8
     means = np.where(expressed, rng.uniform(1.0, 9.0, len(ids)), 0.05)
@@ -196,12 +206,23 @@ def msigdb_files(data: Path) -> dict[str, bytes]:
     }
 
 
-def public_mirror(data: Path, seed: int = 2011) -> Mirror:
-    """A started-on-enter Mirror serving every public file the default config names."""
+def public_mirror(data: Path, seed: int = 2011, genome: bool = False) -> Mirror:
+    """A started-on-enter Mirror serving every public file the default config names; ``genome``
+    serves genome-sized matrices (see gene_universe) instead of the tests' smaller ones."""
     rng = np.random.default_rng(seed)
-    genes = gene_universe(data)
+    genes = gene_universe(data, genome)
     mirror = Mirror()
-    for files in (gse21257_files(data, genes, rng), target_files(data, genes, rng), msigdb_files(data)):
+    for files in (gse21257_files(data, genes, rng), target_files(data, genes, rng, genome), msigdb_files(data)):
         for path, body in files.items():
             mirror.add(path, body)
     return mirror
+
+
+def mirrored_config(base: str) -> dict:
+    """The default config with every base URL pointed at the mirror at ``base``."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text().replace(MSIGDB_HOST, base))
+    config["downloads"].update(
+        backoff_seconds=0.05,
+        mirrors={"geo": f"{base}/geo", "xena_gdc_hub": f"{base}/xena", "gdc_api": f"{base}/gdc"},
+    )
+    return config

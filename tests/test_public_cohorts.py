@@ -13,23 +13,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, SHARED, apply_overrides
-from public_mirror import EXTRA_ALIQUOTS, GSE21257_TABLE, OLD_SYMBOLS_ON_GPL10295, TARGET_RELEASE, TARGET_SURVIVAL, public_mirror
+from conftest import SHARED, apply_overrides
+from public_mirror import EXTRA_ALIQUOTS, GSE21257_TABLE, OLD_SYMBOLS_ON_GPL10295, TARGET_RELEASE, TARGET_SURVIVAL, mirrored_config, public_mirror
 from test_workflow import snakemake
 
 pytestmark = pytest.mark.workflow
 DATA = SHARED / "data"
-MSIGDB_HOST = "https://data.broadinstitute.org"
 
 
-def mirrored_config(directory: Path, base: str, **overrides) -> None:
-    """The default config with every base URL pointed at ``base``."""
-    text = (REPO / "config" / "config.yaml").read_text().replace(MSIGDB_HOST, base)
-    config = yaml.safe_load(text)
-    config["downloads"].update(
-        backoff_seconds=0.05,
-        mirrors={"geo": f"{base}/geo", "xena_gdc_hub": f"{base}/xena", "gdc_api": f"{base}/gdc"},
-    )
+def write_mirrored_config(directory: Path, base: str, **overrides) -> None:
+    """The default config pointed at the mirror, with a smaller null and fewer permutations."""
+    config = mirrored_config(base)
     config["enrichment"]["permutations"] = 100
     config["random_null"]["n_sets"] = 1000
     apply_overrides(config, overrides)
@@ -40,7 +34,7 @@ def mirrored_config(directory: Path, base: str, **overrides) -> None:
 def mirror_run(tmp_path_factory, shared_data):
     directory = tmp_path_factory.mktemp("public")
     with public_mirror(shared_data) as mirror:
-        mirrored_config(directory, mirror.url)
+        write_mirrored_config(directory, mirror.url)
         snakemake(directory, "--cores", "2")
         first_requests = dict(mirror.requests)
         rerun = snakemake(directory, "--cores", "2")
@@ -182,7 +176,7 @@ def test_rerun_downloads_nothing(mirror_run):
 
 def test_absent_geo_key_lists_the_keys_the_series_carries(tmp_path, shared_data):
     with public_mirror(shared_data) as mirror:
-        mirrored_config(
+        write_mirrored_config(
             tmp_path, mirror.url,
             cohorts__GSE21257__endpoints__os__time="overall survival (months)",
         )
@@ -199,7 +193,7 @@ def test_offline_run_fails_fast_and_names_the_mirror_setting(tmp_path, shared_da
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    mirrored_config(tmp_path, closed)
+    write_mirrored_config(tmp_path, closed)
     result = snakemake(tmp_path, "--cores", "1", "results/GSE21257/clinical.tsv", check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
