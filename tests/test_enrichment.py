@@ -4,6 +4,7 @@ import pytest
 from scipy.stats import hypergeom, spearmanr
 
 from hif_prognosis.enrichment import (
+    MULTILEVEL_P_FLOOR,
     enrichment_curve,
     ORA_COLUMNS,
     PRERANK_COLUMNS,
@@ -32,7 +33,8 @@ def test_spearman_matches_scipy_with_ties():
     assert ranking.is_monotonic_decreasing
 
 
-def test_prerank_finds_planted_sets_and_is_seeded():
+@pytest.mark.parametrize("engine", ["multilevel", "permutation"])
+def test_prerank_finds_planted_sets_and_is_seeded(engine):
     genes = [f"G{i:04d}" for i in range(2000)]
     ranking = pd.Series(np.linspace(1, -1, 2000), index=genes)
     library = {
@@ -40,7 +42,7 @@ def test_prerank_finds_planted_sets_and_is_seeded():
         "BOTTOM": genes[-40:],
         "SPREAD": genes[::50],
     }
-    kwargs = dict(permutations=200, min_size=15, max_size=500, seed=7, threads=1)
+    kwargs = dict(engine=engine, permutations=200, sample_size=101, min_size=15, max_size=500, seed=7, threads=1)
     result = prerank(ranking, {"lib": library}, **kwargs)
     assert list(result.columns) == PRERANK_COLUMNS
     table = result.set_index("term")
@@ -49,6 +51,33 @@ def test_prerank_finds_planted_sets_and_is_seeded():
     assert table.loc["SPREAD", "nom_p"] > 0.05
     again = prerank(ranking, {"lib": library}, **kwargs).set_index("term")
     pd.testing.assert_frame_equal(table, again)
+
+
+def test_multilevel_resolves_small_p_and_its_fdr_is_bh_of_p_within_each_library():
+    """The multilevel engine's p goes far below 1/permutations, its FDR is the Benjamini-Hochberg
+    adjustment of its p within each library (not GSEA's NES-null FDR), it computes no FWER, and
+    two threads give the same table as one."""
+    from hif_prognosis.survival import benjamini_hochberg
+
+    rng = np.random.default_rng(11)
+    genes = [f"G{i:04d}" for i in range(3000)]
+    ranking = pd.Series(np.sort(rng.normal(size=3000))[::-1], index=genes)
+    libraries = {
+        "A": {"TOP": genes[:60], **{f"RANDOM{k}": list(rng.choice(genes, 40, replace=False)) for k in range(30)}},
+        "B": {"BOTTOM": genes[-50:], **{f"NOISE{k}": list(rng.choice(genes, 25, replace=False)) for k in range(20)}},
+    }
+    kwargs = dict(engine="multilevel", permutations=100, sample_size=101, min_size=15, max_size=500, seed=5)
+    table = prerank(ranking, libraries, threads=1, **kwargs)
+    by_term = table.set_index("term")
+    assert by_term.loc["TOP", "nom_p"] < 1e-6 and by_term.loc["BOTTOM", "nom_p"] < 1e-6  # << 1/100
+    assert by_term.loc["TOP", "nes"] > 2 and by_term.loc["BOTTOM", "nes"] < -2
+    for _, rows in table.groupby("library"):
+        np.testing.assert_allclose(rows["fdr_q"], benjamini_hochberg(rows["nom_p"]), rtol=1e-12)
+    assert table["fwer_p"].isna().all()
+    floored = table["nom_p"] <= MULTILEVEL_P_FLOOR  # below the floor: reported at it, no log2err
+    assert floored.any() and table.loc[floored, "log2err"].isna().all() and table.loc[~floored, "log2err"].notna().all()
+    assert table["significance_method"].str.contains("Benjamini-Hochberg of nom_p").all()
+    pd.testing.assert_frame_equal(table, prerank(ranking, libraries, threads=2, **kwargs))
 
 
 def test_survival_ranking_is_the_per_gene_cox_wald_z_of_lifelines():
@@ -107,7 +136,8 @@ def test_enrichment_curve_is_gseapy_prerank_s_own_running_score():
     genes = [f"G{i:04d}" for i in range(1000)]
     ranking = pd.Series(rng.normal(size=1000), index=genes)
     library = {"TOP": list(ranking.nlargest(40).index[::2]), "RANDOM": list(rng.choice(genes, 40, replace=False))}
-    table = prerank(ranking, {"lib": library}, permutations=50, min_size=15, max_size=500, seed=3, threads=1)
+    table = prerank(ranking, {"lib": library}, engine="permutation", permutations=50, sample_size=101,
+                    min_size=15, max_size=500, seed=3, threads=1)
     raw = gseapy.prerank(rnk=ranking, gene_sets=library, outdir=None, permutation_num=50, min_size=15,
                          max_size=500, seed=3, threads=1, no_plot=True, verbose=False)
     for term in library:
@@ -156,9 +186,10 @@ def test_nes_the_permutation_null_cannot_normalise_is_not_estimable():
     raw = gseapy.prerank(rnk=ranking, gene_sets=sets, outdir=None, permutation_num=2, min_size=5,
                          max_size=100, seed=6, threads=1, no_plot=True, verbose=False).res2d.set_index("Term")
     assert raw.loc["BOTTOM", "NES"] == -1.0 and raw.loc["BOTTOM", "NOM p-val"] == 1.0
-    table = prerank(ranking, {"L": sets}, permutations=2, min_size=5, max_size=100, seed=6, threads=1)
+    table = prerank(ranking, {"L": sets}, engine="permutation", permutations=2, sample_size=101, min_size=5,
+                    max_size=100, seed=6, threads=1)
     table = table.set_index("term")
-    assert table.loc["BOTTOM", "nes_status"].startswith("not estimable: none of the 2 permutations")
+    assert table.loc["BOTTOM", "nes_status"].startswith("not estimable: none of the 2 random gene sets")
     assert table.loc["BOTTOM", ["nes", "nom_p", "fdr_q", "fwer_p"]].isna().all()
     assert table.loc["BOTTOM", "es"] == -1.0
     assert table.loc["TOP", "nes_status"] == "normalised" and table.loc["TOP", "nes"] > 1

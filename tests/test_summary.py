@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hif_prognosis.enrichment import significance_method
 from hif_prognosis.summary import (
     HEADLINE_COLUMNS,
     PUBLISHED_HAZARD_RATIOS,
@@ -105,8 +106,10 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
         signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement,
         meta=None, nes=nes, ora=ora, versions=software_versions(["pandas", "surely-not-installed"]),
         config_text="seed: 1\n", figure_sections=[FigureSection("km", "Kaplan-Meier", "", [(str(png), "a <b> c")])],
+        gsea_method=significance_method("multilevel", permutations=1000, sample_size=101),
     )
     page = render_summary_page(context)
+    assert "fdr_q: Benjamini-Hochberg of nom_p within the library" in page  # which GSEA FDR it is
     assert 'id="headline"' in page and 'class="answer open"' in page
     assert "&lt;needs two cohorts&gt;" in page and "a &lt;b&gt; c" in page  # text is escaped
     assert "not assessable" in page and "1.50 [1.10–2.00]" in page and "3.67 [2.24–5.99]" in page

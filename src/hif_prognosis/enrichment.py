@@ -61,12 +61,45 @@ PRERANK_COLUMNS = [
     "nom_p",
     "fdr_q",
     "fwer_p",
+    "log2err",
     "nes_status",
     "tag_fraction",
     "gene_fraction",
     "lead_genes",
+    "significance_method",
 ]
 NES_NORMALISED = "normalised"
+
+# gseapy prerank engines: what their p, FDR and FWER are (written into every row's
+# significance_method, and read by the page and the README).
+GSEA_ENGINES = {
+    "multilevel": (
+        "nom_p: fgsea adaptive multilevel splitting (Korotkevich et al. 2021; gseapy's port; "
+        "sample size {sample_size}; p below 1e-50 is reported as 1e-50, with no log2err), log2err "
+        "its estimated standard deviation of log2 p; NES = ES / mean same-sign ES of {permutations} random gene sets of the set's "
+        "size; fdr_q: Benjamini-Hochberg of nom_p within the library; fwer_p: not computed"
+    ),
+    "permutation": (
+        "nom_p: {permutations} gene-set permutations, sign-specific (Subramanian et al. 2005); "
+        "NES = ES / mean same-sign permutation ES; fdr_q: GSEA's FDR from the NES null within "
+        "the library; fwer_p: GSEA's family-wise error rate; log2err: not computed"
+    ),
+}
+# The multilevel engine reports p-values down to this floor (gseapy's and fgsea's eps).
+MULTILEVEL_P_FLOOR = 1e-50
+
+
+def significance_method(engine: str, *, permutations: int, sample_size: int) -> str:
+    """How an engine's p, FDR and FWER are defined, with the run's settings (one sentence)."""
+    if engine not in GSEA_ENGINES:
+        raise ValueError(f"unknown GSEA engine {engine!r}; known: {sorted(GSEA_ENGINES)}")
+    return f"{engine}: " + GSEA_ENGINES[engine].format(permutations=permutations, sample_size=sample_size)
+
+
+def smallest_reported_fdr(engine: str, permutations: int) -> float:
+    """The resolution of an engine's FDR: an FDR of 0 from the permutation engine means
+    "below 1/permutations"; the multilevel engine resolves p down to MULTILEVEL_P_FLOOR."""
+    return MULTILEVEL_P_FLOOR if engine == "multilevel" else 1.0 / permutations
 
 
 def unnormalised_nes(table: pd.DataFrame) -> pd.Series:
@@ -167,19 +200,25 @@ def prerank(
     ranking: pd.Series,
     libraries: Mapping[str, Mapping[str, list[str]]],
     *,
+    engine: str,
     permutations: int,
+    sample_size: int,
     min_size: int,
     max_size: int,
     seed: int,
     threads: int,
 ) -> pd.DataFrame:
-    """Pre-ranked GSEA of one ranking against each gene-set library (PRERANK_COLUMNS).
+    """Pre-ranked GSEA of one ranking against each gene-set library (PRERANK_COLUMNS), by one of
+    gseapy's engines (GSEA_ENGINES says what each engine's p, FDR and FWER are; every row says
+    it too, in ``significance_method``).
 
-    gseapy permutes gene sets (the only option for a pre-ranked list); p-values and FDR are
-    gseapy's, with FDR computed within each library; where no permutation gave an ES of the
-    observed sign, NES, p, FDR and FWER are NA and ``nes_status`` says why (``unnormalised_nes``).
-    Rows are sorted by library, then FDR, then |NES| descending, then term.
+    Both engines normalise the ES by random gene sets of the set's size (``permutations`` of
+    them); ``sample_size`` is the multilevel engine's. FDR is computed within each library.
+    Where no random set gave an ES of the observed sign, NES, p, FDR and FWER are NA and
+    ``nes_status`` says why (``unnormalised_nes``). Rows are sorted by library, then FDR, then
+    |NES| descending, then term.
     """
+    method = significance_method(engine, permutations=permutations, sample_size=sample_size)
     frames = []
     for library, sets in libraries.items():
         result = gseapy().prerank(
@@ -193,6 +232,9 @@ def prerank(
             threads=threads,
             no_plot=True,
             verbose=False,
+            method=engine,
+            sample_size=sample_size,
+            eps=MULTILEVEL_P_FLOOR,
         )
         res = result.res2d
         frames.append(
@@ -204,7 +246,8 @@ def prerank(
                     "nes": res["NES"].astype(float),
                     "nom_p": res["NOM p-val"].astype(float),
                     "fdr_q": res["FDR q-val"].astype(float),
-                    "fwer_p": res["FWER p-val"].astype(float),
+                    "fwer_p": res["FWER p-val"].astype(float) if "FWER p-val" in res else np.nan,
+                    "log2err": res["log2err"].astype(float) if "log2err" in res else np.nan,
                     "tag_fraction": res["Tag %"].astype(str),
                     "gene_fraction": res["Gene %"].astype(str),
                     "lead_genes": res["Lead_genes"].astype(str),
@@ -215,10 +258,11 @@ def prerank(
     unnormalised = unnormalised_nes(table)
     table["nes_status"] = NES_NORMALISED
     table.loc[unnormalised, "nes_status"] = (
-        f"not estimable: none of the {permutations} permutations gave an ES of this sign "
+        f"not estimable: none of the {permutations} random gene sets gave an ES of this sign "
         "(raise enrichment.permutations)"
     )
-    table.loc[unnormalised, ["nes", "nom_p", "fdr_q", "fwer_p"]] = np.nan
+    table.loc[unnormalised, ["nes", "nom_p", "fdr_q", "fwer_p", "log2err"]] = np.nan
+    table["significance_method"] = method
     table = table[PRERANK_COLUMNS]
     table["_abs_nes"] = table["nes"].abs()
     table = table.sort_values(

@@ -92,10 +92,10 @@ def kaplan_meier_figure(
 
 
 def top_sets_dotplot(
-    table: pd.DataFrame, *, n_top: int, permutations: int, title: str
+    table: pd.DataFrame, *, n_top: int, fdr_floor: float, title: str
 ) -> plt.Figure:
     """gseapy's dot plot of the ``n_top`` sets with the smallest FDR over all libraries: NES on
-    x, colour -log10 FDR (an FDR of 0 is drawn at 1/permutations, the resolution of the test),
+    x, colour -log10 FDR (an FDR of 0 is drawn at ``fdr_floor``, the resolution of the test),
     dot size the leading-edge fraction of the set."""
     import gseapy  # here, not at module level: it adds 2 s to every figure job's start-up
     top = table.sort_values(["fdr_q", "nom_p", "term"]).head(n_top)
@@ -103,7 +103,7 @@ def top_sets_dotplot(
         {
             "Term": top["term"].to_numpy(),
             "NES": top["nes"].to_numpy(),
-            "FDR q-val": np.clip(top["fdr_q"].to_numpy(dtype=float), 1.0 / permutations, None),
+            "FDR q-val": np.clip(top["fdr_q"].to_numpy(dtype=float), fdr_floor, None),
             "Tag %": top["tag_fraction"].to_numpy(),
         }
     )

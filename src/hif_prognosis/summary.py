@@ -285,10 +285,12 @@ def page_context(
     versions: pd.DataFrame,
     config_text: str,
     figure_sections: list[FigureSection],
+    gsea_method: str,
     nes_top_n: int = 10,
     ora_top_n: int = 5,
 ) -> dict[str, Any]:
-    """Everything the page template shows, as plain records."""
+    """Everything the page template shows, as plain records. ``gsea_method`` says how the GSEA
+    p and FDR were computed (enrichment.significance_method)."""
     answers = judgement[judgement["question"] == "answer"]
     pooled = (
         meta[(meta["signature"] == signature) & (meta["method"] == method)] if meta is not None else pd.DataFrame()
@@ -319,6 +321,7 @@ def page_context(
             }
             for section in figure_sections
         ],
+        "gsea_method": gsea_method,
         "nes_top": top_rows(nes, ["_abs", "term"], nes_top_n, group="ranking").to_dict("records"),
         "ora_top": top_rows(ora, ["p_hypergeometric", "term"], ora_top_n, group="cohort").to_dict("records"),
         "ora_top_n": ora_top_n,

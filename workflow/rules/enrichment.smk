@@ -71,13 +71,15 @@ rule prerank_gsea:
     threads: 2
     resources:
         mem_mb=scaled(2000, 100),
-        # sets x permutations x genes: about 1 min per MB of GMT per 1,000 permutations for
-        # 13,000 genes on 2 cores (Reactome 51 s); twice that here for larger rankings
+        # permutation engine: about 1 min per MB of GMT per 1,000 permutations for 13,000 genes
+        # on 2 cores (Reactome 51 s), twice that here for larger rankings; multilevel is faster
         runtime=lambda w, input, attempt: attempt
         * (10 + int(2 * input.size_mb * config["enrichment"]["permutations"] / 1000)),
     params:
         libraries=libraries_read,
+        engine=config["enrichment"]["engine"],
         permutations=config["enrichment"]["permutations"],
+        sample_size=config["enrichment"]["multilevel_sample_size"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],
         seed=config["seed"],
@@ -127,6 +129,7 @@ rule gsea_figures:
         runtime=scaled(5),
     params:
         libraries=libraries_read,
+        engine=config["enrichment"]["engine"],
         permutations=config["enrichment"]["permutations"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],

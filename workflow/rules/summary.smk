@@ -102,5 +102,8 @@ rule summary_page:
         method=PRIMARY["method"],
         plotted_set=config["enrichment"]["plotted_set"],
         endpoint=config["enrichment"]["survival_endpoint"],
+        gsea_engine=config["enrichment"]["engine"],
+        permutations=config["enrichment"]["permutations"],
+        sample_size=config["enrichment"]["multilevel_sample_size"],
     script:
         "../scripts/summary_page.py"

@@ -3,7 +3,7 @@ chosen set (see hif_prognosis.plotting and hif_prognosis.enrichment.enrichment_c
 
 import pandas as pd
 
-from hif_prognosis.enrichment import RANKING_METRIC, enrichment_curve, ranking_labels
+from hif_prognosis.enrichment import RANKING_METRIC, enrichment_curve, ranking_labels, smallest_reported_fdr
 from hif_prognosis.genesets import read_gmt
 from hif_prognosis.plotting import enrichment_curve_figure, message_figure, save_figure, top_sets_dotplot
 from hif_prognosis.runlog import logged_step
@@ -16,7 +16,9 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"GSEA figures of {ranking_name} in {cohort}") as log:
         table = read_tsv(smk.input.table)
         title = f"{cohort}: gene sets among genes ranked by {labels.ranked_by}"
-        figure = top_sets_dotplot(table, n_top=p.top_sets_plotted, permutations=p.permutations, title=title)
+        figure = top_sets_dotplot(
+            table, n_top=p.top_sets_plotted, fdr_floor=smallest_reported_fdr(p.engine, p.permutations), title=title
+        )
         save_figure(figure, smk.output.dotplot, smk.output.dotplot_pdf)
         tested = table[table["term"] == p.plotted_set]
         if len(tested):

@@ -14,8 +14,8 @@ def main(smk) -> None:
         ranking = pd.read_csv(smk.input.ranking, sep="\t", index_col=0)[RANKING_METRIC[ranking_name]]
         libraries = {name: read_gmt(path) for name, path in p.libraries.items()}
         table = prerank(
-            ranking, libraries, permutations=p.permutations, min_size=p.min_size, max_size=p.max_size,
-            seed=p.seed, threads=smk.threads,
+            ranking, libraries, engine=p.engine, permutations=p.permutations, sample_size=p.sample_size,
+            min_size=p.min_size, max_size=p.max_size, seed=p.seed, threads=smk.threads,
         )
         log.info("%d sets tested; %d with FDR < 0.05", len(table), int((table["fdr_q"] < 0.05).sum()))
         write_tsv(table, smk.output.table)

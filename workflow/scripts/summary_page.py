@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hif_prognosis.enrichment import significance_method
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.summary import (
     FigureSection,
@@ -62,6 +63,7 @@ def main(smk) -> None:
             versions=read_tsv(i.versions),
             config_text=Path(i.config).read_text(encoding="utf-8"),
             figure_sections=figure_sections(smk),
+            gsea_method=significance_method(p.gsea_engine, permutations=p.permutations, sample_size=p.sample_size),
         )
         page = render_summary_page(context)
         Path(smk.output.page).write_text(page, encoding="utf-8")
