@@ -132,6 +132,25 @@ def test_planted_signature_stands_out_and_the_null_is_reproducible(matrix):
     assert other.iloc[0]["null_log_hr_median"] != row["null_log_hr_median"]
 
 
+def test_every_method_s_null_is_the_same_on_one_thread_and_two(matrix):
+    """The compiled scorers split work over threads, never the draws or a sum's order."""
+    rng = np.random.default_rng(9)
+    clinical = pd.DataFrame({
+        "sample_id": matrix.columns, "os_months": rng.exponential(20, 30), "os_event": (rng.uniform(size=30) < 0.7).astype(int),
+    })
+    coverage = pd.concat([
+        coverage_table(signature_table("SIG", [f"G{i}" for i in range(12)], "x"), matrix.index),
+        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), matrix.index),
+    ])
+    methods = dict(PARAMS, score_genes={"ctrl_size": 50, "n_bins": 25, "seed": 4})
+    scores = pd.concat([score_signatures(matrix, coverage, m, p) for m, p in methods.items()])
+    kwargs = dict(n_sets=200, n_bins=10, seed=7, proliferation_signature="PROLIF")
+    one = random_signature_null("X", matrix, coverage, clinical, scores, methods, threads=1, **kwargs)
+    two = random_signature_null("X", matrix, coverage, clinical, scores, methods, threads=2, **kwargs)
+    pd.testing.assert_frame_equal(one[0], two[0], check_exact=True)
+    pd.testing.assert_frame_equal(one[1], two[1], check_exact=True)
+
+
 def null_with_proliferation(data: pd.DataFrame, clinical: pd.DataFrame, n_sets: int):
     """The null of SIG (G0-G19) and PROLIF (G100-G139) by z-score, PROLIF the proliferation score."""
     coverage = pd.concat([

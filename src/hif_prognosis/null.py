@@ -15,8 +15,8 @@ z-score, which takes the offset out of every score.
 
 Scorers here are vectorised over sets and equal the per-signature methods of
 :mod:`hif_prognosis.scoring` (tested): ssGSEA through a closed form of its random-walk area,
-means and mean ranks through sparse products, PC1 through batched Gram eigendecompositions,
-scanpy's score_genes through sparse control-gene draws.
+means and mean ranks through sparse products; median, PC1 and scanpy's score_genes through the
+compiled loops of :mod:`hif_prognosis.kernels`.
 """
 
 from __future__ import annotations
@@ -27,17 +27,27 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import config, get_num_threads, set_num_threads
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.expression import gene_zscores
+from hif_prognosis.kernels import (
+    nan_mean_rows,
+    pc1_components,
+    sample_blocks,
+    sample_subsets,
+    score_genes_controls,
+    signed_medians,
+    signed_order,
+)
 from hif_prognosis.offset import OFFSET_WARNING_R, row_correlations, sample_mean_z
 from hif_prognosis.scoring import SignatureGenes
 from hif_prognosis.stats import harrell_c_columns, set_rng
 
-SET_CHUNK = 500  # sets per chunk where a method needs the genes' values gathered
+SET_CHUNK = 500  # sets per chunk of score_genes' control draws (their uniforms: sets x cuts x ctrl_size)
 
 
 def expression_bins(matrix: pd.DataFrame, n_bins: int) -> np.ndarray:
@@ -65,8 +75,7 @@ def draw_matched_sets(
         pool = np.flatnonzero(pool_mask & (bins == b))
         if len(pool) < count:
             raise ValueError(f"expression bin {b} has {len(pool)} genes, fewer than the {count} needed")
-        keys = rng.random((n_sets, len(pool)))
-        columns.append(pool[np.argpartition(keys, count - 1, axis=1)[:, :count]])
+        columns.append(sample_subsets(pool, rng.random((n_sets, count))))
     return np.concatenate(columns, axis=1)
 
 
@@ -99,40 +108,24 @@ class NullScorer:
             total -= self._mean_of(self.z, down) * n_down
         return total / (n_up + n_down)
 
-    def _signed_values(self, up: np.ndarray, down: np.ndarray, chunk: slice) -> np.ndarray:
-        """(sets x genes x samples) z-scores, ``down`` genes sign-flipped."""
-        parts = [self.z[up[chunk]]]
-        if down.shape[1]:
-            parts.append(-self.z[down[chunk]])
-        return np.concatenate(parts, axis=1)
-
     def _median(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
-        return np.concatenate([
-            np.median(self._signed_values(up, down, slice(s, s + SET_CHUNK)), axis=1)
-            for s in range(0, len(up), SET_CHUNK)
-        ])
+        if not hasattr(self, "_signed_order"):  # random sets hold no gene with a missing z
+            self._signed_order = signed_order(np.nan_to_num(self.z))
+        return signed_medians(*self._signed_order, np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64))
 
     def _pc1(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
-        """PC1 scores of every set from the leading eigenvector of its Gram matrix (genes x
-        genes, or samples x samples where a set has more genes than the cohort has samples):
-        equal to the per-signature SVD (tested to 1e-10). BLAS runs on one thread here: its
-        threads cost far more than they gain on thousands of tiny matrices (measured 3-6x
-        slower on two)."""
-        scores = []
+        """PC1 scores of every set (kernels.pc1_components: the largest eigenpair of each set's
+        Gram matrix by LAPACK), oriented to correlate positively with the set's mean signed z,
+        as the per-signature form is: equal to its SVD to 1e-10 (tested). BLAS runs on one
+        thread inside each of numba's: thousands of small matrices gain nothing from more."""
         with threadpool_limits(limits=1, user_api="blas"):
-            for s in range(0, len(up), SET_CHUNK):
-                values = self._signed_values(up, down, slice(s, s + SET_CHUNK))  # sets x genes x samples
-                if values.shape[1] <= values.shape[2]:
-                    _, vectors = np.linalg.eigh(values @ np.swapaxes(values, 1, 2))
-                    component = np.einsum("sg,sgn->sn", vectors[:, :, -1], values)
-                else:
-                    eigenvalues, vectors = np.linalg.eigh(np.swapaxes(values, 1, 2) @ values)
-                    component = vectors[:, :, -1] * np.sqrt(np.maximum(eigenvalues[:, -1:], 0.0))
-                mean = values.mean(axis=1)
-                centred = component - component.mean(axis=1, keepdims=True)
-                sign = np.sign(np.sum(centred * (mean - mean.mean(axis=1, keepdims=True)), axis=1))
-                scores.append(component * np.where(sign < 0, -1.0, 1.0)[:, None])
-        return np.concatenate(scores)
+            component = pc1_components(
+                self.z, np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64), 4 * get_num_threads()
+            )
+        mean = self._zscore(up, down)
+        centred = component - component.mean(axis=1, keepdims=True)
+        sign = np.sign(np.sum(centred * (mean - mean.mean(axis=1, keepdims=True)), axis=1))
+        return component * np.where(sign < 0, -1.0, 1.0)[:, None]
 
     def _singscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
         if not hasattr(self, "_ranks_min"):
@@ -180,32 +173,29 @@ class NullScorer:
         """scanpy ``tl.score_genes`` (1.11, ``ctrl_as_ref=True``) for every set: genes cut by
         mean expression into ``rank(min) // round(G / (n_bins - 1))``; per cut holding a set
         gene, ``ctrl_size`` genes are drawn from the cut and the set's own genes removed; the
-        score is the set's mean minus the controls' mean. Draws come from ``seed``."""
+        score is the set's mean minus the controls' mean, NaNs skipped as scanpy's nanmean
+        does. Draws come from ``seed``."""
         values = self.matrix.to_numpy(dtype=float)
-        means = np.nanmean(values, axis=1)
+        blocks = sample_blocks(values)
         n_items = int(np.round(self.n_genes / (n_bins - 1)))
-        cuts = pd.Series(means).rank(method="min").to_numpy() // n_items
+        cut_of_gene = (pd.Series(np.nanmean(values, axis=1)).rank(method="min").to_numpy() // n_items).astype(np.int64)
+        cut_genes = np.argsort(cut_of_gene, kind="stable")
+        cut_start = np.searchsorted(cut_of_gene[cut_genes], np.arange(cut_of_gene.max() + 2))
         rng = np.random.default_rng(seed)
 
         def part(sets: np.ndarray) -> np.ndarray:
-            rows, cols = [], []
-            set_cuts = cuts[sets]
-            for cut in np.unique(set_cuts):
-                pool = np.flatnonzero(cuts == cut)
-                holders = np.flatnonzero((set_cuts == cut).any(axis=1))
-                if ctrl_size < len(pool):
-                    keys = rng.random((len(holders), len(pool)))
-                    drawn = pool[np.argpartition(keys, ctrl_size - 1, axis=1)[:, :ctrl_size]]
-                else:
-                    drawn = np.broadcast_to(pool, (len(holders), len(pool)))
-                own = (drawn[:, :, None] == sets[holders][:, None, :]).any(axis=2)
-                keep = ~own
-                rows.append(np.broadcast_to(holders[:, None], drawn.shape)[keep])
-                cols.append(drawn[keep])
-            row, col = np.concatenate(rows), np.concatenate(cols)
-            controls = sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=(len(sets), self.n_genes))
-            control_mean = np.asarray(controls @ values) / np.asarray(controls.sum(axis=1))
-            return self._mean_of(values, sets) - control_mean
+            scores = []
+            for start in range(0, len(sets), SET_CHUNK):
+                chunk = np.ascontiguousarray(sets[start:start + SET_CHUNK], dtype=np.int64)
+                uniforms = rng.random((len(chunk), len(cut_start) - 1, ctrl_size))
+                indptr, indices = score_genes_controls(chunk, cut_of_gene, cut_genes, cut_start, ctrl_size, uniforms)
+                own = np.arange(0, chunk.size + 1, chunk.shape[1])
+                n_samples = values.shape[1]
+                scores.append(
+                    nan_mean_rows(blocks, own, chunk.ravel(), n_samples)
+                    - nan_mean_rows(blocks, indptr, indices, n_samples)
+                )
+            return np.concatenate(scores)
 
         score = part(up)
         if down.shape[1]:
@@ -261,13 +251,16 @@ def random_signature_null(
     n_bins: int,
     seed: int,
     proliferation_signature: str,
+    threads: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Null summary (NULL_COLUMNS) and the null log HRs (long table) of every signature x
     method x endpoint. ``scores`` holds the signatures' own scores (scores.tsv). Observed and
     random scores are standardised and fitted alike (fast Cox engine, Efron ties; Harrell's C),
     once alone, once adjusted for the proliferation signature's score by the same method
     (standardised; not for the proliferation signature itself), and once adjusted for the
-    sample-wide mean z-score. Empirical p: two-sided, (1 + extreme) / (1 + n)."""
+    sample-wide mean z-score. Empirical p: two-sided, (1 + extreme) / (1 + n). ``threads``: the
+    compiled scorers' and the Cox fits' (results do not depend on it)."""
+    set_num_threads(min(threads, config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
     index = {gene: k for k, gene in enumerate(matrix.index)}
     bins = expression_bins(matrix, n_bins)
@@ -279,13 +272,15 @@ def random_signature_null(
         measured = SignatureGenes.measured(genes)
         up = np.array([index[g] for g in measured.up], dtype=int)
         down = np.array([index[g] for g in measured.down], dtype=int)
+        # One draw of random sets per signature, scored by every method: the methods' nulls are
+        # then read on the same random sets.
+        rng = set_rng(seed, cohort, str(signature))
+        random_up = draw_matched_sets(bins, up, n_sets, rng, eligible)
+        random_down = (
+            draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
+            else np.empty((n_sets, 0), dtype=int)
+        )
         for method, params in methods.items():
-            rng = set_rng(seed, cohort, str(signature), method)
-            random_up = draw_matched_sets(bins, up, n_sets, rng, eligible)
-            random_down = (
-                draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
-                else np.empty((n_sets, 0), dtype=int)
-            )
             null_scores = scorer.score(method, random_up, random_down, params)
             observed = observed_scores.loc[(signature, method)]
             proliferation = observed_scores.loc[(proliferation_signature, method)]
@@ -296,17 +291,17 @@ def random_signature_null(
                 time, event = outcome["time"].to_numpy(), outcome["event"].to_numpy()
                 random = np.nan_to_num(standardise_rows(null_scores[:, columns]).T)
                 obs = standardise_rows(observed.reindex(outcome.index).to_numpy()[None, :]).T
-                beta_null = cox_columns(time, event, random, threads=2).beta
+                beta_null = cox_columns(time, event, random, threads=threads).beta
                 beta_obs = float(cox_columns(time, event, obs).beta[0])
                 c_null = harrell_c_columns(time, event, random)
                 c_obs = float(harrell_c_columns(time, event, obs)[0])
                 beta_null_adj, beta_obs_adj = np.full(n_sets, np.nan), np.nan
                 if adjusted:
                     z = standardise_rows(proliferation.reindex(outcome.index).to_numpy()[None, :]).T
-                    beta_null_adj = cox_columns(time, event, random, adjust=z, threads=2).beta
+                    beta_null_adj = cox_columns(time, event, random, adjust=z, threads=threads).beta
                     beta_obs_adj = float(cox_columns(time, event, obs, adjust=z).beta[0])
                 offset = standardise_rows(offset_all[columns][None, :]).T
-                beta_null_offset = cox_columns(time, event, random, adjust=offset, threads=2).beta
+                beta_null_offset = cox_columns(time, event, random, adjust=offset, threads=threads).beta
                 beta_obs_offset = float(cox_columns(time, event, obs, adjust=offset).beta[0])
                 r_obs = float(row_correlations(obs.T, offset[:, 0])[0])
                 _, offset_median, offset_percentile, p_offset = read_against_null(beta_obs_offset, beta_null_offset)

@@ -22,6 +22,7 @@ def main(smk) -> None:
             n_bins=p.expression_bins,
             seed=p.seed,
             proliferation_signature=p.proliferation_signature,
+            threads=smk.threads,
         )
         log.info("%d random sets per signature and method; %d rows", p.n_sets, len(summary))
         write_tsv(summary, smk.output.table)

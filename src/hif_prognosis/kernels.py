@@ -1,0 +1,283 @@
+"""Compiled loops (numba) of the random-signature null, where numpy has no vectorised form.
+
+Each kernel runs over many random gene sets at once, in parallel over sets or samples (a fixed
+partition of independent work: results do not depend on the number of threads). Random numbers
+come in as uniforms drawn by numpy's seeded Generator, so draws stay reproducible from the
+config's seed. ``hif_prognosis.null`` wraps them, and the tests hold them equal to the
+per-signature methods of ``hif_prognosis.scoring``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+from numba import njit, prange
+from numba.extending import get_cython_function_address
+
+
+@njit(cache=True, inline="always")
+def _floyd_subset(n: int, uniforms: np.ndarray, chosen: np.ndarray, out: np.ndarray) -> None:
+    """Robert Floyd's algorithm: ``out`` gets len(uniforms) distinct positions in 0..n-1,
+    uniformly at random (each subset equally likely), one uniform per position; ``chosen``
+    (length n, all False) marks the positions taken and is left marked."""
+    count = len(uniforms)
+    for i in range(count):
+        j = n - count + i
+        t = min(int(uniforms[i] * (j + 1)), j)  # min: u * (j + 1) may round up to j + 1
+        if chosen[t]:
+            t = j
+        chosen[t] = True
+        out[i] = t
+
+
+@njit(cache=True, parallel=True)
+def sample_subsets(pool: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Row s: uniforms.shape[1] distinct elements of ``pool`` drawn without replacement with
+    the uniforms of row s (sets x count)."""
+    n_sets, count = uniforms.shape
+    out = np.empty((n_sets, count), dtype=pool.dtype)
+    for s in prange(n_sets):
+        positions = np.empty(count, dtype=np.int64)
+        _floyd_subset(len(pool), uniforms[s], np.zeros(len(pool), dtype=np.bool_), positions)
+        for i in range(count):
+            out[s, i] = pool[positions[i]]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def score_genes_controls(
+    sets: np.ndarray, cut_of_gene: np.ndarray, cut_genes: np.ndarray, cut_start: np.ndarray,
+    ctrl_size: int, uniforms: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """scanpy score_genes' control genes of every set, as a CSR structure (indptr, indices):
+    for each expression cut holding one of the set's genes, ``ctrl_size`` genes drawn from
+    the cut (all of it if smaller), then the set's own genes removed. ``cut_genes`` lists the
+    genes cut by cut, cut c at cut_start[c]:cut_start[c + 1]; ``uniforms`` is sets x cuts x
+    ctrl_size."""
+    n_sets, n_genes, n_cuts = sets.shape[0], len(cut_of_gene), len(cut_start) - 1
+    counts = np.zeros(n_sets + 1, dtype=np.int64)
+    drawn = np.full((n_sets, n_cuts * ctrl_size), -1, dtype=np.int64)
+    for s in prange(n_sets):
+        own = np.zeros(n_genes, dtype=np.bool_)
+        held = np.zeros(n_cuts, dtype=np.bool_)
+        for g in sets[s]:
+            own[g] = True
+            held[cut_of_gene[g]] = True
+        k = 0
+        positions = np.empty(ctrl_size, dtype=np.int64)
+        for c in range(n_cuts):
+            if not held[c]:
+                continue
+            start, n = cut_start[c], cut_start[c + 1] - cut_start[c]
+            if ctrl_size >= n:
+                taken = n
+                for i in range(n):
+                    positions[i] = i
+            else:
+                taken = ctrl_size
+                _floyd_subset(n, uniforms[s, c], np.zeros(n, dtype=np.bool_), positions)
+            for i in range(taken):
+                g = cut_genes[start + positions[i]]
+                if not own[g]:
+                    drawn[s, k] = g
+                    k += 1
+        counts[s + 1] = k
+    indptr = np.cumsum(counts)
+    indices = np.empty(indptr[-1], dtype=np.int64)
+    for s in prange(n_sets):
+        indices[indptr[s]:indptr[s + 1]] = drawn[s, : indptr[s + 1] - indptr[s]]
+    return indptr, indices
+
+
+LANES = 8  # samples per block of the blocked layout: one 64-byte cache line of float64
+
+
+def sample_blocks(values: np.ndarray) -> np.ndarray:
+    """genes x samples -> (sample blocks, genes, LANES), the last block padded with zeros: a
+    gene's values for LANES samples sit in one cache line, so a kernel reading many genes for
+    every set reads whole lines and adds them lane-wise."""
+    n_genes, n_samples = values.shape
+    n_blocks = -(-n_samples // LANES)
+    padded = np.zeros((n_genes, n_blocks * LANES))
+    padded[:, :n_samples] = values
+    return np.ascontiguousarray(padded.reshape(n_genes, n_blocks, LANES).transpose(1, 0, 2))
+
+
+@njit(cache=True, parallel=True)
+def _sum_rows(blocks: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """(blocks x sets x LANES): per set (CSR row of gene indices), the sum of its genes' lines,
+    block by block, so the block being read (genes x LANES) stays in cache for every set."""
+    n_blocks, n_sets = blocks.shape[0], len(indptr) - 1
+    out = np.zeros((n_blocks, n_sets, LANES))
+    for b in prange(n_blocks):
+        block = blocks[b]
+        for s in range(n_sets):
+            total = out[b, s]
+            for k in range(indptr[s], indptr[s + 1]):
+                line = block[indices[k]]
+                for lane in range(LANES):
+                    total[lane] += line[lane]
+    return out
+
+
+def nan_mean_rows(blocks: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n_samples: int) -> np.ndarray:
+    """(sets x samples): per set (CSR row of gene indices) and sample, the mean of the genes'
+    values over those not NaN (numpy's nanmean; NaN where all are). ``blocks`` is the
+    sample_blocks layout."""
+    missing = np.isnan(blocks)
+    if missing.any():
+        sums = _sum_rows(np.where(missing, 0.0, blocks), indptr, indices)
+        counts = _sum_rows((~missing).astype(float), indptr, indices)
+    else:
+        sums, counts = _sum_rows(blocks, indptr, indices), np.diff(indptr).astype(float)[None, :, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    return np.ascontiguousarray(means.transpose(1, 0, 2)).reshape(len(indptr) - 1, -1)[:, :n_samples]
+
+
+def signed_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every sample (column of genes x samples ``values``, no NaN), its 2G signed values
+    (the genes' values, then their negations) in increasing order, and each signed value's
+    position in that order (samples x 2G each): what ``signed_medians`` reads."""
+    signed = np.concatenate([values, -values]).T
+    order = np.argsort(signed, axis=1, kind="stable")
+    position = np.empty(order.shape, dtype=np.int32)
+    np.put_along_axis(position, order, np.arange(order.shape[1], dtype=np.int32)[None, :], axis=1)
+    return np.ascontiguousarray(np.take_along_axis(signed, order, axis=1)), position
+
+
+@njit(cache=True, inline="always")
+def _popcount(word: np.uint64) -> int:
+    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    word = (word & np.uint64(0x3333333333333333)) + ((word >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((word * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@njit(cache=True, inline="always")
+def _nth_set_bit(words: np.ndarray, start_word: int, skip: int) -> tuple[int, int]:
+    """Position of the set bit after ``skip`` set bits, counting from word ``start_word``; and
+    the word it is in."""
+    w = start_word
+    while True:
+        count = _popcount(words[w])
+        if skip < count:
+            break
+        skip -= count
+        w += 1
+    word = words[w]
+    for _ in range(skip):
+        word &= word - np.uint64(1)  # drop the lowest set bit
+    bit = 0
+    while not (word >> np.uint64(bit)) & np.uint64(1):
+        bit += 1
+    return w * 64 + bit, w
+
+
+@njit(cache=True, parallel=True)
+def signed_medians(
+    sorted_values: np.ndarray, position: np.ndarray, up: np.ndarray, down: np.ndarray
+) -> np.ndarray:
+    """(sets x samples): per set and sample, the median of the ``up`` genes' values and the
+    ``down`` genes' negated values, as numpy's median (the mean of the two middle values for an
+    even count), from ``signed_order``. Per sample, the set's signed positions are marked in a
+    bitset and the middle one(s) found by counting bits: no sorting per set."""
+    n_samples, n_signed = position.shape
+    n_genes = n_signed // 2
+    n_sets, n_up, n_down = up.shape[0], up.shape[1], down.shape[1]
+    n = n_up + n_down
+    middle = (n - 1) // 2
+    out = np.empty((n_samples, n_sets))
+    for j in prange(n_samples):
+        words = np.zeros(n_signed // 64 + 1, dtype=np.uint64)
+        ranks = position[j]
+        values = sorted_values[j]
+        for s in range(n_sets):
+            first = n_signed
+            for i in range(n_up):
+                r = ranks[up[s, i]]
+                words[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+                first = min(first, r)
+            for i in range(n_down):
+                r = ranks[n_genes + down[s, i]]
+                words[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+                first = min(first, r)
+            low, word = _nth_set_bit(words, first >> 6, middle)
+            if n % 2:
+                out[j, s] = values[low]
+            else:
+                high, _ = _nth_set_bit(words, word, middle + 1 - _count_below(words, first >> 6, word))
+                out[j, s] = (values[low] + values[high]) / 2
+            for i in range(n_up):
+                words[ranks[up[s, i]] >> 6] = 0
+            for i in range(n_down):
+                words[ranks[n_genes + down[s, i]] >> 6] = 0
+    return out.T
+
+
+@njit(cache=True, inline="always")
+def _count_below(words: np.ndarray, start_word: int, end_word: int) -> int:
+    """Set bits in words start_word..end_word-1."""
+    count = 0
+    for w in range(start_word, end_word):
+        count += _popcount(words[w])
+    return count
+
+
+def _lapack(module: str, name: str, n_arguments: int):  # type: ignore[no-untyped-def]
+    """A BLAS or LAPACK routine of scipy's own library (scipy.linalg.cython_*), callable from
+    compiled code: every argument is a pointer (Fortran convention)."""
+    address = get_cython_function_address(f"scipy.linalg.cython_{module}", name)
+    return ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * n_arguments)(address)
+
+
+_DSYRK = _lapack("blas", "dsyrk", 10)
+_DSYEVR = _lapack("lapack", "dsyevr", 21)
+
+
+@njit(parallel=True)
+def pc1_components(z: np.ndarray, up: np.ndarray, down: np.ndarray, n_chunks: int) -> np.ndarray:
+    """(sets x samples): each set's first principal component of its genes' rows of ``z``
+    (genes x samples, each gene centred; ``down`` genes negated), unoriented: the leading
+    eigenvector of the genes' Gram matrix (LAPACK dsyrk, then dsyevr for the largest
+    eigenpair only) projected on the data, or, where a set has more genes than there are
+    samples, of the samples' Gram matrix scaled by the root of its eigenvalue."""
+    n_samples, n_sets, n_up = z.shape[1], up.shape[0], up.shape[1]
+    n_genes = n_up + down.shape[1]
+    by_genes = n_genes <= n_samples
+    order = n_genes if by_genes else n_samples
+    out = np.empty((n_sets, n_samples))
+    bounds = np.linspace(0, n_sets, n_chunks + 1).astype(np.int64)
+    for chunk in prange(n_chunks):
+        values = np.empty((n_genes, n_samples))
+        gram = np.empty((order, order))
+        eigenvalue, vector = np.empty(order), np.empty(order)
+        support = np.empty(2, dtype=np.int32)
+        work, iwork = np.empty(26 * order), np.empty(10 * order, dtype=np.int32)
+        ints = np.array([order, n_samples, n_genes, 0, len(work), len(iwork), 0, order], dtype=np.int32)
+        # ints: order, samples, genes, eigenvalues found, lwork, liwork, info, wanted index
+        reals = np.array([1.0, 0.0, 0.0, 0.0, 0.0])  # alpha, beta, vl, vu, abstol
+        flags = np.array([ord("U"), ord("T" if by_genes else "N"), ord("V"), ord("I")], dtype=np.uint8)
+        for s in range(bounds[chunk], bounds[chunk + 1]):
+            for i in range(n_genes):
+                row = z[up[s, i]] if i < n_up else z[down[s, i - n_up]]
+                sign = 1.0 if i < n_up else -1.0
+                for j in range(n_samples):
+                    values[i, j] = sign * row[j]
+            # values (genes x samples, row-major) is Fortran's samples x genes matrix A:
+            # A'A is the genes' Gram matrix ("T"), AA' the samples' ("N").
+            inner = ints[1:2] if by_genes else ints[2:3]
+            _DSYRK(flags[0:1].ctypes, flags[1:2].ctypes, ints[0:1].ctypes, inner.ctypes, reals[0:1].ctypes,
+                   values.ctypes, ints[1:2].ctypes, reals[1:2].ctypes, gram.ctypes, ints[0:1].ctypes)
+            _DSYEVR(flags[2:3].ctypes, flags[3:4].ctypes, flags[0:1].ctypes, ints[0:1].ctypes, gram.ctypes,
+                    ints[0:1].ctypes, reals[2:3].ctypes, reals[3:4].ctypes, ints[7:8].ctypes, ints[7:8].ctypes,
+                    reals[4:5].ctypes, ints[3:4].ctypes, eigenvalue.ctypes, vector.ctypes, ints[0:1].ctypes,
+                    support.ctypes, work.ctypes, ints[4:5].ctypes, iwork.ctypes, ints[5:6].ctypes, ints[6:7].ctypes)
+            if ints[6] != 0:
+                out[s] = np.nan
+            elif by_genes:
+                out[s] = vector @ values
+            else:
+                out[s] = vector * np.sqrt(max(eigenvalue[0], 0.0))
+    return out
