@@ -18,13 +18,14 @@ Columns are flagged instead of given a fake hazard ratio:
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import config, get_num_threads, set_num_threads
 from scipy.stats import chi2, norm
 
 from hif_prognosis.kaplan_meier import product_limit
+from hif_prognosis.kernels import efron_column, newton_columns
 
 FLAG_OK, FLAG_CONSTANT, FLAG_NOT_CONVERGED = "ok", "constant", "not_converged"
 # |beta| beyond which a covariate on the scale of its SD is taken as diverging (HR > e^25).
@@ -65,62 +66,6 @@ class _EventStructure:
         self.n_events = int(sorted_event.sum())
 
 
-def _efron(
-    structure: _EventStructure,
-    design: np.ndarray,
-    beta: np.ndarray,
-    design_events: np.ndarray,
-    time_weights: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Log-likelihood (m), score (m x p) and information (m x p x p) of every column's model at
-    ``beta`` (m x p); ``design`` is n x m x p (rows in sorted order), ``design_events`` the sums
-    of the design over each event time's tied events (K x m x p).
-
-    For event time k with d_k tied events, Efron's approximation sums, over l = 0..d_k-1,
-    the risk-set sums minus l/d_k of the tied events' sums. ``time_weights`` (K), if given,
-    weight each event time's terms by g(t_k): the score and information of the covariates
-    g(t) x, as the proportional-hazards score test needs them.
-    """
-    def total(terms: np.ndarray, times: np.ndarray | slice = slice(None)) -> np.ndarray:
-        if time_weights is None:
-            return terms.sum(axis=0)
-        return np.tensordot(time_weights[times], terms, axes=(0, 0))
-
-    w = np.exp(np.einsum("nmp,mp->nm", design, beta))
-    wx = w[:, :, None] * design
-    wxx = wx[:, :, :, None] * design[:, :, None, :]
-    r0 = np.cumsum(w, axis=0)[structure.risk_end]
-    r1 = np.cumsum(wx, axis=0)[structure.risk_end]
-    r2 = np.cumsum(wxx, axis=0)[structure.risk_end]
-
-    def terms(a0: np.ndarray, a1: np.ndarray, a2: np.ndarray) -> tuple[np.ndarray, ...]:
-        mean = a1 / a0[:, :, None]
-        return np.log(a0), mean, a2 / a0[:, :, None, None] - mean[:, :, :, None] * mean[:, :, None, :]
-
-    log_r0, mean, info = terms(r0, r1, r2)
-    loglik = total(np.einsum("kmp,mp->km", design_events, beta)) - total(log_r0)
-    score = total(design_events) - total(mean)
-    information = total(info)
-    if structure.tied.size:  # l >= 1 terms, only at event times with ties
-        rows, starts = structure.event_rows, structure.event_group_start
-        sums = [np.add.reduceat(a[rows], starts, axis=0)[structure.tied] for a in (w, wx, wxx)]
-        risk = [r[structure.tied] for r in (r0, r1, r2)]
-        ties = structure.ties[structure.tied]
-        for step in range(1, int(ties.max())):
-            active = ties > step
-            fraction = (step / ties[active])[:, None]
-            log_a0, m, i = terms(
-                risk[0][active] - fraction * sums[0][active],
-                risk[1][active] - fraction[:, :, None] * sums[1][active],
-                risk[2][active] - fraction[:, :, None, None] * sums[2][active],
-            )
-            times = structure.tied[active]
-            loglik -= total(log_a0, times)
-            score -= total(m, times)
-            information += total(i, times)
-    return loglik, score, information
-
-
 def cox_columns(
     time: np.ndarray,
     event: np.ndarray,
@@ -130,7 +75,7 @@ def cox_columns(
     max_iterations: int = 50,
     tolerance: float = 1e-12,
     threads: int = 1,
-    chunk_columns: int = 1024,
+    chunk_columns: int = 4096,
 ) -> CoxColumns:
     """Fit ``h(t) = h0(t) exp(beta_j x_j + gamma_j' z)`` for every column j of ``covariates``
     (n x m), where ``adjust`` (n x q, optional) holds adjustment covariates z shared by every
@@ -139,7 +84,8 @@ def cox_columns(
 
     ``time``, ``event`` (1/0) and the covariates must have no missing values. Columns are
     centred internally (beta is unchanged by centring). Columns are fitted in chunks of
-    ``chunk_columns`` (cache-sized), on ``threads`` threads (numpy releases the GIL).
+    ``chunk_columns`` (memory-sized), each by the compiled Newton-Raphson on ``threads`` threads
+    (the estimates do not depend on the number).
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=float)
@@ -165,11 +111,12 @@ def cox_columns(
     def fit(chunk: np.ndarray) -> CoxColumns:
         return _fit_columns(structure, chunk, z, loglik_reduced, max_iterations, tolerance)
 
-    if threads > 1 and len(chunks) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            results = list(pool.map(fit, chunks))
-    else:
+    previous = get_num_threads()
+    set_num_threads(max(1, min(threads, config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    try:
         results = [fit(chunk) for chunk in chunks]
+    finally:
+        set_num_threads(previous)
     return CoxColumns(
         *(np.concatenate([getattr(r, f.name) for r in results]) for f in fields(CoxColumns))
     )
@@ -224,39 +171,17 @@ def _newton(
     skip: np.ndarray | None = None,
 ) -> _NewtonFit:
     """Newton-Raphson for every column's model (design n x m x p, rows sorted), with step
-    halving where the likelihood fell (coxph's safeguard). Columns in ``skip`` are not fitted."""
-    m, p = design.shape[1], design.shape[2]
-    design_events = np.add.reduceat(design[structure.event_rows], structure.event_group_start, axis=0)
-    beta = np.zeros((m, p))
-    loglik0, score, information = _efron(structure, design, beta, design_events)
-    loglik = loglik0.copy()
-    converged = np.zeros(m, dtype=bool) if skip is None else skip.copy()
-    iterations = np.zeros(m, dtype=int)
+    halving where the likelihood fell (coxph's safeguard), compiled (kernels.newton_columns).
+    Columns in ``skip`` are not fitted."""
+    m = design.shape[1]
     scale = design.std(axis=0)
-    for _ in range(max_iterations):
-        todo = np.flatnonzero(~converged)
-        if not todo.size:
-            break
-        part, part_events = design[:, todo], design_events[:, todo]
-        step = _solve(information[todo], score[todo])
-        old = beta[todo]
-        candidate = old + step
-        new = _efron(structure, part, candidate, part_events)
-        for _ in range(30):
-            worse = ~(new[0] >= loglik[todo] - 1e-12 * np.abs(loglik[todo]))
-            if not worse.any():
-                break
-            candidate = np.where(worse[:, None], (old + candidate) / 2, candidate)
-            new = _efron(structure, part, candidate, part_events)
-        change = np.abs(new[0] - loglik[todo]) / np.maximum(np.abs(new[0]), 1e-300)
-        moved = np.abs(candidate - old).max(axis=1)
-        beta[todo], loglik[todo], score[todo], information[todo] = candidate, *new
-        iterations[todo] += 1
-        size = np.abs(candidate) * scale[todo]
-        done = (change < tolerance) & (moved < 1e-8 * np.maximum(1.0, np.abs(candidate).max(axis=1)))
-        done |= (size > DIVERGENCE_BETA).any(axis=1)
-        converged[todo] = done
-    fitted = np.ones(m, dtype=bool) if skip is None else ~skip
+    skip = np.zeros(m, dtype=bool) if skip is None else skip
+    beta, loglik, loglik0, iterations, converged, information = newton_columns(
+        np.ascontiguousarray(design.transpose(1, 0, 2)), structure.risk_end, structure.ties, structure.event_rows,
+        structure.event_group_start, scale, skip, max_iterations, tolerance, DIVERGENCE_BETA,
+        8 * get_num_threads(),
+    )
+    fitted = ~skip
     variance = np.full(m, np.nan)
     variance[fitted] = _inverse_first(information[fitted])
     diverged = fitted & (
@@ -269,17 +194,6 @@ def _newton(
     with np.errstate(invalid="ignore"):
         se = np.sqrt(variance)
     return _NewtonFit(beta[:, 0], se, loglik, loglik0, iterations, flag, beta, information)
-
-
-def _solve(information: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Newton steps information^-1 score per column; zero where the information is singular."""
-    if information.shape[1] == 1:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(information[:, :, 0] > 0, score / information[:, :, 0], 0.0)
-    step = np.zeros_like(score)
-    regular = np.linalg.cond(information) < 1e12
-    step[regular] = np.linalg.solve(information[regular], score[regular][:, :, None])[:, :, 0]
-    return step
 
 
 def _inverse_first(information: np.ndarray) -> np.ndarray:
@@ -365,17 +279,18 @@ def proportional_hazards_test(
     transform = 1 - product_limit(time, event, time, left_limit=True)
     transform = transform - transform[event == 1].mean()
     structure = _EventStructure(time, event)
-    sorted_design = (x[structure.order] - x.mean(axis=0))[:, None, :]
+    sorted_design = np.ascontiguousarray((x[structure.order] - x.mean(axis=0))[None, :, :])
     at_event_times = transform[structure.order][structure.event_rows[structure.event_group_start]]
-    design_events = np.add.reduceat(
-        sorted_design[structure.event_rows], structure.event_group_start, axis=0
-    )
 
-    def score_and_information(weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        _, score, information = _efron(structure, sorted_design, beta[None, :], design_events, weights)
-        return score[0], information[0]
+    def score_and_information(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        score, information = np.empty(p), np.empty((p, p))
+        efron_column(
+            sorted_design, 0, beta, structure.risk_end, structure.ties, structure.event_rows,
+            structure.event_group_start, weights, score, information, np.empty(3 * p + 2 * p * p),
+        )
+        return score, information
 
-    _, information = score_and_information(None)
+    _, information = score_and_information(np.ones(len(structure.ties)))
     score_g, information_g = score_and_information(at_event_times)
     _, information_gg = score_and_information(at_event_times**2)
     u = np.concatenate([np.zeros(p), score_g])

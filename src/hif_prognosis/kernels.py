@@ -9,10 +9,9 @@ per-signature methods of ``hif_prognosis.scoring``.
 
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
-from numba import njit, prange
+from llvmlite.binding import add_symbol
+from numba import njit, prange, types
 from numba.extending import get_cython_function_address
 
 
@@ -225,18 +224,20 @@ def _count_below(words: np.ndarray, start_word: int, end_word: int) -> int:
     return count
 
 
-def _lapack(module: str, name: str, n_arguments: int):  # type: ignore[no-untyped-def]
+def _fortran_routine(module: str, name: str, n_arguments: int) -> types.ExternalFunction:
     """A BLAS or LAPACK routine of scipy's own library (scipy.linalg.cython_*), callable from
-    compiled code: every argument is a pointer (Fortran convention)."""
-    address = get_cython_function_address(f"scipy.linalg.cython_{module}", name)
-    return ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * n_arguments)(address)
+    compiled code, every argument a pointer (Fortran convention). It is registered as a named
+    symbol, not called through an address, so the compiled code that calls it can be cached."""
+    symbol = f"hif_prognosis_{name}"
+    add_symbol(symbol, get_cython_function_address(f"scipy.linalg.cython_{module}", name))
+    return types.ExternalFunction(symbol, types.void(*[types.voidptr] * n_arguments))
 
 
-_DSYRK = _lapack("blas", "dsyrk", 10)
-_DSYEVR = _lapack("lapack", "dsyevr", 21)
+_DSYRK = _fortran_routine("blas", "dsyrk", 10)
+_DSYEVR = _fortran_routine("lapack", "dsyevr", 21)
 
 
-@njit(parallel=True)
+@njit(cache=True, parallel=True)
 def pc1_components(z: np.ndarray, up: np.ndarray, down: np.ndarray, n_chunks: int) -> np.ndarray:
     """(sets x samples): each set's first principal component of its genes' rows of ``z``
     (genes x samples, each gene centred; ``down`` genes negated), unoriented: the leading
@@ -281,3 +282,202 @@ def pc1_components(z: np.ndarray, up: np.ndarray, down: np.ndarray, n_chunks: in
             else:
                 out[s] = vector * np.sqrt(max(eigenvalue[0], 0.0))
     return out
+
+
+@njit(cache=True, inline="always")
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """a . b as a plain loop (numba's np.dot calls BLAS, costly for a handful of values)."""
+    total = 0.0
+    for i in range(len(a)):
+        total += a[i] * b[i]
+    return total
+
+
+@njit(cache=True)
+def efron_column(
+    design: np.ndarray, j: int, beta: np.ndarray, risk_end: np.ndarray, ties: np.ndarray,
+    event_rows: np.ndarray, event_start: np.ndarray, time_weights: np.ndarray,
+    score: np.ndarray, information: np.ndarray, scratch: np.ndarray,
+) -> float:
+    """Efron's log partial likelihood of column j's model at ``beta``; its score and information
+    are written into ``score`` (p) and ``information`` (p x p). ``design`` is m x n x p with rows
+    sorted by time descending, events first within a time; event time k's risk set is rows
+    0..risk_end[k], its ties[k] events rows event_rows[event_start[k]:][:ties[k]]. Each event
+    time's terms are weighted by time_weights[k] (ones for the likelihood itself). ``scratch``
+    is working space of 2 p + 3 p^2 values (no allocation here: the kernel runs per column)."""
+    p = design.shape[2]
+    x = design[j]  # n x p, contiguous
+    loglik = 0.0
+    score[:] = 0.0
+    information[:] = 0.0
+    s1, e1, total = scratch[:p], scratch[p:2 * p], scratch[2 * p:3 * p]
+    s2 = scratch[3 * p:3 * p + p * p].reshape(p, p)
+    e2 = scratch[3 * p + p * p:3 * p + 2 * p * p].reshape(p, p)
+    s0 = 0.0
+    s1[:] = 0.0
+    s2[:] = 0.0
+    row = 0
+    for k in range(len(risk_end)):
+        while row <= risk_end[k]:
+            w = np.exp(_dot(x[row], beta))
+            s0 += w
+            for a in range(p):
+                s1[a] += w * x[row, a]
+                for b in range(p):
+                    s2[a, b] += w * x[row, a] * x[row, b]
+            row += 1
+        g, d = time_weights[k], ties[k]
+        e0 = 0.0
+        e1[:] = 0.0
+        e2[:] = 0.0
+        total[:] = 0.0
+        for i in range(event_start[k], event_start[k] + d):
+            r = event_rows[i]
+            w = np.exp(_dot(x[r], beta))
+            e0 += w
+            for a in range(p):
+                total[a] += x[r, a]
+                e1[a] += w * x[r, a]
+                for b in range(p):
+                    e2[a, b] += w * x[r, a] * x[r, b]
+        loglik += g * _dot(total, beta)
+        for a in range(p):
+            score[a] += g * total[a]
+        for step in range(d):
+            fraction = step / d
+            a0 = s0 - fraction * e0
+            loglik -= g * np.log(a0)
+            for a in range(p):
+                mean_a = (s1[a] - fraction * e1[a]) / a0
+                score[a] -= g * mean_a
+                for b in range(p):
+                    mean_b = (s1[b] - fraction * e1[b]) / a0
+                    information[a, b] += g * ((s2[a, b] - fraction * e2[a, b]) / a0 - mean_a * mean_b)
+    return loglik
+
+
+@njit(cache=True)
+def _symmetric_eigen(matrix: np.ndarray, values: np.ndarray, vectors: np.ndarray, a: np.ndarray) -> None:
+    """Eigenvalues (into ``values``) and eigenvectors (columns of ``vectors``) of a small
+    symmetric matrix by cyclic Jacobi rotations (accurate to rounding; no LAPACK, so compiled
+    code that uses it can be cached). ``a`` is working space of the matrix's shape."""
+    p = len(values)
+    a[:] = matrix
+    vectors[:] = 0.0
+    for i in range(p):
+        vectors[i, i] = 1.0
+    for _ in range(100):
+        off = 0.0
+        for i in range(p):
+            for k in range(i + 1, p):
+                off += a[i, k] * a[i, k]
+        if off <= 1e-300 or off <= (1e-17 * np.abs(a).max()) ** 2:
+            break
+        for i in range(p - 1):
+            for k in range(i + 1, p):
+                if a[i, k] == 0.0:
+                    continue
+                theta = (a[k, k] - a[i, i]) / (2.0 * a[i, k])
+                t = np.sign(theta) / (abs(theta) + np.sqrt(theta * theta + 1.0)) if theta != 0.0 else 1.0
+                c = 1.0 / np.sqrt(t * t + 1.0)
+                sn = t * c
+                for r in range(p):  # columns i and k of a, then rows
+                    ari, ark = a[r, i], a[r, k]
+                    a[r, i], a[r, k] = c * ari - sn * ark, sn * ari + c * ark
+                for r in range(p):
+                    air, akr = a[i, r], a[k, r]
+                    a[i, r], a[k, r] = c * air - sn * akr, sn * air + c * akr
+                for r in range(p):
+                    vri, vrk = vectors[r, i], vectors[r, k]
+                    vectors[r, i], vectors[r, k] = c * vri - sn * vrk, sn * vri + c * vrk
+    for i in range(p):
+        values[i] = a[i, i]
+
+
+@njit(cache=True)
+def _newton_step(information: np.ndarray, score: np.ndarray, step: np.ndarray, work: np.ndarray) -> None:
+    """information^-1 score into ``step``; zero where the information is singular: its
+    condition number (largest / smallest absolute eigenvalue, as numpy's 2-norm ``cond`` of a
+    symmetric matrix) is 1e12 or more, or, in one dimension, it is not positive. ``work``:
+    (2 p + 1) x p values of working space."""
+    p = len(score)
+    if p == 1:
+        step[0] = score[0] / information[0, 0] if information[0, 0] > 0 else 0.0
+        return
+    vectors, a, values = work[:p], work[p:2 * p], work[2 * p]
+    _symmetric_eigen(information, values, vectors, a)
+    size = np.abs(values)
+    if not size.min() * 1e12 > size.max():
+        step[:] = 0.0
+        return
+    step[:] = 0.0
+    for k in range(p):
+        projection = 0.0
+        for r in range(p):
+            projection += vectors[r, k] * score[r]
+        for r in range(p):
+            step[r] += vectors[r, k] * projection / values[k]
+
+
+@njit(cache=True, parallel=True)
+def newton_columns(
+    design: np.ndarray, risk_end: np.ndarray, ties: np.ndarray, event_rows: np.ndarray, event_start: np.ndarray,
+    scale: np.ndarray, skip: np.ndarray, max_iterations: int, tolerance: float, divergence: float,
+    n_chunks: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Newton-Raphson on Efron's likelihood for every column's model (design m x n x p, sorted
+    as efron_column wants), with step halving where the likelihood fell, as R coxph does. A
+    column stops when the likelihood's relative change is below ``tolerance`` and no
+    coefficient moved by more than 1e-8 (relative), or when a coefficient times its covariate's
+    SD (``scale``, m x p) exceeds ``divergence``. Columns in ``skip`` are not fitted.
+    Returns coefficients (m x p), log-likelihood, at beta = 0, iterations, converged, and the
+    information (m x p x p) at the estimate."""
+    m, p = design.shape[0], design.shape[2]
+    beta = np.zeros((m, p))
+    loglik, loglik0 = np.empty(m), np.empty(m)
+    iterations = np.zeros(m, dtype=np.int64)
+    converged = skip.copy()
+    information = np.empty((m, p, p))
+    ones = np.ones(len(risk_end))
+    bounds = np.linspace(0, m, n_chunks + 1).astype(np.int64)
+    for chunk in prange(n_chunks):  # working space once per chunk, not per column
+        score, new_score = np.empty(p), np.empty(p)
+        new_information, step = np.empty((p, p)), np.empty(p)
+        old, candidate = np.empty(p), np.empty(p)
+        scratch = np.empty(3 * p + 2 * p * p)
+        work = np.empty((2 * p + 1, p))
+        for j in range(bounds[chunk], bounds[chunk + 1]):
+            old[:] = 0.0
+            current = efron_column(design, j, old, risk_end, ties, event_rows, event_start, ones, score,
+                                   information[j], scratch)
+            loglik0[j] = current
+            for _ in range(max_iterations):
+                if converged[j]:
+                    break
+                _newton_step(information[j], score, step, work)
+                for a in range(p):  # loops, not array expressions: no allocation per column
+                    candidate[a] = old[a] + step[a]
+                new = efron_column(design, j, candidate, risk_end, ties, event_rows, event_start, ones,
+                                   new_score, new_information, scratch)
+                for _ in range(30):
+                    if new >= current - 1e-12 * abs(current):
+                        break
+                    for a in range(p):
+                        candidate[a] = (old[a] + candidate[a]) / 2
+                    new = efron_column(design, j, candidate, risk_end, ties, event_rows, event_start, ones,
+                                       new_score, new_information, scratch)
+                change = abs(new - current) / max(abs(new), 1e-300)
+                moved, largest, diverging = 0.0, 0.0, False
+                for a in range(p):
+                    moved = max(moved, abs(candidate[a] - old[a]))
+                    largest = max(largest, abs(candidate[a]))
+                    diverging = diverging or abs(candidate[a]) * scale[j, a] > divergence
+                    old[a] = candidate[a]
+                    score[a] = new_score[a]
+                current = new
+                information[j] = new_information
+                iterations[j] += 1
+                converged[j] = (change < tolerance and moved < 1e-8 * max(1.0, largest)) or diverging
+            beta[j] = old
+            loglik[j] = current
+    return beta, loglik, loglik0, iterations, converged, information
