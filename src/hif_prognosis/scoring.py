@@ -10,10 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import anndata as ad
 import numpy as np
 import pandas as pd
-import scanpy as sc
 
 from hif_prognosis.errors import InputError
 from hif_prognosis.expression import gene_zscores
@@ -59,6 +57,9 @@ def scanpy_score(
 
     Signed signatures score ``up`` minus ``down``, each against its own control genes.
     """
+    import anndata as ad  # here, not at module level: scanpy costs 2-3 s of every job's start-up
+    import scanpy as sc
+
     adata = ad.AnnData(
         X=matrix.T.to_numpy(dtype=np.float64),
         obs=pd.DataFrame(index=matrix.columns.astype(str)),
