@@ -9,6 +9,8 @@ per-signature methods of ``hif_prognosis.scoring``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from llvmlite.binding import add_symbol
 from numba import njit, prange, types
@@ -224,7 +226,7 @@ def _count_below(words: np.ndarray, start_word: int, end_word: int) -> int:
     return count
 
 
-def _fortran_routine(module: str, name: str, n_arguments: int) -> types.ExternalFunction:
+def _fortran_routine(module: str, name: str, n_arguments: int) -> Any:  # called in compiled code only
     """A BLAS or LAPACK routine of scipy's own library (scipy.linalg.cython_*), callable from
     compiled code, every argument a pointer (Fortran convention). It is registered as a named
     symbol, not called through an address, so the compiled code that calls it can be cached."""
