@@ -242,7 +242,8 @@ _DSYEVR = _fortran_routine("lapack", "dsyevr", 21)
 @njit(cache=True, parallel=True)
 def pc1_components(z: np.ndarray, up: np.ndarray, down: np.ndarray, n_chunks: int) -> np.ndarray:
     """(sets x samples): each set's first principal component of its genes' rows of ``z``
-    (genes x samples, each gene centred; ``down`` genes negated), unoriented: the leading
+    (genes x samples, each gene centred; ``down`` genes negated), oriented to covary positively
+    with the genes' mean (a component of zero covariance is left as LAPACK gives it): the leading
     eigenvector of the genes' Gram matrix (LAPACK dsyrk, then dsyevr for the largest
     eigenpair only) projected on the data, or, where a set has more genes than there are
     samples, of the samples' Gram matrix scaled by the root of its eigenvalue."""
@@ -279,10 +280,15 @@ def pc1_components(z: np.ndarray, up: np.ndarray, down: np.ndarray, n_chunks: in
                     support.ctypes, work.ctypes, ints[4:5].ctypes, iwork.ctypes, ints[5:6].ctypes, ints[6:7].ctypes)
             if ints[6] != 0:
                 out[s] = np.nan
-            elif by_genes:
-                out[s] = vector @ values
+                continue
+            if by_genes:
+                component = vector @ values
             else:
-                out[s] = vector * np.sqrt(max(eigenvalue[0], 0.0))
+                component = vector * np.sqrt(max(eigenvalue[0], 0.0))
+            # orientation: positive covariance with the genes' mean (signed) value per sample
+            mean = values.sum(axis=0) / n_genes
+            covariance = np.sum((component - component.mean()) * (mean - mean.mean()))
+            out[s] = -component if covariance < 0 else component
     return out
 
 

@@ -119,13 +119,9 @@ class NullScorer:
         as the per-signature form is: equal to its SVD to 1e-10 (tested). BLAS runs on one
         thread inside each of numba's: thousands of small matrices gain nothing from more."""
         with threadpool_limits(limits=1, user_api="blas"):
-            component = pc1_components(
+            return pc1_components(
                 self.z, np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64), 4 * get_num_threads()
             )
-        mean = self._zscore(up, down)
-        centred = component - component.mean(axis=1, keepdims=True)
-        sign = np.sign(np.sum(centred * (mean - mean.mean(axis=1, keepdims=True)), axis=1))
-        return component * np.where(sign < 0, -1.0, 1.0)[:, None]
 
     def _singscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
         if not hasattr(self, "_ranks_min"):
