@@ -85,6 +85,34 @@ def test_multilevel_resolves_small_p_and_its_fdr_is_bh_of_p_within_each_library(
     pd.testing.assert_frame_equal(table, prerank(ranking, libraries, threads=2, **kwargs))
 
 
+def test_multilevel_nes_no_random_set_can_normalise_is_not_estimable_and_left_out_of_the_fdr():
+    """Every gene ranked positive (as when most genes correlate with a score): no random set
+    has a negative ES, so gseapy's multilevel engine leaves the NES and p of BOTTOM missing.
+    The table says why, and the other sets' FDR is taken over the sets that have a p."""
+    from hif_prognosis.survival import benjamini_hochberg
+
+    genes = [f"G{i}" for i in range(500)]
+    ranking = pd.Series(np.linspace(3, 0.1, 500), index=genes)
+    sets = {"BOTTOM": genes[-12:], "TOP": genes[:12], "MIDDLE": genes[200:260:5]}
+    table = prerank(ranking, {"L": sets}, engine="multilevel", permutations=100, sample_size=101, min_size=5,
+                    max_size=100, seed=6, threads=1).set_index("term")
+    assert table.loc["BOTTOM", "es"] < 0
+    assert table.loc["BOTTOM", "nes_status"].startswith("not estimable: none of the 100 random gene sets")
+    assert table.loc["BOTTOM", ["nes", "nom_p", "fdr_q"]].isna().all()
+    tested = table[table["nes_status"] == "normalised"]
+    assert len(tested) == 2 and tested["fdr_q"].notna().all()
+    np.testing.assert_allclose(tested["fdr_q"], benjamini_hochberg(tested["nom_p"]), rtol=1e-12)
+
+
+def test_benjamini_hochberg_counts_only_the_tests_that_have_a_p():
+    from hif_prognosis.survival import benjamini_hochberg
+
+    q = benjamini_hochberg([0.01, np.nan, 0.04, 0.03])
+    assert np.isnan(q[1])
+    np.testing.assert_allclose(q[[0, 2, 3]], benjamini_hochberg([0.01, 0.04, 0.03]), rtol=1e-15)
+    np.testing.assert_allclose(q[[0, 2, 3]], [0.03, 0.04, 0.04], rtol=1e-12)
+
+
 def test_survival_ranking_is_the_per_gene_cox_wald_z_of_lifelines():
     from lifelines import CoxPHFitter
 

@@ -104,10 +104,11 @@ def smallest_reported_fdr(engine: str, permutations: int) -> float:
 
 
 def unnormalised_nes(table: pd.DataFrame) -> pd.Series:
-    """Rows whose NES the permutation null could not normalise. NES divides the ES by the mean
-    permutation ES of the same sign; where no permutation gave that sign, gseapy divides the ES
-    by itself (NES exactly +/-1) and sets the nominal p to 1, so NES, p, FDR and FWER say nothing."""
-    return (table["nes"].abs() == 1.0) & (table["nom_p"] == 1.0)
+    """Rows whose NES the random gene sets could not normalise. NES divides the ES by the mean
+    random-set ES of the same sign; where no random set gave that sign, gseapy's permutation
+    engine divides the ES by itself (NES exactly +/-1) and sets the nominal p to 1, and its
+    multilevel engine leaves NES and p missing: either way NES, p, FDR and FWER say nothing."""
+    return ((table["nes"].abs() == 1.0) & (table["nom_p"] == 1.0)) | table["nes"].isna()
 
 ORA_COLUMNS = [
     "library",

@@ -30,10 +30,17 @@ from hif_prognosis.stats import harrell_c, wald_hr_interval
 
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
     """Benjamini-Hochberg q-values (statsmodels ``multipletests(method="fdr_bh")``, imported
-    here: the workflow reads modules that use it at parse time, where statsmodels costs 0.6 s)."""
+    here: the workflow reads modules that use it at parse time, where statsmodels costs 0.6 s).
+    A missing p (a test that could not be run) stays missing and is not counted among the tests;
+    statsmodels alone would make every q missing."""
     from statsmodels.stats.multitest import multipletests
 
-    return multipletests(p_values, method="fdr_bh")[1]
+    p = np.asarray(p_values, dtype=float)
+    q = np.full(p.shape, np.nan)
+    tested = ~np.isnan(p)
+    if tested.any():
+        q[tested] = multipletests(p[tested], method="fdr_bh")[1]
+    return q
 
 
 COX_COLUMNS = [
