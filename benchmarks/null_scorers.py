@@ -28,10 +28,11 @@ def main() -> None:
     parser.add_argument("--sets", type=int, default=10_000)
     parser.add_argument("--size", type=int, nargs="+", default=[24, 200])
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     matrix = pd.DataFrame(rng.normal(8, 2, size=(args.genes, args.samples)))
-    scorer = NullScorer(matrix)
+    scorer = NullScorer(matrix, args.threads)
     time_ = np.ceil(rng.exponential(40, args.samples))
     event = (rng.uniform(size=args.samples) < 0.5).astype(float)
     rows = []
@@ -46,7 +47,7 @@ def main() -> None:
         scores = scorer.score("zscore", up, down, {}).T
         seconds = best_of(args.repeats, lambda: harrell_c_columns(time_, event, scores))
         rows.append({"set_size": size, "step": "Harrell's C of every set", "seconds": round(seconds, 2)})
-    print(f"{args.sets:,} random sets x {args.samples} samples x {args.genes:,} genes")
+    print(f"{args.sets:,} random sets x {args.samples} samples x {args.genes:,} genes, {args.threads} threads")
     print(pd.DataFrame(rows).to_markdown(index=False))
 
 

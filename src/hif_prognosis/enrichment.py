@@ -228,9 +228,10 @@ def prerank(
             # Each set's multilevel p and NES are its own, so the library runs in chunks of sets:
             # gseapy's tables keep every set's running score as Python floats (4.5 GB and 15 s
             # for GO BP at 22,000 genes in one call); the FDR is then taken over the library.
+            # gseapy's own filter, applied first so that no chunk is left without a set to test
             tested = [
                 name for name, genes in sets.items()
-                if min_size <= len(ranked.intersection(genes)) <= max_size and len(ranked.intersection(genes)) < len(ranked)
+                if min_size <= (measured := len(ranked.intersection(genes))) <= max_size and measured < len(ranked)
             ]
             chunks = [tested[start:start + MULTILEVEL_CHUNK] for start in range(0, len(tested), MULTILEVEL_CHUNK)]
         else:  # the permutation FDR compares every set's NES with the whole library's null

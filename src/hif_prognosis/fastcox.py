@@ -21,11 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numba import config, get_num_threads, set_num_threads
+from numba import get_num_threads
 from scipy.stats import chi2, norm
 
 from hif_prognosis.kaplan_meier import product_limit
-from hif_prognosis.kernels import efron_column, newton_columns
+from hif_prognosis.kernels import compiled_threads, efron_column, newton_columns
 
 FLAG_OK, FLAG_CONSTANT, FLAG_NOT_CONVERGED = "ok", "constant", "not_converged"
 # |beta| beyond which a covariate on the scale of its SD is taken as diverging (HR > e^25).
@@ -111,12 +111,8 @@ def cox_columns(
     def fit(chunk: np.ndarray) -> CoxColumns:
         return _fit_columns(structure, chunk, z, loglik_reduced, max_iterations, tolerance)
 
-    previous = get_num_threads()
-    set_num_threads(max(1, min(threads, config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
-    try:
+    with compiled_threads(threads):
         results = [fit(chunk) for chunk in chunks]
-    finally:
-        set_num_threads(previous)
     return CoxColumns(
         *(np.concatenate([getattr(r, f.name) for r in results]) for f in fields(CoxColumns))
     )

@@ -1,20 +1,36 @@
-"""Compiled loops (numba) of the random-signature null, where numpy has no vectorised form.
+"""Compiled loops (numba) where numpy has no vectorised form: the random-signature null's
+scorers and the Cox engine's Newton-Raphson.
 
-Each kernel runs over many random gene sets at once, in parallel over sets or samples (a fixed
-partition of independent work: results do not depend on the number of threads). Random numbers
-come in as uniforms drawn by numpy's seeded Generator, so draws stay reproducible from the
-config's seed. ``hif_prognosis.null`` wraps them, and the tests hold them equal to the
-per-signature methods of ``hif_prognosis.scoring``.
+Each kernel runs over many random gene sets (or Cox columns) at once, in parallel over sets,
+samples or columns (a fixed partition of independent work: results do not depend on the number
+of threads, which ``compiled_threads`` sets). Random numbers come in as uniforms drawn by
+numpy's seeded Generator, so draws stay reproducible from the config's seed.
+``hif_prognosis.null`` and ``hif_prognosis.fastcox`` wrap them; the tests hold the scorers
+equal to the per-signature methods of ``hif_prognosis.scoring`` and the Cox engine to R.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from llvmlite.binding import add_symbol
-from numba import njit, prange, types
+from numba import config, get_num_threads, njit, prange, set_num_threads, types
 from numba.extending import get_cython_function_address
+
+
+@contextmanager
+def compiled_threads(threads: int) -> Iterator[None]:
+    """The kernels run on ``threads`` threads (at most numba's pool) inside the block, and on
+    as many as before after it."""
+    previous = get_num_threads()
+    set_num_threads(max(1, min(threads, config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        set_num_threads(previous)
 
 
 @njit(cache=True, inline="always")
@@ -312,7 +328,7 @@ def efron_column(
     sorted by time descending, events first within a time; event time k's risk set is rows
     0..risk_end[k], its ties[k] events rows event_rows[event_start[k]:][:ties[k]]. Each event
     time's terms are weighted by time_weights[k] (ones for the likelihood itself). ``scratch``
-    is working space of 2 p + 3 p^2 values (no allocation here: the kernel runs per column)."""
+    is working space of 3 p + 2 p^2 values (no allocation here: the kernel runs per column)."""
     p = design.shape[2]
     x = design[j]  # n x p, contiguous
     loglik = 0.0

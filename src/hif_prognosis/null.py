@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import config, get_num_threads, set_num_threads
+from numba import get_num_threads
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
@@ -35,6 +35,7 @@ from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.expression import gene_zscores
 from hif_prognosis.kernels import (
+    compiled_threads,
     nan_mean_rows,
     pc1_components,
     sample_blocks,
@@ -86,9 +87,11 @@ def _indicator(sets: np.ndarray, n_genes: int) -> sparse.csr_matrix:
 
 @dataclass
 class NullScorer:
-    """Scores many gene sets (rows of gene indices) of one matrix by one method."""
+    """Scores many gene sets (rows of gene indices) of one matrix by one method, the compiled
+    scorers on ``threads`` threads (the scores do not depend on it)."""
 
     matrix: pd.DataFrame
+    threads: int = 1
 
     def __post_init__(self) -> None:
         self.n_genes = len(self.matrix)
@@ -96,7 +99,8 @@ class NullScorer:
 
     def score(self, method: str, up: np.ndarray, down: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
         """(n_sets x samples) scores; ``up``/``down`` are (n_sets x n) index arrays."""
-        return getattr(self, f"_{method}")(up, down, **params)
+        with compiled_threads(self.threads):
+            return getattr(self, f"_{method}")(up, down, **params)
 
     def _mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
         return np.asarray(_indicator(sets, self.n_genes) @ values) / sets.shape[1]
@@ -179,6 +183,8 @@ class NullScorer:
         cut_start = np.searchsorted(cut_of_gene[cut_genes], np.arange(cut_of_gene.max() + 2))
         rng = np.random.default_rng(seed)
 
+        n_samples = values.shape[1]
+
         def part(sets: np.ndarray) -> np.ndarray:
             scores = []
             for start in range(0, len(sets), SET_CHUNK):
@@ -186,7 +192,6 @@ class NullScorer:
                 uniforms = rng.random((len(chunk), len(cut_start) - 1, ctrl_size))
                 indptr, indices = score_genes_controls(chunk, cut_of_gene, cut_genes, cut_start, ctrl_size, uniforms)
                 own = np.arange(0, chunk.size + 1, chunk.shape[1])
-                n_samples = values.shape[1]
                 scores.append(
                     nan_mean_rows(blocks, own, chunk.ravel(), n_samples)
                     - nan_mean_rows(blocks, indptr, indices, n_samples)
@@ -256,12 +261,11 @@ def random_signature_null(
     (standardised; not for the proliferation signature itself), and once adjusted for the
     sample-wide mean z-score. Empirical p: two-sided, (1 + extreme) / (1 + n). ``threads``: the
     compiled scorers' and the Cox fits' (results do not depend on it)."""
-    set_num_threads(min(threads, config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
     index = {gene: k for k, gene in enumerate(matrix.index)}
     bins = expression_bins(matrix, n_bins)
     eligible = np.isfinite(gene_zscores(matrix).to_numpy()).all(axis=1)
-    scorer = NullScorer(matrix)
+    scorer = NullScorer(matrix, threads)
     offset_all = sample_mean_z(scorer.z[eligible])
     rows, distributions = [], []
     for signature, genes in coverage.groupby("signature", sort=False):
@@ -271,11 +275,12 @@ def random_signature_null(
         # One draw of random sets per signature, scored by every method: the methods' nulls are
         # then read on the same random sets.
         rng = set_rng(seed, cohort, str(signature))
-        random_up = draw_matched_sets(bins, up, n_sets, rng, eligible)
-        random_down = (
-            draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
-            else np.empty((n_sets, 0), dtype=int)
-        )
+        with compiled_threads(threads):
+            random_up = draw_matched_sets(bins, up, n_sets, rng, eligible)
+            random_down = (
+                draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
+                else np.empty((n_sets, 0), dtype=int)
+            )
         for method, params in methods.items():
             null_scores = scorer.score(method, random_up, random_down, params)
             observed = observed_scores.loc[(signature, method)]
