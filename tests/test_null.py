@@ -210,3 +210,16 @@ def test_no_offset_no_warning(matrix):
     clinical = pd.DataFrame({"sample_id": matrix.columns, "os_months": rng.exponential(12, 30), "os_event": 1})
     summary, _ = null_with_proliferation(matrix, clinical, 200)
     assert not summary["offset_warning"].any() and (summary["r_sample_mean_z"].abs() < 0.5).all()
+
+
+def test_pc1_kernel_compiles_and_agrees_for_either_memory_layout():
+    """z-scores from pandas come column-major; the kernel once failed to compile for them."""
+    from hif_prognosis.kernels import pc1_components
+
+    rng = np.random.default_rng(12)
+    z = rng.normal(size=(300, 40))
+    z -= z.mean(axis=1, keepdims=True)
+    up = np.ascontiguousarray(rng.integers(0, 300, (6, 12)))
+    down = np.ascontiguousarray(rng.integers(0, 300, (6, 3)))
+    column_major = pc1_components(np.asfortranarray(z), up, down, 2)
+    np.testing.assert_array_equal(column_major, pc1_components(np.ascontiguousarray(z), up, down, 2))

@@ -275,10 +275,16 @@ def pc1_components(z: np.ndarray, up: np.ndarray, down: np.ndarray, n_chunks: in
         eigenvalue, vector = np.empty(order), np.empty(order)
         support = np.empty(2, dtype=np.int32)
         work, iwork = np.empty(26 * order), np.empty(10 * order, dtype=np.int32)
-        ints = np.array([order, n_samples, n_genes, 0, len(work), len(iwork), 0, order], dtype=np.int32)
+        # The routines' scalar arguments, as arrays to point at. Filled element by element:
+        # numba's rewrite of constant-list np.array calls fails to compile for some layouts.
         # ints: order, samples, genes, eigenvalues found, lwork, liwork, info, wanted index
-        reals = np.array([1.0, 0.0, 0.0, 0.0, 0.0])  # alpha, beta, vl, vu, abstol
-        flags = np.array([ord("U"), ord("T" if by_genes else "N"), ord("V"), ord("I")], dtype=np.uint8)
+        ints = np.empty(8, dtype=np.int32)
+        ints[0], ints[1], ints[2], ints[3] = order, n_samples, n_genes, 0
+        ints[4], ints[5], ints[6], ints[7] = len(work), len(iwork), 0, order
+        reals = np.zeros(5)  # alpha, beta, vl, vu, abstol
+        reals[0] = 1.0
+        flags = np.empty(4, dtype=np.uint8)  # uplo, trans, jobz, range
+        flags[0], flags[1], flags[2], flags[3] = ord("U"), ord("T" if by_genes else "N"), ord("V"), ord("I")
         for s in range(bounds[chunk], bounds[chunk + 1]):
             for i in range(n_genes):
                 row = z[up[s, i]] if i < n_up else z[down[s, i - n_up]]
