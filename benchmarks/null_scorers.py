@@ -1,5 +1,5 @@
-"""Benchmark: each scoring method's vectorised null scorer (hif_prognosis.null.NullScorer) on
-random gene sets, and Harrell's C of the scored sets by sorting.
+"""Benchmark: each scoring method (hif_prognosis.scoring.SetScorer, vectorised over gene sets) on
+random gene sets as the null scores them, and Harrell's C of the scored sets by sorting.
 
 Seeded synthetic log2 matrix (default 12,000 genes x 300 samples); per method, the time to
 score ``--sets`` random sets of ``--size`` up genes (best of ``--repeats``, the matrix's
@@ -13,8 +13,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.null import NullScorer
-from hif_prognosis.scoring import SCORING_METHODS, method_parameters
+from hif_prognosis.scoring import SCORING_METHODS, SetScorer, method_parameters
 from hif_prognosis.stats import harrell_c_columns
 from timing import best_of
 
@@ -32,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     matrix = pd.DataFrame(rng.normal(8, 2, size=(args.genes, args.samples)))
-    scorer = NullScorer(matrix, args.threads)
+    scorer = SetScorer(matrix, args.threads)
     time_ = np.ceil(rng.exponential(40, args.samples))
     event = (rng.uniform(size=args.samples) < 0.5).astype(float)
     rows = []

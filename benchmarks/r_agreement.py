@@ -34,7 +34,7 @@ from hif_prognosis.discrimination import time_dependent_auc, uno_c, uno_tau
 from hif_prognosis.fastcox import cox_model, proportional_hazards_test
 from hif_prognosis.genesets import coverage_table, read_gmt, signature_table
 from hif_prognosis.meta import dersimonian_laird
-from hif_prognosis.scoring import SignatureGenes, zscore_score
+from hif_prognosis.scoring import SetScorer, SignatureGenes
 from hif_prognosis.stats import harrell_c
 from hif_prognosis.survival import cox_per_sd, median_groups, median_split_logrank, numbers_at_risk
 
@@ -129,10 +129,10 @@ def gse4335_cohort(shared: Path) -> pd.DataFrame:
     })
     outcome = endpoint_data(clinical, "os")
     hallmark = read_gmt(shared / "data" / "msigdb" / "h.all.v7.0.symbols.gmt")
-    scores = {}
+    scores, scorer = {}, SetScorer(matrix)
     for short, name in (("hypoxia", "HALLMARK_HYPOXIA"), ("g2m", "HALLMARK_G2M_CHECKPOINT")):
         genes = SignatureGenes.measured(coverage_table(signature_table(name, hallmark[name], "h"), matrix.index))
-        scores[short] = zscore_score(matrix, genes)[outcome.index].to_numpy()
+        scores[short] = scorer.signature("zscore", genes, {})[outcome.index].to_numpy()
     age = pd.read_csv(folder / "clinical.tsv", sep="\t").set_index("sample_id")["age_years"].reindex(outcome.index)
     return pd.DataFrame({
         "time": outcome["time"].to_numpy(), "event": outcome["event"].to_numpy(),

@@ -9,14 +9,14 @@ import pytest
 from hif_prognosis.genesets import coverage_table, signature_table
 from hif_prognosis.null import (
     NULL_COLUMNS,
-    NullScorer,
     draw_matched_sets,
     empirical_p,
     expression_bins,
     random_signature_null,
 )
-from hif_prognosis.scoring import SCORING_METHODS, SignatureGenes, scanpy_score, score_signatures
+from hif_prognosis.scoring import SetScorer, SignatureGenes, scanpy_score, score_signatures
 from hif_prognosis.stats import harrell_c, harrell_c_columns
+from reference_scoring import REFERENCE_FORMS
 
 PARAMS = {
     "zscore": {}, "median": {}, "pc1": {}, "singscore": {}, "ssgsea": {"tau": 0.25},
@@ -49,10 +49,10 @@ def test_vectorised_scorers_equal_the_pipelines_methods(matrix, method):
     bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
     up = draw_matched_sets(bins, np.arange(15), 8, rng, eligible)
     down = draw_matched_sets(bins, np.arange(15, 22), 8, rng, eligible)
-    scores = NullScorer(matrix).score(method, up, down, PARAMS[method])
+    scores = SetScorer(matrix).score(method, up, down, PARAMS[method])
     for k in range(8):
         genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
-        expected = SCORING_METHODS[method].per_sample(matrix, genes, **PARAMS[method]).to_numpy()
+        expected = REFERENCE_FORMS[method](matrix, genes, **PARAMS[method]).to_numpy()
         np.testing.assert_allclose(scores[k], expected, rtol=1e-9, atol=1e-9)
 
 
@@ -62,10 +62,10 @@ def test_vectorised_pc1_equals_the_pipelines_for_sets_larger_than_the_cohort(mat
     bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
     up = draw_matched_sets(bins, np.arange(40), 6, rng, eligible)
     down = draw_matched_sets(bins, np.arange(40, 52), 6, rng, eligible)
-    scores = NullScorer(matrix).score("pc1", up, down, {})
+    scores = SetScorer(matrix).score("pc1", up, down, {})
     for k in range(6):
         genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
-        np.testing.assert_allclose(scores[k], SCORING_METHODS["pc1"].per_sample(matrix, genes).to_numpy(), atol=1e-10)
+        np.testing.assert_allclose(scores[k], REFERENCE_FORMS["pc1"](matrix, genes).to_numpy(), atol=1e-10)
 
 
 def test_vectorised_score_genes_equals_scanpy_where_nothing_is_sampled(matrix):
@@ -75,7 +75,7 @@ def test_vectorised_score_genes_equals_scanpy_where_nothing_is_sampled(matrix):
     up = draw_matched_sets(bins, np.arange(12), 5, rng, eligible)
     down = draw_matched_sets(bins, np.arange(12, 16), 5, rng, eligible)
     params = dict(ctrl_size=2000, n_bins=25, seed=1)
-    scores = NullScorer(matrix).score("score_genes", up, down, params)
+    scores = SetScorer(matrix).score("score_genes", up, down, params)
     for k in range(5):
         genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
         np.testing.assert_allclose(scores[k], scanpy_score(matrix, genes, **params).to_numpy(), atol=1e-12)

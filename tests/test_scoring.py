@@ -11,15 +11,16 @@ from hif_prognosis.expression import gene_zscores
 from hif_prognosis.genesets import coverage_table, signature_table
 from hif_prognosis.scoring import (
     SCORE_COLUMNS,
+    SetScorer,
     SignatureGenes,
-    median_score,
-    pc1_score,
     scanpy_score,
+    score_signature,
     score_signatures,
-    singscore_score,
-    ssgsea_enrichment,
-    zscore_score,
 )
+
+
+def score(matrix: pd.DataFrame, genes: SignatureGenes, method: str, **params) -> pd.Series:
+    return score_signature(SetScorer(matrix), method, genes, params)
 
 
 @pytest.fixture
@@ -41,14 +42,14 @@ def test_zscore_score_is_signed_mean_of_z(matrix):
     genes = SignatureGenes(up=["G1", "G2"], down=["G3"])
     z = (matrix.T - matrix.mean(axis=1)) / matrix.std(axis=1, ddof=1)
     expected = (z["G1"] + z["G2"] - z["G3"]) / 3
-    np.testing.assert_allclose(zscore_score(matrix, genes), expected)
+    np.testing.assert_allclose(score(matrix, genes, "zscore"), expected)
 
 
 def test_zscore_ignores_genes_without_variance(matrix):
     matrix = matrix.copy()
     matrix.loc["G4"] = 3.0
     genes = SignatureGenes(up=["G1", "G4"], down=[])
-    np.testing.assert_allclose(zscore_score(matrix, genes), gene_zscores(matrix).loc["G1"])
+    np.testing.assert_allclose(score(matrix, genes, "zscore"), gene_zscores(matrix).loc["G1"])
 
 
 def test_score_genes_equals_scanpy_and_is_seeded():
@@ -112,8 +113,8 @@ def test_median_and_pc1_follow_their_definitions(matrix):
     genes = SignatureGenes(up=["G1", "G2", "G3"], down=["G4"])
     z = gene_zscores(matrix.loc[genes.all]).T
     signed = z.assign(G4=-z["G4"])
-    np.testing.assert_allclose(median_score(matrix, genes), signed.median(axis=1))
-    pc1 = pc1_score(matrix, genes)
+    np.testing.assert_allclose(score(matrix, genes, "median"), signed.median(axis=1))
+    pc1 = score(matrix, genes, "pc1")
     assert np.corrcoef(pc1, signed.mean(axis=1))[0, 1] > 0
     # PC1 is the direction of greatest variance: no unit-norm combination of the genes beats it.
     loadings = np.linalg.lstsq(signed.to_numpy(), pc1.to_numpy(), rcond=None)[0]
@@ -124,20 +125,20 @@ def test_singscore_bounds_and_direction():
     # One sample; the up genes at the very top score +0.5, at the very bottom -0.5.
     matrix = pd.DataFrame({"s": np.arange(100.0)}, index=[f"G{i}" for i in range(100)])
     top, bottom = [f"G{i}" for i in range(90, 100)], [f"G{i}" for i in range(10)]
-    assert singscore_score(matrix, SignatureGenes(up=top, down=[]))["s"] == pytest.approx(0.5)
-    assert singscore_score(matrix, SignatureGenes(up=bottom, down=[]))["s"] == pytest.approx(-0.5)
-    assert singscore_score(matrix, SignatureGenes(up=top, down=bottom))["s"] == pytest.approx(1.0)
+    assert score(matrix, SignatureGenes(up=top, down=[]), "singscore")["s"] == pytest.approx(0.5)
+    assert score(matrix, SignatureGenes(up=bottom, down=[]), "singscore")["s"] == pytest.approx(-0.5)
+    assert score(matrix, SignatureGenes(up=top, down=bottom), "singscore")["s"] == pytest.approx(1.0)
     # Scores of one sample do not depend on the other samples.
     other = matrix.assign(t=np.random.default_rng(1).normal(size=100))
-    assert singscore_score(other, SignatureGenes(up=top, down=[]))["s"] == pytest.approx(0.5)
+    assert score(other, SignatureGenes(up=top, down=[]), "singscore")["s"] == pytest.approx(0.5)
 
 
 def test_ssgsea_is_single_sample_and_close_to_gseapy(matrix):
     import gseapy
 
     genes = [f"G{i}" for i in range(0, 300, 7)]
-    ours = ssgsea_enrichment(matrix, genes, tau=0.25)
-    alone = ssgsea_enrichment(matrix[["s0"]], genes, tau=0.25)
+    ours = score(matrix, SignatureGenes(up=genes, down=[]), "ssgsea", tau=0.25)
+    alone = score(matrix[["s0"]], SignatureGenes(up=genes, down=[]), "ssgsea", tau=0.25)
     assert alone["s0"] == pytest.approx(ours["s0"])
     theirs = gseapy.ssgsea(
         data=matrix, gene_sets={"S": genes}, sample_norm_method="rank", weight=0.25,
@@ -175,7 +176,7 @@ def test_ssgsea_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_
         GSVA_SSGSEA.format(**paths), matrix.reset_index()
     ).set_index("sample")
     for column, name in [("HYPOXIA", "hypoxia"), ("G2M", "g2m")]:
-        ours = ssgsea_enrichment(matrix, paths[name].read_text().split(), tau=0.25)
+        ours = score(matrix, SignatureGenes(up=paths[name].read_text().split(), down=[]), "ssgsea", tau=0.25)
         expected = reference[column].reindex(ours.index)
         assert spearmanr(ours, expected).statistic >= 0.999
         np.testing.assert_allclose(ours, expected, rtol=1e-9)
@@ -183,14 +184,14 @@ def test_ssgsea_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_
 
 def test_the_method_table_is_the_one_definition_the_schema_and_the_null_follow():
     """SCORING_METHODS defines each method once: the config schema lists exactly these, each
-    method's config block holds exactly its keyword parameters, the seed goes to the methods
-    that draw random numbers, and each has its vectorised null form."""
+    method's config block holds exactly its keyword parameters (those of its one implementation,
+    SetScorer's), the seed goes to the methods that draw random numbers, and a library form
+    takes the same parameters."""
     import inspect
     from pathlib import Path
 
     import yaml
 
-    from hif_prognosis.null import NullScorer
     from hif_prognosis.scoring import SCORING_METHODS, method_parameters
 
     schema = yaml.safe_load((Path(__file__).parents[1] / "config" / "schemas" / "config.schema.yaml").read_text())
@@ -198,10 +199,12 @@ def test_the_method_table_is_the_one_definition_the_schema_and_the_null_follow()
     assert scoring["methods"]["items"]["enum"] == list(SCORING_METHODS)
     for name, method in SCORING_METHODS.items():
         keywords = {
-            p.name for p in inspect.signature(method.per_sample).parameters.values() if p.kind is p.KEYWORD_ONLY
+            p.name for p in inspect.signature(getattr(SetScorer, f"_{name}")).parameters.values() if p.kind is p.KEYWORD_ONLY
         }
         assert method.seeded == ("seed" in keywords), name
         assert set(scoring.get(name, {}).get("properties", {})) == keywords - {"seed"}, name
-        assert callable(getattr(NullScorer, f"_{name}")), name
+        if method.library_form is not None:
+            library_keywords = inspect.signature(method.library_form).parameters.values()
+            assert {p.name for p in library_keywords if p.kind is p.KEYWORD_ONLY} == keywords, name
     assert method_parameters("zscore", {}, seed=1) == {}
     assert method_parameters("score_genes", {"ctrl_size": 50, "n_bins": 25}, seed=1) == {"ctrl_size": 50, "n_bins": 25, "seed": 1}

@@ -6,7 +6,7 @@ import pytest
 
 from hif_prognosis.clinical import endpoint_data
 from hif_prognosis.genesets import coverage_table, read_gmt, signature_table
-from hif_prognosis.scoring import SignatureGenes, zscore_score
+from hif_prognosis.scoring import SetScorer, SignatureGenes
 from hif_prognosis.survival import (
     COX_COLUMNS,
     cox_per_sd,
@@ -55,7 +55,7 @@ def test_gse4335_hypoxia_zscore_matches_r(gse4335, shared_data, r_survival):
     genes = SignatureGenes.measured(
         coverage_table(signature_table("HALLMARK_HYPOXIA", hallmark["HALLMARK_HYPOXIA"], "test"), matrix.index)
     )
-    score = zscore_score(matrix, genes)
+    score = SetScorer(matrix).signature("zscore", genes, {})
     outcome = endpoint_data(clinical, "os")
     assert len(outcome) == 115 and outcome["event"].sum() == 38
     assert_matches_r(outcome["time"], outcome["event"], score[outcome.index], r_survival)

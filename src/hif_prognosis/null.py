@@ -13,42 +13,25 @@ over all genes), warns where |r| >= OFFSET_WARNING_R, gives the null's spread, a
 comparison with every model (signature and random sets alike) adjusted for the sample-wide mean
 z-score, which takes the offset out of every score.
 
-Scorers here are vectorised over sets and equal the per-signature methods of
-:mod:`hif_prognosis.scoring` (tested): ssGSEA through a closed form of its random-walk area,
-means and mean ranks through sparse products; median, PC1 and scanpy's score_genes through the
-compiled loops of :mod:`hif_prognosis.kernels`.
+Random sets are scored by the methods' one implementation, vectorised over sets
+(:class:`hif_prognosis.scoring.SetScorer`), which also scores the signatures themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import get_num_threads
-from scipy import sparse
-from threadpoolctl import threadpool_limits
 
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.expression import gene_zscores
-from hif_prognosis.kernels import (
-    compiled_threads,
-    nan_mean_rows,
-    pc1_components,
-    sample_blocks,
-    sample_subsets,
-    score_genes_controls,
-    signed_medians,
-    signed_order,
-)
+from hif_prognosis.kernels import compiled_threads, sample_subsets
 from hif_prognosis.offset import OFFSET_WARNING_R, row_correlations, sample_mean_z
-from hif_prognosis.scoring import SignatureGenes
+from hif_prognosis.scoring import SetScorer, SignatureGenes
 from hif_prognosis.stats import harrell_c_columns, set_rng
-
-SET_CHUNK = 500  # sets per chunk of score_genes' control draws (their uniforms: sets x cuts x ctrl_size)
 
 
 def expression_bins(matrix: pd.DataFrame, n_bins: int) -> np.ndarray:
@@ -78,130 +61,6 @@ def draw_matched_sets(
             raise ValueError(f"expression bin {b} has {len(pool)} genes, fewer than the {count} needed")
         columns.append(sample_subsets(pool, rng.random((n_sets, count))))
     return np.concatenate(columns, axis=1)
-
-
-def _indicator(sets: np.ndarray, n_genes: int) -> sparse.csr_matrix:
-    rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
-    return sparse.csr_matrix((np.ones(sets.size), (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
-
-
-@dataclass
-class NullScorer:
-    """Scores many gene sets (rows of gene indices) of one matrix by one method, the compiled
-    scorers on ``threads`` threads (the scores do not depend on it)."""
-
-    matrix: pd.DataFrame
-    threads: int = 1
-
-    def __post_init__(self) -> None:
-        self.n_genes = len(self.matrix)
-        self.z = gene_zscores(self.matrix).to_numpy()
-
-    def score(self, method: str, up: np.ndarray, down: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
-        """(n_sets x samples) scores; ``up``/``down`` are (n_sets x n) index arrays."""
-        with compiled_threads(self.threads):
-            return getattr(self, f"_{method}")(up, down, **params)
-
-    def _mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
-        return np.asarray(_indicator(sets, self.n_genes) @ values) / sets.shape[1]
-
-    def _zscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
-        n_up, n_down = up.shape[1], down.shape[1]
-        total = self._mean_of(self.z, up) * n_up
-        if n_down:
-            total -= self._mean_of(self.z, down) * n_down
-        return total / (n_up + n_down)
-
-    def _median(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
-        if not hasattr(self, "_signed_order"):  # random sets hold no gene with a missing z
-            self._signed_order = signed_order(np.nan_to_num(self.z))
-        return signed_medians(*self._signed_order, np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64))
-
-    def _pc1(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
-        """PC1 scores of every set (kernels.pc1_components: the largest eigenpair of each set's
-        Gram matrix by LAPACK), oriented to correlate positively with the set's mean signed z,
-        as the per-signature form is: equal to its SVD to 1e-10 (tested). BLAS runs on one
-        thread inside each of numba's: thousands of small matrices gain nothing from more."""
-        with threadpool_limits(limits=1, user_api="blas"):
-            return pc1_components(
-                self.z, np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64), 4 * get_num_threads()
-            )
-
-    def _singscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
-        if not hasattr(self, "_ranks_min"):
-            self._ranks_min = self.matrix.rank(axis=0, method="min").to_numpy()
-        n = self.n_genes
-
-        def part(sets: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-            size = sets.shape[1]
-            lowest, highest = (size + 1) / 2, (2 * n - size + 1) / 2
-            return (self._mean_of(ranks, sets) - lowest) / (highest - lowest) - 0.5
-
-        score = part(up, self._ranks_min)
-        if down.shape[1]:
-            score += part(down, n - self._ranks_min + 1)
-        return score
-
-    def _ssgsea(self, up: np.ndarray, down: np.ndarray, *, tau: float) -> np.ndarray:
-        # Area under the walk = sum over hits of w * remaining / sum(w) minus the same for misses,
-        # where "remaining" counts positions from a gene to the end of the ranking.
-        if not hasattr(self, "_ssgsea_parts"):
-            ranks = np.floor(self.matrix.rank(axis=0, method="average").to_numpy())
-            order = np.argsort(-ranks, axis=0, kind="stable")
-            position = np.empty_like(order)
-            np.put_along_axis(position, order, np.arange(self.n_genes)[:, None], axis=0)
-            remaining = (self.n_genes - position).astype(float)
-            weight = ranks**tau
-            self._ssgsea_parts = (weight * remaining, weight, remaining)
-        weighted, weight, remaining = self._ssgsea_parts
-        n = self.n_genes
-
-        def enrichment(sets: np.ndarray) -> np.ndarray:
-            indicator = _indicator(sets, n)
-            hits = np.asarray(indicator @ weighted) / np.asarray(indicator @ weight)
-            misses = (n * (n + 1) / 2 - np.asarray(indicator @ remaining)) / (n - sets.shape[1])
-            return hits - misses
-
-        score = enrichment(up)
-        if down.shape[1]:
-            score -= enrichment(down)
-        return score
-
-    def _score_genes(
-        self, up: np.ndarray, down: np.ndarray, *, ctrl_size: int, n_bins: int, seed: int
-    ) -> np.ndarray:
-        """scanpy ``tl.score_genes`` (1.11, ``ctrl_as_ref=True``) for every set: genes cut by
-        mean expression into ``rank(min) // round(G / (n_bins - 1))``; per cut holding a set
-        gene, ``ctrl_size`` genes are drawn from the cut and the set's own genes removed; the
-        score is the set's mean minus the controls' mean, NaNs skipped as scanpy's nanmean
-        does. Draws come from ``seed``."""
-        values = self.matrix.to_numpy(dtype=float)
-        blocks = sample_blocks(values)
-        n_items = int(np.round(self.n_genes / (n_bins - 1)))
-        cut_of_gene = (pd.Series(np.nanmean(values, axis=1)).rank(method="min").to_numpy() // n_items).astype(np.int64)
-        cut_genes = np.argsort(cut_of_gene, kind="stable")
-        cut_start = np.searchsorted(cut_of_gene[cut_genes], np.arange(cut_of_gene.max() + 2))
-        rng = np.random.default_rng(seed)
-
-        n_samples = values.shape[1]
-
-        def part(sets: np.ndarray) -> np.ndarray:
-            scores = []
-            for start in range(0, len(sets), SET_CHUNK):
-                chunk = np.ascontiguousarray(sets[start:start + SET_CHUNK], dtype=np.int64)
-                uniforms = rng.random((len(chunk), len(cut_start) - 1, ctrl_size))
-                indptr, indices = score_genes_controls(chunk, cut_of_gene, cut_genes, cut_start, ctrl_size, uniforms)
-                own = np.arange(0, chunk.size + 1, chunk.shape[1])
-                scores.append(
-                    nan_mean_rows(blocks, own, chunk.ravel(), n_samples)
-                    - nan_mean_rows(blocks, indptr, indices, n_samples)
-                )
-            return np.concatenate(scores)
-
-        score = part(up)
-        if down.shape[1]:
-            score -= part(down)
-        return score
 
 
 def empirical_p(observed: float, null: np.ndarray) -> float:
@@ -265,7 +124,7 @@ def random_signature_null(
     index = {gene: k for k, gene in enumerate(matrix.index)}
     bins = expression_bins(matrix, n_bins)
     eligible = np.isfinite(gene_zscores(matrix).to_numpy()).all(axis=1)
-    scorer = NullScorer(matrix, threads)
+    scorer = SetScorer(matrix, threads)
     offset_all = sample_mean_z(scorer.z[eligible])
     rows, distributions = [], []
     for signature, genes in coverage.groupby("signature", sort=False):

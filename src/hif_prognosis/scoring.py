@@ -1,22 +1,40 @@
 """Per-sample signature scores.
 
 Every method takes a log2 genes x samples matrix and one signature (genes with direction) and
-returns one score per sample. Only signature genes measured in the cohort are used.
+returns one score per sample. Only signature genes measured in the cohort are used. Each method
+is defined once, vectorised over gene sets (SetScorer: a signature is a set of one, the
+random-signature null scores thousands); scanpy's ``score_genes`` scores the signatures
+themselves through scanpy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import get_num_threads
+from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from hif_prognosis.errors import InputError
 from hif_prognosis.expression import gene_zscores
+from hif_prognosis.kernels import (
+    compiled_threads,
+    nan_mean_rows,
+    pc1_components,
+    sample_blocks,
+    score_genes_controls,
+    signed_medians,
+    signed_order,
+)
 
 SCORE_COLUMNS = ["sample_id", "signature", "method", "score"]
+Z_SCORED = frozenset({"zscore", "median", "pc1"})  # methods on gene z-scores
+SET_CHUNK = 500  # sets per chunk of score_genes' control draws (their uniforms: sets x cuts x ctrl_size)
 
 
 @dataclass(frozen=True)
@@ -38,16 +56,6 @@ class SignatureGenes:
     @property
     def all(self) -> list[str]:
         return self.up + self.down
-
-
-def _signs(genes: SignatureGenes) -> pd.Series:
-    return pd.Series([1.0] * len(genes.up) + [-1.0] * len(genes.down), index=genes.all)
-
-
-def zscore_score(matrix: pd.DataFrame, genes: SignatureGenes) -> pd.Series:
-    """Mean z over the signature's genes, ``down`` genes entering with their sign flipped."""
-    signed = gene_zscores(matrix.loc[genes.all]).mul(_signs(genes), axis=0)
-    return signed.mean(axis=0, skipna=True)
 
 
 def scanpy_score(
@@ -83,78 +91,154 @@ def scanpy_score(
     return pd.Series(score, index=matrix.columns)
 
 
-def median_score(matrix: pd.DataFrame, genes: SignatureGenes) -> pd.Series:
-    """Median over the signature's genes of z (``down`` genes sign-flipped), as Winter et al.
-    (2007) and Eustace et al. (2013) scored their hypoxia metagenes."""
-    signed = gene_zscores(matrix.loc[genes.all]).mul(_signs(genes), axis=0)
-    return signed.median(axis=0, skipna=True)
+
+def _indicator(sets: np.ndarray, n_genes: int) -> sparse.csr_matrix:
+    rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
+    return sparse.csr_matrix((np.ones(sets.size), (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
 
 
-def pc1_score(matrix: pd.DataFrame, genes: SignatureGenes) -> pd.Series:
-    """First principal component of the signature genes' z-scores (``down`` genes
-    sign-flipped), oriented to correlate positively with their mean."""
-    signed = gene_zscores(matrix.loc[genes.all]).mul(_signs(genes), axis=0).dropna(axis=0)
-    values = signed.T.to_numpy()  # samples x genes, each gene centred (z-scores)
-    u, singular, _ = np.linalg.svd(values, full_matrices=False)
-    component = u[:, 0] * singular[0]
-    if np.corrcoef(component, values.mean(axis=1))[0, 1] < 0:
-        component = -component
-    return pd.Series(component, index=matrix.columns)
+@dataclass
+class SetScorer:
+    """The scoring methods (SCORING_METHODS), each defined once here and vectorised over gene
+    sets: scores many gene sets (rows of gene indices) of one matrix by one method, the
+    compiled scorers on ``threads`` threads (the scores do not depend on it). A signature is a
+    set of one (``signature``); the random-signature null scores thousands of random sets.
+    Matrix-wide work (z-scores, ranks) is done once per matrix and method."""
 
+    matrix: pd.DataFrame
+    threads: int = 1
 
-def singscore_score(matrix: pd.DataFrame, genes: SignatureGenes) -> pd.Series:
-    """singscore (Foroutan et al. 2018, BMC Bioinformatics 19:404), single-sample and rank based.
+    def __post_init__(self) -> None:
+        self.n_genes = len(self.matrix)
 
-    Genes are ranked within each sample (ties take the lowest rank, as ``rankGenes`` does); an
-    up set scores its mean rank scaled between the least and the greatest mean rank a set of its
-    size can have, centred on 0 (range -0.5..0.5); ``down`` genes score on reversed ranks, and a
-    signed signature's score is the sum of both parts (range -1..1).
-    """
-    ranks = matrix.rank(axis=0, method="min")
-    n_genes = len(matrix)
+    @cached_property
+    def z(self) -> np.ndarray:
+        """Each gene's z-scores (sample SD); NaN for a gene that does not vary."""
+        return gene_zscores(self.matrix).to_numpy()
 
-    def part(gene_list: list[str], reverse: bool) -> pd.Series:
-        r = ranks.loc[gene_list]
-        if reverse:
-            r = n_genes - r + 1
-        size = len(gene_list)
-        lowest, highest = (size + 1) / 2, (2 * n_genes - size + 1) / 2
-        return (r.mean(axis=0) - lowest) / (highest - lowest) - 0.5
+    def score(self, method: str, up: np.ndarray, down: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+        """(n_sets x samples) scores; ``up``/``down`` are (n_sets x n) index arrays."""
+        with compiled_threads(self.threads):
+            return getattr(self, f"_{method}")(up, down, **params)
 
-    score = part(genes.up, reverse=False) if genes.up else pd.Series(0.0, index=matrix.columns)
-    if genes.down:
-        score = score + part(genes.down, reverse=True)
-    return score
+    def signature(self, method: str, genes: SignatureGenes, params: Mapping[str, Any]) -> pd.Series:
+        """One signature's score per sample. Methods on z-scores (Z_SCORED) leave out the genes
+        that do not vary across samples: they have no z-score."""
+        index = pd.Series(np.arange(self.n_genes), index=self.matrix.index)
+        if method in Z_SCORED:
+            index = index[np.isfinite(self.z).all(axis=1)]
+        up, down = index.reindex(genes.up).dropna(), index.reindex(genes.down).dropna()
+        if up.empty and down.empty:
+            raise InputError(
+                f"none of the measured genes {genes.all} varies across this cohort's samples: the "
+                f"{method} score needs their z-scores; score the signature by a rank-based method "
+                "(singscore, ssgsea) or remove it from this cohort's signatures"
+            )
+        def rows(positions: pd.Series) -> np.ndarray:
+            return positions.to_numpy(dtype=np.int64)[None, :]
 
+        return pd.Series(self.score(method, rows(up), rows(down), params)[0], index=self.matrix.columns)
 
-def ssgsea_enrichment(matrix: pd.DataFrame, gene_list: list[str], *, tau: float) -> pd.Series:
-    """ssGSEA enrichment score (Barbie et al. 2009) of one gene set in every sample, computed
-    as R GSVA 1.46 does with ``method="ssgsea", ssgsea.norm=FALSE``.
+    def _mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
+        return np.asarray(_indicator(sets, self.n_genes) @ values) / sets.shape[1]
 
-    Per sample: genes ranked by expression (average ranks truncated to integers, as GSVA's
-    ``as.integer(rank(x))``), walked from the highest; hits step by rank^tau / sum over hits,
-    misses by 1 / number of misses; the score is the area (sum) of the walk. Each sample is
-    scored on its own. gseapy's ``ssgsea`` implements a different variant (Spearman 0.98 with
-    GSVA on real data), hence this function; tests compare it with both.
-    """
-    ranks = np.floor(matrix.rank(axis=0, method="average").to_numpy(dtype=float))
-    order = np.argsort(-ranks, axis=0, kind="stable")  # R's order(decreasing=TRUE) keeps ties
-    hits = np.asarray(matrix.index.isin(gene_list))[order]
-    weights = np.take_along_axis(ranks, order, axis=0) ** tau * hits
-    walk_in = np.cumsum(weights, axis=0) / weights.sum(axis=0)
-    walk_out = np.cumsum(~hits, axis=0) / (~hits).sum(axis=0)
-    return pd.Series((walk_in - walk_out).sum(axis=0), index=matrix.columns)
+    def _zscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        n_up, n_down = up.shape[1], down.shape[1]
+        total = self._mean_of(self.z, up) * n_up
+        if n_down:
+            total -= self._mean_of(self.z, down) * n_down
+        return total / (n_up + n_down)
 
+    def _median(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "_signed_order"):  # random sets hold no gene with a missing z
+            self._signed_order = signed_order(np.nan_to_num(self.z))
+        return signed_medians(*self._signed_order, np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64))
 
-def ssgsea_score(matrix: pd.DataFrame, genes: SignatureGenes, *, tau: float) -> pd.Series:
-    """ssGSEA score of the signature; signed signatures score ``up`` minus ``down``."""
-    score = (
-        ssgsea_enrichment(matrix, genes.up, tau=tau) if genes.up
-        else pd.Series(0.0, index=matrix.columns)
-    )
-    if genes.down:
-        score = score - ssgsea_enrichment(matrix, genes.down, tau=tau)
-    return score
+    def _pc1(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        """PC1 scores of every set (kernels.pc1_components: the largest eigenpair of each set's
+        Gram matrix by LAPACK), oriented to correlate positively with the set's mean signed z,
+        as the per-signature form is: equal to its SVD to 1e-10 (tested). BLAS runs on one
+        thread inside each of numba's: thousands of small matrices gain nothing from more."""
+        with threadpool_limits(limits=1, user_api="blas"):
+            return pc1_components(
+                self.z, np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64), 4 * get_num_threads()
+            )
+
+    def _singscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "_ranks_min"):
+            self._ranks_min = self.matrix.rank(axis=0, method="min").to_numpy()
+        n = self.n_genes
+
+        def part(sets: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+            size = sets.shape[1]
+            lowest, highest = (size + 1) / 2, (2 * n - size + 1) / 2
+            return (self._mean_of(ranks, sets) - lowest) / (highest - lowest) - 0.5
+
+        score = part(up, self._ranks_min)
+        if down.shape[1]:
+            score += part(down, n - self._ranks_min + 1)
+        return score
+
+    def _ssgsea(self, up: np.ndarray, down: np.ndarray, *, tau: float) -> np.ndarray:
+        # Area under the walk = sum over hits of w * remaining / sum(w) minus the same for misses,
+        # where "remaining" counts positions from a gene to the end of the ranking.
+        if not hasattr(self, "_ssgsea_parts"):
+            ranks = np.floor(self.matrix.rank(axis=0, method="average").to_numpy())
+            order = np.argsort(-ranks, axis=0, kind="stable")
+            position = np.empty_like(order)
+            np.put_along_axis(position, order, np.arange(self.n_genes)[:, None], axis=0)
+            remaining = (self.n_genes - position).astype(float)
+            weight = ranks**tau
+            self._ssgsea_parts = (weight * remaining, weight, remaining)
+        weighted, weight, remaining = self._ssgsea_parts
+        n = self.n_genes
+
+        def enrichment(sets: np.ndarray) -> np.ndarray:
+            indicator = _indicator(sets, n)
+            hits = np.asarray(indicator @ weighted) / np.asarray(indicator @ weight)
+            misses = (n * (n + 1) / 2 - np.asarray(indicator @ remaining)) / (n - sets.shape[1])
+            return hits - misses
+
+        score = enrichment(up)
+        if down.shape[1]:
+            score -= enrichment(down)
+        return score
+
+    def _score_genes(
+        self, up: np.ndarray, down: np.ndarray, *, ctrl_size: int, n_bins: int, seed: int
+    ) -> np.ndarray:
+        """scanpy ``tl.score_genes`` (1.11, ``ctrl_as_ref=True``) for every set: genes cut by
+        mean expression into ``rank(min) // round(G / (n_bins - 1))``; per cut holding a set
+        gene, ``ctrl_size`` genes are drawn from the cut and the set's own genes removed; the
+        score is the set's mean minus the controls' mean, NaNs skipped as scanpy's nanmean
+        does. Draws come from ``seed``."""
+        values = self.matrix.to_numpy(dtype=float)
+        blocks = sample_blocks(values)
+        n_items = int(np.round(self.n_genes / (n_bins - 1)))
+        cut_of_gene = (pd.Series(np.nanmean(values, axis=1)).rank(method="min").to_numpy() // n_items).astype(np.int64)
+        cut_genes = np.argsort(cut_of_gene, kind="stable")
+        cut_start = np.searchsorted(cut_of_gene[cut_genes], np.arange(cut_of_gene.max() + 2))
+        rng = np.random.default_rng(seed)
+
+        n_samples = values.shape[1]
+
+        def part(sets: np.ndarray) -> np.ndarray:
+            scores = []
+            for start in range(0, len(sets), SET_CHUNK):
+                chunk = np.ascontiguousarray(sets[start:start + SET_CHUNK], dtype=np.int64)
+                uniforms = rng.random((len(chunk), len(cut_start) - 1, ctrl_size))
+                indptr, indices = score_genes_controls(chunk, cut_of_gene, cut_genes, cut_start, ctrl_size, uniforms)
+                own = np.arange(0, chunk.size + 1, chunk.shape[1])
+                scores.append(
+                    nan_mean_rows(blocks, own, chunk.ravel(), n_samples)
+                    - nan_mean_rows(blocks, indptr, indices, n_samples)
+                )
+            return np.concatenate(scores)
+
+        score = part(up)
+        if down.shape[1]:
+            score -= part(down)
+        return score
 
 
 ScoringFunction = Callable[..., pd.Series]
@@ -162,26 +246,27 @@ ScoringFunction = Callable[..., pd.Series]
 
 @dataclass(frozen=True)
 class ScoringMethod:
-    """A scoring method, defined here once: its per-sample form (keyword arguments from the
-    config block ``scoring.<name>``, if the method has one) and whether it draws random numbers
-    (then it also takes the config's seed). Its form vectorised over many gene sets is
-    ``null.NullScorer._<name>``, tested equal to the per-sample form; the config schema's list
-    of methods and its parameter blocks are tested equal to this table."""
+    """A scoring method: defined once, vectorised over gene sets, as ``SetScorer._<name>``
+    (keyword arguments from the config block ``scoring.<name>``, if the method has one); whether
+    it draws random numbers (then it also takes the config's seed); and, where a library is the
+    method's reference, the library's per-signature form, which then scores the signatures
+    themselves (scanpy's ``score_genes``; SetScorer's form is tested equal to it). The config
+    schema's list of methods and its parameter blocks are tested equal to this table."""
 
-    per_sample: ScoringFunction
     seeded: bool = False
+    library_form: ScoringFunction | None = None
 
     def parameters(self, settings: Mapping[str, Any], seed: int) -> dict[str, Any]:
         return dict(settings, seed=seed) if self.seeded else dict(settings)
 
 
 SCORING_METHODS: dict[str, ScoringMethod] = {
-    "zscore": ScoringMethod(zscore_score),
-    "score_genes": ScoringMethod(scanpy_score, seeded=True),
-    "ssgsea": ScoringMethod(ssgsea_score),
-    "singscore": ScoringMethod(singscore_score),
-    "median": ScoringMethod(median_score),
-    "pc1": ScoringMethod(pc1_score),
+    "zscore": ScoringMethod(),
+    "score_genes": ScoringMethod(seeded=True, library_form=scanpy_score),
+    "ssgsea": ScoringMethod(),
+    "singscore": ScoringMethod(),
+    "median": ScoringMethod(),
+    "pc1": ScoringMethod(),
 }
 
 
@@ -196,6 +281,14 @@ def method_parameters(method: str, settings: Mapping[str, Any], seed: int) -> di
     return scoring_method(method).parameters(settings, seed)
 
 
+def score_signature(scorer: SetScorer, method: str, genes: SignatureGenes, params: Mapping[str, Any]) -> pd.Series:
+    """One signature's score per sample by ``method``: its library's form where it has one."""
+    library_form = scoring_method(method).library_form
+    if library_form is not None:
+        return library_form(scorer.matrix, genes, **params)
+    return scorer.signature(method, genes, params)
+
+
 def score_signatures(
     matrix: pd.DataFrame,
     coverage: pd.DataFrame,
@@ -204,7 +297,7 @@ def score_signatures(
 ) -> pd.DataFrame:
     """Score every signature of a coverage table (genes.coverage_table) with one method; long
     table ``sample_id, signature, method, score``."""
-    score = scoring_method(method).per_sample
+    scorer = SetScorer(matrix)
     frames = []
     for name, rows in coverage.groupby("signature", sort=False):
         genes = SignatureGenes.measured(rows)
@@ -212,7 +305,10 @@ def score_signatures(
             raise InputError(
                 f"signature {name!r}: none of its {len(rows)} genes is measured in this cohort"
             )
-        values = score(matrix, genes, **params)
+        try:
+            values = score_signature(scorer, method, genes, params)
+        except InputError as error:
+            raise InputError(f"signature {name!r}: {error}") from None
         frames.append(
             pd.DataFrame(
                 {
