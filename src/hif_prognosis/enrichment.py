@@ -74,10 +74,12 @@ NES_NORMALISED = "normalised"
 # significance_method, and read by the page and the README).
 GSEA_ENGINES = {
     "multilevel": (
-        "nom_p: fgsea adaptive multilevel splitting (Korotkevich et al. 2021; gseapy's port; "
-        "sample size {sample_size}; p below 1e-50 is reported as 1e-50, with no log2err), log2err "
-        "its estimated standard deviation of log2 p; NES = ES / mean same-sign ES of {permutations} random gene sets of the set's "
-        "size; fdr_q: Benjamini-Hochberg of nom_p within the library; fwer_p: not computed"
+        "nom_p: fgseaMultilevel (Korotkevich et al. 2021; gseapy's port): from the "
+        "{permutations} random gene sets of the set's size where they resolve it, else by adaptive "
+        "multilevel splitting (sample size {sample_size}); p below 1e-50 is reported as 1e-50 with "
+        "no log2err; log2err: the estimated standard deviation of log2 p; NES = ES / mean same-sign "
+        "ES of the {permutations} random gene sets; fdr_q: Benjamini-Hochberg of nom_p within the "
+        "library; fwer_p: not computed"
     ),
     "permutation": (
         "nom_p: {permutations} gene-set permutations, sign-specific (Subramanian et al. 2005); "
@@ -87,7 +89,11 @@ GSEA_ENGINES = {
 }
 # The multilevel engine reports p-values down to this floor (gseapy's and fgsea's eps).
 MULTILEVEL_P_FLOOR = 1e-50
-MULTILEVEL_CHUNK = 500  # sets per gseapy call of the multilevel engine (memory; see prerank)
+# Why an engine leaves a set's NES, p and FDR missing (fgsea needs 10 same-sign random ESs).
+NOT_ESTIMABLE = {
+    "multilevel": "fewer than 10 of the {permutations} random gene sets gave an ES of this sign",
+    "permutation": "none of the {permutations} random gene sets gave an ES of this sign",
+}
 
 
 def significance_method(engine: str, *, permutations: int, sample_size: int) -> str:
@@ -104,11 +110,12 @@ def smallest_reported_fdr(engine: str, permutations: int) -> float:
 
 
 def unnormalised_nes(table: pd.DataFrame) -> pd.Series:
-    """Rows whose NES the random gene sets could not normalise. NES divides the ES by the mean
-    random-set ES of the same sign; where no random set gave that sign, gseapy's permutation
-    engine divides the ES by itself (NES exactly +/-1) and sets the nominal p to 1, and its
-    multilevel engine leaves NES and p missing: either way NES, p, FDR and FWER say nothing."""
+    """Rows whose NES the random gene sets could not normalise (NOT_ESTIMABLE says when). Where
+    no random set gave the ES's sign, gseapy's permutation engine divides the ES by itself (NES
+    exactly +/-1) and sets the nominal p to 1; its multilevel engine leaves NES and p missing:
+    either way NES, p, FDR and FWER say nothing."""
     return ((table["nes"].abs() == 1.0) & (table["nom_p"] == 1.0)) | table["nes"].isna()
+
 
 ORA_COLUMNS = [
     "library",
@@ -179,23 +186,55 @@ class EnrichmentCurve:
     fdr_q: float
 
 
+def running_score(weight: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """GSEA's running enrichment score (Subramanian et al. 2005) along a ranking, highest first:
+    a hit adds its weight |r|^1 / (sum of the hits' weights), a miss subtracts 1 / (number of
+    misses). Summed in rank order with gseapy's arithmetic, so the curve and its extreme (the
+    leading edge) are exactly gseapy's (tested)."""
+    hit_weight = np.where(hit, weight, 0.0)
+    steps = np.where(hit, hit_weight * (1.0 / np.cumsum(hit_weight)[-1]), -(1.0 / np.count_nonzero(~hit)))
+    return np.cumsum(steps)
+
+
 def enrichment_curve(ranking: pd.Series, genes: Collection[str], result: pd.Series) -> EnrichmentCurve:
     """The running enrichment score of one tested set along ``ranking`` (highest first), beside
     the set's NES, p and FDR from its row of the prerank table (``result``). Recomputing it costs
-    one pass over the ranking, so the GSEA job need not know which set a figure will show.
-
-    GSEA's walk with prerank's weight 1 (Subramanian et al. 2005): a hit adds |r| / (sum of |r|
-    over the hits), a miss subtracts 1 / (number of misses). Written here because gseapy's own
-    ``algorithm.enrichment_score`` calls ``np.in1d``, which numpy 2.4 removed; it equals the
-    curve gseapy's prerank returns (tested)."""
+    one pass over the ranking, so the GSEA job need not know which set a figure will show."""
     ordered = ranking.sort_values(ascending=False, kind="stable")
     hit = ordered.index.isin(list(genes))
-    weight = np.abs(ordered.to_numpy(dtype=float))
-    steps = np.where(hit, weight / weight[hit].sum(), -1.0 / (~hit).sum())
     return EnrichmentCurve(
-        term=str(result["term"]), hits=np.flatnonzero(hit).tolist(), running_es=np.cumsum(steps).tolist(),
+        term=str(result["term"]), hits=np.flatnonzero(hit).tolist(),
+        running_es=running_score(np.abs(ordered.to_numpy(dtype=float)), hit).tolist(),
         ranking=ordered, nes=float(result["nes"]), nom_p=float(result["nom_p"]), fdr_q=float(result["fdr_q"]),
     )
+
+
+def measured_sets(genes: pd.Index, sets: Mapping[str, Collection[str]], *, min_size: int,
+                  max_size: int) -> dict[str, list[str]]:
+    """The sets GSEA tests: each set cut to the ranked genes (exact symbols), kept where
+    ``min_size`` <= measured genes <= ``max_size`` and not every ranked gene (gseapy's rule);
+    members in ranking order, so nothing depends on the GMT's order."""
+    position = {gene: i for i, gene in enumerate(genes)}
+    measured = {}
+    for name, members in sets.items():
+        positions = sorted({position[gene] for gene in members if gene in position})
+        if min_size <= len(positions) <= max_size and len(positions) < len(genes):
+            measured[name] = [genes[i] for i in positions]
+    return measured
+
+
+def leading_edge(weight: np.ndarray, hits: np.ndarray, es: float) -> tuple[np.ndarray, int]:
+    """The leading edge of a set (Subramanian et al. 2005) as gseapy reports it: the hits up to
+    the running score's maximum for ES >= 0, from its minimum on (last first) for ES < 0; and
+    the number of genes from that end of the ranking to the extreme."""
+    hit = np.zeros(len(weight), dtype=bool)
+    hit[hits] = True
+    curve = running_score(weight, hit)
+    if es >= 0:
+        extreme = int(curve.argmax())
+        return hits[hits <= extreme], extreme + 1
+    extreme = int(curve.argmin())
+    return hits[hits >= extreme][::-1], len(weight) - extreme
 
 
 def prerank(
@@ -214,47 +253,28 @@ def prerank(
     gseapy's engines (GSEA_ENGINES says what each engine's p, FDR and FWER are; every row says
     it too, in ``significance_method``).
 
-    Both engines normalise the ES by random gene sets of the set's size (``permutations`` of
-    them); ``sample_size`` is the multilevel engine's. FDR is computed within each library.
-    Where no random set gave an ES of the observed sign, NES, p, FDR and FWER are NA and
-    ``nes_status`` says why (``unnormalised_nes``). Rows are sorted by library, then FDR, then
-    |NES| descending, then term.
+    ``ranking`` is sorted highest first, ties by gene symbol, so tied genes keep one order. Both
+    engines normalise the ES by random gene sets of the set's size (``permutations`` of them);
+    ``sample_size`` is the multilevel engine's. FDR is computed within each library. Where the
+    random sets cannot normalise the ES (NOT_ESTIMABLE), NES, p, FDR and FWER are NA and
+    ``nes_status`` says why. Rows are sorted by library, then FDR, then |NES| descending, then
+    term.
     """
     method = significance_method(engine, permutations=permutations, sample_size=sample_size)
-    ranked = set(ranking.index)
-    frames = []
-    for library, sets in libraries.items():
-        if engine == "multilevel":
-            # Each set's multilevel p and NES are its own, so the library runs in chunks of sets:
-            # gseapy's tables keep every set's running score as Python floats (4.5 GB and 15 s
-            # for GO BP at 22,000 genes in one call); the FDR is then taken over the library.
-            # gseapy's own filter, applied first so that no chunk is left without a set to test
-            tested = [
-                name for name, genes in sets.items()
-                if min_size <= (measured := len(ranked.intersection(genes))) <= max_size and measured < len(ranked)
-            ]
-            chunks = [tested[start:start + MULTILEVEL_CHUNK] for start in range(0, len(tested), MULTILEVEL_CHUNK)]
-        else:  # the permutation FDR compares every set's NES with the whole library's null
-            chunks = [list(sets)]
-        parts = [
-            _prerank_table(ranking, {name: sets[name] for name in chunk}, engine=engine, permutations=permutations,
-                           sample_size=sample_size, min_size=min_size, max_size=max_size, seed=seed, threads=threads)
-            for chunk in chunks
-        ]
-        if not parts:
-            continue
-        frame = pd.concat(parts, ignore_index=True).assign(library=library)
-        if engine == "multilevel":
-            frame["fdr_q"] = benjamini_hochberg(frame["nom_p"])
-        frames.append(frame)
+    ranking = _sorted_ranking(ranking)
+    frames = [
+        _engine_table(ranking, measured, engine=engine, permutations=permutations, sample_size=sample_size,
+                      min_size=min_size, max_size=max_size, seed=seed, threads=threads).assign(library=library)
+        for library, sets in libraries.items()
+        if (measured := measured_sets(ranking.index, sets, min_size=min_size, max_size=max_size))
+    ]
     if not frames:
         return pd.DataFrame(columns=PRERANK_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
     unnormalised = unnormalised_nes(table)
     table["nes_status"] = NES_NORMALISED
     table.loc[unnormalised, "nes_status"] = (
-        f"not estimable: none of the {permutations} random gene sets gave an ES of this sign "
-        "(raise enrichment.permutations)"
+        f"not estimable: {NOT_ESTIMABLE[engine].format(permutations=permutations)} (raise enrichment.permutations)"
     )
     table.loc[unnormalised, ["nes", "nom_p", "fdr_q", "fwer_p", "log2err"]] = np.nan
     table["significance_method"] = method
@@ -266,28 +286,36 @@ def prerank(
     return table.drop(columns="_abs_nes").reset_index(drop=True)
 
 
-def _prerank_table(ranking: pd.Series, sets: Mapping[str, list[str]], *, engine: str, permutations: int,
-                   sample_size: int, min_size: int, max_size: int, seed: int, threads: int) -> pd.DataFrame:
-    """One gseapy prerank call, its table in this module's column names."""
-    res = gseapy().prerank(
-        rnk=ranking, gene_sets=dict(sets), outdir=None, permutation_num=permutations, min_size=min_size,
-        max_size=max_size, seed=seed, threads=threads, no_plot=True, verbose=False, method=engine,
-        sample_size=sample_size, eps=MULTILEVEL_P_FLOOR,
-    ).res2d
-    return pd.DataFrame(
-        {
-            "term": res["Term"].astype(str),
-            "es": res["ES"].astype(float),
-            "nes": res["NES"].astype(float),
-            "nom_p": res["NOM p-val"].astype(float),
-            "fdr_q": res["FDR q-val"].astype(float),
-            "fwer_p": res["FWER p-val"].astype(float) if "FWER p-val" in res else np.nan,
-            "log2err": res["log2err"].astype(float) if "log2err" in res else np.nan,
-            "tag_fraction": res["Tag %"].astype(str),
-            "gene_fraction": res["Gene %"].astype(str),
-            "lead_genes": res["Lead_genes"].astype(str),
-        }
-    )
+def _engine_table(ranking: pd.Series, sets: dict[str, list[str]], *, engine: str, permutations: int,
+                  sample_size: int, min_size: int, max_size: int, seed: int, threads: int) -> pd.DataFrame:
+    """One library through gseapy's compiled engine, the core of ``gseapy.prerank`` (its p, NES,
+    FDR and FWER), with the leading edge computed here: gseapy's own table converts every set's
+    running score to Python floats (4.5 GB and 15 s for GO BP at 22,000 genes), for nothing
+    the table keeps. Equal to ``gseapy.prerank``'s table (tested)."""
+    from gseapy.gse import fgsea_rs, prerank_rs
+
+    genes, values = ranking.index.tolist(), ranking.to_numpy(dtype=float).tolist()
+    if engine == "multilevel":
+        summaries = fgsea_rs(genes, values, sets, 1.0, min_size, max_size, sample_size, permutations,
+                             MULTILEVEL_P_FLOOR, threads, seed).summaries
+    else:
+        summaries = prerank_rs(genes, values, sets, 1.0, min_size, max_size, permutations, threads,
+                               seed).summaries
+    weight = np.abs(ranking.to_numpy(dtype=float))
+    rows = []
+    for summary in summaries:
+        lead, reach = leading_edge(weight, np.asarray(summary.hits, dtype=np.int64), summary.es)
+        rows.append({
+            "term": summary.term, "es": summary.es, "nes": summary.nes, "nom_p": summary.pval,
+            "fdr_q": summary.fdr,
+            "fwer_p": summary.fwerp if engine == "permutation" else np.nan,
+            "log2err": summary.log2err if engine == "multilevel" else np.nan,
+            "tag_fraction": f"{len(lead)}/{len(sets[summary.term])}",
+            "gene_fraction": f"{reach / len(weight):.2%}",
+            "lead_genes": ";".join(ranking.index[lead]),
+        })
+    return pd.DataFrame(rows, columns=[c for c in PRERANK_COLUMNS if c not in ("library", "nes_status",
+                                                                              "significance_method")])
 
 
 def over_representation(
