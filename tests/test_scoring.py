@@ -109,6 +109,23 @@ def test_signature_without_measured_genes_is_an_error(matrix):
         score_signatures(matrix, coverage, "zscore", {})
 
 
+
+def test_z_score_methods_leave_out_genes_without_variance_and_refuse_a_signature_of_only_those(matrix):
+    """A gene that does not vary has no z-score: z-score, median and PC1 score the signature on
+    its other genes (rank-based methods keep it); a signature of only such genes is refused
+    with what to do, naming the signature."""
+    flat = matrix.copy()
+    flat.loc[["G4", "G5"]] = 3.0
+    for method in ["zscore", "median", "pc1"]:
+        with_flat = score(flat, SignatureGenes(up=["G1", "G2", "G4"], down=["G5", "G3"]), method)
+        without = score(flat, SignatureGenes(up=["G1", "G2"], down=["G3"]), method)
+        np.testing.assert_allclose(with_flat, without, rtol=1e-12, err_msg=method)
+    assert not np.allclose(score(flat, SignatureGenes(up=["G1", "G4"], down=[]), "singscore"),
+                           score(flat, SignatureGenes(up=["G1"], down=[]), "singscore"))
+    coverage = coverage_of(["G4", "G5"], measured=list(matrix.index))
+    with pytest.raises(InputError, match=r"signature 'S': none of the measured genes \['G4', 'G5'\] varies.*singscore"):
+        score_signatures(flat, coverage, "median", {})
+
 def test_median_and_pc1_follow_their_definitions(matrix):
     genes = SignatureGenes(up=["G1", "G2", "G3"], down=["G4"])
     z = gene_zscores(matrix.loc[genes.all]).T
