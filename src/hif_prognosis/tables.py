@@ -1,13 +1,15 @@
-"""Reading users' text tables safely, and writing tables so that the same inputs give
-byte-identical files."""
+"""Reading users' text tables safely, writing tables so that the same inputs give
+byte-identical files, and the expression matrices the workflow's jobs pass each other."""
 
 from __future__ import annotations
 
 import codecs
 import gzip
+import zipfile
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hif_prognosis.errors import InputError
@@ -20,9 +22,10 @@ FLOAT_FORMAT = "%.12g"
 def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> None:
     """Tab-separated, fixed float format, "NA" for missing values (as R writes them).
 
-    ``.gz`` paths are gzip-compressed with a zero timestamp, so reruns give identical bytes.
+    ``.gz`` paths are gzip-compressed with a zero timestamp, so reruns give identical bytes, at
+    gzip's fastest level: level 9 took 5x as long on an expression matrix for a 7% smaller file.
     """
-    compression = {"method": "gzip", "mtime": 0} if str(path).endswith(".gz") else None
+    compression = {"method": "gzip", "mtime": 0, "compresslevel": 1} if str(path).endswith(".gz") else None
     table.to_csv(
         path,
         sep="\t",
@@ -31,6 +34,41 @@ def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
         na_rep="NA",
         compression=compression,
     )
+
+
+# Fixed member timestamps: the same matrix gives the same bytes (zip's earliest date).
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def write_matrix(matrix: pd.DataFrame, path: str | Path) -> None:
+    """A genes x samples matrix as numpy's ``.npz`` (what ``np.load`` reads, no pickle): the
+    float64 values exactly, the gene and sample labels and the index name. The workflow's jobs
+    read this, not the published TSV: at 20,000 genes x 10,000 samples the TSV takes minutes to
+    write and a minute to parse in every job, the ``.npz`` seconds. Same matrix, same bytes."""
+    arrays = {
+        "values": np.ascontiguousarray(matrix.to_numpy(dtype=np.float64)),
+        "genes": matrix.index.to_numpy(dtype=str),
+        "samples": matrix.columns.to_numpy(dtype=str),
+        "index_name": np.array(matrix.index.name or ""),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            member = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+            with archive.open(member, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, array, allow_pickle=False)
+
+
+def read_matrix(path: str | Path) -> pd.DataFrame:
+    """A matrix written by ``write_matrix``."""
+    with np.load(path, allow_pickle=False) as archive:
+        genes = pd.Index(archive["genes"], name=str(archive["index_name"]) or None)
+        return pd.DataFrame(archive["values"], index=genes, columns=pd.Index(archive["samples"]))
+
+
+def read_matrix_genes(path: str | Path) -> pd.Index:
+    """The gene labels of a matrix written by ``write_matrix``, without reading its values."""
+    with np.load(path, allow_pickle=False) as archive:
+        return pd.Index(archive["genes"], name=str(archive["index_name"]) or None)
 
 
 def read_tsv(path: str | Path) -> pd.DataFrame:

@@ -198,6 +198,7 @@ def across_cohorts(*paths):
 
 def final_outputs():
     per_cohort_outputs = [
+        rules.export_expression.output.table,
         rules.signature_coverage.output.table,
         rules.merge_scores.output.table,
         rules.cox_univariable.output.table,

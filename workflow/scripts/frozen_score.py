@@ -4,14 +4,14 @@ import pandas as pd
 
 from hif_prognosis.frozen import Cohort, frozen_score_table
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_matrix, write_tsv
 
 
 def main(smk) -> None:
     with logged_step(smk.log[0], "frozen-score check") as log:
         cohorts = {
             name: Cohort(
-                pd.read_csv(expression, sep="\t", index_col=0),
+                read_matrix(expression),
                 pd.read_csv(coverage, sep="\t", keep_default_na=False),
                 pd.read_csv(clinical, sep="\t"),
             )

@@ -4,7 +4,7 @@ import pandas as pd
 
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.survival import gene_cox_table
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_matrix, write_tsv
 
 
 def main(smk) -> None:
@@ -12,7 +12,7 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"per-gene Cox in {cohort}") as log:
         genes = gene_cox_table(
             cohort,
-            pd.read_csv(smk.input.expression, sep="\t", index_col=0),
+            read_matrix(smk.input.expression),
             pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False),
             pd.read_csv(smk.input.clinical, sep="\t"),
         )

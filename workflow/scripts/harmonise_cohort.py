@@ -3,7 +3,7 @@
 from hif_prognosis.clinical import EndpointLimits
 from hif_prognosis.cohorts import harmonise_geo_cohort, harmonise_local_cohort, harmonise_xena_cohort
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import write_matrix, write_tsv
 
 
 def harmonise(smk):
@@ -23,7 +23,7 @@ def harmonise(smk):
 def main(smk) -> None:
     with logged_step(smk.log[0], f"harmonise cohort {smk.wildcards.cohort}"):
         matrix, clinical = harmonise(smk)
-        write_tsv(matrix, smk.output.expression, index=True)
+        write_matrix(matrix, smk.output.expression)
         write_tsv(clinical, smk.output.clinical)
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 from hif_prognosis.enrichment import over_representation
 from hif_prognosis.genesets import read_gmt
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_matrix_genes, write_tsv
 
 
 def main(smk) -> None:
@@ -14,7 +14,7 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"over-representation of {p.signature} in {cohort}") as log:
         coverage = pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False)
         measured = coverage[(coverage["signature"] == p.signature) & coverage["present"].astype(bool)]
-        background = pd.read_csv(smk.input.expression, sep="\t", index_col=0, usecols=[0]).index
+        background = read_matrix_genes(smk.input.expression)
         libraries = {name: read_gmt(path) for name, path in p.libraries.items()}
         table = over_representation(
             sorted(measured["symbol"]), libraries, background, min_size=p.min_size, max_size=p.max_size,

@@ -5,7 +5,7 @@ import pandas as pd
 from hif_prognosis.null import random_signature_null
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.scoring import method_parameters
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_matrix, write_tsv
 
 
 def main(smk) -> None:
@@ -13,7 +13,7 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"random-signature null in {cohort}") as log:
         summary, distribution = random_signature_null(
             cohort,
-            pd.read_csv(smk.input.expression, sep="\t", index_col=0),
+            read_matrix(smk.input.expression),
             pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False),
             pd.read_csv(smk.input.clinical, sep="\t"),
             pd.read_csv(smk.input.scores, sep="\t"),

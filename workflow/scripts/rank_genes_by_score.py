@@ -4,13 +4,13 @@ import pandas as pd
 
 from hif_prognosis.enrichment import spearman_with_score
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_matrix, write_tsv
 
 
 def main(smk) -> None:
     signature = smk.params.signature
     with logged_step(smk.log[0], f"rank genes by {signature} in {smk.wildcards.cohort}") as log:
-        matrix = pd.read_csv(smk.input.expression, sep="\t", index_col=0)
+        matrix = read_matrix(smk.input.expression)
         scores = pd.read_csv(smk.input.scores, sep="\t")
         score = scores[scores["signature"] == signature].set_index("sample_id")["score"]
         ranking = spearman_with_score(matrix, score)

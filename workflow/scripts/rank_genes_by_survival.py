@@ -5,13 +5,13 @@ import pandas as pd
 from hif_prognosis.clinical import endpoint_data
 from hif_prognosis.enrichment import survival_cox_ranking
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_matrix, write_tsv
 
 
 def main(smk) -> None:
     endpoint = smk.params.endpoint
     with logged_step(smk.log[0], f"rank genes by Cox z for {endpoint} in {smk.wildcards.cohort}") as log:
-        matrix = pd.read_csv(smk.input.expression, sep="\t", index_col=0)
+        matrix = read_matrix(smk.input.expression)
         outcome = endpoint_data(pd.read_csv(smk.input.clinical, sep="\t"), endpoint)
         ranking = survival_cox_ranking(matrix, outcome, threads=smk.threads)
         log.info(

@@ -4,12 +4,12 @@ import pandas as pd
 
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.scoring import method_parameters, score_signatures
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_matrix, write_tsv
 
 
 def main(smk) -> None:
     with logged_step(smk.log[0], f"{smk.params.method} scores in {smk.wildcards.cohort}") as log:
-        matrix = pd.read_csv(smk.input.expression, sep="\t", index_col=0)
+        matrix = read_matrix(smk.input.expression)
         coverage = pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False)
         params = method_parameters(smk.params.method, smk.params.settings, smk.params.seed)
         log.info("parameters: %s", params)

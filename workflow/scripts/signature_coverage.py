@@ -5,13 +5,13 @@ import pandas as pd
 
 from hif_prognosis.genesets import check_coverage, coverage_table
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_matrix_genes, write_tsv
 
 
 def main(smk) -> None:
     cohort = smk.wildcards.cohort
     with logged_step(smk.log[0], f"signature coverage in {cohort}") as log:
-        genes = pd.read_csv(smk.input.expression, sep="\t", usecols=[0]).iloc[:, 0]
+        genes = read_matrix_genes(smk.input.expression)
         signatures = pd.read_csv(smk.input.signatures, sep="\t", keep_default_na=False)
         coverage = coverage_table(signatures, genes)
         for name, rows in coverage.groupby("signature", sort=False):
