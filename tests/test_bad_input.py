@@ -286,7 +286,7 @@ CASES = [
          ("data/genes.txt, line 1: '{\"error\": \"not found\"}' is not a gene symbol",), SIGNATURES_TARGET),
     Case("signature the cohort does not measure", _gene_list("NOTAGENE1\nNOTAGENE2\nNOTAGENE3\nTP53X\n"),
          ("LISTED", "NOTAGENE1"), "results/TEST/signature_coverage.tsv",
-         (CLINICAL_TARGET, "results/TEST/expression.tsv.gz", SIGNATURES_TARGET)),
+         (CLINICAL_TARGET, "results/TEST/expression.npz", "results/TEST/expression.tsv.gz", SIGNATURES_TARGET)),
 ]
 
 CORRECT = [

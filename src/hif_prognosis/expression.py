@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.errors import InputError
-from hif_prognosis.tables import read_text
+from hif_prognosis.tables import read_text_bytes
 
 DuplicateRule = Literal["max_mean", "mean", "median"]
 ScaleDeclaration = Literal["auto", "log2", "linear"]
@@ -40,8 +40,8 @@ def read_expression_table(
     be unique and every sample must hold at least one value: a duplicated or empty column is
     an error, never a silently dropped or imputed patient.
     """
-    text = read_text(path, encoding, encoding_field=encoding_field)
-    header = text.split("\n", 1)[0].rstrip("\r").split("\t")
+    raw, codec = read_text_bytes(path, encoding, encoding_field=encoding_field)
+    header = raw.split(b"\n", 1)[0].decode(codec).rstrip("\r").split("\t")
     samples = pd.Series([name.strip() for name in header[1:]])
     duplicated = samples[samples.duplicated()].unique()
     if len(duplicated):
@@ -49,7 +49,8 @@ def read_expression_table(
             f"{path}: sample ID(s) {list(duplicated[:5])} head more than one column; give each "
             "sample one column (or remove the duplicate)."
         )
-    table = pd.read_csv(io.StringIO(text), sep="\t", index_col=0, low_memory=False)
+    table = pd.read_csv(io.BytesIO(raw), sep="\t", index_col=0, low_memory=False, encoding=codec)
+    del raw
     if table.shape[1] == 0:
         raise InputError(
             f"{path}: expected a tab-separated genes x samples table (first column gene symbol, "
