@@ -153,6 +153,54 @@ def nan_mean_rows(blocks: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n
     return np.ascontiguousarray(means.transpose(1, 0, 2)).reshape(len(indptr) - 1, -1)[:, :n_samples]
 
 
+@njit(cache=True, parallel=True)
+def column_ranks(values: np.ndarray, tau: float, lowest: np.ndarray, weight: np.ndarray, remaining: np.ndarray) -> None:
+    """Per sample (column of genes x samples ``values``, no NaN), sorted once, fills the outputs
+    of shape ``values.shape`` (an output of 0 rows is skipped): ``lowest``, each gene's lowest
+    rank among its ties (1-based, R's ``rank(ties.method = "min")``); ``weight``, its average
+    rank truncated to an integer (GSVA's ``as.integer(rank(x))``) raised to ``tau``;
+    ``remaining``, how many genes from it to the end of the ranking by decreasing truncated
+    rank, ties in gene order (GSVA's ``order(decreasing = TRUE)``). Truncated average ranks
+    differ between tie groups, so that order only reverses the groups. No other matrix-sized
+    array is made."""
+    n_genes, n_samples = values.shape
+    for j in prange(n_samples):
+        order = np.argsort(values[:, j], kind="mergesort")  # stable: ties in gene order
+        start = 0
+        while start < n_genes:
+            stop = start + 1
+            while stop < n_genes and values[order[stop], j] == values[order[start], j]:
+                stop += 1
+            truncated = float(int((start + 1 + stop) / 2.0))
+            for i in range(start, stop):
+                gene = order[i]
+                if lowest.shape[0]:
+                    lowest[gene, j] = start + 1
+                if weight.shape[0]:
+                    weight[gene, j] = truncated**tau
+                if remaining.shape[0]:
+                    remaining[gene, j] = stop - (i - start)
+            start = stop
+
+
+@njit(cache=True, parallel=True)
+def gathered_medians(z: np.ndarray, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """Per set and sample, the median of the set's signed values (``down`` genes negated),
+    gathered from ``z`` (genes x samples, no NaN in the sets' genes): no matrix-wide preparation,
+    for few sets or many samples (``signed_medians`` for many sets of a smaller matrix)."""
+    n_sets, n_up, n_down = up.shape[0], up.shape[1], down.shape[1]
+    out = np.empty((n_sets, z.shape[1]))
+    for s in prange(n_sets):
+        signed = np.empty(n_up + n_down)
+        for j in range(z.shape[1]):
+            for a in range(n_up):
+                signed[a] = z[up[s, a], j]
+            for b in range(n_down):
+                signed[n_up + b] = -z[down[s, b], j]
+            out[s, j] = np.median(signed)
+    return out
+
+
 def signed_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For every sample (column of genes x samples ``values``, no NaN), its 2G signed values
     (the genes' values, then their negations) in increasing order, and each signed value's

@@ -126,21 +126,25 @@ def random_signature_null(
     eligible = np.isfinite(gene_zscores(matrix).to_numpy()).all(axis=1)
     scorer = SetScorer(matrix, threads)
     offset_all = sample_mean_z(scorer.z[eligible])
-    rows, distributions = [], []
+    # One draw of random sets per signature, scored by every method: the methods' nulls are then
+    # read on the same random sets.
+    draws = {}
     for signature, genes in coverage.groupby("signature", sort=False):
         measured = SignatureGenes.measured(genes)
         up = np.array([index[g] for g in measured.up], dtype=int)
         down = np.array([index[g] for g in measured.down], dtype=int)
-        # One draw of random sets per signature, scored by every method: the methods' nulls are
-        # then read on the same random sets.
         rng = set_rng(seed, cohort, str(signature))
         with compiled_threads(threads):
-            random_up = draw_matched_sets(bins, up, n_sets, rng, eligible)
-            random_down = (
+            draws[signature] = (
+                draw_matched_sets(bins, up, n_sets, rng, eligible),
                 draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
-                else np.empty((n_sets, 0), dtype=int)
+                else np.empty((n_sets, 0), dtype=int),
             )
-        for method, params in methods.items():
+    rows, distributions = {}, {}
+    # Method by method, each method's matrix-wide arrays freed before the next: at 10,000
+    # samples each is gigabytes.
+    for method, params in methods.items():
+        for signature, (random_up, random_down) in draws.items():
             null_scores = scorer.score(method, random_up, random_down, params)
             observed = observed_scores.loc[(signature, method)]
             proliferation = observed_scores.loc[(proliferation_signature, method)]
@@ -168,7 +172,7 @@ def random_signature_null(
                 fitted, null_median, percentile, p_value = read_against_null(beta_obs, beta_null)
                 fitted_adj, null_median_adj, percentile_adj, p_adj = read_against_null(beta_obs_adj, beta_null_adj)
                 _, c_median, c_percentile, _ = read_against_null(c_obs, c_null)
-                rows.append({
+                rows[signature, method, endpoint] = {
                     "cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint,
                     "n": len(outcome), "events": int(event.sum()), "n_random_sets": n_sets,
                     "n_fitted": fitted, "log_hr": beta_obs, "null_log_hr_median": null_median,
@@ -189,10 +193,15 @@ def random_signature_null(
                     "null_log_hr_adj_sample_mean_z_median": offset_median,
                     "percentile_log_hr_adj_sample_mean_z": offset_percentile,
                     "p_empirical_abs_log_hr_adj_sample_mean_z": p_offset,
-                })
-                distributions.append(pd.DataFrame({
+                }
+                distributions[signature, method, endpoint] = pd.DataFrame({
                     "signature": signature, "method": method, "endpoint": endpoint,
                     "null_log_hr": beta_null, "null_log_hr_adj_proliferation": beta_null_adj,
                     "null_log_hr_adj_sample_mean_z": beta_null_offset,
-                }))
-    return pd.DataFrame(rows, columns=NULL_COLUMNS), pd.concat(distributions, ignore_index=True)
+                })
+        scorer.release()
+    # Tables in signature, method, endpoint order, as the config lists them.
+    keys = [(signature, method, endpoint) for signature in draws for method in methods
+            for endpoint in endpoint_names(clinical)]
+    table = pd.DataFrame([rows[key] for key in keys], columns=NULL_COLUMNS)
+    return table, pd.concat([distributions[key] for key in keys], ignore_index=True)

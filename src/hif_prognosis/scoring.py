@@ -21,9 +21,10 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from hif_prognosis.errors import InputError
-from hif_prognosis.expression import gene_zscores
 from hif_prognosis.kernels import (
+    column_ranks,
     compiled_threads,
+    gathered_medians,
     nan_mean_rows,
     pc1_components,
     sample_blocks,
@@ -35,6 +36,11 @@ from hif_prognosis.kernels import (
 SCORE_COLUMNS = ["sample_id", "signature", "method", "score"]
 Z_SCORED = frozenset({"zscore", "median", "pc1"})  # methods on gene z-scores
 SET_CHUNK = 500  # sets per chunk of score_genes' control draws (their uniforms: sets x cuts x ctrl_size)
+SAMPLE_BLOCK = 1000  # samples per block of a matrix-sized product formed piecewise
+# The median's bitset needs each sample's order of 2 x genes signed z-scores (12 bytes each): it
+# is built for many sets of a matrix where that fits in this many bytes, gathered otherwise.
+MEDIAN_ORDER_BYTES = 1 << 30
+MEDIAN_BITSET_MIN_SETS = 100
 
 
 @dataclass(frozen=True)
@@ -92,9 +98,12 @@ def scanpy_score(
 
 
 
-def _indicator(sets: np.ndarray, n_genes: int) -> sparse.csr_matrix:
+def _indicator(sets: np.ndarray, n_genes: int, dtype: Any = np.float64) -> sparse.csr_matrix:
+    """Sets x genes, 1 where a set holds a gene (``dtype``: that of the matrix it multiplies,
+    so scipy makes no converted copy of it)."""
     rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
-    return sparse.csr_matrix((np.ones(sets.size), (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
+    ones = np.ones(sets.size, dtype=dtype)
+    return sparse.csr_matrix((ones, (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
 
 
 @dataclass
@@ -113,8 +122,30 @@ class SetScorer:
 
     @cached_property
     def z(self) -> np.ndarray:
-        """Each gene's z-scores (sample SD); NaN for a gene that does not vary."""
-        return gene_zscores(self.matrix).to_numpy()
+        """Each gene's z-scores (sample SD); NaN for a gene that does not vary: the arithmetic
+        of ``gene_zscores`` in one new array."""
+        mean = self.matrix.mean(axis=1).to_numpy()
+        sd = self.matrix.std(axis=1, ddof=1).replace(0.0, np.nan).to_numpy()
+        z = np.subtract(self.matrix.to_numpy(), mean[:, None])
+        z /= sd[:, None]
+        return z
+
+    def release(self) -> None:
+        """Drop the matrix-sized arrays prepared for the methods (z-scores, ranks); the null
+        scores method by method and frees each method's before the next."""
+        for prepared in ("z", "_signed_order", "_lowest_ranks", "_ssgsea_tau", "_ssgsea_ranks"):
+            self.__dict__.pop(prepared, None)
+
+    def _column_ranks(self, *, lowest: bool = False, tau: float | None = None) -> tuple[np.ndarray, ...]:
+        values = np.asfortranarray(self.matrix.to_numpy(dtype=np.float64))
+        shape, none = values.shape, (0, 0)
+        outputs = (
+            np.empty(shape if lowest else none, dtype=np.int32),
+            np.empty(shape if tau is not None else none),
+            np.empty(shape if tau is not None else none, dtype=np.int32),
+        )
+        column_ranks(values, 0.0 if tau is None else tau, *outputs)
+        return outputs
 
     def score(self, method: str, up: np.ndarray, down: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
         """(n_sets x samples) scores; ``up``/``down`` are (n_sets x n) index arrays."""
@@ -142,6 +173,10 @@ class SetScorer:
     def _mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
         return np.asarray(_indicator(sets, self.n_genes) @ values) / sets.shape[1]
 
+    def _sum_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
+        """Per set, the sum of its genes' rows of an integer matrix, exactly (integer sums)."""
+        return np.asarray(_indicator(sets, self.n_genes, values.dtype) @ values)
+
     def _zscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
         n_up, n_down = up.shape[1], down.shape[1]
         total = self._mean_of(self.z, up) * n_up
@@ -150,9 +185,16 @@ class SetScorer:
         return total / (n_up + n_down)
 
     def _median(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        """Many sets of a matrix whose signed order fits MEDIAN_ORDER_BYTES: medians by bitset
+        over each sample's order of signed z, prepared once; otherwise (a signature's score, or
+        a 10,000-sample cohort) gathered per set. The two are equal (tested)."""
+        up, down = np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64)
+        n_genes, n_samples = self.z.shape
+        if len(up) < MEDIAN_BITSET_MIN_SETS or 2 * n_genes * n_samples * 12 > MEDIAN_ORDER_BYTES:
+            return gathered_medians(self.z, up, down)
         if not hasattr(self, "_signed_order"):  # random sets hold no gene with a missing z
             self._signed_order = signed_order(np.nan_to_num(self.z))
-        return signed_medians(*self._signed_order, np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64))
+        return signed_medians(*self._signed_order, up, down)
 
     def _pc1(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
         """PC1 scores of every set (kernels.pc1_components: the largest eigenpair of each set's
@@ -165,38 +207,41 @@ class SetScorer:
             )
 
     def _singscore(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
-        if not hasattr(self, "_ranks_min"):
-            self._ranks_min = self.matrix.rank(axis=0, method="min").to_numpy()
+        if not hasattr(self, "_lowest_ranks"):
+            self._lowest_ranks = self._column_ranks(lowest=True)[0]
         n = self.n_genes
 
-        def part(sets: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+        def part(sets: np.ndarray, reverse: bool) -> np.ndarray:
             size = sets.shape[1]
             lowest, highest = (size + 1) / 2, (2 * n - size + 1) / 2
-            return (self._mean_of(ranks, sets) - lowest) / (highest - lowest) - 0.5
+            mean_rank = self._sum_of(self._lowest_ranks, sets) / size
+            if reverse:  # the mean of the reversed ranks n - r + 1
+                mean_rank = n + 1 - mean_rank
+            return (mean_rank - lowest) / (highest - lowest) - 0.5
 
-        score = part(up, self._ranks_min)
+        score = part(up, reverse=False)
         if down.shape[1]:
-            score += part(down, n - self._ranks_min + 1)
+            score += part(down, reverse=True)
         return score
 
     def _ssgsea(self, up: np.ndarray, down: np.ndarray, *, tau: float) -> np.ndarray:
         # Area under the walk = sum over hits of w * remaining / sum(w) minus the same for misses,
-        # where "remaining" counts positions from a gene to the end of the ranking.
-        if not hasattr(self, "_ssgsea_parts"):
-            ranks = np.floor(self.matrix.rank(axis=0, method="average").to_numpy())
-            order = np.argsort(-ranks, axis=0, kind="stable")
-            position = np.empty_like(order)
-            np.put_along_axis(position, order, np.arange(self.n_genes)[:, None], axis=0)
-            remaining = (self.n_genes - position).astype(float)
-            weight = ranks**tau
-            self._ssgsea_parts = (weight * remaining, weight, remaining)
-        weighted, weight, remaining = self._ssgsea_parts
+        # where "remaining" counts positions from a gene to the end of the ranking. w * remaining
+        # is formed per block of samples: a matrix-sized copy less.
+        if getattr(self, "_ssgsea_tau", None) != tau:
+            _, weight, remaining = self._column_ranks(tau=tau)
+            self._ssgsea_tau, self._ssgsea_ranks = tau, (weight, remaining)
+        weight, remaining = self._ssgsea_ranks
         n = self.n_genes
 
         def enrichment(sets: np.ndarray) -> np.ndarray:
             indicator = _indicator(sets, n)
-            hits = np.asarray(indicator @ weighted) / np.asarray(indicator @ weight)
-            misses = (n * (n + 1) / 2 - np.asarray(indicator @ remaining)) / (n - sets.shape[1])
+            weighted = np.empty((len(sets), weight.shape[1]))
+            for block in range(0, weight.shape[1], SAMPLE_BLOCK):
+                columns = slice(block, block + SAMPLE_BLOCK)
+                weighted[:, columns] = indicator @ (weight[:, columns] * remaining[:, columns])
+            hits = weighted / np.asarray(indicator @ weight)
+            misses = (n * (n + 1) / 2 - self._sum_of(remaining, sets)) / (n - sets.shape[1])
             return hits - misses
 
         score = enrichment(up)
