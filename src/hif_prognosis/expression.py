@@ -69,7 +69,8 @@ def read_expression_table(
         )
     symbols = table.index.to_series().astype("string").str.strip()
     keep = symbols.notna() & (symbols != "")
-    table = table.loc[keep.to_numpy()]
+    if not keep.all():
+        table = table.loc[keep.to_numpy()]
     table.index = pd.Index(symbols[keep].to_numpy(dtype=str), name="gene_symbol")
     table.columns = table.columns.astype(str)
     empty = [c for c in table.columns if table[c].isna().all()]
@@ -79,7 +80,7 @@ def read_expression_table(
             "from the file (a sample without data cannot be scored, and would otherwise be "
             "imputed to the gene medians and analysed as a patient)."
         )
-    return table.astype(float)
+    return table.astype(float, copy=False)
 
 
 def collapse_duplicate_genes(matrix: pd.DataFrame, rule: DuplicateRule) -> pd.DataFrame:
@@ -93,13 +94,15 @@ def collapse_duplicate_genes(matrix: pd.DataFrame, rule: DuplicateRule) -> pd.Da
     if rule not in DUPLICATE_RULES:
         raise InputError(f"unknown duplicate-gene rule {rule!r}; use one of {DUPLICATE_RULES}")
     if rule == "max_mean":
+        # The kept rows are chosen on the index alone, then taken once, in symbol order: the
+        # matrix is copied once (at 10,000 samples each copy is gigabytes).
         row_means = matrix.mean(axis=1, skipna=True).to_numpy()
         order = np.lexsort((np.arange(len(matrix)), -row_means))
-        ordered = matrix.iloc[order]
-        collapsed = ordered[~ordered.index.duplicated(keep="first")]
+        kept = order[~matrix.index[order].duplicated(keep="first")]
+        kept = kept[np.argsort(matrix.index[kept].to_numpy(dtype=str), kind="stable")]
+        collapsed = matrix.iloc[kept]
     else:
-        collapsed = matrix.groupby(level=0, sort=False).agg(rule)
-    collapsed = collapsed.sort_index()
+        collapsed = matrix.groupby(level=0, sort=False).agg(rule).sort_index()
     collapsed.index.name = "gene_symbol"
     return collapsed
 
@@ -188,7 +191,7 @@ def handle_missing_values(
     """
     missing_fraction = matrix.isna().mean(axis=1)
     too_sparse = missing_fraction > max_missing_fraction
-    kept = matrix.loc[~too_sparse]
+    kept = matrix.loc[~too_sparse] if too_sparse.any() else matrix
     n_filled = int(kept.isna().to_numpy().sum())
     if n_filled:
         kept = kept.T.fillna(kept.median(axis=1)).T
