@@ -230,3 +230,14 @@ def test_concordance_by_sorting_equals_the_pairwise_definition():
         assert concordant[0] == pytest.approx((pair_weight * score_pair).sum(), rel=1e-12)
         assert comparable[0] == pytest.approx(pair_weight.sum(), rel=1e-12)
     assert np.array_equal(dense_ranks(np.array([[0.5], [0.1], [0.5], [2.0]]))[:, 0], [2, 1, 2, 3])
+
+
+def test_fraction_below_is_the_pairwise_mean_to_the_last_bit():
+    """The time-dependent AUC's comparison of cases with controls, by sorting: equal to the mean
+    over all pairs of 1 / 0.5 / 0, ties included."""
+    from hif_prognosis.stats import fraction_below
+
+    rng = np.random.default_rng(3)
+    cases, controls = np.round(rng.normal(size=300), 1), np.round(rng.normal(size=700), 1)
+    pairwise = np.where(cases[:, None] > controls, 1.0, np.where(cases[:, None] == controls, 0.5, 0.0)).mean(axis=1)
+    np.testing.assert_array_equal(fraction_below(cases, controls), pairwise)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.kaplan_meier import product_limit
-from hif_prognosis.stats import concordance_score, concordance_sums, dense_ranks, set_rng
+from hif_prognosis.stats import concordance_sums, dense_ranks, fraction_below, set_rng
 from hif_prognosis.survival import scored_outcomes
 
 TAU_AT_RISK = 0.10
@@ -97,7 +97,7 @@ def time_dependent_auc(
     if cases.sum() < MIN_CASES or controls.sum() < MIN_CASES:
         return int(cases.sum()), int(controls.sum()), np.nan, f"not estimable: fewer than {MIN_CASES} cases or controls"
     weight = 1 / censoring_survival_before(time, event, time[cases])
-    auc = weight @ concordance_score(score[cases], score[controls]).mean(axis=1) / weight.sum()
+    auc = weight @ fraction_below(score[cases], score[controls]) / weight.sum()
     return int(cases.sum()), int(controls.sum()), float(auc), "estimated"
 
 
