@@ -58,8 +58,7 @@ def bootstrap_harrell_c(
     column 0) and every resample, not all n^2 pairs."""
     counts = rng.multinomial(len(time), np.full(len(time), 1 / len(time)), size=resamples).T.astype(float)
     weights = np.column_stack([np.ones(len(time)), counts])
-    ranks = np.broadcast_to(dense_ranks(score[:, None]), weights.shape)
-    concordant, comparable = concordance_sums(time, event, ranks, weights, weights)
+    concordant, comparable = concordance_sums(time, event, dense_ranks(score[:, None]), weights, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
         c = concordant / comparable
     return float(c[0]), c[1:]

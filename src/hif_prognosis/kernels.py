@@ -1,5 +1,5 @@
-"""Compiled loops (numba) where numpy has no vectorised form: the random-signature null's
-scorers and the Cox engine's Newton-Raphson.
+"""Compiled loops (numba) where numpy has no vectorised form: the scorers' sorts and gathers,
+the concordance walk behind every C-statistic, and the Cox engine's Newton-Raphson.
 
 Each kernel runs over many random gene sets (or Cox columns) at once, in parallel over sets,
 samples or columns (a fixed partition of independent work: results do not depend on the number
@@ -199,6 +199,63 @@ def gathered_medians(z: np.ndarray, up: np.ndarray, down: np.ndarray) -> np.ndar
                 signed[n_up + b] = -z[down[s, b], j]
             out[s, j] = np.median(signed)
     return out
+
+
+@njit(cache=True, parallel=True)
+def concordance_columns(
+    order: np.ndarray, starts: np.ndarray, event: np.ndarray, ranks: np.ndarray, insert: np.ndarray,
+    query: np.ndarray, size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The walk of ``stats.concordance_sums`` for every column, in parallel over columns: samples
+    in decreasing time (``order``), tied times in groups (``starts``, with the end appended);
+    per group the censored enter a Fenwick tree over the dense ``ranks`` (1..size) first, then
+    each failure reads how much inserted weight ranks below and equal to it, then the failures
+    enter. ``ranks``, ``insert`` and ``query`` have one column per column or one for all."""
+    n_columns = max(ranks.shape[1], insert.shape[1], query.shape[1])
+    concordant, comparable = np.zeros(n_columns), np.zeros(n_columns)
+    for column in prange(n_columns):
+        c = np.int64(column)  # prange's index may be unsigned: mixing it with 0 would give a float
+        cr = c if ranks.shape[1] > 1 else 0
+        ci = c if insert.shape[1] > 1 else 0
+        cq = c if query.shape[1] > 1 else 0
+        tree = np.zeros(size + 1)
+        inserted, total_concordant, total_comparable = 0.0, 0.0, 0.0
+        for g in range(len(starts) - 1):
+            for k in range(starts[g], starts[g + 1]):  # a censoring tied with a failure is later
+                j = order[k]
+                if event[j] != 0:
+                    continue
+                position = ranks[j, cr]
+                while position <= size:
+                    tree[position] += insert[j, ci]
+                    position += position & -position
+                inserted += insert[j, ci]
+            for k in range(starts[g], starts[g + 1]):
+                i = order[k]
+                if event[i] != 1:
+                    continue
+                below, at = 0.0, 0.0
+                position = ranks[i, cr] - 1
+                while position > 0:
+                    below += tree[position]
+                    position -= position & -position
+                position = ranks[i, cr]
+                while position > 0:
+                    at += tree[position]
+                    position -= position & -position
+                total_concordant += query[i, cq] * (below + 0.5 * (at - below))
+                total_comparable += query[i, cq] * inserted
+            for k in range(starts[g], starts[g + 1]):
+                i = order[k]
+                if event[i] != 1:
+                    continue
+                position = ranks[i, cr]
+                while position <= size:
+                    tree[position] += insert[i, ci]
+                    position += position & -position
+                inserted += insert[i, ci]
+        concordant[c], comparable[c] = total_concordant, total_comparable
+    return concordant, comparable
 
 
 def signed_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
+from hif_prognosis.kernels import concordance_columns
+
 
 def set_rng(seed: int, *names: str) -> np.random.Generator:
     """A generator per (seed, names), independent of the order in which sets are drawn."""
@@ -25,33 +27,6 @@ def dense_ranks(scores: np.ndarray) -> np.ndarray:
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.cumsum(steps, axis=0), axis=0)
     return ranks
-
-
-class _Fenwick:
-    """One binary indexed tree per column: prefix sums of weights by rank in O(log n)."""
-
-    def __init__(self, size: int, columns: int) -> None:
-        self.tree = np.zeros((size + 1, columns))
-        self.columns = np.arange(columns)
-        self.size = size
-
-    def add(self, ranks: np.ndarray, weight: np.ndarray) -> None:
-        position, columns, weight = ranks.copy(), self.columns, np.broadcast_to(weight, ranks.shape)
-        while len(position):
-            self.tree[position, columns] += weight
-            position = position + (position & -position)
-            inside = position <= self.size
-            position, columns, weight = position[inside], columns[inside], weight[inside]
-
-    def prefix(self, ranks: np.ndarray) -> np.ndarray:
-        total = np.zeros(len(ranks))
-        position, columns = ranks.copy(), self.columns
-        while len(position):
-            total[columns] += self.tree[position, columns]
-            position = position - (position & -position)
-            inside = position > 0
-            position, columns = position[inside], columns[inside]
-        return total
 
 
 def concordance_sums(
@@ -71,32 +46,22 @@ def concordance_sums(
     i's rank is higher, half where equal. Unit weights give Harrell's C; bootstrap counts as both weights give a
     resample's C (a patient's own copies are never comparable: equal time and status); inverse
     squared censoring weights as ``query_weight`` give Uno's C."""
-    n, m = ranks.shape
-    insert = np.broadcast_to(1.0 if insert_weight is None else insert_weight, (n, m))
-    query = np.broadcast_to(1.0 if query_weight is None else query_weight, (n, m))
-    tree = _Fenwick(int(ranks.max()), m)
-    inserted = np.zeros(m)
-    concordant, comparable = np.zeros(m), np.zeros(m)
+    n = len(time)
+
+    def as_columns(values: ArrayLike | None, dtype: Any) -> np.ndarray:
+        """n x m, or n x 1 for a value shared by all columns (a scalar or one column)."""
+        array = np.asarray(1.0 if values is None else values, dtype=dtype)
+        if array.ndim < 2:
+            array = np.broadcast_to(array.reshape(-1, 1), (n, 1))
+        return np.ascontiguousarray(array)
+
     order = np.argsort(-time, kind="stable")
     sorted_time = time[order]
-    start = 0
-    while start < n:
-        stop = start + int(np.searchsorted(-sorted_time[start:], -sorted_time[start], side="right"))
-        group = order[start:stop]
-        censored, failed = group[event[group] == 0], group[event[group] == 1]
-        for j in censored:  # a censoring tied with a failure counts as later than it
-            tree.add(ranks[j], insert[j])
-            inserted += insert[j]
-        for i in failed:
-            below = tree.prefix(ranks[i] - 1)
-            equal = tree.prefix(ranks[i]) - below
-            concordant += query[i] * (below + 0.5 * equal)
-            comparable += query[i] * inserted
-        for i in failed:
-            tree.add(ranks[i], insert[i])
-            inserted += insert[i]
-        start = stop
-    return concordant, comparable
+    starts = np.flatnonzero(np.r_[True, sorted_time[1:] != sorted_time[:-1], True])
+    return concordance_columns(
+        order, starts, np.asarray(event, dtype=np.float64), as_columns(ranks, np.int64),
+        as_columns(insert_weight, np.float64), as_columns(query_weight, np.float64), int(np.max(ranks)),
+    )
 
 
 def harrell_c_columns(time: ArrayLike, event: ArrayLike, scores: ArrayLike) -> np.ndarray:
