@@ -138,14 +138,17 @@ def _sum_rows(blocks: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np
     return out
 
 
-def nan_mean_rows(blocks: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n_samples: int) -> np.ndarray:
+def nan_mean_rows(
+    blocks: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n_samples: int, missing: bool
+) -> np.ndarray:
     """(sets x samples): per set (CSR row of gene indices) and sample, the mean of the genes'
     values over those not NaN (numpy's nanmean; NaN where all are). ``blocks`` is the
-    sample_blocks layout."""
-    missing = np.isnan(blocks)
-    if missing.any():
-        sums = _sum_rows(np.where(missing, 0.0, blocks), indptr, indices)
-        counts = _sum_rows((~missing).astype(float), indptr, indices)
+    sample_blocks layout; ``missing`` says whether it holds a NaN (known once per matrix: looking
+    costs a pass over it)."""
+    if missing:
+        absent = np.isnan(blocks)
+        sums = _sum_rows(np.where(absent, 0.0, blocks), indptr, indices)
+        counts = _sum_rows((~absent).astype(float), indptr, indices)
     else:
         sums, counts = _sum_rows(blocks, indptr, indices), np.diff(indptr).astype(float)[None, :, None]
     with np.errstate(invalid="ignore", divide="ignore"):

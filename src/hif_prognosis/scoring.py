@@ -133,7 +133,7 @@ class SetScorer:
     def release(self) -> None:
         """Drop the matrix-sized arrays prepared for the methods (z-scores, ranks); the null
         scores method by method and frees each method's before the next."""
-        for prepared in ("z", "_signed_order", "_lowest_ranks", "_ssgsea_tau", "_ssgsea_ranks"):
+        for prepared in ("z", "_signed_order", "_lowest_ranks", "_ssgsea_tau", "_ssgsea_ranks", "_sample_blocks"):
             self.__dict__.pop(prepared, None)
 
     def _column_ranks(self, *, lowest: bool = False, tau: float | None = None) -> tuple[np.ndarray, ...]:
@@ -257,15 +257,18 @@ class SetScorer:
         gene, ``ctrl_size`` genes are drawn from the cut and the set's own genes removed; the
         score is the set's mean minus the controls' mean, NaNs skipped as scanpy's nanmean
         does. Draws come from ``seed``."""
-        values = self.matrix.to_numpy(dtype=float)
-        blocks = sample_blocks(values)
+        if not hasattr(self, "_sample_blocks"):  # the matrix in cache-line blocks, once
+            values = self.matrix.to_numpy(dtype=float)
+            self._sample_blocks = (sample_blocks(values), bool(np.isnan(values).any()))
+        blocks, missing = self._sample_blocks
         n_items = int(np.round(self.n_genes / (n_bins - 1)))
-        cut_of_gene = (pd.Series(np.nanmean(values, axis=1)).rank(method="min").to_numpy() // n_items).astype(np.int64)
+        gene_means = np.nanmean(self.matrix.to_numpy(dtype=float), axis=1)
+        cut_of_gene = (pd.Series(gene_means).rank(method="min").to_numpy() // n_items).astype(np.int64)
         cut_genes = np.argsort(cut_of_gene, kind="stable")
         cut_start = np.searchsorted(cut_of_gene[cut_genes], np.arange(cut_of_gene.max() + 2))
         rng = np.random.default_rng(seed)
 
-        n_samples = values.shape[1]
+        n_samples = self.matrix.shape[1]
 
         def part(sets: np.ndarray) -> np.ndarray:
             scores = []
@@ -275,8 +278,8 @@ class SetScorer:
                 indptr, indices = score_genes_controls(chunk, cut_of_gene, cut_genes, cut_start, ctrl_size, uniforms)
                 own = np.arange(0, chunk.size + 1, chunk.shape[1])
                 scores.append(
-                    nan_mean_rows(blocks, own, chunk.ravel(), n_samples)
-                    - nan_mean_rows(blocks, indptr, indices, n_samples)
+                    nan_mean_rows(blocks, own, chunk.ravel(), n_samples, missing)
+                    - nan_mean_rows(blocks, indptr, indices, n_samples, missing)
                 )
             return np.concatenate(scores)
 
