@@ -222,17 +222,21 @@ GENE_COLUMNS = [
 ]
 
 
+GENE_BLOCK = 4096  # genes z-scored and fitted at a time (memory at 10,000 samples)
+
+
 def per_gene_cox(matrix: pd.DataFrame, outcome: pd.DataFrame, *, threads: int = 1) -> pd.DataFrame:
     """Univariable Cox of every gene (rows of ``matrix``) on ``outcome`` (``time``, ``event``,
     indexed by sample), expression per SD (Efron ties, the fast engine): ``log_hr``,
     ``se_log_hr``, ``p_wald`` and the engine's ``flag`` (a gene without variance is ``constant``)."""
-    z = gene_zscores(matrix.loc[:, outcome.index])
-    fit = cox_columns(
-        outcome["time"].to_numpy(), outcome["event"].to_numpy(), np.nan_to_num(z.to_numpy().T), threads=threads,
-    )
-    return pd.DataFrame(
-        {"log_hr": fit.beta, "se_log_hr": fit.se, "p_wald": fit.p_wald, "flag": fit.flag}, index=matrix.index
-    )
+    time, event = outcome["time"].to_numpy(), outcome["event"].to_numpy()
+    samples = matrix.columns.get_indexer(outcome.index)
+    blocks = []
+    for start in range(0, len(matrix), GENE_BLOCK):  # blocks of genes: z-scores of a few at a time
+        z = gene_zscores(matrix.iloc[start:start + GENE_BLOCK, samples])
+        fit = cox_columns(time, event, np.nan_to_num(z.to_numpy().T), threads=threads)
+        blocks.append(pd.DataFrame({"log_hr": fit.beta, "se_log_hr": fit.se, "p_wald": fit.p_wald, "flag": fit.flag}))
+    return pd.concat(blocks, ignore_index=True).set_axis(matrix.index)
 
 
 def gene_cox_table(
