@@ -54,7 +54,7 @@ rule frozen_score:
     conda:
         "../envs/analysis.yaml"
     resources:
-        mem_mb=scaled(2000, 20),
+        mem_mb=scaled(1000, 4),
         runtime=scaled(15),
     params:
         cohorts=COHORTS,

@@ -15,7 +15,7 @@ rule score_signatures:
     conda:
         "../envs/analysis.yaml"
     resources:
-        mem_mb=scaled(2000, 20),
+        mem_mb=scaled(1000, 4),  # the .npz matrix and the method's prepared arrays
         runtime=scaled(20),
     params:
         method="{method}",

@@ -44,7 +44,7 @@ rule signature_coverage:
     conda:
         "../envs/analysis.yaml"
     resources:
-        mem_mb=scaled(1000, 20),
+        mem_mb=scaled(1000),  # reads the matrix's gene labels only
         runtime=scaled(10),
     params:
         min_coverage=config["scoring"]["min_coverage"],

@@ -88,7 +88,7 @@ rule random_signature_null:
         "../envs/analysis.yaml"
     threads: 2
     resources:
-        mem_mb=scaled(4000, 40),
+        mem_mb=scaled(2000, 4),  # the .npz matrix, its z-scores and one method's arrays
         # at most 1 min per 1,000 sets, signature and method on 2 cores (pc1 dominates), for the
         # unadjusted and proliferation-adjusted fits; GSE4335 took 22 s for 12,000 sets
         runtime=lambda w, attempt: attempt
@@ -160,8 +160,8 @@ rule gene_cox:
         "../envs/analysis.yaml"
     threads: 2
     resources:
-        mem_mb=scaled(2000, 20),
-        runtime=scaled(10, 1),
+        mem_mb=scaled(1000, 4),
+        runtime=scaled(10, 0.05),
     script:
         "../scripts/gene_cox.py"
 
