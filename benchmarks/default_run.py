@@ -54,6 +54,22 @@ def rule_table(directory: Path) -> pd.DataFrame:
     return table
 
 
+def run_snakemake(directory: Path, config: dict, cores: int) -> float:
+    """``snakemake --cores`` on ``config`` (written to ``directory``/config.yaml) in ``directory``;
+    its wall time in seconds. A failed run stops the benchmark with Snakemake's output."""
+    (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(directory),
+        "--configfile", str(directory / "config.yaml"), "--cores", str(cores),
+    ]
+    started = time.perf_counter()
+    run = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if run.returncode != 0:
+        sys.exit(f"snakemake failed after {wall:.0f} s:\n{run.stdout[-5000:]}\n{run.stderr[-5000:]}")
+    return wall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=2)
@@ -67,16 +83,7 @@ def main() -> None:
         directory = args.keep or Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
         config = apply_overrides(mirrored_config(mirror.url), overrides)
-        (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-        command = [
-            sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(directory),
-            "--configfile", str(directory / "config.yaml"), "--cores", str(args.cores),
-        ]
-        started = time.perf_counter()
-        run = subprocess.run(command, capture_output=True, text=True)
-        wall = time.perf_counter() - started
-        if run.returncode != 0:
-            sys.exit(f"snakemake failed:\n{run.stdout}\n{run.stderr}")
+        wall = run_snakemake(directory, config, args.cores)
         table = rule_table(directory)
     print(f"default config{' with ' + str(overrides) if overrides else ''}, --cores {args.cores}")
     print(f"whole run: {wall:.0f} s wall ({wall / 60:.1f} min)")

@@ -204,6 +204,24 @@ def gathered_medians(z: np.ndarray, up: np.ndarray, down: np.ndarray) -> np.ndar
     return out
 
 
+@njit(cache=True, inline="always")
+def _tree_add(tree: np.ndarray, position: int, weight: float) -> None:
+    """Add ``weight`` at ``position`` (1-based) of a binary indexed (Fenwick) tree."""
+    while position < len(tree):
+        tree[position] += weight
+        position += position & -position
+
+
+@njit(cache=True, inline="always")
+def _tree_prefix(tree: np.ndarray, position: int) -> float:
+    """The sum of a Fenwick tree's weights at positions 1..``position``."""
+    total = 0.0
+    while position > 0:
+        total += tree[position]
+        position -= position & -position
+    return total
+
+
 @njit(cache=True, parallel=True)
 def concordance_columns(
     order: np.ndarray, starts: np.ndarray, event: np.ndarray, ranks: np.ndarray, insert: np.ndarray,
@@ -226,37 +244,21 @@ def concordance_columns(
         for g in range(len(starts) - 1):
             for k in range(starts[g], starts[g + 1]):  # a censoring tied with a failure is later
                 j = order[k]
-                if event[j] != 0:
-                    continue
-                position = ranks[j, cr]
-                while position <= size:
-                    tree[position] += insert[j, ci]
-                    position += position & -position
-                inserted += insert[j, ci]
+                if event[j] == 0:
+                    _tree_add(tree, ranks[j, cr], insert[j, ci])
+                    inserted += insert[j, ci]
             for k in range(starts[g], starts[g + 1]):
                 i = order[k]
-                if event[i] != 1:
-                    continue
-                below, at = 0.0, 0.0
-                position = ranks[i, cr] - 1
-                while position > 0:
-                    below += tree[position]
-                    position -= position & -position
-                position = ranks[i, cr]
-                while position > 0:
-                    at += tree[position]
-                    position -= position & -position
-                total_concordant += query[i, cq] * (below + 0.5 * (at - below))
-                total_comparable += query[i, cq] * inserted
+                if event[i] == 1:
+                    below = _tree_prefix(tree, ranks[i, cr] - 1)
+                    at = _tree_prefix(tree, ranks[i, cr])
+                    total_concordant += query[i, cq] * (below + 0.5 * (at - below))
+                    total_comparable += query[i, cq] * inserted
             for k in range(starts[g], starts[g + 1]):
                 i = order[k]
-                if event[i] != 1:
-                    continue
-                position = ranks[i, cr]
-                while position <= size:
-                    tree[position] += insert[i, ci]
-                    position += position & -position
-                inserted += insert[i, ci]
+                if event[i] == 1:
+                    _tree_add(tree, ranks[i, cr], insert[i, ci])
+                    inserted += insert[i, ci]
         concordant[c], comparable[c] = total_concordant, total_comparable
     return concordant, comparable
 
