@@ -75,7 +75,7 @@ def test_failed_job_surfaces_then_rerun_resumes_and_equals_a_local_run(cluster, 
         assert f".snakemake/slurm_logs/rule_signature_coverage/GSE4335/{failed_id}.log" in output
     assert "logs/GSE4335/signature_coverage.log" in output
     assert "HALLMARK_HYPOXIA" in (cluster_run / "logs" / "GSE4335" / "signature_coverage.log").read_text()
-    assert (cluster_run / "results" / "GSE4335" / "expression.tsv.gz").is_file()
+    assert (cluster_run / "results" / "GSE4335" / "expression.npz").is_file()  # the finished harmonisation
     assert not (cluster_run / "results" / "GSE4335" / "signature_coverage.tsv").exists()
 
     # 2. Fixed, the rerun resumes: the finished harmonisation is not submitted again. Meanwhile
