@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hif_prognosis.expression import GENE_BLOCK
 from hif_prognosis.fastcox import FLAG_OK
 from hif_prognosis.survival import benjamini_hochberg, per_gene_cox
 
@@ -27,7 +28,6 @@ def gseapy():  # type: ignore[no-untyped-def]
 
 RANKING_METRIC = {"survival_cox_z": "wald_z", "score_spearman": "spearman_rho"}  # column ranked by
 RANKINGS = tuple(RANKING_METRIC)
-GENE_BLOCK = 2000  # genes ranked at a time for the score ranking (memory at 10,000 samples)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ import pandas as pd
 
 from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.clinical import endpoint_data, endpoint_names
-from hif_prognosis.expression import gene_zscores
 from hif_prognosis.kernels import compiled_threads, sample_subsets
 from hif_prognosis.offset import OFFSET_WARNING_R, row_correlations, sample_mean_z
 from hif_prognosis.scoring import SetScorer, SignatureGenes
@@ -123,8 +122,8 @@ def random_signature_null(
     observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
     index = {gene: k for k, gene in enumerate(matrix.index)}
     bins = expression_bins(matrix, n_bins)
-    eligible = np.isfinite(gene_zscores(matrix).to_numpy()).all(axis=1)
     scorer = SetScorer(matrix, threads)
+    eligible = scorer.varies
     offset_all = sample_mean_z(scorer.z[eligible])
     # One draw of random sets per signature, scored by every method: the methods' nulls are then
     # read on the same random sets.

@@ -21,6 +21,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from hif_prognosis.errors import InputError
+from hif_prognosis.expression import gene_zscores
 from hif_prognosis.kernels import (
     column_ranks,
     compiled_threads,
@@ -122,13 +123,13 @@ class SetScorer:
 
     @cached_property
     def z(self) -> np.ndarray:
-        """Each gene's z-scores (sample SD); NaN for a gene that does not vary: the arithmetic
-        of ``gene_zscores`` in one new array."""
-        mean = self.matrix.mean(axis=1).to_numpy()
-        sd = self.matrix.std(axis=1, ddof=1).replace(0.0, np.nan).to_numpy()
-        z = np.subtract(self.matrix.to_numpy(), mean[:, None])
-        z /= sd[:, None]
-        return z
+        """Each gene's z-scores (sample SD); NaN for a gene that does not vary."""
+        return gene_zscores(self.matrix).to_numpy()
+
+    @cached_property
+    def varies(self) -> np.ndarray:
+        """Which genes vary across samples (have z-scores): kept when the z-scores are released."""
+        return np.isfinite(self.z).all(axis=1)
 
     def release(self) -> None:
         """Drop the matrix-sized arrays prepared for the methods (z-scores, ranks); the null
@@ -157,7 +158,7 @@ class SetScorer:
         that do not vary across samples: they have no z-score."""
         index = pd.Series(np.arange(self.n_genes), index=self.matrix.index)
         if method in Z_SCORED:
-            index = index[np.isfinite(self.z).all(axis=1)]
+            index = index[self.varies]
         up, down = index.reindex(genes.up).dropna(), index.reindex(genes.down).dropna()
         if up.empty and down.empty:
             raise InputError(
@@ -259,10 +260,9 @@ class SetScorer:
         does. Draws come from ``seed``."""
         if not hasattr(self, "_sample_blocks"):  # the matrix in cache-line blocks, once
             values = self.matrix.to_numpy(dtype=float)
-            self._sample_blocks = (sample_blocks(values), bool(np.isnan(values).any()))
-        blocks, missing = self._sample_blocks
+            self._sample_blocks = (sample_blocks(values), bool(np.isnan(values).any()), np.nanmean(values, axis=1))
+        blocks, missing, gene_means = self._sample_blocks
         n_items = int(np.round(self.n_genes / (n_bins - 1)))
-        gene_means = np.nanmean(self.matrix.to_numpy(dtype=float), axis=1)
         cut_of_gene = (pd.Series(gene_means).rank(method="min").to_numpy() // n_items).astype(np.int64)
         cut_genes = np.argsort(cut_of_gene, kind="stable")
         cut_start = np.searchsorted(cut_of_gene[cut_genes], np.arange(cut_of_gene.max() + 2))

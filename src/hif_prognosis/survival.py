@@ -24,7 +24,7 @@ from lifelines.statistics import logrank_test
 
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.fastcox import cox_columns
-from hif_prognosis.expression import gene_zscores
+from hif_prognosis.expression import GENE_BLOCK, gene_zscores
 from hif_prognosis.stats import harrell_c, wald_hr_interval
 
 
@@ -220,9 +220,6 @@ GENE_COLUMNS = [
     "cohort", "signature", "symbol", "matched_as", "direction", "endpoint", "n", "events",
     "hr", "hr_ci_low", "hr_ci_high", "log_hr", "se_log_hr", "p_wald", "q_bh", "flag",
 ]
-
-
-GENE_BLOCK = 4096  # genes z-scored and fitted at a time (memory at 10,000 samples)
 
 
 def per_gene_cox(matrix: pd.DataFrame, outcome: pd.DataFrame, *, threads: int = 1) -> pd.DataFrame:
