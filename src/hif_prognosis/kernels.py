@@ -5,8 +5,9 @@ Each kernel runs over many random gene sets (or Cox columns) at once, in paralle
 samples or columns (a fixed partition of independent work: results do not depend on the number
 of threads, which ``compiled_threads`` sets). Random numbers come in as uniforms drawn by
 numpy's seeded Generator, so draws stay reproducible from the config's seed.
-``hif_prognosis.null`` and ``hif_prognosis.fastcox`` wrap them; the tests hold the scorers
-equal to the per-signature methods of ``hif_prognosis.scoring`` and the Cox engine to R.
+``hif_prognosis.scoring``, ``stats`` and ``fastcox`` wrap them; the tests hold the scorers equal
+to the readable per-signature definitions in ``tests/reference_scoring.py``, and the
+C-statistics and the Cox engine to R.
 """
 
 from __future__ import annotations
