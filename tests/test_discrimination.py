@@ -232,6 +232,17 @@ def test_concordance_by_sorting_equals_the_pairwise_definition():
     assert np.array_equal(dense_ranks(np.array([[0.5], [0.1], [0.5], [2.0]]))[:, 0], [2, 1, 2, 3])
 
 
+def test_dense_ranks_are_scipys_and_missing_scores_rank_last_each_alone():
+    from scipy.stats import rankdata
+
+    from hif_prognosis.stats import dense_ranks
+
+    scores = np.round(np.random.default_rng(2).normal(size=(300, 7)), 1)
+    np.testing.assert_array_equal(dense_ranks(scores), rankdata(scores, method="dense", axis=0))
+    ranks = dense_ranks(np.array([[np.nan], [0.3], [np.nan], [0.1], [0.3]]))[:, 0]
+    assert list(ranks[[3, 1, 4]]) == [1, 2, 2] and sorted(ranks[[0, 2]]) == [3, 4]
+
+
 def test_fraction_below_is_the_pairwise_mean_to_the_last_bit():
     """The time-dependent AUC's comparison of cases with controls, by sorting: equal to the mean
     over all pairs of 1 / 0.5 / 0, ties included."""

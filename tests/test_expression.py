@@ -129,3 +129,25 @@ def test_the_jobs_matrix_file_keeps_values_and_labels_exactly_and_its_bytes_are_
     published = pd.read_csv(tmp_path / "expression.tsv.gz", sep="\t", index_col=0, keep_default_na=False)
     assert list(published.index) == list(genes.astype(str)) and published.index.name == "gene_symbol"
     np.testing.assert_allclose(published.to_numpy(), matrix.to_numpy(), rtol=1e-11)
+
+
+def test_matrix_tsv_is_pandas_formatting_to_the_byte(tmp_path):
+    """write_tsv formats a matrix a row at a time; the text is pandas' to_csv with the same
+    float format and "NA": labels that need quoting (a tab, a quote), missing, infinite,
+    negative-zero and tiny values included; the .gz holds the same text."""
+    import gzip
+
+    from hif_prognosis.tables import FLOAT_FORMAT, write_tsv
+
+    values = np.random.default_rng(4).normal(5, 2, size=(2500, 6)) / 7
+    values[3, 4], values[5, 5], values[6, 0], values[7, 1] = np.nan, -np.inf, -0.0, 1e-300
+    matrix = pd.DataFrame(
+        values,
+        index=pd.Index(['G"1', "a\tb", *[f"G{i}" for i in range(2498)]], name="gene"),
+        columns=["S 1", 'x"y', "GSM3", "Ç", "5", "NA"],
+    )
+    write_tsv(matrix, tmp_path / "m.tsv", index=True)
+    write_tsv(matrix, tmp_path / "m.tsv.gz", index=True)
+    expected = matrix.to_csv(sep="\t", float_format=FLOAT_FORMAT, na_rep="NA")
+    assert (tmp_path / "m.tsv").read_text() == expected
+    assert gzip.decompress((tmp_path / "m.tsv.gz").read_bytes()).decode() == expected

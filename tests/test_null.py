@@ -225,6 +225,22 @@ def test_pc1_kernel_compiles_and_agrees_for_either_memory_layout():
     np.testing.assert_array_equal(column_major, pc1_components(np.ascontiguousarray(z), up, down, 2))
 
 
+def test_gathered_median_selects_in_place_as_numpy_forms_the_median():
+    """The gathered median (an in-place selection) equals np.median to the last bit for odd and
+    even sizes, one gene, signed genes and tied values."""
+    from hif_prognosis.kernels import gathered_medians
+
+    rng = np.random.default_rng(5)
+    for trial in range(200):
+        z = rng.normal(size=(40, 6))
+        if trial % 2:
+            z = np.round(z, 1)  # ties
+        up = rng.integers(0, 40, size=(4, rng.integers(1, 25)))
+        down = rng.integers(0, 40, size=(4, rng.integers(0, 4)))
+        expected = [[np.median(np.r_[z[up[s], j], -z[down[s], j]]) for j in range(6)] for s in range(4)]
+        np.testing.assert_array_equal(gathered_medians(z, up, down), expected)
+
+
 def test_median_by_bitset_and_by_gathering_are_equal_and_released_arrays_are_rebuilt(matrix):
     """The median's two forms (a bitset over each sample's prepared order for many sets of a
     small matrix, gathering otherwise) give the same numbers; a scorer whose prepared arrays
@@ -242,3 +258,26 @@ def test_median_by_bitset_and_by_gathering_are_equal_and_released_arrays_are_reb
     assert "z" not in scorer.__dict__ and not hasattr(scorer, "_ssgsea_ranks")
     for method, scores in before.items():
         np.testing.assert_array_equal(scorer.score(method, up, down, PARAMS[method]), scores, err_msg=method)
+
+
+def test_kernels_run_on_the_jobs_threads_and_scores_do_not_depend_on_them(matrix):
+    """Outside compiled_threads the kernels take the job's thread count from OMP_NUM_THREADS
+    (which Snakemake sets to the rule's threads), not numba's default of every core; the null's
+    scorers give the same numbers on one thread and on two."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import numba, hif_prognosis.kernels; print(numba.get_num_threads())"
+    for threads in ("1", "2"):
+        env = dict(os.environ, OMP_NUM_THREADS=threads, NUMBA_NUM_THREADS="2")
+        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == threads
+    rng = np.random.default_rng(2)
+    bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
+    up = draw_matched_sets(bins, np.arange(12), 40, rng, eligible).astype(np.int64)
+    down = np.empty((40, 0), dtype=np.int64)
+    for method in PARAMS:
+        one = SetScorer(matrix, threads=1).score(method, up, down, PARAMS[method])
+        two = SetScorer(matrix, threads=2).score(method, up, down, PARAMS[method])
+        np.testing.assert_array_equal(one, two, err_msg=method)

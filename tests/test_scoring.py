@@ -38,6 +38,22 @@ def test_gene_zscores_use_sample_sd(matrix):
     np.testing.assert_allclose(z.mean(axis=1), 0.0, atol=1e-12)
 
 
+def test_gene_zscores_skip_missing_values_as_pandas_and_flat_genes_have_none(matrix):
+    """Missing values are left out of a gene's mean and SD (pandas' skipna) and stay missing; a
+    gene whose values are all equal has no z-scores, even where its mean formed in floating
+    point is off by rounding (0.1 x 30 summed is not 3.0), and neither has a gene with one
+    value."""
+    matrix = matrix.copy()
+    matrix.iloc[0, [2, 7]] = np.nan
+    matrix.loc["G5"] = 0.1
+    matrix.loc["G6"] = np.nan
+    matrix.loc["G6", "s0"] = 4.0
+    z = gene_zscores(matrix)
+    expected = matrix.sub(matrix.mean(axis=1), axis=0).div(matrix.std(axis=1, ddof=1), axis=0)
+    np.testing.assert_allclose(z.drop(["G5", "G6"]), expected.drop(["G5", "G6"]), rtol=1e-12, atol=1e-12)
+    assert z.iloc[0, [2, 7]].isna().all() and z.loc[["G5", "G6"]].isna().all().all()
+
+
 def test_zscore_score_is_signed_mean_of_z(matrix):
     genes = SignatureGenes(up=["G1", "G2"], down=["G3"])
     z = (matrix.T - matrix.mean(axis=1)) / matrix.std(axis=1, ddof=1)

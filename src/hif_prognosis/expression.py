@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.errors import InputError
+from hif_prognosis.kernels import row_zscores
 from hif_prognosis.tables import read_text_bytes
 
 DuplicateRule = Literal["max_mean", "mean", "median"]
@@ -213,11 +214,10 @@ def handle_missing_values(
 def gene_zscores(matrix: pd.DataFrame) -> pd.DataFrame:
     """Z-score each gene across samples with the sample SD (ddof=1).
 
-    Genes with zero variance carry no ranking information and come back as NaN. Formed in one
-    new array (at 10,000 samples each matrix-sized copy is gigabytes).
+    Genes whose values are all equal carry no ranking information and come back as NaN;
+    missing values are skipped (kernels.row_zscores). Formed in one new array (at 10,000 samples each matrix-sized copy is gigabytes).
     """
-    mean = matrix.mean(axis=1).to_numpy()
-    sd = matrix.std(axis=1, ddof=1).replace(0.0, np.nan).to_numpy()
-    z = np.subtract(matrix.to_numpy(dtype=float), mean[:, None])
-    z /= sd[:, None]
+    values = matrix.to_numpy(dtype=float)
+    z = np.empty_like(values)
+    row_zscores(values, z)
     return pd.DataFrame(z, index=matrix.index, columns=matrix.columns)

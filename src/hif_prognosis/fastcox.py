@@ -100,7 +100,7 @@ def cox_columns(
     structure = _EventStructure(time, event)
     x, z = x[structure.order], z[structure.order] - z.mean(axis=0)
     if z.shape[1]:
-        reduced = _newton(structure, z[:, None, :], max_iterations, tolerance)
+        reduced = _newton(structure, z[None], max_iterations, tolerance)
         if reduced.flag[0] != FLAG_OK:
             raise ValueError("the adjustment covariates alone give no finite Cox fit")
         loglik_reduced = float(reduced.loglik[0])
@@ -126,15 +126,19 @@ def _fit_columns(
     max_iterations: int,
     tolerance: float,
 ) -> CoxColumns:
-    """Column j's model: x_j (centred) plus the shared covariates z; rows in sorted order."""
+    """Column j's model: x_j (centred) plus the shared covariates z; rows in sorted order. The
+    design is built in the compiled Newton-Raphson's layout (columns x rows x covariates)."""
     x = x - x.mean(axis=0)
-    if z.shape[1]:  # what is left of x_j once z is accounted for
-        residual = x - z @ np.linalg.lstsq(z, x, rcond=None)[0]
+    if z.shape[1]:  # what is left of x_j once z is accounted for: x_j minus its projection on z
+        basis = np.linalg.qr(z)[0]
+        residual = x - basis @ (basis.T @ x)
     else:
         residual = x
     constant = np.ptp(residual, axis=0) <= 1e-10 * np.maximum(np.ptp(x, axis=0), 1e-300)
     x[:, constant] = 0.0
-    design = np.concatenate([x[:, :, None], np.broadcast_to(z[:, None, :], (*x.shape, z.shape[1]))], axis=2)
+    design = np.empty((x.shape[1], x.shape[0], 1 + z.shape[1]))
+    design[:, :, 0] = x.T
+    design[:, :, 1:] = z
     fit = _newton(structure, design, max_iterations, tolerance, skip=constant)
     flag = np.where(constant, FLAG_CONSTANT, fit.flag)
     ok = flag == FLAG_OK
@@ -166,16 +170,14 @@ def _newton(
     tolerance: float,
     skip: np.ndarray | None = None,
 ) -> _NewtonFit:
-    """Newton-Raphson for every column's model (design n x m x p, rows sorted), with step
+    """Newton-Raphson for every column's model (design m x n x p, rows sorted), with step
     halving where the likelihood fell (coxph's safeguard), compiled (kernels.newton_columns).
     Columns in ``skip`` are not fitted."""
-    m = design.shape[1]
-    scale = design.std(axis=0)
+    m = design.shape[0]
     skip = np.zeros(m, dtype=bool) if skip is None else skip
-    beta, loglik, loglik0, iterations, converged, information = newton_columns(
-        np.ascontiguousarray(design.transpose(1, 0, 2)), structure.risk_end, structure.ties, structure.event_rows,
-        structure.event_group_start, scale, skip, max_iterations, tolerance, DIVERGENCE_BETA,
-        8 * get_num_threads(),
+    beta, loglik, loglik0, iterations, converged, information, scale = newton_columns(
+        np.ascontiguousarray(design), structure.risk_end, structure.ties, structure.event_rows,
+        structure.event_group_start, skip, max_iterations, tolerance, DIVERGENCE_BETA, 8 * get_num_threads(),
     )
     fitted = ~skip
     variance = np.full(m, np.nan)
@@ -235,7 +237,7 @@ def cox_model(
         raise ValueError("cox_model needs complete data: drop missing values first")
     structure = _EventStructure(time, event)
     x = x[structure.order] - x.mean(axis=0)
-    fit = _newton(structure, x[:, None, :], max_iterations, tolerance)
+    fit = _newton(structure, x[None], max_iterations, tolerance)
     information = fit.information[0]
     p = x.shape[1]
     if fit.flag[0] != FLAG_OK or np.linalg.cond(information) >= 1e12:

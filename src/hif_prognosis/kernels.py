@@ -12,6 +12,7 @@ C-statistics and the Cox engine to R.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,12 +23,22 @@ from numba import config, get_num_threads, njit, prange, set_num_threads, types
 from numba.extending import get_cython_function_address
 
 
+def _pool_size(threads: int) -> int:
+    return max(1, min(threads, config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+
+
+# Outside compiled_threads the kernels run on the job's threads, which Snakemake announces as
+# OMP_NUM_THREADS, not on numba's default of every core of the machine (a cluster node's 64).
+if os.environ.get("OMP_NUM_THREADS", "").isdigit():
+    set_num_threads(_pool_size(int(os.environ["OMP_NUM_THREADS"])))
+
+
 @contextmanager
 def compiled_threads(threads: int) -> Iterator[None]:
     """The kernels run on ``threads`` threads (at most numba's pool) inside the block, and on
     as many as before after it."""
     previous = get_num_threads()
-    set_num_threads(max(1, min(threads, config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    set_num_threads(_pool_size(threads))
     try:
         yield
     finally:
@@ -157,27 +168,38 @@ def nan_mean_rows(
     return np.ascontiguousarray(means.transpose(1, 0, 2)).reshape(len(indptr) - 1, -1)[:, :n_samples]
 
 
-@njit(cache=True, parallel=True)
-def column_ranks(values: np.ndarray, tau: float, lowest: np.ndarray, weight: np.ndarray, remaining: np.ndarray) -> None:
-    """Per sample (column of genes x samples ``values``, no NaN), sorted once, fills the outputs
-    of shape ``values.shape`` (an output of 0 rows is skipped): ``lowest``, each gene's lowest
-    rank among its ties (1-based, R's ``rank(ties.method = "min")``); ``weight``, its average
-    rank truncated to an integer (GSVA's ``as.integer(rank(x))``) raised to ``tau``;
-    ``remaining``, how many genes from it to the end of the ranking by decreasing truncated
-    rank, ties in gene order (GSVA's ``order(decreasing = TRUE)``). Truncated average ranks
-    differ between tie groups, so that order only reverses the groups. No other matrix-sized
-    array is made."""
-    n_genes, n_samples = values.shape
-    for j in prange(n_samples):
-        order = np.argsort(values[:, j], kind="mergesort")  # stable: ties in gene order
+@njit(cache=True, nogil=True)
+def column_ranks(
+    values: np.ndarray, order: np.ndarray, first: int, tau: float, lowest: np.ndarray, weight: np.ndarray,
+    remaining: np.ndarray,
+) -> None:
+    """For samples ``first``.. (columns of genes x samples ``values``, no NaN), each sorted by
+    its row of ``order`` (numpy's argsort; ties are put in gene order here), fills these
+    samples' columns of the outputs of shape ``values.shape`` (an output of 0 rows is skipped):
+    ``lowest``, each gene's lowest rank among its ties (1-based, R's ``rank(ties.method =
+    "min")``); ``weight``, its average rank truncated to an integer (GSVA's
+    ``as.integer(rank(x))``) raised to ``tau``; ``remaining``, how many genes from it to the end
+    of the ranking by decreasing truncated rank, ties in gene order (GSVA's ``order(decreasing =
+    TRUE)``). Truncated average ranks differ between tie groups, so that order only reverses
+    the groups. No other matrix-sized array is made. Serial and free of the GIL: callers run
+    blocks of samples on threads of their own."""
+    n_genes = values.shape[0]
+    for k in range(order.shape[0]):
+        j, sample_order = first + k, order[k]
         start = 0
         while start < n_genes:
             stop = start + 1
-            while stop < n_genes and values[order[stop], j] == values[order[start], j]:
+            while stop < n_genes and values[sample_order[stop], j] == values[sample_order[start], j]:
                 stop += 1
+            for i in range(start + 1, stop):  # insertion sort of the (small) tie group
+                gene, h = sample_order[i], i
+                while h > start and sample_order[h - 1] > gene:
+                    sample_order[h] = sample_order[h - 1]
+                    h -= 1
+                sample_order[h] = gene
             truncated = float(int((start + 1 + stop) / 2.0))
             for i in range(start, stop):
-                gene = order[i]
+                gene = sample_order[i]
                 if lowest.shape[0]:
                     lowest[gene, j] = start + 1
                 if weight.shape[0]:
@@ -185,6 +207,48 @@ def column_ranks(values: np.ndarray, tau: float, lowest: np.ndarray, weight: np.
                 if remaining.shape[0]:
                     remaining[gene, j] = stop - (i - start)
             start = stop
+
+
+@njit(cache=True, parallel=True)
+def row_zscores(values: np.ndarray, out: np.ndarray) -> None:
+    """Each row of ``values`` z-scored into ``out`` (same shape): minus the row's mean, over its
+    sample SD (ddof=1), both over its non-missing values; NaN stays NaN. A row whose values are
+    all equal, or that has fewer than two values, has no z-scores: all NaN (its SD formed in
+    floating point would be rounding noise, not zero)."""
+    for i in prange(values.shape[0]):
+        count, total, low, high = 0, 0.0, np.inf, -np.inf
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            if not np.isnan(v):
+                count += 1
+                total += v
+                low, high = min(low, v), max(high, v)
+        if count < 2 or low == high:
+            out[i, :] = np.nan
+            continue
+        mean, squares = total / count, 0.0
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            if not np.isnan(v):
+                squares += (v - mean) ** 2
+        sd = np.sqrt(squares / (count - 1))
+        for j in range(values.shape[1]):
+            out[i, j] = (values[i, j] - mean) / sd
+
+
+@njit(cache=True, parallel=True)
+def dense_rank_columns(values: np.ndarray, out: np.ndarray) -> None:
+    """1-based dense ranks of each column of ``values`` (n x m) into ``out``: tied values share
+    a rank, the next distinct value gets the next. A NaN is sorted last and equals nothing, as
+    in numpy, so each gets a rank of its own."""
+    for c in prange(values.shape[1]):
+        column = values[:, c].copy()
+        order = np.argsort(column)
+        rank = 0
+        for k in range(len(order)):
+            if k == 0 or not column[order[k]] == column[order[k - 1]]:
+                rank += 1
+            out[order[k], c] = rank
 
 
 @njit(cache=True, parallel=True)
@@ -201,8 +265,36 @@ def gathered_medians(z: np.ndarray, up: np.ndarray, down: np.ndarray) -> np.ndar
                 signed[a] = z[up[s, a], j]
             for b in range(n_down):
                 signed[n_up + b] = -z[down[s, b], j]
-            out[s, j] = np.median(signed)
+            out[s, j] = _median_in_place(signed)
     return out
+
+
+@njit(cache=True, inline="always")
+def _median_in_place(values: np.ndarray) -> float:
+    """np.median of ``values`` (no NaN), reordering them instead of copying: Wirth's selection
+    puts the upper middle value at k = n // 2 with none greater before it; for even n the lower
+    middle is the largest before it, and the median their mean, as numpy forms it."""
+    n = len(values)
+    k = n // 2
+    low, high = 0, n - 1
+    while low < high:
+        pivot, i, j = values[k], low, high
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while pivot < values[j]:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if j < k:
+            low = i
+        if k < i:
+            high = j
+    if n % 2:
+        return values[k]
+    return (values[:k].max() + values[k]) / 2
 
 
 @njit(cache=True, inline="always")
@@ -563,22 +655,23 @@ def _newton_step(information: np.ndarray, score: np.ndarray, step: np.ndarray, w
 @njit(cache=True, parallel=True)
 def newton_columns(
     design: np.ndarray, risk_end: np.ndarray, ties: np.ndarray, event_rows: np.ndarray, event_start: np.ndarray,
-    scale: np.ndarray, skip: np.ndarray, max_iterations: int, tolerance: float, divergence: float,
-    n_chunks: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    skip: np.ndarray, max_iterations: int, tolerance: float, divergence: float, n_chunks: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Newton-Raphson on Efron's likelihood for every column's model (design m x n x p, sorted
     as efron_column wants), with step halving where the likelihood fell, as R coxph does. A
     column stops when the likelihood's relative change is below ``tolerance`` and no
     coefficient moved by more than 1e-8 (relative), or when a coefficient times its covariate's
-    SD (``scale``, m x p) exceeds ``divergence``. Columns in ``skip`` are not fitted.
-    Returns coefficients (m x p), log-likelihood, at beta = 0, iterations, converged, and the
-    information (m x p x p) at the estimate."""
+    SD (population SD, m x p) exceeds ``divergence``. Columns in ``skip`` are not fitted.
+    Returns coefficients (m x p), log-likelihood, at beta = 0, iterations, converged, the
+    information (m x p x p) at the estimate, and the covariates' SDs."""
     m, p = design.shape[0], design.shape[2]
     beta = np.zeros((m, p))
     loglik, loglik0 = np.empty(m), np.empty(m)
     iterations = np.zeros(m, dtype=np.int64)
     converged = skip.copy()
     information = np.empty((m, p, p))
+    scale = np.empty((m, p))
+    n = design.shape[1]
     ones = np.ones(len(risk_end))
     bounds = np.linspace(0, m, n_chunks + 1).astype(np.int64)
     for chunk in prange(n_chunks):  # working space once per chunk, not per column
@@ -588,6 +681,14 @@ def newton_columns(
         scratch = np.empty(3 * p + 2 * p * p)
         work = np.empty((2 * p + 1, p))
         for j in range(bounds[chunk], bounds[chunk + 1]):
+            for a in range(p):
+                mean, squares = 0.0, 0.0
+                for i in range(n):
+                    mean += design[j, i, a]
+                mean /= n
+                for i in range(n):
+                    squares += (design[j, i, a] - mean) ** 2
+                scale[j, a] = np.sqrt(squares / n)
             old[:] = 0.0
             current = efron_column(design, j, old, risk_end, ties, event_rows, event_start, ones, score,
                                    information[j], scratch)
@@ -621,4 +722,4 @@ def newton_columns(
                 converged[j] = (change < tolerance and moved < 1e-8 * max(1.0, largest)) or diverging
             beta[j] = old
             loglik[j] = current
-    return beta, loglik, loglik0, iterations, converged, information
+    return beta, loglik, loglik0, iterations, converged, information, scale

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
-from hif_prognosis.kernels import concordance_columns
+from hif_prognosis.kernels import concordance_columns, dense_rank_columns
 
 
 def set_rng(seed: int, *names: str) -> np.random.Generator:
@@ -20,12 +20,11 @@ def set_rng(seed: int, *names: str) -> np.random.Generator:
 
 
 def dense_ranks(scores: np.ndarray) -> np.ndarray:
-    """1-based dense ranks of each column of ``scores`` (n x m): tied values share a rank."""
-    order = np.argsort(scores, axis=0, kind="stable")
-    ordered = np.take_along_axis(scores, order, axis=0)
-    steps = np.vstack([np.ones((1, scores.shape[1]), dtype=np.int64), (np.diff(ordered, axis=0) != 0)])
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.cumsum(steps, axis=0), axis=0)
+    """1-based dense ranks of each column of ``scores`` (n x m): tied values share a rank. Each
+    column is contiguous in the result (what the concordance walk reads)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    ranks = np.empty(scores.shape[::-1], dtype=np.int64).T
+    dense_rank_columns(scores, ranks)
     return ranks
 
 
@@ -52,8 +51,8 @@ def concordance_sums(
         """n x m, or n x 1 for a value shared by all columns (a scalar or one column)."""
         array = np.asarray(1.0 if values is None else values, dtype=dtype)
         if array.ndim < 2:
-            array = np.broadcast_to(array.reshape(-1, 1), (n, 1))
-        return np.ascontiguousarray(array)
+            return np.ascontiguousarray(np.broadcast_to(array.reshape(-1, 1), (n, 1)))
+        return array  # in its own layout: the walk reads a column at a time
 
     order = np.argsort(-time, kind="stable")
     sorted_time = time[order]

@@ -228,25 +228,27 @@ def per_gene_cox(matrix: pd.DataFrame, outcome: pd.DataFrame, *, threads: int = 
     ``se_log_hr``, ``p_wald`` and the engine's ``flag`` (a gene without variance is ``constant``)."""
     time, event = outcome["time"].to_numpy(), outcome["event"].to_numpy()
     samples = matrix.columns.get_indexer(outcome.index)
+    values = matrix.to_numpy(dtype=np.float64)
     blocks = []
     for start in range(0, len(matrix), GENE_BLOCK):  # blocks of genes: z-scores of a few at a time
-        z = gene_zscores(matrix.iloc[start:start + GENE_BLOCK, samples])
+        z = gene_zscores(pd.DataFrame(values[start:start + GENE_BLOCK][:, samples]))  # numpy's take: pandas' 10x slower
         fit = cox_columns(time, event, np.nan_to_num(z.to_numpy().T), threads=threads)
         blocks.append(pd.DataFrame({"log_hr": fit.beta, "se_log_hr": fit.se, "p_wald": fit.p_wald, "flag": fit.flag}))
     return pd.concat(blocks, ignore_index=True).set_axis(matrix.index)
 
 
 def gene_cox_table(
-    cohort: str, matrix: pd.DataFrame, coverage: pd.DataFrame, clinical: pd.DataFrame
+    cohort: str, matrix: pd.DataFrame, coverage: pd.DataFrame, clinical: pd.DataFrame, *, threads: int = 1
 ) -> pd.DataFrame:
     """Univariable Cox of every measured signature gene (expression per SD, Efron ties, the
-    fast engine), with Benjamini-Hochberg q-values within each signature and endpoint."""
+    fast engine, on ``threads`` threads), with Benjamini-Hochberg q-values within each
+    signature and endpoint."""
     measured = coverage[coverage["present"].astype(bool)]
     frames = []
     for endpoint in endpoint_names(clinical):
         outcome = endpoint_data(clinical, endpoint)
         genes = measured["matched_as"].drop_duplicates()
-        by_gene = per_gene_cox(matrix.loc[genes], outcome, threads=2)
+        by_gene = per_gene_cox(matrix.loc[genes], outcome, threads=threads)
         frame = measured[["signature", "symbol", "matched_as", "direction"]].join(by_gene, on="matched_as")
         frame = frame.assign(cohort=cohort, endpoint=endpoint, n=len(outcome), events=int(outcome["event"].sum()))
         frame["hr"] = np.exp(frame["log_hr"])

@@ -4,7 +4,9 @@ byte-identical files, and the expression matrices the workflow's jobs pass each 
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
+import io
 import zipfile
 import zlib
 from pathlib import Path
@@ -25,8 +27,13 @@ def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
 
     ``.gz`` paths are gzip-compressed with a zero timestamp, so reruns give identical bytes, at
     gzip's fastest level: level 9 took 5x as long on an expression matrix for a 7% smaller file.
+    A matrix (labelled rows of float64 values) is formatted a row at a time by one ``%``
+    operation, 5x faster than pandas' value-by-value formatting and equal to it (tested).
     """
     compression = {"method": "gzip", "mtime": 0, "compresslevel": 1} if str(path).endswith(".gz") else None
+    if index and len(table.columns) and (table.dtypes == np.float64).all():
+        _write_matrix_tsv(table, path, compression is not None)
+        return
     table.to_csv(
         path,
         sep="\t",
@@ -35,6 +42,37 @@ def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
         na_rep="NA",
         compression=compression,
     )
+
+
+MATRIX_ROW_BLOCK = 1000  # rows of a matrix formatted at a time
+
+
+def _write_matrix_tsv(matrix: pd.DataFrame, path: str | Path, compressed: bool) -> None:
+    """``write_tsv(matrix, path, index=True)``'s bytes (labels quoted as pandas quotes them,
+    through the csv module), without pandas' cost per value."""
+    row_format = "\t".join([FLOAT_FORMAT] * matrix.shape[1])
+    labels = io.StringIO()
+    quoted = csv.writer(labels, delimiter="\t", lineterminator="\n")
+
+    def quote(cells: list[Any]) -> str:
+        labels.seek(0)
+        labels.truncate()
+        quoted.writerow(cells)
+        return labels.getvalue()[:-1]
+
+    def line(label: Any, values: list[float]) -> str:
+        if any(v != v for v in values):  # NaN: written "NA", as pandas' na_rep
+            return "\t".join([quote([label]), *("NA" if v != v else FLOAT_FORMAT % v for v in values)])
+        return quote([label]) + "\t" + row_format % tuple(values)
+
+    opener = gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) if compressed else open(path, "wb")
+    with opener as handle:
+        handle.write((quote([matrix.index.name or "", *matrix.columns]) + "\n").encode())
+        values = matrix.to_numpy()
+        for start in range(0, len(matrix), MATRIX_ROW_BLOCK):
+            block = values[start:start + MATRIX_ROW_BLOCK].tolist()
+            rows = matrix.index[start:start + MATRIX_ROW_BLOCK]
+            handle.write("".join(line(label, row) + "\n" for label, row in zip(rows, block)).encode())
 
 
 # Fixed member timestamps: the same matrix gives the same bytes (zip's earliest date).

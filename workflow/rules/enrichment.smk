@@ -36,7 +36,9 @@ rule rank_genes_by_survival:
         "logs/benchmarks/{cohort}/rank_genes_by_survival.tsv"
     conda:
         "../envs/analysis.yaml"
-    threads: 2
+    # One thread: at 20,000 genes x 10,000 samples a second gained nothing (30 s either way;
+    # reading and z-scoring the matrix dominate), and it would keep another job waiting.
+    threads: 1
     resources:
         mem_mb=scaled(1000, 4),
         runtime=scaled(10, 0.05),  # one Cox model per gene: 20,000 x 10,000 in under a minute
@@ -76,12 +78,15 @@ rule prerank_gsea:
         "logs/benchmarks/{cohort}/prerank_gsea.{ranking}.tsv"
     conda:
         "../envs/analysis.yaml"
-    threads: 2
+    # One thread: gseapy's engines gained nothing from a second (four libraries on a 20,000-gene
+    # ranking: 113 s on one, 107 s on two, CPU equal to wall), and it would keep another job
+    # waiting.
+    threads: 1
     resources:
         mem_mb=scaled(2000, 100),
         # permutation engine: about 1 min per MB of GMT per 1,000 permutations for 13,000 genes
-        # on 2 cores (Reactome 51 s), twice that here for larger rankings; multilevel: GO BP
-        # (10 MB) takes 9 s at 22,000 genes with 10,000 random sets
+        # (Reactome 51 s), twice that here for larger rankings; multilevel: GO BP (10 MB) takes
+        # 9 s at 22,000 genes with 10,000 random sets
         runtime=lambda w, input, attempt: attempt
         * (10 + int(2 * input.size_mb * PRERANK_MINUTES_PER_MB)),
     params:

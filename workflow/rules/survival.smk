@@ -158,7 +158,7 @@ rule gene_cox:
         "logs/benchmarks/{cohort}/gene_cox.tsv"
     conda:
         "../envs/analysis.yaml"
-    threads: 2
+    threads: 1  # a few hundred signature genes: reading the matrix is most of the job
     resources:
         mem_mb=scaled(1000, 4),
         runtime=scaled(10, 0.05),

@@ -15,6 +15,7 @@ def main(smk) -> None:
             read_matrix(smk.input.expression),
             pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False),
             pd.read_csv(smk.input.clinical, sep="\t"),
+            threads=smk.threads,
         )
         log.info("%d gene x signature x endpoint rows; %d with BH q < 0.05", len(genes), int((genes["q_bh"] < 0.05).sum()))
         write_tsv(genes, smk.output.table)
