@@ -2,8 +2,9 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from hif_prognosis.frozen import FROZEN_COLUMNS, Cohort, frozen_score_table
+from hif_prognosis.frozen import FROZEN_AUC_COLUMNS, FROZEN_COLUMNS, Cohort, frozen_score_table
 from hif_prognosis.genesets import coverage_table, signature_table
 
 GENES = [f"G{i}" for i in range(12)]
@@ -33,10 +34,10 @@ def test_weights_from_one_cohort_predict_in_another():
         "A": synthetic_cohort(1, 150, effect=0.8, scale=1.0, shift=8.0),
         "B": synthetic_cohort(2, 120, effect=0.8, scale=0.3, shift=0.0),
     }
-    table = frozen_score_table(cohorts)
+    table = frozen_score_table(cohorts, min_events_per_variable=5)[0]
     assert list(table.columns) == FROZEN_COLUMNS
-    assert len(table) == 4  # 2 weightings x 2 ordered pairs
-    assert (table["genes"] == 12).all()
+    assert len(table) == 6  # 3 weightings x 2 ordered pairs
+    assert (table["genes"] == 12).all() and (table["status"] == "estimated").all()
     assert table["direction_replicated"].all()
     assert (table["p_one_sided_hr_above_1"] < 0.01).all()
     assert (table["training_log_hr"] > 0).all()
@@ -48,7 +49,7 @@ def test_no_effect_in_the_test_cohort_is_not_replicated_by_construction():
         "A": synthetic_cohort(3, 150, effect=0.8, scale=1.0, shift=8.0),
         "B": synthetic_cohort(4, 150, effect=0.0, scale=1.0, shift=8.0),
     }
-    table = frozen_score_table(cohorts).set_index(["training_cohort", "weights"])
+    table = frozen_score_table(cohorts)[0].set_index(["training_cohort", "weights"])
     assert (table.loc["A", "p_one_sided_hr_above_1"] > 0.05).all()
 
 
@@ -59,7 +60,7 @@ def test_genes_matched_under_other_names_line_up():
     matrix = b.matrix.rename(index={"G3": "OLD3"}).drop(index="G9")
     signature = SIGNATURE.assign(aliases=lambda t: np.where(t["gene"] == "G3", "OLD3", ""))
     b = Cohort(matrix, coverage_table(signature, matrix.index), b.clinical)
-    table = frozen_score_table({"A": a, "B": b})
+    table = frozen_score_table({"A": a, "B": b})[0]
     assert (table["genes"] == 11).all() and table["direction_replicated"].all()
 
 
@@ -67,7 +68,7 @@ def test_only_genes_measured_in_both_cohorts_are_used():
     a = synthetic_cohort(5, 100, effect=0.8, scale=1.0, shift=8.0)
     b = synthetic_cohort(6, 100, effect=0.8, scale=1.0, shift=8.0)
     b = Cohort(b.matrix.drop(index=["G0", "G7"]), coverage_table(SIGNATURE, b.matrix.index.drop(["G0", "G7"])), b.clinical)
-    table = frozen_score_table({"A": a, "B": b})
+    table = frozen_score_table({"A": a, "B": b})[0]
     assert (table["genes"] == 10).all()
 
 
@@ -79,7 +80,7 @@ def test_pc1_direction_is_the_signatures_own_not_a_training_hazard_ratio_near_on
             "A": synthetic_cohort(20 + seed, 150, effect=0.0, scale=1.0, shift=8.0),
             "B": synthetic_cohort(40 + seed, 150, effect=0.8, scale=1.0, shift=8.0),
         }
-        row = frozen_score_table(cohorts).set_index(["training_cohort", "weights"]).loc[("A", "pc1")]
+        row = frozen_score_table(cohorts)[0].set_index(["training_cohort", "weights"]).loc[("A", "pc1")]
         assert row["status"] == "estimated" and row["log_hr"] > 0 and row["p_one_sided_hr_above_1"] < 0.01
 
 
@@ -89,7 +90,7 @@ def test_one_gene_signature_carries_its_training_sign():
     one_up, one_down = signature_table("UP1", ["G2"], "t"), signature_table("DOWN1", [], "t", down=["G8"])
     signatures = pd.concat([one_up, one_down])
     cohorts = {name: Cohort(c.matrix, coverage_table(signatures, c.matrix.index), c.clinical) for name, c in (("A", a), ("B", b))}
-    table = frozen_score_table(cohorts)
+    table = frozen_score_table(cohorts)[0]
     assert (table["status"] == "estimated").all() and (table["genes"] == 1).all()
     assert table["direction_replicated"].all()  # G2 rises and G8 falls with risk
     assert (table["training_log_hr"] > 0).all() and (table["p_one_sided_hr_above_1"] < 0.05).all()
@@ -103,6 +104,95 @@ def test_no_shared_gene_is_reported_not_estimable():
         "A": Cohort(a.matrix, coverage_table(only_a, a.matrix.index), a.clinical),
         "B": Cohort(b.matrix.drop(index="G0"), coverage_table(only_a, b.matrix.index.drop("G0")), b.clinical),
     }
-    table = frozen_score_table(cohorts)
+    table = frozen_score_table(cohorts)[0]
     assert (table["status"] == "not estimable: no gene of ONLY_A varies in both cohorts").all()
     assert table["hr"].isna().all()
+
+
+def test_multivariable_model_is_refused_below_the_events_per_variable_bar():
+    """12 genes need 120 training events at 10 per gene: a cohort with fewer is refused, with the
+    figure in the status; the other weightings still run."""
+    cohorts = {
+        "A": synthetic_cohort(31, 90, effect=0.8, scale=1.0, shift=8.0),
+        "B": synthetic_cohort(32, 90, effect=0.8, scale=1.0, shift=8.0),
+    }
+    table = frozen_score_table(cohorts, min_events_per_variable=10)[0].set_index(["training_cohort", "weights"])
+    events = int(cohorts["A"].clinical["os_event"].sum())
+    assert table.loc[("A", "multivariable_cox"), "status"] == (
+        f"refused: {events / 12:.1f} training events per gene < 10 (survival.min_events_per_variable)"
+    )
+    assert (table.xs("cox", level="weights")["status"] == "estimated").all()
+    fitted = frozen_score_table(cohorts, min_events_per_variable=1)[0].set_index(["training_cohort", "weights"])
+    assert fitted.loc[("A", "multivariable_cox"), "status"] == "estimated"
+
+
+def test_locked_model_validation_equals_r(gse4335, r_survival):
+    """A 4-gene model locked in one half of GSE4335 and validated in the other, every number from
+    the pipeline's tables against R: coxph (Efron) on the training half's gene z-scores gives the
+    weights; in the test half the score's HR per SD, its 95% CI and Wald p (coxph on the scaled
+    score), Harrell's C (concordance, reverse = TRUE) and the log-rank test of the split at the
+    training half's median score (survdiff), to 1e-6. The AUC rows are timeROC's estimator of
+    the test half's score at 1, 3 and 5 years (discrimination.time_dependent_auc, tested
+    against the pairwise definition there)."""
+    from hif_prognosis.discrimination import time_dependent_auc
+
+    matrix, clinical = gse4335
+    genes = ["VEGFA", "CA9", "PGK1", "SLC2A1"]
+    signature = signature_table("FOUR", genes, "test")
+    samples = clinical["sample_id"].tolist()
+    halves = {"first": samples[: len(samples) // 2], "second": samples[len(samples) // 2:]}
+    cohorts = {
+        name: Cohort(
+            matrix[ids], coverage_table(signature, matrix.index), clinical[clinical["sample_id"].isin(ids)]
+        )
+        for name, ids in halves.items()
+    }
+    table, auc = frozen_score_table(cohorts, auc_years=(1, 3, 5), min_events_per_variable=1)
+    assert list(auc.columns) == FROZEN_AUC_COLUMNS
+    row = table.set_index(["training_cohort", "weights"]).loc[("first", "multivariable_cox")]
+    assert row["status"] == "estimated"
+
+    def half(name: str) -> pd.DataFrame:
+        data = matrix.loc[genes, halves[name]].T.reset_index(drop=True)
+        outcome = clinical.set_index("sample_id").loc[halves[name], ["os_months", "os_event"]].reset_index(drop=True)
+        return pd.concat([data, outcome], axis=1).assign(half=name)
+
+    r = r_survival.table(
+        """
+        genes <- c("VEGFA", "CA9", "PGK1", "SLC2A1")
+        train <- data[data$half == "first", ]; test <- data[data$half == "second", ]
+        ztrain <- scale(as.matrix(train[, genes])); ztest <- scale(as.matrix(test[, genes]))
+        w <- coef(coxph(Surv(train$os_months, train$os_event) ~ ztrain, ties = "efron"))
+        s_train <- drop(ztrain %*% w) / sum(abs(w)); s_test <- drop(ztest %*% w) / sum(abs(w))
+        fit <- coxph(Surv(os_months, os_event) ~ scale(s_test), data = test, ties = "efron")
+        ci <- exp(confint(fit))
+        c <- concordance(Surv(os_months, os_event) ~ s_test, data = test, reverse = TRUE)$concordance
+        high <- s_test > median(s_train)
+        lr <- survdiff(Surv(os_months, os_event) ~ high, data = test)
+        cat(paste("hr", "low", "high", "p", "c", "chisq", "median", "w1", "w2", "w3", "w4", sep = "\\t"), "\\n", sep = "")
+        cat(paste(exp(coef(fit)), ci[1], ci[2], summary(fit)$coefficients[5], c, lr$chisq, median(s_train),
+                  w[1], w[2], w[3], w[4], sep = "\\t"), "\\n", sep = "")
+        """,
+        pd.concat([half("first"), half("second")], ignore_index=True),
+    ).iloc[0]
+    assert row["hr"] == pytest.approx(r["hr"], rel=1e-6)
+    assert row["hr_ci_low"] == pytest.approx(r["low"], rel=1e-6)
+    assert row["hr_ci_high"] == pytest.approx(r["high"], rel=1e-6)
+    assert row["p_wald"] == pytest.approx(r["p"], rel=1e-6)
+    assert row["c_index"] == pytest.approx(r["c"], rel=1e-6)
+    assert row["logrank_chisq"] == pytest.approx(r["chisq"], rel=1e-6)
+    assert row["training_median_score"] == pytest.approx(r["median"], rel=1e-6, abs=1e-9)
+    # AUC: the test half's score from R's weights, by timeROC's estimator at 1, 3 and 5 years
+    test_half = clinical.set_index("sample_id").loc[halves["second"]]
+    z = matrix.loc[genes, halves["second"]]
+    z = z.sub(z.mean(axis=1), axis=0).div(z.std(axis=1), axis=0)
+    weights = r[["w1", "w2", "w3", "w4"]].to_numpy(dtype=float)
+    score = z.T.to_numpy() @ weights / np.abs(weights).sum()
+    rows = auc[(auc["training_cohort"] == "first") & (auc["weights"] == "multivariable_cox")].set_index("years")
+    for years in (1, 3, 5):
+        cases, controls, expected, status = time_dependent_auc(
+            test_half["os_months"].to_numpy(), test_half["os_event"].to_numpy(), score, 12 * years
+        )
+        assert (rows.loc[years, "cases"], rows.loc[years, "controls"], rows.loc[years, "status"]) == (cases, controls, status)
+        if status == "estimated":
+            assert rows.loc[years, "auc"] == pytest.approx(expected, rel=1e-9)

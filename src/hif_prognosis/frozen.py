@@ -11,10 +11,18 @@ for each signature and each ordered pair of cohorts (training, test) sharing an 
   ``pc1`` scoring method orients them, so that the component correlates positively with the
   mean of the genes' z-scores (down genes sign-flipped): the signature's own direction, never a
   training hazard ratio near 1 whose sign is chance (one gene: its direction, +1 or -1);
+  ``multivariable_cox``: the coefficients of one Cox model (Efron) of all the genes' z-scores,
+  the locked risk model of most prognosis papers; refused below ``min_events_per_variable``
+  training events per gene, and not estimable where the model has no finite maximum;
 - in the test cohort the genes are z-scored within the cohort (platforms differ in scale; the
   weights and their signs are not touched), the score is sum(w z) / sum(|w|), and a univariable
-  Cox model (Efron, per SD) and Harrell's C are computed there. ``status`` says ``estimated``
-  or why not (no gene measured in both cohorts, or no finite Cox estimate).
+  Cox model (Efron, per SD) and Harrell's C are computed there, and the test cohort is split at
+  the **training** cohort's median score (high: above it), as papers validate a locked model,
+  with the log-rank test of the split. ``status`` says ``estimated`` or why not (no gene
+  measured in both cohorts, a refused or inestimable training model, or no finite Cox estimate
+  in the test cohort).
+- the time-dependent AUC of the test cohort's score at each of ``auc_years`` is timeROC's
+  estimator (``discrimination.time_dependent_auc``), in a long table of its own.
 
 The claim under test is directional, so besides the two-sided Wald p the table gives the
 one-sided p for HR > 1 in the test cohort.
@@ -22,24 +30,27 @@ one-sided p for HR > 1 in the test cohort.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from hif_prognosis.clinical import endpoint_data, endpoint_names
-from hif_prognosis.fastcox import cox_columns
+from hif_prognosis.discrimination import AUC_COLUMNS, time_dependent_auc
 from hif_prognosis.expression import gene_zscores
+from hif_prognosis.fastcox import FLAG_OK, cox_columns, cox_model
 from hif_prognosis.stats import harrell_c
-from hif_prognosis.survival import cox_per_sd
+from hif_prognosis.survival import cox_per_sd, split_logrank
 
-WEIGHTINGS = ("cox", "pc1")
+WEIGHTINGS = ("cox", "pc1", "multivariable_cox")
+KEY_COLUMNS = ["signature", "endpoint", "weights", "training_cohort", "test_cohort"]
 FROZEN_COLUMNS = [
-    "signature", "endpoint", "weights", "training_cohort", "test_cohort", "genes", "status",
-    "training_log_hr", "n", "events", "hr", "hr_ci_low", "hr_ci_high", "log_hr", "se_log_hr",
-    "p_wald", "p_one_sided_hr_above_1", "c_index", "direction_replicated",
+    *KEY_COLUMNS, "genes", "status", "training_log_hr", "training_median_score", "n", "events", "hr",
+    "hr_ci_low", "hr_ci_high", "log_hr", "se_log_hr", "p_wald", "p_one_sided_hr_above_1", "c_index",
+    "direction_replicated", "n_high", "n_low", "logrank_chisq", "logrank_p",
 ]
+FROZEN_AUC_COLUMNS = [*KEY_COLUMNS, *AUC_COLUMNS[AUC_COLUMNS.index("years"):]]
 
 
 @dataclass(frozen=True)
@@ -59,11 +70,27 @@ def measured_symbols(coverage: pd.DataFrame, signature: str) -> pd.DataFrame:
     return pd.DataFrame({"matched_as": rows["matched_as"], "direction": np.where(rows["direction"] == "down", -1.0, 1.0)})
 
 
+class NotEstimable(Exception):
+    """A training model that is refused or has no estimate; the message says which and why."""
+
+
 def training_weights(
-    z: pd.DataFrame, direction: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str
+    z: pd.DataFrame, direction: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str,
+    min_events_per_variable: float,
 ) -> np.ndarray:
     if weighting == "cox":
         return cox_columns(time, event, z.to_numpy()).beta
+    if weighting == "multivariable_cox":
+        epv = event.sum() / z.shape[1]
+        if epv < min_events_per_variable:
+            raise NotEstimable(
+                f"refused: {epv:.1f} training events per gene < {min_events_per_variable:g} "
+                "(survival.min_events_per_variable)"
+            )
+        model = cox_model(time, event, z.to_numpy())
+        if model.flag != FLAG_OK:
+            raise NotEstimable("not estimable: the training model has no finite estimate (genes collinear or separating the events)")
+        return model.coefficients
     values = z.to_numpy()
     _, _, vt = np.linalg.svd(values - values.mean(axis=0), full_matrices=False)
     loadings = vt[0]
@@ -71,9 +98,13 @@ def training_weights(
     return loadings if np.corrcoef(values @ loadings, signed_mean)[0, 1] >= 0 else -loadings
 
 
-def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
-    """One row per signature x shared endpoint x weighting x ordered cohort pair (FROZEN_COLUMNS)."""
-    rows = []
+def frozen_score_table(
+    cohorts: Mapping[str, Cohort], *, auc_years: Sequence[float] = (1, 3, 5), min_events_per_variable: float = 10
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per signature x shared endpoint x weighting x ordered cohort pair
+    (FROZEN_COLUMNS), and the test cohort's time-dependent AUC at each of ``auc_years`` for the
+    estimated ones (FROZEN_AUC_COLUMNS)."""
+    rows, auc_rows = [], []
     names = list(cohorts)
     signatures = pd.unique(pd.concat([c.coverage["signature"] for c in cohorts.values()]))
     for signature in signatures:
@@ -91,6 +122,7 @@ def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
                     usable = z_a.notna().all().to_numpy() & z_b.notna().all().to_numpy()
                     z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
                     direction = in_a.loc[shared, "direction"].to_numpy()[usable]
+                    time_a, event_a = out_a["time"].to_numpy(), out_a["event"].to_numpy()
                     for weighting in WEIGHTINGS:
                         key = {
                             "signature": signature, "endpoint": endpoint, "weights": weighting,
@@ -99,7 +131,11 @@ def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
                         if not usable.any():
                             rows.append(key | {"status": f"not estimable: no gene of {signature} varies in both cohorts"})
                             continue
-                        w = training_weights(z_a, direction, out_a["time"].to_numpy(), out_a["event"].to_numpy(), weighting)
+                        try:
+                            w = training_weights(z_a, direction, time_a, event_a, weighting, min_events_per_variable)
+                        except NotEstimable as reason:
+                            rows.append(key | {"status": str(reason)})
+                            continue
                         train_score = pd.Series(z_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
                         test_score = pd.Series(z_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
                         trained = cox_per_sd(out_a["time"], out_a["event"], train_score)
@@ -109,13 +145,27 @@ def frozen_score_table(cohorts: Mapping[str, Cohort]) -> pd.DataFrame:
                             continue
                         low, high = tested.hr_ci()
                         one_sided = tested.p_wald / 2 if tested.log_hr > 0 else 1 - tested.p_wald / 2
+                        threshold = float(train_score.median())
+                        chisq, p_logrank, n_high, n_low = split_logrank(
+                            out_b["time"], out_b["event"], (test_score > threshold).to_numpy()
+                        )
                         rows.append(key | {
                             "status": "estimated",
-                            "training_log_hr": trained.log_hr, "n": tested.n, "events": tested.events,
+                            "training_log_hr": trained.log_hr, "training_median_score": threshold,
+                            "n": tested.n, "events": tested.events,
                             "hr": tested.hr, "hr_ci_low": low, "hr_ci_high": high, "log_hr": tested.log_hr,
                             "se_log_hr": tested.se_log_hr, "p_wald": tested.p_wald,
                             "p_one_sided_hr_above_1": one_sided,
                             "c_index": harrell_c(out_b["time"], out_b["event"], test_score),
                             "direction_replicated": bool(tested.log_hr > 0),
+                            "n_high": n_high, "n_low": n_low, "logrank_chisq": chisq, "logrank_p": p_logrank,
                         })
-    return pd.DataFrame(rows, columns=FROZEN_COLUMNS)
+                        for years in auc_years:
+                            cases, controls, auc, status = time_dependent_auc(
+                                out_b["time"].to_numpy(), out_b["event"].to_numpy(), test_score.to_numpy(), 12 * years
+                            )
+                            auc_rows.append(key | {
+                                "years": years, "months": 12 * years, "cases": cases, "controls": controls,
+                                "auc": auc, "status": status,
+                            })
+    return pd.DataFrame(rows, columns=FROZEN_COLUMNS), pd.DataFrame(auc_rows, columns=FROZEN_AUC_COLUMNS)

@@ -14,6 +14,11 @@ import numpy as np
 import pandas as pd
 
 ALPHA = 0.05
+# The frozen-score weightings the "carries over" criterion reads (frozen.WEIGHTINGS holds them):
+# the ones every signature gets. The multivariable model is reported beside them, as papers lock
+# models so, but it is refused for most signatures in cohorts of 50-90 patients, which would
+# leave the criterion open for a reason that is not the signature's.
+JUDGED_WEIGHTINGS = ("cox", "pc1")
 JUDGEMENT_COLUMNS = ["endpoint", "question", "criterion", "cohort", "value", "met"]
 
 
@@ -104,7 +109,8 @@ def judge(
             criteria.append(_row(endpoint, "6 proportional hazards", "PH score test (R cox.zph) p >= 0.05", cohort,
                                  f"p {u['ph_p_score']:.3g}", bool(not u["ph_violated"]) if u["status"] == "fitted" else None))
         carried = (
-            frozen[(frozen["signature"] == signature) & (frozen["endpoint"] == endpoint)]
+            frozen[(frozen["signature"] == signature) & (frozen["endpoint"] == endpoint)
+                   & frozen["weights"].isin(JUDGED_WEIGHTINGS)]
             if frozen is not None else pd.DataFrame()
         )
         if not len(carried):

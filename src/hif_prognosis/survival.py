@@ -110,8 +110,14 @@ def median_groups(score: pd.Series) -> pd.Series:
 def median_split_logrank(
     time: pd.Series, event: pd.Series, score: pd.Series
 ) -> tuple[float, float, int, int]:
-    """Log-rank chi-square, its p-value (1 df), and group sizes (high, low)."""
-    high = (median_groups(score) == "high").to_numpy()
+    """Log-rank chi-square, its p-value (1 df), and group sizes (high, low) of the split at the
+    score's own median."""
+    return split_logrank(time, event, (median_groups(score) == "high").to_numpy())
+
+
+def split_logrank(time: pd.Series, event: pd.Series, high: np.ndarray) -> tuple[float, float, int, int]:
+    """Log-rank chi-square of ``high`` against the rest, its p-value (1 df), and group sizes
+    (high, low); NaN where one group is empty."""
     n_high, n_low = int(high.sum()), int((~high).sum())
     if n_high == 0 or n_low == 0:
         return np.nan, np.nan, n_high, n_low

@@ -47,6 +47,7 @@ rule frozen_score:
             category="Meta-analysis",
             labels={"table": "frozen-score check"},
         ),
+        auc="results/meta/frozen_score_auc.tsv",
     log:
         "logs/meta/frozen_score.log",
     benchmark:
@@ -58,6 +59,8 @@ rule frozen_score:
         runtime=scaled(15),
     params:
         cohorts=COHORTS,
+        auc_years=config["survival"]["auc_years"],
+        min_events_per_variable=config["survival"]["min_events_per_variable"],
     script:
         "../scripts/frozen_score.py"
 

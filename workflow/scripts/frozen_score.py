@@ -19,9 +19,12 @@ def main(smk) -> None:
                 smk.params.cohorts, smk.input.expression, smk.input.coverage, smk.input.clinical, strict=True
             )
         }
-        table = frozen_score_table(cohorts)
+        table, auc = frozen_score_table(
+            cohorts, auc_years=smk.params.auc_years, min_events_per_variable=smk.params.min_events_per_variable
+        )
         log.info("%d training/test pairs; direction replicated in %d", len(table), int(table["direction_replicated"].fillna(False).sum()))
-        write_tsv(table, smk.output[0])
+        write_tsv(table, smk.output.table)
+        write_tsv(auc, smk.output.auc)
 
 
 if __name__ == "__main__":
