@@ -60,6 +60,21 @@ def test_a_signal_no_better_than_random_sets_answers_no():
     assert answer(table) == "no (not met: 2 beyond random sets)"
 
 
+def test_a_refused_multivariable_locked_model_leaves_the_answer_to_the_judged_weights():
+    """The frozen-score table also holds the multivariable model, refused in small cohorts; the
+    "carries over" criterion reads only the weights every signature gets (JUDGED_WEIGHTINGS)."""
+    from hif_prognosis.frozen import WEIGHTINGS
+    from hif_prognosis.judgement import JUDGED_WEIGHTINGS
+
+    assert set(JUDGED_WEIGHTINGS) < set(WEIGHTINGS)
+    inputs = two_cohorts(**GOOD)
+    refused = KEY | {"weights": "multivariable_cox", "training_cohort": "A", "test_cohort": "B",
+                     "status": "refused: 2.3 training events per gene < 10 (survival.min_events_per_variable)"}
+    inputs["frozen"] = pd.concat([inputs["frozen"], pd.DataFrame([refused])], ignore_index=True)
+    table = judge(signature="HIF", method="zscore", **inputs)
+    assert answer(table).startswith("yes") and (table["question"] == "5 carries over").sum() == 4
+
+
 def test_proliferation_and_ph_failures_are_named():
     table = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD | {"adjusted_low": 0.9, "ph_violated": True}))
     assert answer(table).startswith("no (not met: 3 beyond proliferation, 4 beyond clinical risk, 6 proportional hazards")
