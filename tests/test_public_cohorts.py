@@ -214,7 +214,7 @@ def test_controls_across_both_cohorts(mirror_run):
     target = pd.read_csv(directory / "results" / "TARGET-OS" / "survival" / "time_dependent_auc.tsv", sep="\t")
     assert set(target["endpoint"]) == {"os", "efs"} and set(target["years"]) == {1, 3, 5}
     frozen = pd.read_csv(directory / "results" / "meta" / "frozen_score.tsv", sep="\t")
-    assert len(frozen) == 10 * 3 * 2  # signatures x weightings x ordered pairs, os only
+    assert len(frozen) == 10 * 5 * 2  # signatures x weightings x ordered pairs, os only
     multivariable = frozen[frozen["weights"] == "multivariable_cox"].set_index(["signature", "training_cohort"])
     # GSE21257 has 23 deaths for the review signature's dozens of genes: refused
     assert multivariable.loc[("HIF1A_REVIEW_TARGETS", "GSE21257"), "status"].startswith("refused: ")

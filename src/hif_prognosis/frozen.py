@@ -14,6 +14,12 @@ for each signature and each ordered pair of cohorts (training, test) sharing an 
   ``multivariable_cox``: the coefficients of one Cox model (Efron) of all the genes' z-scores,
   the locked risk model of most prognosis papers; refused below ``min_events_per_variable``
   training events per gene, and not estimable where the model has no finite maximum;
+  ``ridge_cox`` and ``lasso_cox``: penalised Cox models of the same z-scores (scikit-survival:
+  ``CoxPHSurvivalAnalysis(alpha, ties="efron")``, penalty alpha/2 |w|^2; ``CoxnetSurvivalAnalysis
+  (l1_ratio=1)``, glmnet's path of 50 penalties down to 1% of the largest, Breslow ties), the
+  penalty chosen by CV_FOLDS-fold cross-validation in the training cohort (folds shuffled from
+  the config's seed): the one with the highest mean Harrell's C on the held-out folds, the
+  strongest of those tied; reported in ``penalty``. A LASSO that keeps no gene is not estimable;
 - in the test cohort the genes are z-scored within the cohort (platforms differ in scale; the
   weights and their signs are not touched), the score is sum(w z) / sum(|w|), and a univariable
   Cox model (Efron, per SD) and Harrell's C are computed there, and the test cohort is split at
@@ -40,13 +46,15 @@ from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.discrimination import AUC_COLUMNS, time_dependent_auc
 from hif_prognosis.expression import gene_zscores
 from hif_prognosis.fastcox import FLAG_OK, cox_columns, cox_model
-from hif_prognosis.stats import harrell_c
+from hif_prognosis.stats import harrell_c, set_rng
 from hif_prognosis.survival import cox_per_sd, split_logrank
 
-WEIGHTINGS = ("cox", "pc1", "multivariable_cox")
+WEIGHTINGS = ("cox", "pc1", "multivariable_cox", "ridge_cox", "lasso_cox")
+CV_FOLDS = 5
+RIDGE_PENALTIES = np.logspace(-2, 4, 25)  # scikit-survival's alpha: none to overwhelming at n = 50-300
 KEY_COLUMNS = ["signature", "endpoint", "weights", "training_cohort", "test_cohort"]
 FROZEN_COLUMNS = [
-    *KEY_COLUMNS, "genes", "status", "training_log_hr", "training_median_score", "n", "events", "hr",
+    *KEY_COLUMNS, "genes", "status", "penalty", "training_log_hr", "training_median_score", "n", "events", "hr",
     "hr_ci_low", "hr_ci_high", "log_hr", "se_log_hr", "p_wald", "p_one_sided_hr_above_1", "c_index",
     "direction_replicated", "n_high", "n_low", "logrank_chisq", "logrank_p",
 ]
@@ -74,7 +82,62 @@ class NotEstimable(Exception):
     """A training model that is refused or has no estimate; the message says which and why."""
 
 
+def penalised_weights(
+    z: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str, rng: np.random.Generator
+) -> tuple[np.ndarray, float]:
+    """Coefficients of a ridge or LASSO Cox model (see the module's docstring) at the penalty
+    chosen by cross-validated Harrell's C, and that penalty."""
+    from sklearn.model_selection import KFold  # here: scikit-learn costs a second of start-up
+    from sksurv.linear_model import CoxnetSurvivalAnalysis, CoxPHSurvivalAnalysis
+    from sksurv.util import Surv
+
+    lasso = weighting == "lasso_cox"
+    y = Surv.from_arrays(event.astype(bool), time)
+    penalties = (
+        CoxnetSurvivalAnalysis(l1_ratio=1.0, n_alphas=50, alpha_min_ratio=0.01).fit(z, y).alphas_
+        if lasso else RIDGE_PENALTIES
+    )
+
+    def risk_scores(fit_rows: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+        """Each penalty's risk scores of ``rows`` from models fitted on ``fit_rows``: the LASSO's
+        whole path in one fit, the ridge one fit per penalty."""
+        if lasso:
+            path = CoxnetSurvivalAnalysis(l1_ratio=1.0, alphas=penalties).fit(z[fit_rows], y[fit_rows])
+            return [path.predict(z[rows], alpha=penalty) for penalty in penalties]
+        return [
+            CoxPHSurvivalAnalysis(alpha=penalty, ties="efron").fit(z[fit_rows], y[fit_rows]).predict(z[rows])
+            for penalty in penalties
+        ]
+
+    folds = KFold(CV_FOLDS, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
+    c = np.array([
+        [harrell_c(time[held_out], event[held_out], risk) for risk in risk_scores(fit_rows, held_out)]
+        for fit_rows, held_out in folds.split(z)
+    ])
+    mean_c = np.nanmean(c, axis=0)
+    best = float(max(p for p, m in zip(penalties, mean_c, strict=True) if m == np.nanmax(mean_c)))
+    if lasso:
+        path = CoxnetSurvivalAnalysis(l1_ratio=1.0, alphas=penalties).fit(z, y)
+        weights = path.coef_[:, list(penalties).index(best)]
+    else:
+        weights = CoxPHSurvivalAnalysis(alpha=best, ties="efron").fit(z, y).coef_
+    if not np.any(weights):
+        raise NotEstimable(f"not estimable: at the cross-validated penalty {best:.3g} the LASSO keeps no gene")
+    return weights, best
+
+
 def training_weights(
+    z: pd.DataFrame, direction: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str,
+    min_events_per_variable: float, rng: np.random.Generator,
+) -> tuple[np.ndarray, float]:
+    """The weighting's gene weights learned in the training cohort, and its penalty (NaN for
+    the unpenalised ones)."""
+    if weighting in ("ridge_cox", "lasso_cox"):
+        return penalised_weights(z.to_numpy(), time, event, weighting, rng)
+    return _unpenalised_weights(z, direction, time, event, weighting, min_events_per_variable), np.nan
+
+
+def _unpenalised_weights(
     z: pd.DataFrame, direction: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str,
     min_events_per_variable: float,
 ) -> np.ndarray:
@@ -99,11 +162,12 @@ def training_weights(
 
 
 def frozen_score_table(
-    cohorts: Mapping[str, Cohort], *, auc_years: Sequence[float] = (1, 3, 5), min_events_per_variable: float = 10
+    cohorts: Mapping[str, Cohort], *, auc_years: Sequence[float] = (1, 3, 5), min_events_per_variable: float = 10,
+    seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per signature x shared endpoint x weighting x ordered cohort pair
     (FROZEN_COLUMNS), and the test cohort's time-dependent AUC at each of ``auc_years`` for the
-    estimated ones (FROZEN_AUC_COLUMNS)."""
+    estimated ones (FROZEN_AUC_COLUMNS). The penalised models' folds are drawn from ``seed``."""
     rows, auc_rows = [], []
     names = list(cohorts)
     signatures = pd.unique(pd.concat([c.coverage["signature"] for c in cohorts.values()]))
@@ -131,8 +195,11 @@ def frozen_score_table(
                         if not usable.any():
                             rows.append(key | {"status": f"not estimable: no gene of {signature} varies in both cohorts"})
                             continue
+                        rng = set_rng(seed, "frozen", str(signature), endpoint, train, weighting)
                         try:
-                            w = training_weights(z_a, direction, time_a, event_a, weighting, min_events_per_variable)
+                            w, penalty = training_weights(
+                                z_a, direction, time_a, event_a, weighting, min_events_per_variable, rng
+                            )
                         except NotEstimable as reason:
                             rows.append(key | {"status": str(reason)})
                             continue
@@ -150,7 +217,7 @@ def frozen_score_table(
                             out_b["time"], out_b["event"], (test_score > threshold).to_numpy()
                         )
                         rows.append(key | {
-                            "status": "estimated",
+                            "status": "estimated", "penalty": penalty,
                             "training_log_hr": trained.log_hr, "training_median_score": threshold,
                             "n": tested.n, "events": tested.events,
                             "hr": tested.hr, "hr_ci_low": low, "hr_ci_high": high, "log_hr": tested.log_hr,

@@ -61,6 +61,7 @@ rule frozen_score:
         cohorts=COHORTS,
         auc_years=config["survival"]["auc_years"],
         min_events_per_variable=config["survival"]["min_events_per_variable"],
+        seed=config["seed"],
     script:
         "../scripts/frozen_score.py"
 

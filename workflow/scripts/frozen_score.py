@@ -20,7 +20,8 @@ def main(smk) -> None:
             )
         }
         table, auc = frozen_score_table(
-            cohorts, auc_years=smk.params.auc_years, min_events_per_variable=smk.params.min_events_per_variable
+            cohorts, auc_years=smk.params.auc_years, min_events_per_variable=smk.params.min_events_per_variable,
+            seed=smk.params.seed,
         )
         log.info("%d training/test pairs; direction replicated in %d", len(table), int(table["direction_replicated"].fillna(False).sum()))
         write_tsv(table, smk.output.table)
