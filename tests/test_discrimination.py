@@ -252,3 +252,31 @@ def test_fraction_below_is_the_pairwise_mean_to_the_last_bit():
     cases, controls = np.round(rng.normal(size=300), 1), np.round(rng.normal(size=700), 1)
     pairwise = np.where(cases[:, None] > controls, 1.0, np.where(cases[:, None] == controls, 0.5, 0.0)).mean(axis=1)
     np.testing.assert_array_equal(fraction_below(cases, controls), pairwise)
+
+
+def test_scikit_survival_auc_differs_from_timerocs_where_deaths_fall_exactly_at_t(gse4335):
+    """scikit-survival's cumulative_dynamic_auc is not timeROC's estimator: it counts a death at
+    exactly t as a case (timeROC, R timeROC_3.R: ``T < t``; here too) and weights cases by the
+    censoring distribution at T, not just before it. On GSE4335 (115 patients, 38 deaths,
+    times in whole months) the two agree within 0.005 at 3 and 5 years, and differ by about
+    0.01 at 1 year, where 3 deaths fall at exactly 12 months (benchmarks/r_agreement.py tables
+    the gap on other scores and cohorts)."""
+    from sksurv.metrics import cumulative_dynamic_auc
+    from sksurv.util import Surv
+
+    from hif_prognosis.discrimination import time_dependent_auc
+    from hif_prognosis.expression import gene_zscores
+
+    matrix, clinical = gse4335
+    time, event = clinical["os_months"].to_numpy(float), clinical["os_event"].to_numpy(int)
+    assert ((time == 12) & (event == 1)).sum() == 3 and not ((time == 36) | (time == 60))[event == 1].any()
+    y = Surv.from_arrays(event.astype(bool), time)
+    differences = {}
+    for genes in (["VEGFA", "CA9", "PGK1", "SLC2A1"], ["MKI67", "TOP2A", "CCNB1"], ["ESR1", "PGR"]):
+        score = gene_zscores(matrix.loc[genes, clinical["sample_id"]]).mean().to_numpy()
+        for months in (12, 36, 60):
+            ours = time_dependent_auc(time, event, score, months)[2]
+            theirs = cumulative_dynamic_auc(y, y, score, [months])[0][0]
+            differences[genes[0], months] = abs(ours - theirs)
+    assert max(d for (_, months), d in differences.items() if months > 12) < 0.005
+    assert 0.005 < max(d for (_, months), d in differences.items() if months == 12) < 0.02

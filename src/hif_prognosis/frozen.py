@@ -47,7 +47,7 @@ from hif_prognosis.discrimination import AUC_COLUMNS, time_dependent_auc
 from hif_prognosis.expression import gene_zscores
 from hif_prognosis.fastcox import FLAG_OK, cox_columns, cox_model
 from hif_prognosis.stats import harrell_c, set_rng
-from hif_prognosis.survival import cox_per_sd, split_logrank
+from hif_prognosis.survival import AT_RISK_COLUMNS, cox_per_sd, numbers_at_risk, split_logrank
 
 WEIGHTINGS = ("cox", "pc1", "multivariable_cox", "ridge_cox", "lasso_cox")
 CV_FOLDS = 5
@@ -59,6 +59,18 @@ FROZEN_COLUMNS = [
     "direction_replicated", "n_high", "n_low", "logrank_chisq", "logrank_p",
 ]
 FROZEN_AUC_COLUMNS = [*KEY_COLUMNS, *AUC_COLUMNS[AUC_COLUMNS.index("years"):]]
+FROZEN_AT_RISK_COLUMNS = [*KEY_COLUMNS, *AT_RISK_COLUMNS]
+
+
+@dataclass(frozen=True)
+class FrozenTables:
+    """The check's tables: one row per signature x endpoint x weighting x ordered pair
+    (FROZEN_COLUMNS); the test cohort's time-dependent AUC (FROZEN_AUC_COLUMNS); and the numbers
+    at risk of its split at the training median score (FROZEN_AT_RISK_COLUMNS)."""
+
+    table: pd.DataFrame
+    auc: pd.DataFrame
+    at_risk: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -164,11 +176,12 @@ def _unpenalised_weights(
 def frozen_score_table(
     cohorts: Mapping[str, Cohort], *, auc_years: Sequence[float] = (1, 3, 5), min_events_per_variable: float = 10,
     seed: int = 0,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per signature x shared endpoint x weighting x ordered cohort pair
-    (FROZEN_COLUMNS), and the test cohort's time-dependent AUC at each of ``auc_years`` for the
-    estimated ones (FROZEN_AUC_COLUMNS). The penalised models' folds are drawn from ``seed``."""
-    rows, auc_rows = [], []
+) -> FrozenTables:
+    """Every signature x shared endpoint x weighting x ordered cohort pair; for the estimated
+    ones, the test cohort's time-dependent AUC at each of ``auc_years`` and the numbers at risk
+    of its split at the training median score. The penalised models' folds are drawn from
+    ``seed``."""
+    rows, auc_rows, at_risk = [], [], []
     names = list(cohorts)
     signatures = pd.unique(pd.concat([c.coverage["signature"] for c in cohorts.values()]))
     for signature in signatures:
@@ -213,9 +226,10 @@ def frozen_score_table(
                         low, high = tested.hr_ci()
                         one_sided = tested.p_wald / 2 if tested.log_hr > 0 else 1 - tested.p_wald / 2
                         threshold = float(train_score.median())
-                        chisq, p_logrank, n_high, n_low = split_logrank(
-                            out_b["time"], out_b["event"], (test_score > threshold).to_numpy()
-                        )
+                        above = (test_score > threshold).to_numpy()
+                        chisq, p_logrank, n_high, n_low = split_logrank(out_b["time"], out_b["event"], above)
+                        groups = pd.Series(np.where(above, "high", "low"), index=out_b.index)
+                        at_risk.append(numbers_at_risk(out_b["time"], out_b["event"], groups).assign(**key))
                         rows.append(key | {
                             "status": "estimated", "penalty": penalty,
                             "training_log_hr": trained.log_hr, "training_median_score": threshold,
@@ -235,4 +249,10 @@ def frozen_score_table(
                                 "years": years, "months": 12 * years, "cases": cases, "controls": controls,
                                 "auc": auc, "status": status,
                             })
-    return pd.DataFrame(rows, columns=FROZEN_COLUMNS), pd.DataFrame(auc_rows, columns=FROZEN_AUC_COLUMNS)
+    at_risk_table = (
+        pd.concat(at_risk, ignore_index=True)[FROZEN_AT_RISK_COLUMNS] if at_risk
+        else pd.DataFrame(columns=FROZEN_AT_RISK_COLUMNS)
+    )
+    return FrozenTables(
+        pd.DataFrame(rows, columns=FROZEN_COLUMNS), pd.DataFrame(auc_rows, columns=FROZEN_AUC_COLUMNS), at_risk_table
+    )

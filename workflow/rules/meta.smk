@@ -48,6 +48,7 @@ rule frozen_score:
             labels={"table": "frozen-score check"},
         ),
         auc="results/meta/frozen_score_auc.tsv",
+        at_risk="results/meta/frozen_score_at_risk.tsv",
     log:
         "logs/meta/frozen_score.log",
     benchmark:

@@ -19,13 +19,15 @@ def main(smk) -> None:
                 smk.params.cohorts, smk.input.expression, smk.input.coverage, smk.input.clinical, strict=True
             )
         }
-        table, auc = frozen_score_table(
+        tables = frozen_score_table(
             cohorts, auc_years=smk.params.auc_years, min_events_per_variable=smk.params.min_events_per_variable,
             seed=smk.params.seed,
         )
+        table = tables.table
         log.info("%d training/test pairs; direction replicated in %d", len(table), int(table["direction_replicated"].fillna(False).sum()))
         write_tsv(table, smk.output.table)
-        write_tsv(auc, smk.output.auc)
+        write_tsv(tables.auc, smk.output.auc)
+        write_tsv(tables.at_risk, smk.output.at_risk)
 
 
 if __name__ == "__main__":
