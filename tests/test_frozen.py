@@ -239,3 +239,27 @@ def test_penalised_rows_report_their_penalty_and_carry_the_effect_over():
     assert penalised["direction_replicated"].all() and (penalised["p_one_sided_hr_above_1"] < 0.01).all()
     assert table.loc[["cox", "pc1"], "penalty"].isna().all()
     pd.testing.assert_frame_equal(frozen_score_table(cohorts, seed=3).table, table.reset_index()[FROZEN_COLUMNS])
+
+
+def test_locked_forest_draws_estimated_rows_and_names_the_refused():
+    """One row per weighting and direction: estimated rows get a point at their test HR, a
+    refused one its reason in the label and no point."""
+    import matplotlib.pyplot as plt
+
+    from hif_prognosis.plotting import locked_forest_figure
+
+    cohorts = {
+        "A": synthetic_cohort(61, 90, effect=0.8, scale=1.0, shift=8.0),
+        "B": synthetic_cohort(62, 90, effect=0.8, scale=1.0, shift=8.0),
+    }
+    table = frozen_score_table(cohorts).table
+    refused = table["status"].str.startswith("refused")
+    assert refused.any() and (~refused).any()
+    figure = locked_forest_figure(table, title="SIG")
+    axis = figure.axes[0]
+    labels = [tick.get_text() for tick in axis.get_yticklabels()]
+    assert len(labels) == len(table)
+    assert all(("refused" in label) == bool(r) for label, r in zip(labels[::-1], refused, strict=True))
+    points = axis.lines[0].get_xydata()
+    np.testing.assert_allclose(np.sort(points[:, 0]), np.sort(table.loc[~refused, "hr"].to_numpy()))
+    plt.close(figure)

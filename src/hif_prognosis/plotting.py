@@ -247,6 +247,36 @@ def gene_forest_figure(genes: pd.DataFrame, *, title: str) -> plt.Figure:
     return figure
 
 
+def locked_forest_figure(frozen: pd.DataFrame, *, title: str) -> plt.Figure:
+    """Test-cohort HR per SD [95% CI] of one signature's locked scores (rows of the frozen-score
+    table), one panel per endpoint, one row per weighting and training -> test direction, with
+    the test cohort's Harrell's C; a row that was refused or not estimable shows its status
+    instead of a point."""
+    endpoints = list(dict.fromkeys(frozen["endpoint"]))
+    n_rows = int(frozen.groupby("endpoint").size().max())
+    figure, axes = plt.subplots(
+        1, len(endpoints), figsize=(6.4 * len(endpoints), 0.42 * n_rows + 1.8), squeeze=False, layout="constrained",
+    )
+    for axis, endpoint in zip(axes.ravel(), endpoints, strict=True):
+        rows = frozen[frozen["endpoint"] == endpoint].reset_index(drop=True)
+        y = np.arange(len(rows))[::-1]
+        estimated = (rows["status"] == "estimated").to_numpy()
+        hr, low, high = (rows.loc[estimated, c].to_numpy(dtype=float) for c in ("hr", "hr_ci_low", "hr_ci_high"))
+        axis.errorbar(hr, y[estimated], xerr=[hr - low, high - hr], fmt="s", color=OKABE_ITO["blue"],
+                      ecolor=OKABE_ITO["blue"], capsize=3)
+        labels = [
+            f"{r['weights']}: {r['training_cohort']} -> {r['test_cohort']}"
+            + (f" (C {r['c_index']:.2f})" if r["status"] == "estimated" else f": {fill(str(r['status']), 60)}")
+            for _, r in rows.iterrows()
+        ]
+        axis.set_yticks(y, labels, fontsize=7)
+        axis.set_ylim(-0.8, len(rows) - 0.2)
+        hazard_ratio_axis(axis, "Test-cohort hazard ratio per SD of the locked score (95% CI, log scale)")
+        axis.set_title(f"{endpoint.upper()}: weights learned in the training cohort, applied unchanged", fontsize=9)
+    figure.suptitle(title, fontsize=10)
+    return figure
+
+
 def median_split_figure(
     scores: pd.DataFrame, outcomes: pd.DataFrame, signature: str, *, cohort: str, endpoint: str, method: str
 ) -> tuple[plt.Figure, pd.DataFrame]:

@@ -221,6 +221,8 @@ def final_outputs():
         *rules.summary_page.output,
     ]
     outputs += across_cohorts(
-        *rules.meta_analysis.output, rules.frozen_score.output.table
+        *rules.meta_analysis.output,
+        rules.frozen_score.output.table,
+        *rules.frozen_score_forest.output,
     )
     return outputs

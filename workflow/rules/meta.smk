@@ -67,6 +67,32 @@ rule frozen_score:
         "../scripts/frozen_score.py"
 
 
+rule frozen_score_forest:
+    input:
+        table=rules.frozen_score.output.table,
+    output:
+        png=report(
+            "results/meta/frozen_score_forest.png",
+            caption="../report/frozen_score_forest.rst",
+            category="Meta-analysis",
+            labels={"figure": "frozen-score forest plot"},
+        ),
+        pdf="results/meta/frozen_score_forest.pdf",
+    log:
+        "logs/meta/frozen_score_forest.log",
+    benchmark:
+        "logs/benchmarks/meta/frozen_score_forest.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
+    params:
+        signature=PRIMARY["signature"],
+    script:
+        "../scripts/frozen_score_forest.py"
+
+
 rule judgement:
     input:
         cox=expand(rules.cox_univariable.output.table, cohort=COHORTS),
