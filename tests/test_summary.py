@@ -120,3 +120,18 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
     assert '<td class="num warning">0.87 ⚠</td>' in page and '<td class="num">0.10</td>' in page
     assert "In C2 (OS) the random sets' log HRs have SD 0.050" in page and "empirical p is\n0.31" in page
     assert "In C1 (OS)" not in page
+
+
+def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts():
+    from hif_prognosis.summary import page_figure_sections
+
+    common = dict(
+        forest=None, kaplan_meier=["km.png"], gene_forest=["genes.png"], null_plot=["null.png"], enrichment_plot=[],
+        top_sets=[], cohorts=["A"], endpoints={"A": ["os"]}, rankings=[], signature="HIF", method="zscore",
+        plotted_set="SET", endpoint="os",
+    )
+    one = page_figure_sections(locked_forest=None, **common)
+    two = page_figure_sections(locked_forest="meta/frozen_score_forest.png", **common)
+    assert "locked" not in [s.anchor for s in one]
+    locked = next(s for s in two if s.anchor == "locked")
+    assert locked.figures[0][0] == "meta/frozen_score_forest.png" and "HIF" in locked.figures[0][1]

@@ -206,6 +206,7 @@ class FigureSection:
 def page_figure_sections(
     *,
     forest: str | None,
+    locked_forest: str | None,
     kaplan_meier: list[str],
     gene_forest: list[str],
     null_plot: list[str],
@@ -227,6 +228,13 @@ def page_figure_sections(
         sections.append(FigureSection(
             "forest", "Forest plot across cohorts", "",
             [(forest, f"{signature} ({method}): HR per SD in each cohort and pooled (DerSimonian–Laird).")],
+        ))
+    if locked_forest:
+        sections.append(FigureSection(
+            "locked", "Locked scores: weights from one cohort, applied unchanged in the other",
+            "Gene weights learned in the training cohort (per-gene Cox, PC1, multivariable, ridge and "
+            "LASSO Cox) and applied unchanged, as papers validate a locked risk model.",
+            [(locked_forest, f"{signature}: test-cohort HR per SD and Harrell's C, each weighting and direction.")],
         ))
     km_keys = [(c, e) for c in cohorts for e in endpoints[c]]
     sections.append(FigureSection(

@@ -28,6 +28,7 @@ def figure_sections(smk) -> list[FigureSection]:
     p, i = smk.params, smk.input
     return page_figure_sections(
         forest=i.forest[0] if i.forest else None,
+        locked_forest=i.locked_forest[0] if i.locked_forest else None,
         kaplan_meier=list(i.kaplan_meier),
         gene_forest=list(i.gene_forest),
         null_plot=list(i.null_plot),
