@@ -105,10 +105,9 @@ def penalised_weights(
 
     lasso = weighting == "lasso_cox"
     y = Surv.from_arrays(event.astype(bool), time)
-    penalties = (
-        CoxnetSurvivalAnalysis(l1_ratio=1.0, n_alphas=50, alpha_min_ratio=0.01).fit(z, y).alphas_
-        if lasso else RIDGE_PENALTIES
-    )
+    # The LASSO's path on all training data sets its penalties and, at the chosen one, its weights.
+    full_path = CoxnetSurvivalAnalysis(l1_ratio=1.0, n_alphas=50, alpha_min_ratio=0.01).fit(z, y) if lasso else None
+    penalties = full_path.alphas_ if full_path is not None else RIDGE_PENALTIES
 
     def risk_scores(fit_rows: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
         """Each penalty's risk scores of ``rows`` from models fitted on ``fit_rows``: the LASSO's
@@ -128,9 +127,8 @@ def penalised_weights(
     ])
     mean_c = np.nanmean(c, axis=0)
     best = float(max(p for p, m in zip(penalties, mean_c, strict=True) if m == np.nanmax(mean_c)))
-    if lasso:
-        path = CoxnetSurvivalAnalysis(l1_ratio=1.0, alphas=penalties).fit(z, y)
-        weights = path.coef_[:, list(penalties).index(best)]
+    if full_path is not None:
+        weights = full_path.coef_[:, list(penalties).index(best)]
     else:
         weights = CoxPHSurvivalAnalysis(alpha=best, ties="efron").fit(z, y).coef_
     if not np.any(weights):
