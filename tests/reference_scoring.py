@@ -95,7 +95,15 @@ def ssgsea_score(matrix: pd.DataFrame, genes: SignatureGenes, *, tau: float) -> 
     return score
 
 
+def weighted_score(matrix: pd.DataFrame, genes: SignatureGenes) -> pd.Series:
+    """A published risk model's score: sum over its genes of coefficient x value, the value each
+    gene's within-cohort z-score (sample SD) or its log2 expression."""
+    weights = pd.Series(np.concatenate([genes.weights("up"), genes.weights("down")]), index=genes.all)
+    values = gene_zscores(matrix.loc[genes.all]) if genes.weighted_scale == "zscore" else matrix.loc[genes.all]
+    return values.mul(weights, axis=0).sum(axis=0)
+
+
 REFERENCE_FORMS = {
     "zscore": zscore_score, "median": median_score, "pc1": pc1_score, "singscore": singscore_score,
-    "ssgsea": ssgsea_score,
+    "ssgsea": ssgsea_score, "weighted": weighted_score,
 }

@@ -19,8 +19,15 @@ from hif_prognosis.stats import harrell_c, harrell_c_columns
 from reference_scoring import REFERENCE_FORMS
 
 PARAMS = {
-    "zscore": {}, "median": {}, "pc1": {}, "singscore": {}, "ssgsea": {"tau": 0.25},
+    "zscore": {}, "median": {}, "pc1": {}, "singscore": {}, "ssgsea": {"tau": 0.25}, "weighted": {},
 }
+
+
+def set_params(method: str, up: np.ndarray, down: np.ndarray) -> dict:
+    """PARAMS[method] for these sets: the weighted method's weights +1 up, -1 down."""
+    if method != "weighted":
+        return PARAMS[method]
+    return {"up_weights": np.ones(up.shape), "down_weights": -np.ones(down.shape), "scale": "zscore"}
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +56,16 @@ def test_vectorised_scorers_equal_the_pipelines_methods(matrix, method):
     bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
     up = draw_matched_sets(bins, np.arange(15), 8, rng, eligible)
     down = draw_matched_sets(bins, np.arange(15, 22), 8, rng, eligible)
-    scores = SetScorer(matrix).score(method, up, down, PARAMS[method])
+    # the weighted method with a model's weights (z-score scale), each set its own order of them
+    up_w, down_w = rng.permuted(np.tile(np.linspace(0.2, 1.6, 15), (8, 1)), axis=1), -rng.uniform(0.1, 1, (8, 7))
+    scale = "zscore"
+    weighted = {"up_weights": up_w, "down_weights": down_w, "scale": scale} if method == "weighted" else {}
+    scores = SetScorer(matrix).score(method, up, down, {**PARAMS[method], **weighted})
     for k in range(8):
-        genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
+        genes = SignatureGenes(
+            up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]),
+            up_weights=tuple(up_w[k]), down_weights=tuple(down_w[k]), weighted_scale=scale,
+        )
         expected = REFERENCE_FORMS[method](matrix, genes, **PARAMS[method]).to_numpy()
         np.testing.assert_allclose(scores[k], expected, rtol=1e-9, atol=1e-9)
 
@@ -253,11 +267,11 @@ def test_median_by_bitset_and_by_gathering_are_equal_and_released_arrays_are_reb
     down = draw_matched_sets(bins, np.arange(16, 21), 150, rng, eligible).astype(np.int64)
     scorer = SetScorer(matrix)
     np.testing.assert_array_equal(signed_medians(*signed_order(scorer.z), up, down), gathered_medians(scorer.z, up, down))
-    before = {method: scorer.score(method, up, down, PARAMS[method]) for method in PARAMS}
+    before = {method: scorer.score(method, up, down, set_params(method, up, down)) for method in PARAMS}
     scorer.release()
     assert "z" not in scorer.__dict__ and not hasattr(scorer, "_ssgsea_ranks")
     for method, scores in before.items():
-        np.testing.assert_array_equal(scorer.score(method, up, down, PARAMS[method]), scores, err_msg=method)
+        np.testing.assert_array_equal(scorer.score(method, up, down, set_params(method, up, down)), scores, err_msg=method)
 
 
 def test_kernels_run_on_the_jobs_threads_and_scores_do_not_depend_on_them(matrix):
@@ -278,6 +292,37 @@ def test_kernels_run_on_the_jobs_threads_and_scores_do_not_depend_on_them(matrix
     up = draw_matched_sets(bins, np.arange(12), 40, rng, eligible).astype(np.int64)
     down = np.empty((40, 0), dtype=np.int64)
     for method in PARAMS:
-        one = SetScorer(matrix, threads=1).score(method, up, down, PARAMS[method])
-        two = SetScorer(matrix, threads=2).score(method, up, down, PARAMS[method])
+        one = SetScorer(matrix, threads=1).score(method, up, down, set_params(method, up, down))
+        two = SetScorer(matrix, threads=2).score(method, up, down, set_params(method, up, down))
         np.testing.assert_array_equal(one, two, err_msg=method)
+
+
+def test_random_sets_take_the_signature_s_weights_in_random_order_within_each_sign(matrix):
+    """Each random set's weights are the model's, shuffled among the genes drawn for the same
+    sign; an unweighted signature's weighted null is its zscore null (a sum of signed z-scores is
+    the mean times the gene count: the same log HR per SD for every random set)."""
+    from hif_prognosis.null import random_set_weights
+
+    model = SignatureGenes(up=["G1", "G2", "G3"], down=["G4", "G5"], up_weights=(0.5, 1.2, 2.0), down_weights=(-0.3, -0.9))
+    drawn = random_set_weights(model, 200, np.random.default_rng(3))
+    assert drawn["up_weights"].shape == (200, 3) and drawn["down_weights"].shape == (200, 2)
+    assert (np.sort(drawn["up_weights"], axis=1) == [0.5, 1.2, 2.0]).all()
+    assert (np.sort(drawn["down_weights"], axis=1) == [-0.9, -0.3]).all()
+    assert len({tuple(row) for row in drawn["up_weights"]}) == 6  # every order occurs
+
+    rng = np.random.default_rng(8)
+    clinical = pd.DataFrame({
+        "sample_id": matrix.columns, "os_months": rng.exponential(20, 30), "os_event": (rng.uniform(size=30) < 0.7).astype(int),
+    })
+    coverage = pd.concat([
+        coverage_table(signature_table("S", [f"G{i}" for i in range(12)], "x", down=["G40", "G41"]), matrix.index),
+        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 120)], "x"), matrix.index),
+    ])
+    methods = {"zscore": {}, "weighted": {}}
+    scores = pd.concat([score_signatures(matrix, coverage, m, {}) for m in methods])
+    kwargs = dict(n_sets=200, n_bins=10, seed=7, proliferation_signature="PROLIF")
+    summary, distribution = random_signature_null("X", matrix, coverage, clinical, scores, methods, **kwargs)
+    by_method = {m: distribution[(distribution["method"] == m) & (distribution["signature"] == "S")] for m in methods}
+    np.testing.assert_allclose(by_method["weighted"]["null_log_hr"], by_method["zscore"]["null_log_hr"], rtol=1e-7)
+    rows = summary.set_index(["signature", "method"])
+    assert rows.loc[("S", "weighted"), "log_hr"] == pytest.approx(rows.loc[("S", "zscore"), "log_hr"], rel=1e-9)

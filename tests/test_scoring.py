@@ -96,7 +96,7 @@ def test_score_genes_signed_is_up_minus_down(matrix):
 
 METHOD_PARAMS = {
     "zscore": {}, "score_genes": dict(ctrl_size=50, n_bins=25, seed=0), "ssgsea": dict(tau=0.25),
-    "singscore": {}, "median": {}, "pc1": {},
+    "singscore": {}, "median": {}, "pc1": {}, "weighted": {},
 }
 
 
@@ -235,9 +235,65 @@ def test_the_method_table_is_the_one_definition_the_schema_and_the_null_follow()
             p.name for p in inspect.signature(getattr(SetScorer, f"_{name}")).parameters.values() if p.kind is p.KEYWORD_ONLY
         }
         assert method.seeded == ("seed" in keywords), name
-        assert set(scoring.get(name, {}).get("properties", {})) == keywords - {"seed"}, name
+        assert set(scoring.get(name, {}).get("properties", {})) == keywords - {"seed"} - method.signature_parameters, name
         if method.library_form is not None:
             library_keywords = inspect.signature(method.library_form).parameters.values()
             assert {p.name for p in library_keywords if p.kind is p.KEYWORD_ONLY} == keywords, name
     assert method_parameters("zscore", {}, seed=1) == {}
     assert method_parameters("score_genes", {"ctrl_size": 50, "n_bins": 25}, seed=1) == {"ctrl_size": 50, "n_bins": 25, "seed": 1}
+
+
+def test_weighted_score_is_a_published_models_sum_on_its_scale(matrix, tmp_path):
+    """A weight file's coefficients score sum(w x z) or sum(w x log2); a gene the cohort does not
+    measure is left out; the sign of each weight is the gene's direction in every other method;
+    an unweighted signature's weighted score is its zscore score times its gene count."""
+    from hif_prognosis.genesets import collect_signatures
+
+    weights = tmp_path / "model.tsv"
+    weights.write_text("gene\tweight\tcitation\nG1\t0.8\tpaper, Table 2\nG7\t-0.35\tpaper, Table 2\n"
+                       "G9\t1.5e-1\tpaper, Table 2\nNOT_MEASURED\t2\tpaper, Table 2\n")
+    table = collect_signatures({
+        "MODEL_Z": {"weights_file": str(weights)},
+        "MODEL_LOG2": {"weights_file": str(weights), "weighted_scale": "log2"},
+        "PLAIN": {"genes_file": str(_gene_list(tmp_path, ["G1", "G2", "G3"]))},
+    })
+    model = table[table["signature"] == "MODEL_Z"]
+    assert model["direction"].tolist() == ["up", "down", "up", "up"]
+    assert model["weight_from"].eq("weights_file").all() and model["citation"].eq("paper, Table 2").all()
+    assert table.loc[table["signature"] == "PLAIN", "weight"].tolist() == [1.0, 1.0, 1.0]
+    coverage = coverage_table(table, matrix.index)
+    scores = score_signatures(matrix, coverage, "weighted", {}).pivot(index="sample_id", columns="signature", values="score")
+    z = gene_zscores(matrix)
+    expected_z = 0.8 * z.loc["G1"] - 0.35 * z.loc["G7"] + 0.15 * z.loc["G9"]
+    expected_log2 = 0.8 * matrix.loc["G1"] - 0.35 * matrix.loc["G7"] + 0.15 * matrix.loc["G9"]
+    np.testing.assert_allclose(scores.loc[matrix.columns, "MODEL_Z"], expected_z, rtol=1e-12)
+    np.testing.assert_allclose(scores.loc[matrix.columns, "MODEL_LOG2"], expected_log2, rtol=1e-12)
+    plain = score_signatures(matrix, coverage[coverage["signature"] == "PLAIN"], "zscore", {})
+    np.testing.assert_allclose(scores.loc[plain["sample_id"], "PLAIN"], 3 * plain["score"], rtol=1e-12)
+    signed = score_signatures(matrix, coverage[coverage["signature"] == "MODEL_Z"], "zscore", {})
+    np.testing.assert_allclose(signed["score"], ((z.loc["G1"] - z.loc["G7"] + z.loc["G9"]) / 3)[signed["sample_id"]], rtol=1e-12)
+
+
+def _gene_list(folder, genes):
+    path = folder / "genes.txt"
+    path.write_text("\n".join(genes) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("gene\tcoef\nG1\t0.5\n", r"needs the columns \['gene', 'weight'\].*missing \['weight'\]"),
+        ("gene\tweight\nG1\t0.5\nG2\t0\nG3\tn/a\n", r"column weight: G2 = '0', G3 = 'n/a' not finite.*leave it out"),
+        ("gene\tweight\nG1\t0.5\nG1\t0.7\n", r"column gene: \['G1'\] appear more than once"),
+        ("gene\tweight\n", r"no rows"),
+    ],
+)
+def test_a_bad_weight_file_names_the_file_column_and_rows(tmp_path, content, message):
+    from hif_prognosis.genesets import read_weights_table
+
+    path = tmp_path / "model.tsv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message) as error:
+        read_weights_table(path)
+    assert str(path) in str(error.value)

@@ -43,6 +43,7 @@ CONTENT_KINDS = {
     "gmt": ("hif_prognosis.genesets", "read_gmt"),
     "gene_list": ("hif_prognosis.genesets", "read_gene_list"),
     "review_table": ("hif_prognosis.review", "read_review_table"),
+    "weights_table": ("hif_prognosis.genesets", "read_weights_table"),
 }
 
 

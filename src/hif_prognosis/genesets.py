@@ -1,10 +1,15 @@
-"""Gene sets: GMT and gene-list files, the signature table, and per-cohort coverage.
+"""Gene sets: GMT, gene-list and weight files, the signature table, and per-cohort coverage.
 
-A signature table is long format: ``signature, gene, direction, aliases, source`` with
-direction ``up`` or ``down`` (a signed score counts ``down`` genes negatively), aliases the
-gene's previous/alias symbols (``|``-separated; curated for the review's genes) and source
-saying where the gene list came from. A coverage table says, per cohort, which measured gene
-stands for each signature gene.
+A signature table is long format (SIGNATURE_COLUMNS): ``signature, gene, direction, required,
+aliases, source, weight, weight_from, weighted_scale, citation`` with direction ``up`` or ``down`` (a signed
+score counts ``down`` genes negatively), aliases the gene's previous/alias symbols
+(``|``-separated; curated for the review's genes), source saying where the gene list came from,
+and the gene's weight in the ``weighted`` score: a published model's coefficient (its sign is the
+direction) read from a weight file (``weight_from``: ``weights_file``), +1 / -1 (up / down) for every other
+signature (``direction``).
+``weighted_scale`` says what the weights multiply: ``zscore`` (within-cohort gene z-scores) or
+``log2`` (the log2 expression values, as a model published on that scale is applied). A
+coverage table says, per cohort, which measured gene stands for each signature gene.
 """
 
 from __future__ import annotations
@@ -14,13 +19,22 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hif_prognosis.errors import InputError
 from hif_prognosis.review import read_review_table, review_signature_genes
 
-SIGNATURE_COLUMNS = ["signature", "gene", "direction", "required", "aliases", "source"]
-COVERAGE_COLUMNS = ["signature", "symbol", "direction", "required", "matched_as", "present"]
+SIGNATURE_COLUMNS = [
+    "signature", "gene", "direction", "required", "aliases", "source", "weight", "weight_from", "weighted_scale",
+    "citation",
+]
+COVERAGE_COLUMNS = [
+    "signature", "symbol", "direction", "required", "weight", "weight_from", "weighted_scale", "matched_as", "present",
+]
+WEIGHT_FROM = ("weights_file", "direction")  # a weight file's coefficients, or +1 / -1 by direction
+WEIGHTED_SCALES = ("zscore", "log2")
+WEIGHT_COLUMNS = ["gene", "weight"]  # required columns of a weight file; ``citation`` is optional
 
 
 def read_gmt(path: str | Path) -> dict[str, list[str]]:
@@ -72,6 +86,44 @@ def read_gene_list(path: str | Path) -> list[str]:
     return list(dict.fromkeys(genes))
 
 
+def read_weights_table(path: str | Path) -> pd.DataFrame:
+    """A signature's gene weights: a tab-separated file with columns ``gene`` and ``weight`` (a
+    published model's coefficients, e.g. a Cox model's log HRs) and optionally ``citation`` (the
+    source of each weight); ``#`` lines are comments. Every weight must be a finite nonzero number
+    (a zero-weight gene is not in the model) and every gene appear once; otherwise an error names
+    the rows."""
+    try:
+        table = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: not a tab-separated weight table ({error}); write columns gene, weight[, citation].") from None
+    table = table.rename(columns=lambda c: str(c).strip())
+    missing = [c for c in WEIGHT_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"{path}: a weight table needs the columns {WEIGHT_COLUMNS} (and optionally citation); "
+            f"missing {missing}, found {list(table.columns)}."
+        )
+    if table.empty:
+        raise InputError(f"{path}: the weight table has no rows; write one gene and its weight per row.")
+    genes = table["gene"].str.strip()
+    bad_symbols = genes[~genes.str.match(GENE_SYMBOL)]
+    if len(bad_symbols):
+        raise InputError(f"{path}, column gene: {bad_symbols.tolist()[:5]} are not gene symbols.")
+    duplicated = genes[genes.duplicated()].unique().tolist()
+    if duplicated:
+        raise InputError(f"{path}, column gene: {duplicated[:5]} appear more than once; give each gene one weight.")
+    weights = pd.to_numeric(table["weight"].str.strip(), errors="coerce")
+    bad = ~np.isfinite(weights.to_numpy(dtype=float)) | (weights == 0).to_numpy()
+    if bad.any():
+        rows = ", ".join(f"{g} = {w!r}" for g, w in zip(genes[bad], table.loc[bad, "weight"], strict=True))
+        raise InputError(
+            f"{path}, column weight: {rows} not finite nonzero numbers; write each gene's "
+            "coefficient as a number (a gene with weight 0 is not in the model: leave it out)."
+        )
+    citation = table["citation"].str.strip() if "citation" in table.columns else ""
+    return pd.DataFrame({"gene": genes, "weight": weights.astype(float), "citation": citation})
+
+
 def select_gene_set(sets: Mapping[str, list[str]], set_name: str, source: str) -> list[str]:
     try:
         return sets[set_name]
@@ -91,13 +143,24 @@ def signature_table(
     down: Iterable[str] = (),
     aliases: Mapping[str, str] | None = None,
     optional: frozenset[str] = frozenset(),
+    weighted_scale: str = "zscore",
 ) -> pd.DataFrame:
-    """Rows of one signature; ``optional`` genes are scored when measured but do not count
-    towards coverage (the review's non-coding molecules)."""
+    """Rows of one unweighted signature (weights +1 up, -1 down); ``optional`` genes are scored
+    when measured but do not count towards coverage (the review's non-coding molecules)."""
     aliases = aliases or {}
-    rows = [(name, g, d, g not in optional, aliases.get(g, ""), source)
-            for genes, d in ((up, "up"), (down, "down")) for g in genes]
+    rows = [(name, g, d, g not in optional, aliases.get(g, ""), source, sign, "direction", weighted_scale, "")
+            for genes, d, sign in ((up, "up", 1.0), (down, "down", -1.0)) for g in genes]
     return pd.DataFrame(rows, columns=SIGNATURE_COLUMNS)
+
+
+def weighted_signature_table(name: str, weights: pd.DataFrame, source: str, weighted_scale: str) -> pd.DataFrame:
+    """Rows of a signature with published weights (read_weights_table): direction from the
+    weight's sign."""
+    return pd.DataFrame({
+        "signature": name, "gene": weights["gene"], "direction": np.where(weights["weight"] > 0, "up", "down"),
+        "required": True, "aliases": "", "source": source, "weight": weights["weight"],
+        "weight_from": "weights_file", "weighted_scale": weighted_scale, "citation": weights["citation"],
+    })[SIGNATURE_COLUMNS]
 
 
 def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFrame:
@@ -121,7 +184,9 @@ def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFra
                     matched[gene] = alias
                     used.add(alias)
                     break
-        frame = signature[["signature", "gene", "direction", "required"]].rename(columns={"gene": "symbol"})
+        frame = signature[["signature", "gene", "direction", "required", "weight", "weight_from", "weighted_scale"]].rename(
+            columns={"gene": "symbol"}
+        )
         frame["matched_as"] = [matched.get(g, "") for g in symbols]
         frame["present"] = frame["matched_as"] != ""
         frames.append(frame)
@@ -150,8 +215,10 @@ def collect_signatures(
     specs: Mapping[str, Mapping[str, str]], local_copies: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
     """Build the signature table from config entries (``gmt`` + optional ``set``,
-    ``genes_file``, or ``review_table`` for the signatures derived from the curated review table). ``local_copies`` maps a location (e.g. a URL) to the file holding it;
-    ``source`` records the location as configured and the set name."""
+    ``genes_file``, ``weights_file``, or ``review_table`` for the signatures derived from the
+    curated review table; optional ``weighted_scale``, default zscore). ``local_copies`` maps a
+    location (e.g. a URL) to the file holding it; ``source`` records the location as configured
+    and the set name."""
     local_copies = local_copies or {}
     gmt_cache: dict[str, dict[str, list[str]]] = {}
     tables = []
@@ -159,6 +226,14 @@ def collect_signatures(
         down: list[str] = []
         aliases: dict[str, str] = {}
         optional: frozenset[str] = frozenset()
+        scale = spec.get("weighted_scale", "zscore")
+        if scale not in WEIGHTED_SCALES:
+            raise InputError(f"signature {name}: weighted_scale {scale!r} is not one of {WEIGHTED_SCALES}.")
+        if "weights_file" in spec:
+            location = spec["weights_file"]
+            weights = read_weights_table(local_copies.get(location, location))
+            tables.append(weighted_signature_table(name, weights, location, scale))
+            continue
         if "gmt" in spec:
             location, set_name = spec["gmt"], spec.get("set", name)
             path = local_copies.get(location, location)
@@ -176,5 +251,7 @@ def collect_signatures(
         else:
             location = spec["genes_file"]
             genes, source = read_gene_list(local_copies.get(location, location)), location
-        tables.append(signature_table(name, genes, source, down=down, aliases=aliases, optional=optional))
+        tables.append(signature_table(
+            name, genes, source, down=down, aliases=aliases, optional=optional, weighted_scale=scale
+        ))
     return pd.concat(tables, ignore_index=True)

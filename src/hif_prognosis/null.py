@@ -13,6 +13,10 @@ over all genes), warns where |r| >= OFFSET_WARNING_R, gives the null's spread, a
 comparison with every model (signature and random sets alike) adjusted for the sample-wide mean
 z-score, which takes the offset out of every score.
 
+The ``weighted`` score of a random set takes the signature's weights in random order (among the
+genes drawn for the same sign), so the null asks whether these genes, rather than any with the
+same weights, carry the prognosis.
+
 Random sets are scored by the methods' one implementation, vectorised over sets
 (:class:`hif_prognosis.scoring.SetScorer`), which also scores the signatures themselves.
 """
@@ -29,7 +33,7 @@ from hif_prognosis.fastcox import cox_columns
 from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.kernels import compiled_threads, sample_subsets
 from hif_prognosis.offset import OFFSET_WARNING_R, row_correlations, sample_mean_z
-from hif_prognosis.scoring import SetScorer, SignatureGenes
+from hif_prognosis.scoring import SetScorer, SignatureGenes, scoring_method
 from hif_prognosis.stats import harrell_c_columns, set_rng
 
 
@@ -60,6 +64,20 @@ def draw_matched_sets(
             raise ValueError(f"expression bin {b} has {len(pool)} genes, fewer than the {count} needed")
         columns.append(sample_subsets(pool, rng.random((n_sets, count))))
     return np.concatenate(columns, axis=1)
+
+
+def random_set_weights(genes: SignatureGenes, n_sets: int, rng: np.random.Generator) -> dict[str, Any]:
+    """The ``weighted`` method's keyword arguments for ``n_sets`` random sets drawn like
+    ``genes``: each set gets the signature's weights in random order, shuffled among the genes
+    drawn for the same sign (a random set has as many risk as protective genes as the model)."""
+    def shuffled(weights: np.ndarray) -> np.ndarray:
+        return rng.permuted(np.tile(weights, (n_sets, 1)), axis=1)
+
+    return {
+        "up_weights": shuffled(genes.weights("up")),
+        "down_weights": shuffled(genes.weights("down")),
+        "scale": genes.weighted_scale,
+    }
 
 
 def empirical_p(observed: float, null: np.ndarray) -> float:
@@ -127,7 +145,7 @@ def random_signature_null(
     offset_all = sample_mean_z(scorer.z[eligible])
     # One draw of random sets per signature, scored by every method: the methods' nulls are then
     # read on the same random sets.
-    draws = {}
+    draws, weighted = {}, {}
     for signature, genes in coverage.groupby("signature", sort=False):
         measured = SignatureGenes.measured(genes)
         up = np.array([index[g] for g in measured.up], dtype=int)
@@ -139,12 +157,14 @@ def random_signature_null(
                 draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
                 else np.empty((n_sets, 0), dtype=int),
             )
+        weighted[signature] = random_set_weights(measured, n_sets, set_rng(seed, cohort, str(signature), "weights"))
     rows, distributions = {}, {}
     # Method by method, each method's matrix-wide arrays freed before the next: at 10,000
     # samples each is gigabytes.
     for method, params in methods.items():
         for signature, (random_up, random_down) in draws.items():
-            null_scores = scorer.score(method, random_up, random_down, params)
+            set_params = {**params, **weighted[signature]} if scoring_method(method).signature_parameters else params
+            null_scores = scorer.score(method, random_up, random_down, set_params)
             observed = observed_scores.loc[(signature, method)]
             proliferation = observed_scores.loc[(proliferation_signature, method)]
             adjusted = signature != proliferation_signature

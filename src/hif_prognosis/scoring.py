@@ -36,7 +36,7 @@ from hif_prognosis.kernels import (
 )
 
 SCORE_COLUMNS = ["sample_id", "signature", "method", "score"]
-Z_SCORED = frozenset({"zscore", "median", "pc1"})  # methods on gene z-scores
+Z_SCORED = frozenset({"zscore", "median", "pc1"})  # methods on gene z-scores (and weighted, by its scale)
 SET_CHUNK = 500  # sets per chunk of score_genes' control draws (their uniforms: sets x cuts x ctrl_size)
 SAMPLE_BLOCK = 1000  # samples per block of a matrix-sized product formed piecewise
 # The median's bitset needs each sample's order of 2 x genes signed z-scores (12 bytes each): it
@@ -45,25 +45,57 @@ MEDIAN_ORDER_BYTES = 1 << 30
 MEDIAN_BITSET_MIN_SETS = 100
 
 
+def uses_zscores(method: str, weighted_scale: str = "zscore") -> bool:
+    """Whether ``method`` scores gene z-scores (then genes that do not vary are left out)."""
+    return method in Z_SCORED or (method == "weighted" and weighted_scale == "zscore")
+
+
 @dataclass(frozen=True)
 class SignatureGenes:
-    """Measured genes of one signature, split by direction."""
+    """Measured genes of one signature, split by direction, with their weights in the
+    ``weighted`` score (signed; +1 up and -1 down unless given) and what the weights multiply
+    (``weighted_scale``: gene z-scores or log2 values)."""
 
     up: list[str]
     down: list[str]
+    up_weights: tuple[float, ...] | None = None
+    down_weights: tuple[float, ...] | None = None
+    weighted_scale: str = "zscore"
 
     @classmethod
     def measured(cls, coverage: pd.DataFrame) -> SignatureGenes:
         """The measured genes (``matched_as``) of one signature's coverage rows."""
         present = coverage[coverage["present"].astype(bool)]
+        up, down = present[present["direction"] == "up"], present[present["direction"] == "down"]
+        scales = coverage["weighted_scale"].unique() if "weighted_scale" in coverage else ["zscore"]
         return cls(
-            up=present.loc[present["direction"] == "up", "matched_as"].tolist(),
-            down=present.loc[present["direction"] == "down", "matched_as"].tolist(),
+            up=up["matched_as"].tolist(),
+            down=down["matched_as"].tolist(),
+            up_weights=tuple(up["weight"].astype(float)) if "weight" in present else None,
+            down_weights=tuple(down["weight"].astype(float)) if "weight" in present else None,
+            weighted_scale=str(scales[0]),
         )
 
     @property
     def all(self) -> list[str]:
         return self.up + self.down
+
+    def weights(self, direction: str) -> np.ndarray:
+        """The signed weights of the ``up`` or ``down`` genes, in their order."""
+        genes, given, sign = (
+            (self.up, self.up_weights, 1.0) if direction == "up" else (self.down, self.down_weights, -1.0)
+        )
+        return np.full(len(genes), sign) if given is None else np.asarray(given, dtype=float)
+
+    def weighted_parameters(self, up: np.ndarray | None = None, down: np.ndarray | None = None) -> dict[str, Any]:
+        """The ``weighted`` method's per-signature keyword arguments for a set of one: the
+        weights of the genes kept (``up``/``down``: masks over the measured genes; all if None)."""
+        up_w, down_w = self.weights("up"), self.weights("down")
+        if up is not None:
+            up_w = up_w[np.asarray(up, dtype=bool)]
+        if down is not None:
+            down_w = down_w[np.asarray(down, dtype=bool)]
+        return {"up_weights": up_w[None, :], "down_weights": down_w[None, :], "scale": self.weighted_scale}
 
 
 def scanpy_score(
@@ -167,9 +199,12 @@ class SetScorer:
         """One signature's score per sample. Methods on z-scores (Z_SCORED) leave out the genes
         that do not vary across samples: they have no z-score."""
         index = pd.Series(np.arange(self.n_genes), index=self.matrix.index)
-        if method in Z_SCORED:
+        if uses_zscores(method, genes.weighted_scale):
             index = index[self.varies]
-        up, down = index.reindex(genes.up).dropna(), index.reindex(genes.down).dropna()
+        up, down = index.reindex(genes.up), index.reindex(genes.down)
+        if scoring_method(method).signature_parameters:
+            params = {**params, **genes.weighted_parameters(up.notna().to_numpy(), down.notna().to_numpy())}
+        up, down = up.dropna(), down.dropna()
         if up.empty and down.empty:
             raise InputError(
                 f"none of the measured genes {genes.all} varies across this cohort's samples: the "
@@ -194,6 +229,19 @@ class SetScorer:
         if n_down:
             total -= self._mean_of(self.z, down) * n_down
         return total / (n_up + n_down)
+
+    def _weighted(
+        self, up: np.ndarray, down: np.ndarray, *, up_weights: np.ndarray, down_weights: np.ndarray, scale: str
+    ) -> np.ndarray:
+        """Sum over a set's genes of weight x value, the value the gene's z-score (``scale``
+        zscore) or its log2 expression (log2): a published model's risk score. The weights are
+        signed, row by row as the sets (down genes' negative for an unweighted signature)."""
+        values = self.z if scale == "zscore" else self.matrix.to_numpy(dtype=np.float64)
+        sets = np.hstack([up, down]).astype(np.int64)
+        weights = np.hstack([up_weights, down_weights])
+        rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
+        matrix = sparse.csr_matrix((weights.ravel(), (rows, sets.ravel())), shape=(sets.shape[0], self.n_genes))
+        return np.asarray(matrix @ values)
 
     def _median(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
         """Many sets of a matrix whose signed order fits MEDIAN_ORDER_BYTES: medians by bitset
@@ -313,6 +361,8 @@ class ScoringMethod:
 
     seeded: bool = False
     library_form: ScoringFunction | None = None
+    # keyword arguments that come from each signature (SignatureGenes.weighted_parameters), not the config
+    signature_parameters: frozenset[str] = frozenset()
 
     def parameters(self, settings: Mapping[str, Any], seed: int) -> dict[str, Any]:
         return dict(settings, seed=seed) if self.seeded else dict(settings)
@@ -325,6 +375,7 @@ SCORING_METHODS: dict[str, ScoringMethod] = {
     "singscore": ScoringMethod(),
     "median": ScoringMethod(),
     "pc1": ScoringMethod(),
+    "weighted": ScoringMethod(signature_parameters=frozenset({"up_weights", "down_weights", "scale"})),
 }
 
 

@@ -47,7 +47,9 @@ class RemoteFile:
 
 
 # Signature field -> content kind of the file it names.
-SIGNATURE_KINDS = {"gmt": "gmt", "genes_file": "gene_list", "review_table": "review_table"}
+SIGNATURE_KINDS = {
+    "gmt": "gmt", "genes_file": "gene_list", "review_table": "review_table", "weights_file": "weights_table",
+}
 
 
 def contained(path: str, root: str, field: str) -> str:
@@ -324,6 +326,12 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
         raise ConfigError(
             f"{configfile}: primary.method {primary['method']!r} is not listed in "
             f"scoring.methods {config['scoring']['methods']}; add it there or pick one of them."
+        )
+    weighted = [name for name, spec in config["signatures"].items() if "weights_file" in spec]
+    if weighted and "weighted" not in config["scoring"]["methods"]:
+        raise ConfigError(
+            f"{configfile}: signature(s) {weighted} carry weights (weights_file), which only the "
+            f"weighted method uses; add weighted to scoring.methods {config['scoring']['methods']}."
         )
     endpoint = config["enrichment"]["survival_endpoint"]
     lacking = [name for name, cohort in config["cohorts"].items() if endpoint not in cohort["endpoints"]]
