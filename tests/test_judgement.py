@@ -31,13 +31,13 @@ def tables(log_hr: float, p_null: float, p_null_adj: float, adjusted_low: float,
 def two_cohorts(**kwargs):
     a, b = tables(**kwargs), tables(**kwargs)
     meta = pd.DataFrame([KEY | {"pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9, "i2": 0.0}])
-    frozen = pd.DataFrame([
+    locked = pd.DataFrame([
         KEY | {"weights": w, "training_cohort": train, "test_cohort": test, "status": "estimated", "hr": 1.4, "hr_ci_low": 1.1,
                "hr_ci_high": 1.8, "p_one_sided_hr_above_1": 0.01}
         for w in ("cox", "pc1") for train, test in (("A", "B"), ("B", "A"))
     ])
     return dict(cox={"A": a[0], "B": b[0]}, null={"A": a[1], "B": b[1]}, models={"A": a[2], "B": b[2]},
-                meta=meta, frozen=frozen)
+                meta=meta, locked=locked)
 
 
 def answer(table: pd.DataFrame) -> str:
@@ -52,7 +52,7 @@ def test_every_criterion_met_answers_yes():
     assert list(table.columns) == JUDGEMENT_COLUMNS
     assert answer(table).startswith("yes")
     criteria = table[table["question"] != "answer"]
-    assert criteria["met"].all() and len(criteria) == 1 + 2 * 6 + 4  # meta, 6 per cohort, 4 frozen
+    assert criteria["met"].all() and len(criteria) == 1 + 2 * 6 + 4  # meta, 6 per cohort, 4 locked
 
 
 def test_a_signal_no_better_than_random_sets_answers_no():
@@ -61,16 +61,16 @@ def test_a_signal_no_better_than_random_sets_answers_no():
 
 
 def test_a_refused_multivariable_locked_model_leaves_the_answer_to_the_judged_weights():
-    """The frozen-score table also holds the multivariable model, refused in small cohorts; the
+    """The locked-score table also holds the multivariable model, refused in small cohorts; the
     "carries over" criterion reads only the weights every signature gets (JUDGED_WEIGHTINGS)."""
-    from hif_prognosis.frozen import WEIGHTINGS
+    from hif_prognosis.locked import WEIGHTINGS
     from hif_prognosis.judgement import JUDGED_WEIGHTINGS
 
     assert set(JUDGED_WEIGHTINGS) < set(WEIGHTINGS)
     inputs = two_cohorts(**GOOD)
     refused = KEY | {"weights": "multivariable_cox", "training_cohort": "A", "test_cohort": "B",
                      "status": "refused: 2.3 training events per gene < 10 (survival.min_events_per_variable)"}
-    inputs["frozen"] = pd.concat([inputs["frozen"], pd.DataFrame([refused])], ignore_index=True)
+    inputs["locked"] = pd.concat([inputs["locked"], pd.DataFrame([refused])], ignore_index=True)
     table = judge(signature="HIF", method="zscore", **inputs)
     assert answer(table).startswith("yes") and (table["question"] == "5 carries over").sum() == 4
 
@@ -82,7 +82,7 @@ def test_proliferation_and_ph_failures_are_named():
 
 def test_one_cohort_cannot_establish_the_answer():
     cox, null, models = tables(**GOOD)
-    table = judge(signature="HIF", method="zscore", cox={"A": cox}, null={"A": null}, models={"A": models}, meta=None, frozen=None)
+    table = judge(signature="HIF", method="zscore", cox={"A": cox}, null={"A": null}, models={"A": models}, meta=None, locked=None)
     assert answer(table) == "not established (not assessable: 5 carries over)"
     # without a meta-analysis the single cohort's interval must exclude 1
     signal = table[table["question"] == "1 signal"].iloc[0]
@@ -101,9 +101,9 @@ def test_a_score_that_follows_the_sample_wide_mean_is_judged_adjusted_for_it():
 
 def test_missing_estimates_are_not_assessable_not_failed():
     inputs = two_cohorts(**GOOD)
-    inputs["frozen"].loc[0, ["status", "hr", "p_one_sided_hr_above_1"]] = ["not estimable: no gene of HIF varies in both cohorts", np.nan, np.nan]
+    inputs["locked"].loc[0, ["status", "hr", "p_one_sided_hr_above_1"]] = ["not estimable: no gene of HIF varies in both cohorts", np.nan, np.nan]
     inputs["cox"]["B"].loc[0, ["hr", "hr_ci_low", "log_hr"]] = np.nan
     table = judge(signature="HIF", method="zscore", **inputs)
     assert answer(table) == "not established (not assessable: 1 signal, 5 carries over)"
-    frozen_row = table[(table["question"] == "5 carries over")].iloc[0]
-    assert frozen_row["value"] == "not estimable: no gene of HIF varies in both cohorts" and pd.isna(frozen_row["met"])
+    locked_row = table[(table["question"] == "5 carries over")].iloc[0]
+    assert locked_row["value"] == "not estimable: no gene of HIF varies in both cohorts" and pd.isna(locked_row["met"])

@@ -213,14 +213,14 @@ def test_controls_across_both_cohorts(mirror_run):
     assert "models refused for too few events per variable" in log
     target = pd.read_csv(directory / "results" / "TARGET-OS" / "survival" / "time_dependent_auc.tsv", sep="\t")
     assert set(target["endpoint"]) == {"os", "efs"} and set(target["years"]) == {1, 3, 5}
-    frozen = pd.read_csv(directory / "results" / "meta" / "frozen_score.tsv", sep="\t")
-    assert len(frozen) == 10 * 5 * 2  # signatures x weightings x ordered pairs, os only
-    multivariable = frozen[frozen["weights"] == "multivariable_cox"].set_index(["signature", "training_cohort"])
+    locked = pd.read_csv(directory / "results" / "meta" / "locked_models.tsv", sep="\t")
+    assert len(locked) == 10 * 5 * 2  # signatures x weightings x ordered pairs, os only
+    multivariable = locked[locked["weights"] == "multivariable_cox"].set_index(["signature", "training_cohort"])
     # GSE21257 has 23 deaths for the review signature's dozens of genes: refused
     assert multivariable.loc[("HIF1A_REVIEW_TARGETS", "GSE21257"), "status"].startswith("refused: ")
-    auc = pd.read_csv(directory / "results" / "meta" / "frozen_score_auc.tsv", sep="\t")
-    assert set(auc["years"]) == {1, 3, 5} and len(auc) == 3 * (frozen["status"] == "estimated").sum()
-    assert set(zip(frozen["training_cohort"], frozen["test_cohort"])) == {("GSE21257", "TARGET-OS"), ("TARGET-OS", "GSE21257")}
+    auc = pd.read_csv(directory / "results" / "meta" / "locked_models_auc.tsv", sep="\t")
+    assert set(auc["years"]) == {1, 3, 5} and len(auc) == 3 * (locked["status"] == "estimated").sum()
+    assert set(zip(locked["training_cohort"], locked["test_cohort"])) == {("GSE21257", "TARGET-OS"), ("TARGET-OS", "GSE21257")}
     judgement = pd.read_csv(directory / "results" / "summary" / "judgement.tsv", sep="\t")
     assert set(judgement["endpoint"]) == {"os"}
     answer = judgement.loc[judgement["question"] == "answer", "value"].iloc[0]

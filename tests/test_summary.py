@@ -92,7 +92,7 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
     judgement = pd.DataFrame([
         {"endpoint": "os", "question": "1 signal", "criterion": "HR > 1", "cohort": "C1", "value": "HR 1.5", "met": True},
-        {"endpoint": "os", "question": "5 carries over", "criterion": "frozen", "cohort": "all",
+        {"endpoint": "os", "question": "5 carries over", "criterion": "locked", "cohort": "all",
          "value": "<needs two cohorts>", "met": np.nan},
         {"endpoint": "os", "question": "answer", "criterion": "does HIF predict os?", "cohort": "all",
          "value": "not established (not assessable: 5)", "met": False},
@@ -131,7 +131,7 @@ def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts
         plotted_set="SET", endpoint="os",
     )
     one = page_figure_sections(locked_forest=None, **common)
-    two = page_figure_sections(locked_forest="meta/frozen_score_forest.png", **common)
+    two = page_figure_sections(locked_forest="meta/locked_models_forest.png", **common)
     assert "locked" not in [s.anchor for s in one]
     locked = next(s for s in two if s.anchor == "locked")
-    assert locked.figures[0][0] == "meta/frozen_score_forest.png" and "HIF" in locked.figures[0][1]
+    assert locked.figures[0][0] == "meta/locked_models_forest.png" and "HIF" in locked.figures[0][1]

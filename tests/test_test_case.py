@@ -28,7 +28,7 @@ INDEPENDENT_OF_PRIMARY = {
 # primary score), the ORA of the primary signature (the default ora_signature), figures, pages.
 MAY_RERUN = {
     "rank_genes_by_score", "prerank_gsea", "over_representation", "nes_across_cohorts",
-    "kaplan_meier", "null_figure", "gene_forest", "frozen_score_forest", "gsea_figures", "judgement", "summary_page",
+    "kaplan_meier", "null_figure", "gene_forest", "locked_models_forest", "gsea_figures", "judgement", "summary_page",
     "provenance", "all",
 }
 

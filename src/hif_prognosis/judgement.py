@@ -1,7 +1,7 @@
 """The README's six questions, answered mechanically for the primary signature and method.
 
 Each criterion is met (True), not met (False) or not assessable (NA with the reason, e.g. a
-model refused for too few events, a statistic with no finite estimate, or a frozen-score check
+model refused for too few events, a statistic with no finite estimate, or a locked-model validation
 with one cohort): a missing number is never read as "not met". The answer for an endpoint is ``yes``
 if every criterion is met, ``no`` if any is not met, and ``not established`` otherwise.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 ALPHA = 0.05
-# The frozen-score weightings the "carries over" criterion reads (frozen.WEIGHTINGS holds them):
+# The locked-score weightings the "carries over" criterion reads (locked.WEIGHTINGS holds them):
 # the ones every signature gets. The multivariable model is reported beside them, as papers lock
 # models so, but it is refused for most signatures in cohorts of 50-90 patients, which would
 # leave the criterion open for a reason that is not the signature's.
@@ -66,10 +66,10 @@ def judge(
     null: Mapping[str, pd.DataFrame],
     models: Mapping[str, pd.DataFrame],
     meta: pd.DataFrame | None,
-    frozen: pd.DataFrame | None,
+    locked: pd.DataFrame | None,
 ) -> pd.DataFrame:
     """Criteria rows (JUDGEMENT_COLUMNS) and one ``answer`` row per endpoint that every cohort has.
-    ``cox``, ``null`` and ``models`` map cohort -> its table; ``meta`` and ``frozen`` are None
+    ``cox``, ``null`` and ``models`` map cohort -> its table; ``meta`` and ``locked`` are None
     with one cohort."""
     cohorts = list(cox)
     shared = [e for e in pd.unique(cox[cohorts[0]]["endpoint"]) if all((cox[c]["endpoint"] == e).any() for c in cohorts)]
@@ -109,12 +109,12 @@ def judge(
             criteria.append(_row(endpoint, "6 proportional hazards", "PH score test (R cox.zph) p >= 0.05", cohort,
                                  f"p {u['ph_p_score']:.3g}", bool(not u["ph_violated"]) if u["status"] == "fitted" else None))
         carried = (
-            frozen[(frozen["signature"] == signature) & (frozen["endpoint"] == endpoint)
-                   & frozen["weights"].isin(JUDGED_WEIGHTINGS)]
-            if frozen is not None else pd.DataFrame()
+            locked[(locked["signature"] == signature) & (locked["endpoint"] == endpoint)
+                   & locked["weights"].isin(JUDGED_WEIGHTINGS)]
+            if locked is not None else pd.DataFrame()
         )
         if not len(carried):
-            criteria.append(_row(endpoint, "5 carries over", "frozen score: HR > 1 in the test cohort, one-sided p < 0.05",
+            criteria.append(_row(endpoint, "5 carries over", "locked model: HR > 1 in the test cohort, one-sided p < 0.05",
                                  "all", "needs two or more cohorts", None))
         else:
             for _, f in carried.iterrows():

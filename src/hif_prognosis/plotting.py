@@ -247,18 +247,18 @@ def gene_forest_figure(genes: pd.DataFrame, *, title: str) -> plt.Figure:
     return figure
 
 
-def locked_forest_figure(frozen: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Test-cohort HR per SD [95% CI] of one signature's locked scores (rows of the frozen-score
+def locked_forest_figure(locked: pd.DataFrame, *, title: str) -> plt.Figure:
+    """Test-cohort HR per SD [95% CI] of one signature's locked scores (rows of the locked-score
     table), one panel per endpoint, one row per weighting and training -> test direction, with
     the test cohort's Harrell's C; a row that was refused or not estimable shows its status
     instead of a point."""
-    endpoints = list(dict.fromkeys(frozen["endpoint"]))
-    n_rows = int(frozen.groupby("endpoint").size().max())
+    endpoints = list(dict.fromkeys(locked["endpoint"]))
+    n_rows = int(locked.groupby("endpoint").size().max())
     figure, axes = plt.subplots(
         1, len(endpoints), figsize=(6.4 * len(endpoints), 0.42 * n_rows + 1.8), squeeze=False, layout="constrained",
     )
     for axis, endpoint in zip(axes.ravel(), endpoints, strict=True):
-        rows = frozen[frozen["endpoint"] == endpoint].reset_index(drop=True)
+        rows = locked[locked["endpoint"] == endpoint].reset_index(drop=True)
         y = np.arange(len(rows))[::-1]
         estimated = (rows["status"] == "estimated").to_numpy()
         hr, low, high = (rows.loc[estimated, c].to_numpy(dtype=float) for c in ("hr", "hr_ci_low", "hr_ci_high"))

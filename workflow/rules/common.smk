@@ -222,7 +222,7 @@ def final_outputs():
     ]
     outputs += across_cohorts(
         *rules.meta_analysis.output,
-        rules.frozen_score.output.table,
-        *rules.frozen_score_forest.output,
+        rules.locked_models.output.table,
+        *rules.locked_models_forest.output,
     )
     return outputs

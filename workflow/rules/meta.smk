@@ -1,5 +1,5 @@
 # Stage 6: across cohorts, random-effects meta-analysis of the per-SD log hazard ratios and the
-# frozen-score check; then the answer to the question, criterion by criterion.
+# locked-model validation; then the answer to the question, criterion by criterion.
 
 
 rule meta_analysis:
@@ -33,7 +33,7 @@ rule meta_analysis:
         "../scripts/meta_analysis.py"
 
 
-rule frozen_score:
+rule locked_models:
     input:
         expression=expand(
             rules.harmonise_local_cohort.output.expression, cohort=COHORTS
@@ -42,17 +42,17 @@ rule frozen_score:
         clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
     output:
         table=report(
-            "results/meta/frozen_score.tsv",
-            caption="../report/frozen_score.rst",
+            "results/meta/locked_models.tsv",
+            caption="../report/locked_models.rst",
             category="Meta-analysis",
-            labels={"table": "frozen-score check"},
+            labels={"table": "locked-model validation"},
         ),
-        auc="results/meta/frozen_score_auc.tsv",
-        at_risk="results/meta/frozen_score_at_risk.tsv",
+        auc="results/meta/locked_models_auc.tsv",
+        at_risk="results/meta/locked_models_at_risk.tsv",
     log:
-        "logs/meta/frozen_score.log",
+        "logs/meta/locked_models.log",
     benchmark:
-        "logs/benchmarks/meta/frozen_score.tsv"
+        "logs/benchmarks/meta/locked_models.tsv"
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -64,24 +64,24 @@ rule frozen_score:
         min_events_per_variable=config["survival"]["min_events_per_variable"],
         seed=config["seed"],
     script:
-        "../scripts/frozen_score.py"
+        "../scripts/locked_models.py"
 
 
-rule frozen_score_forest:
+rule locked_models_forest:
     input:
-        table=rules.frozen_score.output.table,
+        table=rules.locked_models.output.table,
     output:
         png=report(
-            "results/meta/frozen_score_forest.png",
-            caption="../report/frozen_score_forest.rst",
+            "results/meta/locked_models_forest.png",
+            caption="../report/locked_models_forest.rst",
             category="Meta-analysis",
-            labels={"figure": "frozen-score forest plot"},
+            labels={"figure": "locked-score forest plot"},
         ),
-        pdf="results/meta/frozen_score_forest.pdf",
+        pdf="results/meta/locked_models_forest.pdf",
     log:
-        "logs/meta/frozen_score_forest.log",
+        "logs/meta/locked_models_forest.log",
     benchmark:
-        "logs/benchmarks/meta/frozen_score_forest.tsv"
+        "logs/benchmarks/meta/locked_models_forest.tsv"
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -90,7 +90,7 @@ rule frozen_score_forest:
     params:
         signature=PRIMARY["signature"],
     script:
-        "../scripts/frozen_score_forest.py"
+        "../scripts/locked_models_forest.py"
 
 
 rule judgement:
@@ -99,7 +99,7 @@ rule judgement:
         null=expand(rules.random_signature_null.output.table, cohort=COHORTS),
         models=expand(rules.adjusted_cox.output.table, cohort=COHORTS),
         meta=across_cohorts(rules.meta_analysis.output.table),
-        frozen=across_cohorts(rules.frozen_score.output.table),
+        locked=across_cohorts(rules.locked_models.output.table),
     output:
         table=report(
             "results/summary/judgement.tsv",

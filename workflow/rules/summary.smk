@@ -72,7 +72,7 @@ rule summary_page:
         judgement=rules.judgement.output.table,
         meta=across_cohorts(rules.meta_analysis.output.table),
         forest=across_cohorts(rules.meta_analysis.output.forest),
-        locked_forest=across_cohorts(rules.frozen_score_forest.output.png),
+        locked_forest=across_cohorts(rules.locked_models_forest.output.png),
         versions=rules.provenance.output.versions,
         config=rules.provenance.output.config,
     output:

@@ -19,7 +19,7 @@ def main(smk) -> None:
             null=dict(zip(p.cohorts, by_cohort["null"], strict=True)),
             models=dict(zip(p.cohorts, by_cohort["models"], strict=True)),
             meta=read_tsv(smk.input.meta[0]) if smk.input.meta else None,
-            frozen=read_tsv(smk.input.frozen[0]) if smk.input.frozen else None,
+            locked=read_tsv(smk.input.locked[0]) if smk.input.locked else None,
         )
         for _, row in table[table["question"] == "answer"].iterrows():
             log.info("%s: %s", row["criterion"], row["value"])

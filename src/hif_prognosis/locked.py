@@ -1,4 +1,4 @@
-"""Frozen-score check: gene weights and direction learned in one cohort, applied unchanged to
+"""locked-model validation: gene weights and direction learned in one cohort, applied unchanged to
 another.
 
 A score re-fitted in every cohort can look prognostic everywhere for different reasons. Here,
@@ -20,6 +20,10 @@ for each signature and each ordered pair of cohorts (training, test) sharing an 
   penalty chosen by CV_FOLDS-fold cross-validation in the training cohort (folds shuffled from
   the config's seed): the one with the highest mean Harrell's C on the held-out folds, the
   strongest of those tied; reported in ``penalty``. A LASSO that keeps no gene is not estimable;
+  ``published``, for a signature with a weight file only: its coefficients as published, on
+  its ``weighted_scale`` (z-scores as below, or the log2 values of every gene measured in both
+  cohorts, as a model published on log2 expression is applied); the training cohort then gives
+  only the median that splits the test cohort;
 - in the test cohort the genes are z-scored within the cohort (platforms differ in scale; the
   weights and their signs are not touched), the score is sum(w z) / sum(|w|), and a univariable
   Cox model (Efron, per SD) and Harrell's C are computed there, and the test cohort is split at
@@ -53,20 +57,20 @@ WEIGHTINGS = ("cox", "pc1", "multivariable_cox", "ridge_cox", "lasso_cox")
 CV_FOLDS = 5
 RIDGE_PENALTIES = np.logspace(-2, 4, 25)  # scikit-survival's alpha: none to overwhelming at n = 50-300
 KEY_COLUMNS = ["signature", "endpoint", "weights", "training_cohort", "test_cohort"]
-FROZEN_COLUMNS = [
+LOCKED_COLUMNS = [
     *KEY_COLUMNS, "genes", "status", "penalty", "training_log_hr", "training_median_score", "n", "events", "hr",
     "hr_ci_low", "hr_ci_high", "log_hr", "se_log_hr", "p_wald", "p_one_sided_hr_above_1", "c_index",
     "direction_replicated", "n_high", "n_low", "logrank_chisq", "logrank_p",
 ]
-FROZEN_AUC_COLUMNS = [*KEY_COLUMNS, *AUC_COLUMNS[AUC_COLUMNS.index("years"):]]
-FROZEN_AT_RISK_COLUMNS = [*KEY_COLUMNS, *AT_RISK_COLUMNS]
+LOCKED_AUC_COLUMNS = [*KEY_COLUMNS, *AUC_COLUMNS[AUC_COLUMNS.index("years"):]]
+LOCKED_AT_RISK_COLUMNS = [*KEY_COLUMNS, *AT_RISK_COLUMNS]
 
 
 @dataclass(frozen=True)
-class FrozenTables:
+class LockedTables:
     """The check's tables: one row per signature x endpoint x weighting x ordered pair
-    (FROZEN_COLUMNS); the test cohort's time-dependent AUC (FROZEN_AUC_COLUMNS); and the numbers
-    at risk of its split at the training median score (FROZEN_AT_RISK_COLUMNS)."""
+    (LOCKED_COLUMNS); the test cohort's time-dependent AUC (LOCKED_AUC_COLUMNS); and the numbers
+    at risk of its split at the training median score (LOCKED_AT_RISK_COLUMNS)."""
 
     table: pd.DataFrame
     auc: pd.DataFrame
@@ -83,11 +87,23 @@ class Cohort:
 
 
 def measured_symbols(coverage: pd.DataFrame, signature: str) -> pd.DataFrame:
-    """Signature symbol -> the cohort's gene it was matched to (``matched_as``) and its
-    ``direction`` (+1 up, -1 down), for measured genes."""
+    """Signature symbol -> the cohort's gene it was matched to (``matched_as``), its
+    ``direction`` (+1 up, -1 down) and its ``weight`` in the signature (a weight file's
+    coefficient, else the direction), for measured genes."""
     rows = coverage[(coverage["signature"] == signature) & coverage["present"].astype(bool)]
     rows = rows.drop_duplicates("symbol").set_index("symbol")
-    return pd.DataFrame({"matched_as": rows["matched_as"], "direction": np.where(rows["direction"] == "down", -1.0, 1.0)})
+    direction = np.where(rows["direction"] == "down", -1.0, 1.0)
+    weight = rows["weight"].astype(float) if "weight" in rows else direction
+    return pd.DataFrame({"matched_as": rows["matched_as"], "direction": direction, "weight": weight})
+
+
+def published_weights(coverage: pd.DataFrame, signature: str) -> str | None:
+    """The scale a signature's weight-file coefficients multiply (``zscore`` or ``log2``), or
+    None for a signature without a weight file."""
+    rows = coverage[coverage["signature"] == signature]
+    if "weight_from" not in rows or not (rows["weight_from"] == "weights_file").any():
+        return None
+    return str(rows["weighted_scale"].iloc[0])
 
 
 class NotEstimable(Exception):
@@ -171,10 +187,10 @@ def _unpenalised_weights(
     return loadings if np.corrcoef(values @ loadings, signed_mean)[0, 1] >= 0 else -loadings
 
 
-def frozen_score_table(
+def locked_model_table(
     cohorts: Mapping[str, Cohort], *, auc_years: Sequence[float] = (1, 3, 5), min_events_per_variable: float = 10,
     seed: int = 0,
-) -> FrozenTables:
+) -> LockedTables:
     """Every signature x shared endpoint x weighting x ordered cohort pair; for the estimated
     ones, the test cohort's time-dependent AUC at each of ``auc_years`` and the numbers at risk
     of its split at the training median score. The penalised models' folds are drawn from
@@ -198,24 +214,35 @@ def frozen_score_table(
                     z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
                     direction = in_a.loc[shared, "direction"].to_numpy()[usable]
                     time_a, event_a = out_a["time"].to_numpy(), out_a["event"].to_numpy()
-                    for weighting in WEIGHTINGS:
+                    published_scale = published_weights(a.coverage, signature)
+                    weightings = [*WEIGHTINGS, "published"] if published_scale else WEIGHTINGS
+                    for weighting in weightings:
                         key = {
                             "signature": signature, "endpoint": endpoint, "weights": weighting,
                             "training_cohort": train, "test_cohort": test, "genes": int(usable.sum()),
                         }
-                        if not usable.any():
+                        values_a, values_b = z_a, z_b
+                        if weighting == "published" and published_scale == "log2":  # every shared gene, as published
+                            genes_a, genes_b = in_a.loc[shared, "matched_as"], in_b.loc[shared, "matched_as"]
+                            values_a, values_b = a.matrix.loc[genes_a, out_a.index].T, b.matrix.loc[genes_b, out_b.index].T
+                            key["genes"] = len(shared)
+                        if not key["genes"]:
                             rows.append(key | {"status": f"not estimable: no gene of {signature} varies in both cohorts"})
                             continue
-                        rng = set_rng(seed, "frozen", str(signature), endpoint, train, weighting)
+                        rng = set_rng(seed, "locked", str(signature), endpoint, train, weighting)
                         try:
-                            w, penalty = training_weights(
-                                z_a, direction, time_a, event_a, weighting, min_events_per_variable, rng
-                            )
+                            if weighting == "published":
+                                kept = shared if published_scale == "log2" else shared[usable]
+                                w, penalty = in_a.loc[kept, "weight"].to_numpy(), np.nan
+                            else:
+                                w, penalty = training_weights(
+                                    z_a, direction, time_a, event_a, weighting, min_events_per_variable, rng
+                                )
                         except NotEstimable as reason:
                             rows.append(key | {"status": str(reason)})
                             continue
-                        train_score = pd.Series(z_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
-                        test_score = pd.Series(z_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
+                        train_score = pd.Series(values_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
+                        test_score = pd.Series(values_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
                         trained = cox_per_sd(out_a["time"], out_a["event"], train_score)
                         tested = cox_per_sd(out_b["time"], out_b["event"], test_score)
                         if not np.isfinite(tested.log_hr):
@@ -248,9 +275,9 @@ def frozen_score_table(
                                 "auc": auc, "status": status,
                             })
     at_risk_table = (
-        pd.concat(at_risk, ignore_index=True)[FROZEN_AT_RISK_COLUMNS] if at_risk
-        else pd.DataFrame(columns=FROZEN_AT_RISK_COLUMNS)
+        pd.concat(at_risk, ignore_index=True)[LOCKED_AT_RISK_COLUMNS] if at_risk
+        else pd.DataFrame(columns=LOCKED_AT_RISK_COLUMNS)
     )
-    return FrozenTables(
-        pd.DataFrame(rows, columns=FROZEN_COLUMNS), pd.DataFrame(auc_rows, columns=FROZEN_AUC_COLUMNS), at_risk_table
+    return LockedTables(
+        pd.DataFrame(rows, columns=LOCKED_COLUMNS), pd.DataFrame(auc_rows, columns=LOCKED_AUC_COLUMNS), at_risk_table
     )

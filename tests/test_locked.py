@@ -1,10 +1,10 @@
-"""The frozen-score check: weights learned in one cohort carry over unchanged to another."""
+"""The locked-model validation: weights learned in one cohort carry over unchanged to another."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.frozen import FROZEN_AUC_COLUMNS, FROZEN_COLUMNS, Cohort, frozen_score_table
+from hif_prognosis.locked import LOCKED_AUC_COLUMNS, LOCKED_COLUMNS, Cohort, locked_model_table
 from hif_prognosis.genesets import coverage_table, signature_table
 
 GENES = [f"G{i}" for i in range(12)]
@@ -34,8 +34,8 @@ def test_weights_from_one_cohort_predict_in_another():
         "A": synthetic_cohort(1, 150, effect=0.8, scale=1.0, shift=8.0),
         "B": synthetic_cohort(2, 120, effect=0.8, scale=0.3, shift=0.0),
     }
-    table = frozen_score_table(cohorts, min_events_per_variable=5).table
-    assert list(table.columns) == FROZEN_COLUMNS
+    table = locked_model_table(cohorts, min_events_per_variable=5).table
+    assert list(table.columns) == LOCKED_COLUMNS
     assert len(table) == 10  # 5 weightings x 2 ordered pairs
     assert (table["genes"] == 12).all() and (table["status"] == "estimated").all()
     assert table["direction_replicated"].all()
@@ -49,7 +49,7 @@ def test_no_effect_in_the_test_cohort_is_not_replicated_by_construction():
         "A": synthetic_cohort(3, 150, effect=0.8, scale=1.0, shift=8.0),
         "B": synthetic_cohort(4, 150, effect=0.0, scale=1.0, shift=8.0),
     }
-    table = frozen_score_table(cohorts).table.set_index(["training_cohort", "weights"])
+    table = locked_model_table(cohorts).table.set_index(["training_cohort", "weights"])
     assert (table.loc["A", "p_one_sided_hr_above_1"] > 0.05).all()
 
 
@@ -60,7 +60,7 @@ def test_genes_matched_under_other_names_line_up():
     matrix = b.matrix.rename(index={"G3": "OLD3"}).drop(index="G9")
     signature = SIGNATURE.assign(aliases=lambda t: np.where(t["gene"] == "G3", "OLD3", ""))
     b = Cohort(matrix, coverage_table(signature, matrix.index), b.clinical)
-    table = frozen_score_table({"A": a, "B": b}).table
+    table = locked_model_table({"A": a, "B": b}).table
     assert (table["genes"] == 11).all() and table["direction_replicated"].all()
 
 
@@ -68,7 +68,7 @@ def test_only_genes_measured_in_both_cohorts_are_used():
     a = synthetic_cohort(5, 100, effect=0.8, scale=1.0, shift=8.0)
     b = synthetic_cohort(6, 100, effect=0.8, scale=1.0, shift=8.0)
     b = Cohort(b.matrix.drop(index=["G0", "G7"]), coverage_table(SIGNATURE, b.matrix.index.drop(["G0", "G7"])), b.clinical)
-    table = frozen_score_table({"A": a, "B": b}).table
+    table = locked_model_table({"A": a, "B": b}).table
     assert (table["genes"] == 10).all()
 
 
@@ -80,7 +80,7 @@ def test_pc1_direction_is_the_signatures_own_not_a_training_hazard_ratio_near_on
             "A": synthetic_cohort(20 + seed, 150, effect=0.0, scale=1.0, shift=8.0),
             "B": synthetic_cohort(40 + seed, 150, effect=0.8, scale=1.0, shift=8.0),
         }
-        row = frozen_score_table(cohorts).table.set_index(["training_cohort", "weights"]).loc[("A", "pc1")]
+        row = locked_model_table(cohorts).table.set_index(["training_cohort", "weights"]).loc[("A", "pc1")]
         assert row["status"] == "estimated" and row["log_hr"] > 0 and row["p_one_sided_hr_above_1"] < 0.01
 
 
@@ -90,7 +90,7 @@ def test_one_gene_signature_carries_its_training_sign():
     one_up, one_down = signature_table("UP1", ["G2"], "t"), signature_table("DOWN1", [], "t", down=["G8"])
     signatures = pd.concat([one_up, one_down])
     cohorts = {name: Cohort(c.matrix, coverage_table(signatures, c.matrix.index), c.clinical) for name, c in (("A", a), ("B", b))}
-    table = frozen_score_table(cohorts).table
+    table = locked_model_table(cohorts).table
     assert (table["status"] == "estimated").all() and (table["genes"] == 1).all()
     assert table["direction_replicated"].all()  # G2 rises and G8 falls with risk
     assert (table["training_log_hr"] > 0).all() and (table["p_one_sided_hr_above_1"] < 0.05).all()
@@ -104,7 +104,7 @@ def test_no_shared_gene_is_reported_not_estimable():
         "A": Cohort(a.matrix, coverage_table(only_a, a.matrix.index), a.clinical),
         "B": Cohort(b.matrix.drop(index="G0"), coverage_table(only_a, b.matrix.index.drop("G0")), b.clinical),
     }
-    table = frozen_score_table(cohorts).table
+    table = locked_model_table(cohorts).table
     assert (table["status"] == "not estimable: no gene of ONLY_A varies in both cohorts").all()
     assert table["hr"].isna().all()
 
@@ -116,13 +116,13 @@ def test_multivariable_model_is_refused_below_the_events_per_variable_bar():
         "A": synthetic_cohort(31, 90, effect=0.8, scale=1.0, shift=8.0),
         "B": synthetic_cohort(32, 90, effect=0.8, scale=1.0, shift=8.0),
     }
-    table = frozen_score_table(cohorts, min_events_per_variable=10).table.set_index(["training_cohort", "weights"])
+    table = locked_model_table(cohorts, min_events_per_variable=10).table.set_index(["training_cohort", "weights"])
     events = int(cohorts["A"].clinical["os_event"].sum())
     assert table.loc[("A", "multivariable_cox"), "status"] == (
         f"refused: {events / 12:.1f} training events per gene < 10 (survival.min_events_per_variable)"
     )
     assert (table.xs("cox", level="weights")["status"] == "estimated").all()
-    fitted = frozen_score_table(cohorts, min_events_per_variable=1).table.set_index(["training_cohort", "weights"])
+    fitted = locked_model_table(cohorts, min_events_per_variable=1).table.set_index(["training_cohort", "weights"])
     assert fitted.loc[("A", "multivariable_cox"), "status"] == "estimated"
 
 
@@ -147,9 +147,9 @@ def test_locked_model_validation_equals_r(gse4335, r_survival):
         )
         for name, ids in halves.items()
     }
-    tables = frozen_score_table(cohorts, auc_years=(1, 3, 5), min_events_per_variable=1)
+    tables = locked_model_table(cohorts, auc_years=(1, 3, 5), min_events_per_variable=1)
     table, auc = tables.table, tables.auc
-    assert list(auc.columns) == FROZEN_AUC_COLUMNS
+    assert list(auc.columns) == LOCKED_AUC_COLUMNS
     row = table.set_index(["training_cohort", "weights"]).loc[("first", "multivariable_cox")]
     assert row["status"] == "estimated"
     at_risk = tables.at_risk
@@ -209,7 +209,7 @@ def test_penalised_weights_cross_validate_from_the_seed_and_lasso_selects():
     optimum, so the chosen penalty is mild and keeps some with small weights); the ridge shrinks the
     unpenalised multivariable coefficients; the same seed gives the same folds and weights."""
     from hif_prognosis.fastcox import cox_model
-    from hif_prognosis.frozen import CV_FOLDS, RIDGE_PENALTIES, penalised_weights
+    from hif_prognosis.locked import CV_FOLDS, RIDGE_PENALTIES, penalised_weights
 
     assert CV_FOLDS == 5
     rng = np.random.default_rng(9)
@@ -233,12 +233,12 @@ def test_penalised_rows_report_their_penalty_and_carry_the_effect_over():
         "A": synthetic_cohort(51, 150, effect=0.8, scale=1.0, shift=8.0),
         "B": synthetic_cohort(52, 120, effect=0.8, scale=0.3, shift=0.0),
     }
-    table = frozen_score_table(cohorts, seed=3).table.set_index("weights")
+    table = locked_model_table(cohorts, seed=3).table.set_index("weights")
     penalised = table.loc[["ridge_cox", "lasso_cox"]]
     assert (penalised["status"] == "estimated").all() and (penalised["penalty"] > 0).all()
     assert penalised["direction_replicated"].all() and (penalised["p_one_sided_hr_above_1"] < 0.01).all()
     assert table.loc[["cox", "pc1"], "penalty"].isna().all()
-    pd.testing.assert_frame_equal(frozen_score_table(cohorts, seed=3).table, table.reset_index()[FROZEN_COLUMNS])
+    pd.testing.assert_frame_equal(locked_model_table(cohorts, seed=3).table, table.reset_index()[LOCKED_COLUMNS])
 
 
 def test_locked_forest_draws_estimated_rows_and_names_the_refused():
@@ -252,7 +252,7 @@ def test_locked_forest_draws_estimated_rows_and_names_the_refused():
         "A": synthetic_cohort(61, 90, effect=0.8, scale=1.0, shift=8.0),
         "B": synthetic_cohort(62, 90, effect=0.8, scale=1.0, shift=8.0),
     }
-    table = frozen_score_table(cohorts).table
+    table = locked_model_table(cohorts).table
     refused = table["status"].str.startswith("refused")
     assert refused.any() and (~refused).any()
     figure = locked_forest_figure(table, title="SIG")
@@ -263,3 +263,36 @@ def test_locked_forest_draws_estimated_rows_and_names_the_refused():
     points = axis.lines[0].get_xydata()
     np.testing.assert_allclose(np.sort(points[:, 0]), np.sort(table.loc[~refused, "hr"].to_numpy()))
     plt.close(figure)
+
+
+@pytest.mark.parametrize("scale", ["zscore", "log2"])
+def test_a_published_model_is_applied_with_its_own_coefficients_on_its_scale(scale):
+    """A signature from a weight file gets a ``published`` row per ordered pair: its
+    coefficients unchanged (never refitted), on its weighted_scale, the test cohort split at the
+    training cohort's median of the same score; signatures without a weight file get none."""
+    from hif_prognosis.expression import gene_zscores
+    from hif_prognosis.genesets import weighted_signature_table
+    from hif_prognosis.survival import cox_per_sd
+
+    weights = pd.DataFrame({"gene": ["G0", "G2", "G7", "G11"], "weight": [0.9, 0.4, -0.6, -0.2], "citation": "test"})
+    model = weighted_signature_table("MODEL", weights, "model.tsv", scale)
+    cohorts = {}
+    for name, seed in (("A", 11), ("B", 12)):
+        cohort = synthetic_cohort(seed, 120, effect=0.8, scale=1.0, shift=8.0)
+        cohorts[name] = Cohort(cohort.matrix, pd.concat([cohort.coverage, coverage_table(model, GENES)]), cohort.clinical)
+    table = locked_model_table(cohorts).table
+    published = table[table["weights"] == "published"].set_index("training_cohort")
+    assert set(table.loc[table["signature"] == "SIG", "weights"]) == {"cox", "pc1", "multivariable_cox", "ridge_cox", "lasso_cox"}
+    assert len(published) == 2 and (published["signature"] == "MODEL").all() and (published["genes"] == 4).all()
+
+    def score(cohort: Cohort) -> pd.Series:
+        values = cohort.matrix.loc[weights["gene"]]
+        values = gene_zscores(values) if scale == "zscore" else values
+        return values.T @ weights["weight"].to_numpy() / weights["weight"].abs().sum()
+
+    b, a = cohorts["B"], cohorts["A"]
+    expected = cox_per_sd(b.clinical["os_months"], b.clinical["os_event"], score(b).set_axis(b.clinical.index))
+    row = published.loc["A"]
+    assert row["log_hr"] == pytest.approx(expected.log_hr, rel=1e-9)
+    assert row["training_median_score"] == pytest.approx(float(score(a).median()), rel=1e-12)
+    assert row["n_high"] == int((score(b) > score(a).median()).sum())

@@ -1,14 +1,14 @@
-"""Adapter: the frozen-score check across cohorts (see hif_prognosis.frozen)."""
+"""Adapter: the locked-model validation across cohorts (see hif_prognosis.locked)."""
 
 import pandas as pd
 
-from hif_prognosis.frozen import Cohort, frozen_score_table
+from hif_prognosis.locked import Cohort, locked_model_table
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_matrix, write_tsv
 
 
 def main(smk) -> None:
-    with logged_step(smk.log[0], "frozen-score check") as log:
+    with logged_step(smk.log[0], "locked-model validation") as log:
         cohorts = {
             name: Cohort(
                 read_matrix(expression),
@@ -19,7 +19,7 @@ def main(smk) -> None:
                 smk.params.cohorts, smk.input.expression, smk.input.coverage, smk.input.clinical, strict=True
             )
         }
-        tables = frozen_score_table(
+        tables = locked_model_table(
             cohorts, auc_years=smk.params.auc_years, min_events_per_variable=smk.params.min_events_per_variable,
             seed=smk.params.seed,
         )

@@ -11,7 +11,7 @@ def main(smk) -> None:
         table = read_tsv(smk.input.table)
         figure = locked_forest_figure(
             table[table["signature"] == signature],
-            title=f"{signature}: frozen-score check, every weighting and direction",
+            title=f"{signature}: locked-model validation, every weighting and direction",
         )
         save_figure(figure, smk.output.png, smk.output.pdf)
 
