@@ -21,11 +21,20 @@ pytestmark = pytest.mark.workflow
 DATA = SHARED / "data"
 
 
+TEST_MODEL = Path(__file__).parent / "data" / "test_model_weights.tsv"
+# The default config's 10 signatures and 6 methods, plus a model from a weight file scored by the
+# weighted method (which then scores every signature).
+N_SIGNATURES, N_METHODS = 11, 7
+
+
 def write_mirrored_config(directory: Path, base: str, **overrides) -> None:
-    """The default config pointed at the mirror, with a smaller null and fewer permutations."""
+    """The default config pointed at the mirror, with a smaller null and fewer permutations, and
+    a model from a weight file (log2 scale) scored by the weighted method."""
     config = mirrored_config(base)
     config["enrichment"]["permutations"] = 100
     config["random_null"]["n_sets"] = 1000
+    config["signatures"]["TEST_MODEL"] = {"weights_file": str(TEST_MODEL), "weighted_scale": "log2"}
+    config["scoring"]["methods"].append("weighted")
     apply_overrides(config, overrides)
     (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
@@ -129,7 +138,7 @@ def test_every_stage_ran_for_both_cohorts(mirror_run):
     directory = mirror_run[0]
     for cohort, endpoints in [("GSE21257", {"os"}), ("TARGET-OS", {"os", "efs"})]:
         cox = pd.read_csv(directory / "results" / cohort / "survival" / "cox.tsv", sep="\t")
-        assert len(cox) == 10 * 6 * len(endpoints)
+        assert len(cox) == N_SIGNATURES * N_METHODS * len(endpoints)
         assert set(cox["endpoint"]) == endpoints
         assert cox["hr"].notna().all()
         coverage = pd.read_csv(directory / "results" / cohort / "signature_coverage.tsv", sep="\t")
@@ -159,7 +168,7 @@ def test_old_array_symbols_resolve_through_aliases(mirror_run):
 def test_meta_analysis_pools_both_cohorts(mirror_run):
     directory = mirror_run[0]
     meta = pd.read_csv(directory / "results" / "meta" / "meta_analysis.tsv", sep="\t")
-    assert len(meta) == 10 * 6 * 2  # signatures x methods x endpoints (os, efs)
+    assert len(meta) == N_SIGNATURES * N_METHODS * 2  # signatures x methods x endpoints (os, efs)
     os_rows = meta[meta["endpoint"] == "os"]
     assert (os_rows["k"] == 2).all() and (os_rows["cohorts"] == "GSE21257;TARGET-OS").all()
     assert (meta.loc[meta["endpoint"] == "efs", "k"] == 1).all()
@@ -214,7 +223,7 @@ def test_controls_across_both_cohorts(mirror_run):
     target = pd.read_csv(directory / "results" / "TARGET-OS" / "survival" / "time_dependent_auc.tsv", sep="\t")
     assert set(target["endpoint"]) == {"os", "efs"} and set(target["years"]) == {1, 3, 5}
     locked = pd.read_csv(directory / "results" / "meta" / "locked_models.tsv", sep="\t")
-    assert len(locked) == 10 * 5 * 2  # signatures x weightings x ordered pairs, os only
+    assert len(locked) == N_SIGNATURES * 5 * 2 + 2  # signatures x weightings x ordered pairs, os only; TEST_MODEL's published
     multivariable = locked[locked["weights"] == "multivariable_cox"].set_index(["signature", "training_cohort"])
     # GSE21257 has 23 deaths for the review signature's dozens of genes: refused
     assert multivariable.loc[("HIF1A_REVIEW_TARGETS", "GSE21257"), "status"].startswith("refused: ")
@@ -233,7 +242,7 @@ def test_default_run_ends_in_the_summary_page_and_enrichment_across_cohorts(mirr
     headline = pd.read_csv(directory / "results" / "summary" / "headline.tsv", sep="\t")
     primary = headline[headline["signature"] == "HIF1A_REVIEW_TARGETS"]
     assert list(zip(primary["cohort"], primary["endpoint"])) == [("GSE21257", "os"), ("TARGET-OS", "efs"), ("TARGET-OS", "os")]
-    assert len(headline) == 10 * 3  # signatures x (GSE21257 os, TARGET-OS os and efs)
+    assert len(headline) == N_SIGNATURES * 3  # signatures x (GSE21257 os, TARGET-OS os and efs)
     page = (directory / "results" / "summary" / "index.html").read_text()
     assert "random-effects pool (2 cohorts)" in page and "this pipeline: random-effects pool of 2 cohorts" in page
     nes = pd.read_csv(directory / "results" / "enrichment" / "nes_across_cohorts.tsv", sep="\t")
@@ -241,3 +250,32 @@ def test_default_run_ends_in_the_summary_page_and_enrichment_across_cohorts(mirr
     assert {"nes_GSE21257", "nes_TARGET-OS"} <= set(nes.columns) and nes["n_cohorts"].between(1, 2).all()
     ora = pd.read_csv(directory / "results" / "GSE21257" / "enrichment" / "ora.tsv", sep="\t")
     assert ora.loc[ora["term"] == "HALLMARK_HYPOXIA", "overlap"].iloc[0] > 0  # review targets include hypoxia genes
+
+
+def test_a_published_model_from_a_weight_file_runs_end_to_end(mirror_run):
+    """TEST_MODEL's weighted score is sum(weight x log2) of the harmonised matrix; the null, the
+    meta-analysis and the locked validation (its own weights, both directions) include it; the
+    summary sets it beside the HIF-1alpha signature with its citation."""
+    from hif_prognosis.tables import read_matrix
+
+    directory = mirror_run[0]
+    weights = pd.read_csv(TEST_MODEL, sep="\t", comment="#").set_index("gene")["weight"]
+    for cohort in ("GSE21257", "TARGET-OS"):
+        matrix = read_matrix(directory / "results" / cohort / "expression.npz")
+        scores = pd.read_csv(directory / "results" / cohort / "scores.tsv", sep="\t", dtype={"sample_id": str})
+        model = scores[(scores["signature"] == "TEST_MODEL") & (scores["method"] == "weighted")].set_index("sample_id")["score"]
+        expected = (matrix.loc[weights.index].T @ weights).loc[model.index]
+        pd.testing.assert_series_equal(model, expected, check_names=False, rtol=1e-12)
+        null = pd.read_csv(directory / "results" / cohort / "survival" / "null.tsv", sep="\t")
+        assert ((null["signature"] == "TEST_MODEL") & (null["method"] == "weighted")).any()
+    meta = pd.read_csv(directory / "results" / "meta" / "meta_analysis.tsv", sep="\t")
+    assert ((meta["signature"] == "TEST_MODEL") & (meta["method"] == "weighted") & (meta["k"] == 2)).any()
+    locked = pd.read_csv(directory / "results" / "meta" / "locked_models.tsv", sep="\t")
+    published = locked[locked["weights"] == "published"]
+    assert set(published["signature"]) == {"TEST_MODEL"} and (published["genes"] == 4).all()
+    assert set(published["status"]) == {"estimated"}
+    comparison = pd.read_csv(directory / "results" / "summary" / "published_models.tsv", sep="\t")
+    assert set(comparison["signature"]) == {"HIF1A_REVIEW_TARGETS", "TEST_MODEL"}
+    assert (comparison.loc[comparison["signature"] == "TEST_MODEL", "citation"] == "test fixture, not a published model").all()
+    page = (directory / "results" / "summary" / "index.html").read_text()
+    assert "Published risk models beside the HIF-1α signature" in page and "locked, published weights" in page

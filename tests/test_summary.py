@@ -135,3 +135,55 @@ def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts
     assert "locked" not in [s.anchor for s in one]
     locked = next(s for s in two if s.anchor == "locked")
     assert locked.figures[0][0] == "meta/locked_models_forest.png" and "HIF" in locked.figures[0][1]
+
+
+def test_published_models_sit_beside_the_hif_signature_within_and_locked():
+    """Each signature from a weight file is shown with its weighted score in every cohort and its
+    published weights locked in each direction, beside the primary signature's primary score and
+    its cox/pc1 locked weights; the page renders the rows, the reason of an inestimable one and
+    the citation, and says the table is empty-by-design where no published model is configured."""
+    from hif_prognosis.genesets import signature_table, weighted_signature_table
+    from hif_prognosis.summary import MODEL_COMPARISON_COLUMNS, model_comparison
+
+    cox, discrimination, null, models = tables()
+    cox = pd.concat([cox, pd.DataFrame([
+        {"cohort": c, "signature": "MODEL", "method": "weighted", "endpoint": "os", "n": 50, "events": 20,
+         "hr": hr, "hr_ci_low": hr / 2, "hr_ci_high": hr * 2, "p_wald": 0.2} for c, hr in (("C1", 1.8), ("C2", np.inf))
+    ])], ignore_index=True)
+    discrimination = pd.concat([discrimination, pd.DataFrame([
+        {"cohort": c, "signature": "MODEL", "method": "weighted", "endpoint": "os", "harrell_c": 0.66} for c in ("C1", "C2")
+    ])], ignore_index=True)
+    locked = pd.DataFrame([
+        {"signature": s, "endpoint": "os", "weights": w, "training_cohort": a, "test_cohort": b, "status": "estimated",
+         "n": 40, "events": 15, "hr": 1.3, "hr_ci_low": 1.0, "hr_ci_high": 1.7, "p_wald": 0.04, "c_index": 0.61}
+        for s, w in (("HIF", "cox"), ("HIF", "pc1"), ("HIF", "ridge_cox"), ("MODEL", "published"), ("MODEL", "cox"))
+        for a, b in (("C1", "C2"), ("C2", "C1"))
+    ])
+    weights = pd.DataFrame({"gene": ["A", "B"], "weight": [0.5, -0.2], "citation": "Author 2021, doi:10/x"})
+    signatures = pd.concat([signature_table("HIF", ["A", "C"], "x"), weighted_signature_table("MODEL", weights, "m.tsv", "zscore")])
+    table = model_comparison(cox, discrimination, locked, signatures, primary_signature="HIF", primary_method="zscore")
+    assert list(table.columns) == MODEL_COMPARISON_COLUMNS
+    counts = table.groupby(["signature", "validation"]).size().to_dict()
+    assert counts == {("HIF", "within cohort"): 2, ("HIF", "locked"): 4, ("MODEL", "within cohort"): 2, ("MODEL", "locked"): 2}
+    model_rows = table[table["signature"] == "MODEL"]
+    assert set(model_rows["score"]) == {"weighted score", "locked, published weights"}
+    assert (model_rows["citation"] == "Author 2021, doi:10/x").all()
+    infinite = model_rows[(model_rows["cohort"] == "C2") & (model_rows["validation"] == "within cohort")].iloc[0]
+    assert infinite["status"] == "not estimable: no finite Cox estimate"
+    assert model_rows.loc[model_rows["cohort"] == "C1", "c_index"].iloc[0] == 0.66
+    none = model_comparison(cox, discrimination, locked, signatures[signatures["signature"] == "HIF"],
+                            primary_signature="HIF", primary_method="zscore")
+    assert none.empty and list(none.columns) == MODEL_COMPARISON_COLUMNS
+
+    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    judgement = pd.DataFrame([{"endpoint": "os", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
+    common = dict(
+        signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement, meta=None,
+        nes=pd.DataFrame(columns=["ranking", "term", "mean_nes"]), ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric"]),
+        versions=software_versions([]), config_text="", figure_sections=[], gsea_method="x",
+    )
+    page = render_summary_page(page_context(**common, model_comparison=table))
+    assert 'id="models"' in page and "Author 2021, doi:10/x" in page and "locked, published weights" in page
+    assert "not estimable: no finite Cox estimate" in page and "C2 (C1)" in page
+    empty = render_summary_page(page_context(**common, model_comparison=none))
+    assert "No published risk model is configured" in empty

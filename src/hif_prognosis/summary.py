@@ -150,6 +150,78 @@ def published_comparison(
     return pd.DataFrame(rows)
 
 
+MODEL_COMPARISON_COLUMNS = [
+    "signature", "role", "citation", "score", "validation", "cohort", "training_cohort", "endpoint",
+    "n", "events", "hr", "hr_ci_low", "hr_ci_high", "p_wald", "c_index", "status",
+]
+# The locked weightings of the HIF-1alpha signature set beside a published model's own weights:
+# those the judgement reads (judgement.JUDGED_WEIGHTINGS), which every signature gets.
+COMPARED_WEIGHTINGS = ("cox", "pc1")
+MODEL_COMPARISON_QUESTION = (
+    "Side by side, each published model (its own coefficients, the weighted score) and the "
+    "HIF-1α signature are tested the same way: within each cohort (HR per SD of the score, "
+    "Harrell's C) and locked, trained in one cohort and applied unchanged in the other. This "
+    "answers whether HIF-1α's signature predicts as well as the models the field already uses; "
+    "it is not the six questions above, and it does not test whether HIF-1α adds to a model "
+    "(that would need both scores in one Cox model)."
+)
+
+
+def published_models(signatures: pd.DataFrame) -> dict[str, str]:
+    """Signature -> citation(s) of every signature read from a weight file (a published model)."""
+    weighted = signatures[signatures["weight_from"] == "weights_file"]
+    return {
+        str(name): "; ".join(sorted({str(c) for c in rows["citation"] if isinstance(c, str) and c}))
+        for name, rows in weighted.groupby("signature", sort=False)
+    }
+
+
+def model_comparison(
+    cox: pd.DataFrame,
+    discrimination: pd.DataFrame,
+    locked: pd.DataFrame | None,
+    signatures: pd.DataFrame,
+    *,
+    primary_signature: str,
+    primary_method: str,
+) -> pd.DataFrame:
+    """The published models (signatures with a weight file: their ``weighted`` score and their
+    ``published`` locked rows) beside the primary signature (its primary method, and its locked
+    COMPARED_WEIGHTINGS), per cohort and per ordered pair of cohorts (MODEL_COMPARISON_COLUMNS);
+    empty where no published model is configured."""
+    models = published_models(signatures)
+    if not models:
+        return pd.DataFrame(columns=MODEL_COMPARISON_COLUMNS)
+    rows = []
+    c_index = discrimination.set_index(_KEY)["harrell_c"]
+    entries: list[tuple[str, str, str, str, tuple[str, ...]]] = [
+        (primary_signature, "HIF-1α signature", "", primary_method, COMPARED_WEIGHTINGS)
+    ]
+    entries += [(name, "published model", citation, "weighted", ("published",)) for name, citation in models.items()]
+    for signature, role, citation, method, weightings in entries:
+        common = {"signature": signature, "role": role, "citation": citation}
+        within = cox[(cox["signature"] == signature) & (cox["method"] == method)]
+        for _, row in within.iterrows():
+            rows.append(common | {
+                "score": f"{method} score", "validation": "within cohort", "cohort": row["cohort"],
+                "training_cohort": "", "endpoint": row["endpoint"], "n": row["n"], "events": row["events"],
+                "hr": row["hr"], "hr_ci_low": row["hr_ci_low"], "hr_ci_high": row["hr_ci_high"],
+                "p_wald": row["p_wald"], "c_index": c_index.get((row["cohort"], signature, method, row["endpoint"])),
+                "status": "estimated" if np.isfinite(row["hr"]) else "not estimable: no finite Cox estimate",
+            })
+        if locked is None:
+            continue
+        for _, row in locked[(locked["signature"] == signature) & locked["weights"].isin(weightings)].iterrows():
+            rows.append(common | {
+                "score": f"locked, {row['weights']} weights", "validation": "locked", "cohort": row["test_cohort"],
+                "training_cohort": row["training_cohort"], "endpoint": row["endpoint"], "n": row["n"],
+                "events": row["events"], "hr": row["hr"], "hr_ci_low": row["hr_ci_low"],
+                "hr_ci_high": row["hr_ci_high"], "p_wald": row["p_wald"], "c_index": row["c_index"],
+                "status": row["status"],
+            })
+    return pd.DataFrame(rows, columns=MODEL_COMPARISON_COLUMNS)
+
+
 def software_versions(packages: Iterable[str]) -> pd.DataFrame:
     """Python and the installed version of each package (``not installed`` where absent)."""
     rows = [("python", platform.python_version())]
@@ -294,6 +366,7 @@ def page_context(
     config_text: str,
     figure_sections: list[FigureSection],
     gsea_method: str,
+    model_comparison: pd.DataFrame | None = None,
     nes_top_n: int = 10,
     ora_top_n: int = 5,
 ) -> dict[str, Any]:
@@ -318,6 +391,8 @@ def page_context(
         "judgement": judgement[judgement["question"] != "answer"].to_dict("records"),
         "published": published_comparison(headline, meta, signature=signature, method=method).to_dict("records"),
         "why_published_differ": WHY_PUBLISHED_DIFFER,
+        "model_comparison": [] if model_comparison is None else model_comparison.to_dict("records"),
+        "model_comparison_question": MODEL_COMPARISON_QUESTION,
         "offset_warning_r": OFFSET_WARNING_R,
         "figure_sections": [
             {

@@ -73,6 +73,8 @@ rule summary_page:
         meta=across_cohorts(rules.meta_analysis.output.table),
         forest=across_cohorts(rules.meta_analysis.output.forest),
         locked_forest=across_cohorts(rules.locked_models_forest.output.png),
+        locked=across_cohorts(rules.locked_models.output.table),
+        signatures=rules.collect_signatures.output.table,
         versions=rules.provenance.output.versions,
         config=rules.provenance.output.config,
     output:
@@ -87,6 +89,12 @@ rule summary_page:
             caption="../report/headline.rst",
             category="Summary",
             labels={"table": "headline table"},
+        ),
+        published_models=report(
+            "results/summary/published_models.tsv",
+            caption="../report/published_models.rst",
+            category="Summary",
+            labels={"table": "published models beside the HIF-1alpha signature"},
         ),
     log:
         "logs/summary/summary_page.log",

@@ -10,6 +10,7 @@ from hif_prognosis.runlog import logged_step
 from hif_prognosis.summary import (
     FigureSection,
     headline_table,
+    model_comparison,
     page_context,
     page_figure_sections,
     render_summary_page,
@@ -52,6 +53,11 @@ def main(smk) -> None:
             method=p.method, primary_signature=p.signature,
         )
         write_tsv(headline, smk.output.headline)
+        comparison = model_comparison(
+            read_all(i.cox), read_all(i.discrimination), read_tsv(i.locked[0]) if i.locked else None,
+            read_tsv(i.signatures), primary_signature=p.signature, primary_method=p.method,
+        )
+        write_tsv(comparison, smk.output.published_models)
         context = page_context(
             signature=p.signature,
             method=p.method,
@@ -65,6 +71,7 @@ def main(smk) -> None:
             config_text=Path(i.config).read_text(encoding="utf-8"),
             figure_sections=figure_sections(smk),
             gsea_method=significance_method(p.gsea_engine, permutations=p.permutations, sample_size=p.sample_size),
+            model_comparison=comparison,
         )
         page = render_summary_page(context)
         Path(smk.output.page).write_text(page, encoding="utf-8")
