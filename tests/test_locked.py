@@ -296,3 +296,29 @@ def test_a_published_model_is_applied_with_its_own_coefficients_on_its_scale(sca
     assert row["log_hr"] == pytest.approx(expected.log_hr, rel=1e-9)
     assert row["training_median_score"] == pytest.approx(float(score(a).median()), rel=1e-12)
     assert row["n_high"] == int((score(b) > score(a).median()).sum())
+
+
+def test_locked_scores_and_their_kaplan_meier_split_agree_with_the_table():
+    """Each estimated row's test samples carry their locked score and their group at the training
+    median: the groups' sizes are the row's n_high/n_low, and the Kaplan-Meier figure's numbers
+    at risk are the row's at-risk table."""
+    from hif_prognosis.locked import KEY_COLUMNS, LOCKED_SCORE_COLUMNS
+    from hif_prognosis.plotting import locked_split_figure
+    from hif_prognosis.clinical import endpoint_data
+
+    cohorts = {
+        "A": synthetic_cohort(21, 100, effect=0.8, scale=1.0, shift=8.0),
+        "B": synthetic_cohort(22, 90, effect=0.8, scale=1.0, shift=8.0),
+    }
+    tables = locked_model_table(cohorts)
+    assert list(tables.scores.columns) == LOCKED_SCORE_COLUMNS
+    key = ("SIG", "os", "cox", "A", "B")
+    row = tables.table.set_index(KEY_COLUMNS, drop=False).loc[key]
+    scores = tables.scores.set_index(KEY_COLUMNS, drop=False).sort_index().loc[key]
+    assert len(scores) == 90 and (scores["group"] == "high").sum() == row["n_high"]
+    assert ((scores["score"] > row["training_median_score"]) == (scores["group"] == "high")).all()
+    outcomes = endpoint_data(cohorts["B"].clinical, "os")
+    figure, counts = locked_split_figure(scores, outcomes, row)
+    expected = tables.at_risk.set_index(KEY_COLUMNS).sort_index().loc[key].reset_index(drop=True)
+    pd.testing.assert_frame_equal(counts.reset_index(drop=True), expected[counts.columns], check_dtype=False)
+    assert "high = above A's median score" in figure.axes[0].get_title()

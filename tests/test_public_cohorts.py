@@ -279,3 +279,8 @@ def test_a_published_model_from_a_weight_file_runs_end_to_end(mirror_run):
     assert (comparison.loc[comparison["signature"] == "TEST_MODEL", "citation"] == "test fixture, not a published model").all()
     page = (directory / "results" / "summary" / "index.html").read_text()
     assert "Published risk models beside the HIF-1α signature" in page and "locked, published weights" in page
+    # its locked splits are drawn beside the primary signature's, and shown on the page
+    drawn = sorted(p.name for p in (directory / "results" / "meta" / "locked_km").glob("*.png"))
+    assert drawn == sorted(f"{a}_to_{b}.{s}.os.png" for a, b in (("GSE21257", "TARGET-OS"), ("TARGET-OS", "GSE21257"))
+                           for s in ("HIF1A_REVIEW_TARGETS.cox", "TEST_MODEL.published"))
+    assert "TARGET-OS, OS: TEST_MODEL locked with published weights from GSE21257" in page

@@ -131,10 +131,12 @@ def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts
         plotted_set="SET", endpoint="os",
     )
     one = page_figure_sections(locked_forest=None, **common)
-    two = page_figure_sections(locked_forest="meta/locked_models_forest.png", **common)
+    split = ("km/A_to_B.HIF.cox.os.png", ("HIF", "cox", "A", "B", "os"))
+    two = page_figure_sections(locked_forest="meta/locked_models_forest.png", locked_kaplan_meier=[split], **common)
     assert "locked" not in [s.anchor for s in one]
     locked = next(s for s in two if s.anchor == "locked")
     assert locked.figures[0][0] == "meta/locked_models_forest.png" and "HIF" in locked.figures[0][1]
+    assert locked.figures[1] == (split[0], "B, OS: HIF locked with cox weights from A, split at A's median score.")
 
 
 def test_published_models_sit_beside_the_hif_signature_within_and_locked():

@@ -64,17 +64,21 @@ LOCKED_COLUMNS = [
 ]
 LOCKED_AUC_COLUMNS = [*KEY_COLUMNS, *AUC_COLUMNS[AUC_COLUMNS.index("years"):]]
 LOCKED_AT_RISK_COLUMNS = [*KEY_COLUMNS, *AT_RISK_COLUMNS]
+LOCKED_SCORE_COLUMNS = [*KEY_COLUMNS, "sample_id", "score", "group"]
 
 
 @dataclass(frozen=True)
 class LockedTables:
     """The check's tables: one row per signature x endpoint x weighting x ordered pair
-    (LOCKED_COLUMNS); the test cohort's time-dependent AUC (LOCKED_AUC_COLUMNS); and the numbers
-    at risk of its split at the training median score (LOCKED_AT_RISK_COLUMNS)."""
+    (LOCKED_COLUMNS); the test cohort's time-dependent AUC (LOCKED_AUC_COLUMNS); the numbers
+    at risk of its split at the training median score (LOCKED_AT_RISK_COLUMNS); and each test
+    sample's locked score and its group in that split (LOCKED_SCORE_COLUMNS), which the
+    Kaplan-Meier figures draw."""
 
     table: pd.DataFrame
     auc: pd.DataFrame
     at_risk: pd.DataFrame
+    scores: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,7 @@ def locked_model_table(
     ones, the test cohort's time-dependent AUC at each of ``auc_years`` and the numbers at risk
     of its split at the training median score. The penalised models' folds are drawn from
     ``seed``."""
-    rows, auc_rows, at_risk = [], [], []
+    rows, auc_rows, at_risk, scores = [], [], [], []
     names = list(cohorts)
     signatures = pd.unique(pd.concat([c.coverage["signature"] for c in cohorts.values()]))
     for signature in signatures:
@@ -255,6 +259,9 @@ def locked_model_table(
                         chisq, p_logrank, n_high, n_low = split_logrank(out_b["time"], out_b["event"], above)
                         groups = pd.Series(np.where(above, "high", "low"), index=out_b.index)
                         at_risk.append(numbers_at_risk(out_b["time"], out_b["event"], groups).assign(**key))
+                        scores.append(pd.DataFrame({
+                            "sample_id": out_b.index, "score": test_score.to_numpy(), "group": groups.to_numpy(),
+                        }).assign(**key))
                         rows.append(key | {
                             "status": "estimated", "penalty": penalty,
                             "training_log_hr": trained.log_hr, "training_median_score": threshold,
@@ -278,6 +285,10 @@ def locked_model_table(
         pd.concat(at_risk, ignore_index=True)[LOCKED_AT_RISK_COLUMNS] if at_risk
         else pd.DataFrame(columns=LOCKED_AT_RISK_COLUMNS)
     )
+    score_table = (
+        pd.concat(scores, ignore_index=True)[LOCKED_SCORE_COLUMNS] if scores else pd.DataFrame(columns=LOCKED_SCORE_COLUMNS)
+    )
     return LockedTables(
-        pd.DataFrame(rows, columns=LOCKED_COLUMNS), pd.DataFrame(auc_rows, columns=LOCKED_AUC_COLUMNS), at_risk_table
+        pd.DataFrame(rows, columns=LOCKED_COLUMNS), pd.DataFrame(auc_rows, columns=LOCKED_AUC_COLUMNS), at_risk_table,
+        score_table,
     )

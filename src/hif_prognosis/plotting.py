@@ -296,3 +296,24 @@ def median_split_figure(
         subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {p_value:.3g}",
     )
     return figure, counts
+
+
+def locked_split_figure(
+    scores: pd.DataFrame, outcomes: pd.DataFrame, row: pd.Series, *, time_unit: str = "months"
+) -> tuple[plt.Figure, pd.DataFrame]:
+    """Kaplan-Meier figure of a test cohort split at the training cohort's median locked score
+    (``scores``: the row's LOCKED_SCORE_COLUMNS rows; ``outcomes``: ``clinical.endpoint_data``
+    of the test cohort; ``row``: its row of the locked-model table, whose log-rank test it
+    shows) and its numbers at risk."""
+    groups = scores.set_index("sample_id")["group"].reindex(outcomes.index)
+    counts = numbers_at_risk(outcomes["time"], outcomes["event"], groups)
+    figure = kaplan_meier_figure(
+        kaplan_meier_curves(outcomes["time"], outcomes["event"], groups),
+        counts,
+        title=(f"{row['test_cohort']}: {row['signature']} locked with {row['weights']} weights from "
+               f"{row['training_cohort']}, {row['endpoint'].upper()}"),
+        subtitle=(f"high = above {row['training_cohort']}'s median score; log-rank chi2 = "
+                  f"{row['logrank_chisq']:.2f}, p = {row['logrank_p']:.3g}"),
+        time_unit=time_unit,
+    )
+    return figure, counts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import platform
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -279,6 +279,7 @@ def page_figure_sections(
     *,
     forest: str | None,
     locked_forest: str | None,
+    locked_kaplan_meier: Sequence[tuple[str, tuple[str, str, str, str, str]]] = (),
     kaplan_meier: list[str],
     gene_forest: list[str],
     null_plot: list[str],
@@ -292,7 +293,8 @@ def page_figure_sections(
     plotted_set: str,
     endpoint: str,
 ) -> list[FigureSection]:
-    """The page's figure sections with their captions. Per-cohort figures come in cohort order
+    """The page's figure sections with their captions (``locked_kaplan_meier``: each locked
+    split's figure with its signature, weights, training and test cohort and endpoint). Per-cohort figures come in cohort order
     (Kaplan-Meier: each cohort's endpoints in turn; enrichment: each cohort's rankings), as the
     workflow expands them."""
     sections = []
@@ -306,7 +308,10 @@ def page_figure_sections(
             "locked", "Locked scores: weights from one cohort, applied unchanged in the other",
             "Gene weights learned in the training cohort (per-gene Cox, PC1, multivariable, ridge and "
             "LASSO Cox) and applied unchanged, as papers validate a locked risk model.",
-            [(locked_forest, f"{signature}: test-cohort HR per SD and Harrell's C, each weighting and direction.")],
+            [(locked_forest, f"{signature}: test-cohort HR per SD and Harrell's C, each weighting and direction.")]
+            + [(path, f"{test}, {endpoint.upper()}: {name} locked with {weights} weights from {training}, split at "
+                      f"{training}'s median score.")
+               for path, (name, weights, training, test, endpoint) in locked_kaplan_meier],
         ))
     km_keys = [(c, e) for c in cohorts for e in endpoints[c]]
     sections.append(FigureSection(

@@ -172,6 +172,31 @@ def kaplan_meier_figures(cohort, signatures=SIGNATURES, extensions=("png", "pdf"
     ]
 
 
+def locked_kaplan_meier_keys():
+    """(signature, weights, training cohort, test cohort, endpoint) of each locked split drawn:
+    the primary signature with per-gene Cox weights, and every weight-file model with its own
+    weights, for each ordered pair of cohorts and each endpoint both record."""
+    drawn = [(PRIMARY["signature"], "cox")] + [
+        (name, "published")
+        for name, spec in config["signatures"].items()
+        if "weights_file" in spec
+    ]
+    return [
+        (signature, weights, training, test, endpoint)
+        for signature, weights in drawn
+        for training in COHORTS
+        for test in COHORTS
+        if training != test
+        for endpoint in endpoints(training)
+        if endpoint in endpoints(test)
+    ]
+
+
+def locked_kaplan_meier_path(ext, key):
+    signature, weights, training, test, endpoint = key
+    return f"results/meta/locked_km/{training}_to_{test}.{signature}.{weights}.{endpoint}.{ext}"
+
+
 def ranking_table(ranking="{ranking}"):
     """Every gene ranked one of the RANKINGS ways, for pre-ranked GSEA."""
     return f"results/{{cohort}}/enrichment/ranking.{ranking}.tsv"
@@ -224,5 +249,6 @@ def final_outputs():
         *rules.meta_analysis.output,
         rules.locked_models.output.table,
         *rules.locked_models_forest.output,
+        *rules.locked_kaplan_meier.output,
     )
     return outputs

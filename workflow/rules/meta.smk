@@ -49,6 +49,7 @@ rule locked_models:
         ),
         auc="results/meta/locked_models_auc.tsv",
         at_risk="results/meta/locked_models_at_risk.tsv",
+        scores="results/meta/locked_models_scores.tsv",
     log:
         "logs/meta/locked_models.log",
     benchmark:
@@ -91,6 +92,44 @@ rule locked_models_forest:
         signature=PRIMARY["signature"],
     script:
         "../scripts/locked_models_forest.py"
+
+
+rule locked_kaplan_meier:
+    input:
+        table=rules.locked_models.output.table,
+        scores=rules.locked_models.output.scores,
+        clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
+    output:
+        png=[
+            report(
+                locked_kaplan_meier_path("png", key),
+                caption="../report/locked_kaplan_meier.rst",
+                category="Meta-analysis",
+                labels={
+                    "figure": "locked split",
+                    "signature": key[0],
+                    "weights": key[1],
+                    "direction": f"{key[2]} to {key[3]}",
+                    "endpoint": key[4],
+                },
+            )
+            for key in locked_kaplan_meier_keys()
+        ],
+        pdf=[locked_kaplan_meier_path("pdf", key) for key in locked_kaplan_meier_keys()],
+    log:
+        "logs/meta/locked_kaplan_meier.log",
+    benchmark:
+        "logs/benchmarks/meta/locked_kaplan_meier.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(10),
+    params:
+        cohorts=COHORTS,
+        splits=locked_kaplan_meier_keys(),
+    script:
+        "../scripts/locked_kaplan_meier.py"
 
 
 rule judgement:

@@ -28,6 +28,7 @@ def main(smk) -> None:
         write_tsv(table, smk.output.table)
         write_tsv(tables.auc, smk.output.auc)
         write_tsv(tables.at_risk, smk.output.at_risk)
+        write_tsv(tables.scores, smk.output.scores)
 
 
 if __name__ == "__main__":

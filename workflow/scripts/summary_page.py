@@ -30,6 +30,7 @@ def figure_sections(smk) -> list[FigureSection]:
     return page_figure_sections(
         forest=i.forest[0] if i.forest else None,
         locked_forest=i.locked_forest[0] if i.locked_forest else None,
+        locked_kaplan_meier=list(zip(i.locked_kaplan_meier, map(tuple, p.locked_kaplan_meier), strict=True)),
         kaplan_meier=list(i.kaplan_meier),
         gene_forest=list(i.gene_forest),
         null_plot=list(i.null_plot),
