@@ -10,6 +10,7 @@ def cox_rows(log_hr, se, endpoint="os"):
     return pd.DataFrame({
         "cohort": [f"C{i}" for i in range(len(log_hr))], "signature": "S", "method": "zscore",
         "endpoint": endpoint, "log_hr": log_hr, "se_log_hr": se,
+        "n": [40 + i for i in range(len(log_hr))], "events": [10 + i for i in range(len(log_hr))],
     })
 
 
@@ -30,6 +31,7 @@ def test_dersimonian_laird_by_its_formula():
     assert row["p_heterogeneity"] == pytest.approx(chi2.sf(q, 2))
     assert row["pooled_hr_ci_low"] < row["pooled_hr"] < row["pooled_hr_ci_high"]
     assert list(random_effects(cox_rows(y, se)).columns) == META_COLUMNS
+    assert (row["patients"], row["events"]) == (40 + 41 + 42, 10 + 11 + 12)  # each cohort's n and events, summed
 
 
 def test_agrees_with_statsmodels_where_tau2_is_positive():

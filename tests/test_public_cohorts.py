@@ -166,8 +166,17 @@ def test_old_array_symbols_resolve_through_aliases(mirror_run):
 
 
 def test_meta_analysis_pools_both_cohorts(mirror_run):
+    """Both cohorts are pooled once checked for shared patients: the pooled patients are the
+    cohorts' own, each once, and the meta-analysis says how many."""
     directory = mirror_run[0]
+    pairs = pd.read_csv(directory / "results" / "meta" / "cohort_overlap_pairs.tsv", sep="\t")
+    assert pairs[["cohort_a", "cohort_b", "flagged_pairs"]].values.tolist() == [["GSE21257", "TARGET-OS", 0]]
+    assert pairs["max_unflagged_profile_r"].iloc[0] < 0.5
+    pooled = pd.read_csv(directory / "results" / "meta" / "pooled_patients.tsv", sep="\t")
     meta = pd.read_csv(directory / "results" / "meta" / "meta_analysis.tsv", sep="\t")
+    pooled_os = pooled[pooled["endpoint"] == "os"]
+    assert pooled_os["patient_id"].is_unique
+    assert (meta.loc[(meta["endpoint"] == "os") & (meta["k"] == 2), "patients"] == len(pooled_os)).all()
     assert len(meta) == N_SIGNATURES * N_METHODS * 2  # signatures x methods x endpoints (os, efs)
     os_rows = meta[meta["endpoint"] == "os"]
     assert (os_rows["k"] == 2).all() and (os_rows["cohorts"] == "GSE21257;TARGET-OS").all()
@@ -244,7 +253,7 @@ def test_default_run_ends_in_the_summary_page_and_enrichment_across_cohorts(mirr
     assert list(zip(primary["cohort"], primary["endpoint"])) == [("GSE21257", "os"), ("TARGET-OS", "efs"), ("TARGET-OS", "os")]
     assert len(headline) == N_SIGNATURES * 3  # signatures x (GSE21257 os, TARGET-OS os and efs)
     page = (directory / "results" / "summary" / "index.html").read_text()
-    assert "random-effects pool (2 cohorts)" in page and "this pipeline: random-effects pool of 2 cohorts" in page
+    assert "random-effects pool (2 cohorts: " in page and "this pipeline: random-effects pool of 2 cohorts (n=" in page
     nes = pd.read_csv(directory / "results" / "enrichment" / "nes_across_cohorts.tsv", sep="\t")
     assert set(nes["library"]) == {"HALLMARK", "REACTOME", "GO_BP"}
     assert {"nes_GSE21257", "nes_TARGET-OS"} <= set(nes.columns) and nes["n_cohorts"].between(1, 2).all()

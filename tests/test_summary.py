@@ -64,7 +64,7 @@ def test_headline_joins_the_controls_of_one_method_primary_first():
 def test_published_figures_sit_beside_the_pipeline_hazard_ratios():
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
     meta = pd.DataFrame([{"signature": "HIF", "method": "zscore", "endpoint": "os", "k": 2, "cohorts": "C1;C2",
-                          "pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9}])
+                          "patients": 100, "events": 40, "pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9}])
     table = published_comparison(headline, meta, signature="HIF", method="zscore")
     published = table[table["kind"] == "published"]
     assert list(published["hr"]) == [3.0, 3.67, 2.61]

@@ -76,6 +76,27 @@ def harmonise_matrix(matrix: pd.DataFrame, cohort: Mapping[str, Any]) -> pd.Data
     return matrix
 
 
+def exclude_samples(
+    matrix: pd.DataFrame, clinical: pd.DataFrame, excluded: list[str], source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cohort without the samples its config lists under ``exclude_samples`` (copies of
+    patients another cohort holds; see hif_prognosis.overlap). A listed ID the cohort does not
+    hold is an error: a typo would otherwise leave a patient counted twice."""
+    if not excluded:
+        return matrix, clinical
+    excluded = [str(sample) for sample in excluded]
+    unknown = sorted(set(excluded) - set(clinical["sample_id"].astype(str)))
+    if unknown:
+        raise InputError(
+            f"{source}: exclude_samples lists {unknown}, which are not samples of this cohort "
+            f"(e.g. {clinical['sample_id'].astype(str).head(3).tolist()}); correct the IDs in the config."
+        )
+    keep = ~clinical["sample_id"].astype(str).isin(excluded)
+    log.info("excluded %d samples listed under exclude_samples: %s", int((~keep).sum()), ", ".join(excluded))
+    clinical = clinical[keep].reset_index(drop=True)
+    return matrix.loc[:, matrix.columns.astype(str).isin(clinical["sample_id"].astype(str))], clinical
+
+
 def finish_cohort(
     matrix: pd.DataFrame,
     raw_clinical: pd.DataFrame,
@@ -100,6 +121,7 @@ def finish_cohort(
     )
     matrix, clinical, match = match_samples(matrix, clinical)
     log.info("samples: %s", match.describe())
+    matrix, clinical = exclude_samples(matrix, clinical, cohort.get("exclude_samples", []), source)
     check_endpoints(clinical, endpoints, limits, source)
     for endpoint in endpoints:
         known = clinical[[f"{endpoint.name}_months", f"{endpoint.name}_event"]].notna().all(axis=1)

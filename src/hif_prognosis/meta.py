@@ -16,7 +16,7 @@ from scipy.stats import chi2, norm
 from hif_prognosis.stats import wald_hr_interval
 
 META_COLUMNS = [
-    "signature", "method", "endpoint", "k", "cohorts",
+    "signature", "method", "endpoint", "k", "cohorts", "patients", "events",
     "pooled_log_hr", "pooled_se", "pooled_hr", "pooled_hr_ci_low", "pooled_hr_ci_high", "p_pooled",
     "tau2", "i2", "q", "p_heterogeneity",
 ]
@@ -41,7 +41,9 @@ def dersimonian_laird(estimate: np.ndarray, se: np.ndarray) -> dict[str, float]:
 
 
 def random_effects(cox: pd.DataFrame) -> pd.DataFrame:
-    """One row per signature x method x endpoint over the cohorts of ``cox`` (cox.tsv rows)."""
+    """One row per signature x method x endpoint over the cohorts of ``cox`` (cox.tsv rows), with
+    the patients and events it pools (the cohorts' ``n`` and ``events``; the cohort-overlap check
+    has made sure no patient is in two of them)."""
     rows = []
     for (signature, method, endpoint), group in cox.groupby(["signature", "method", "endpoint"], sort=False):
         usable = group[np.isfinite(group["log_hr"]) & np.isfinite(group["se_log_hr"])]
@@ -49,6 +51,7 @@ def random_effects(cox: pd.DataFrame) -> pd.DataFrame:
         row: dict[str, object] = {
             "signature": signature, "method": method, "endpoint": endpoint, "k": k,
             "cohorts": ";".join(usable["cohort"]),
+            "patients": int(usable["n"].sum()), "events": int(usable["events"].sum()),
         }
         if k >= 2:
             pooled = dersimonian_laird(usable["log_hr"].to_numpy(), usable["se_log_hr"].to_numpy())

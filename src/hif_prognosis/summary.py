@@ -140,8 +140,9 @@ def published_comparison(
         for _, row in pooled.iterrows():
             rows.append(
                 {
-                    "source": f"this pipeline: random-effects pool of {row['k']} cohorts",
-                    "population": f"cohorts {row['cohorts'].replace(';', ', ')}", "measure": measure,
+                    "source": (f"this pipeline: random-effects pool of {row['k']} cohorts "
+                               f"(n={row['patients']}, {row['events']} events)"),
+                    "population": population(row["cohorts"].split(";"))[0], "measure": measure,
                     "endpoint": row["endpoint"],
                     "hr": row["pooled_hr"], "hr_ci_low": row["pooled_hr_ci_low"],
                     "hr_ci_high": row["pooled_hr_ci_high"], "kind": "pipeline",

@@ -1,10 +1,43 @@
-# Stage 6: across cohorts, random-effects meta-analysis of the per-SD log hazard ratios and the
-# locked-model validation; then the answer to the question, criterion by criterion.
+# Stage 6: across cohorts, the check that no patient is in two cohorts, then random-effects
+# meta-analysis of the per-SD log hazard ratios and the locked-model validation; then the answer
+# to the question, criterion by criterion.
+
+
+rule cohort_overlap:
+    input:
+        expression=expand(
+            rules.harmonise_local_cohort.output.expression, cohort=COHORTS
+        ),
+        clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
+    output:
+        flagged=report(
+            "results/meta/cohort_overlap.tsv",
+            caption="../report/cohort_overlap.rst",
+            category="Meta-analysis",
+            labels={"table": "patients in two cohorts"},
+        ),
+        pairs="results/meta/cohort_overlap_pairs.tsv",
+        pooled="results/meta/pooled_patients.tsv",
+    log:
+        "logs/meta/cohort_overlap.log",
+    benchmark:
+        "logs/benchmarks/meta/cohort_overlap.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(1000, 4),
+        runtime=scaled(10),
+    params:
+        cohorts=COHORTS,
+        min_correlation=config["overlap"]["min_correlation"],
+    script:
+        "../scripts/cohort_overlap.py"
 
 
 rule meta_analysis:
     input:
-        expand(rules.cox_univariable.output.table, cohort=COHORTS),
+        cox=expand(rules.cox_univariable.output.table, cohort=COHORTS),
+        no_overlap=rules.cohort_overlap.output.flagged,
     output:
         table=report(
             "results/meta/meta_analysis.tsv",
@@ -40,6 +73,7 @@ rule locked_models:
         ),
         coverage=expand(rules.signature_coverage.output.table, cohort=COHORTS),
         clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
+        no_overlap=rules.cohort_overlap.output.flagged,
     output:
         table=report(
             "results/meta/locked_models.tsv",

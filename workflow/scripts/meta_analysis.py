@@ -12,7 +12,7 @@ from hif_prognosis.tables import write_tsv
 def main(smk) -> None:
     p = smk.params
     with logged_step(smk.log[0], "meta-analysis across cohorts") as log:
-        cox = pd.concat([pd.read_csv(path, sep="\t") for path in smk.input], ignore_index=True)
+        cox = pd.concat([pd.read_csv(path, sep="\t") for path in smk.input.cox], ignore_index=True)
         meta = random_effects(cox)
         log.info("%d signature x method x endpoint rows over %d cohorts", len(meta), cox["cohort"].nunique())
         write_tsv(meta, smk.output.table)
