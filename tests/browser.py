@@ -119,6 +119,22 @@ class Browser:
                 found.append(f"console error: {params['entry'].get('text')}")
         return found
 
+    def reader_checks(self) -> dict[str, Any]:
+        """What a reader meets on the open page: internal links whose target is missing, text
+        showing a p-value of zero ("0.0e+00", "0.000e+00"), the criteria table's question
+        numbers in page order, and the page's visible text."""
+        return self.evaluate(
+            "(() => {"
+            " const dead = [...document.querySelectorAll('a[href^=\"#\"]')]"
+            "   .map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id));"
+            " const text = document.body.innerText;"
+            " const zeros = text.match(/0\\.0+e\\+00/g) || [];"
+            " const table = document.getElementById('criteria');"
+            " const questions = [...table.tBodies[0].rows].map(r => parseInt(r.cells[1].innerText));"
+            " return {dead_links: dead, zero_p: zeros, questions: questions, text: text};"
+            "})()"
+        )
+
     def screenshot(self, path: Path) -> None:
         """The first screen (the viewport), as a PNG."""
         data = self.call("Page.captureScreenshot", session=True, format="png")["data"]

@@ -234,7 +234,7 @@ def test_nes_across_cohorts_lines_sets_up_and_checks_the_sign():
 def test_ranking_labels_name_both_rankings():
     survival = ranking_labels("survival_cox_z", endpoint="os", signature="S", method="zscore")
     assert "Cox" in survival.ranked_by and survival.high == "high = shorter OS"
-    assert "S (zscore score)" in ranking_labels("score_spearman", endpoint="os", signature="S", method="zscore").ranked_by
+    assert "S (mean z-score)" in ranking_labels("score_spearman", endpoint="os", signature="S", method="zscore").ranked_by
     with pytest.raises(ValueError, match="unknown ranking"):
         ranking_labels("other", endpoint="os", signature="S", method="zscore")
 
@@ -258,3 +258,18 @@ def test_nes_the_permutation_null_cannot_normalise_is_not_estimable():
     assert table.loc["BOTTOM", "es"] == -1.0
     assert table.loc["TOP", "nes_status"] == "normalised" and table.loc["TOP", "nes"] > 1
     assert list(table.index) == ["TOP", "BOTTOM"]  # the not-estimable row sorts last
+
+
+def test_the_enrichment_plot_prints_p_and_fdr_as_the_page_does():
+    """gseapy writes "Pval: 0.000e+00" for a p no permutation reached; the figure says "< 1/n"."""
+    from hif_prognosis.enrichment import EnrichmentCurve
+    from hif_prognosis.plotting import enrichment_curve_figure
+
+    ranking = pd.Series(np.linspace(2, -2, 200), index=[f"G{i}" for i in range(200)])
+    hits = list(range(0, 40, 2))
+    curve = EnrichmentCurve(term="SET", hits=hits, running_es=list(np.linspace(0, 0.6, 200)), ranking=ranking,
+                            nes=2.3456, nom_p=0.0, fdr_q=0.0)
+    figure = enrichment_curve_figure(curve, title="SET", metric="Cox z", high="risk", low="protective", n_draws=1000)
+    texts = [t.get_text() for axis in figure.axes for t in axis.texts]
+    assert "nominal p: < 1/1000" in texts and "FDR q: < 1/1000" in texts and "NES: 2.35" in texts
+    assert not any("e+00" in t for t in texts)

@@ -13,7 +13,7 @@ def tables(log_hr: float, p_null: float, p_null_adj: float, adjusted_low: float,
     hr = np.exp(log_hr)
     cox = pd.DataFrame([KEY | {"hr": hr, "hr_ci_low": hr * 0.8, "hr_ci_high": hr * 1.25, "log_hr": log_hr, "p_wald": 0.01}])
     null = pd.DataFrame([KEY | {
-        "log_hr": log_hr, "percentile_log_hr": 99.0, "p_empirical_abs_log_hr": p_null,
+        "log_hr": log_hr, "percentile_log_hr": 99.0, "p_empirical_abs_log_hr": p_null, "n_random_sets": 1000,
         "log_hr_adj_proliferation": log_hr, "p_empirical_abs_log_hr_adj_proliferation": p_null_adj,
         "r_sample_mean_z": offset_r, "offset_warning": offset_r >= 0.5, "log_hr_adj_sample_mean_z": log_hr,
         "percentile_log_hr_adj_sample_mean_z": 90.0, "p_empirical_abs_log_hr_adj_sample_mean_z": p_null_offset,
@@ -53,6 +53,11 @@ def test_every_criterion_met_answers_yes():
     assert answer(table).startswith("yes")
     criteria = table[table["question"] != "answer"]
     assert criteria["met"].all() and len(criteria) == 1 + 2 * 6 + 4  # meta, 6 per cohort, 4 locked
+    # the questions in order, each cohort's rows in cohort order within a question
+    numbers = [int(q.split(" ")[0]) for q in criteria["question"]]
+    assert numbers == sorted(numbers) and set(numbers) == {1, 2, 3, 4, 5, 6}
+    assert list(criteria.loc[criteria["question"] == "2 beyond random sets", "cohort"]) == ["A", "B"]
+    assert answer(table).startswith("yes") and "(mean z-score)" in table["criterion"].iloc[-1]
 
 
 def test_a_signal_no_better_than_random_sets_answers_no():

@@ -293,3 +293,22 @@ def test_a_published_model_from_a_weight_file_runs_end_to_end(mirror_run):
     assert drawn == sorted(f"{a}_to_{b}.{s}.os.png" for a, b in (("GSE21257", "TARGET-OS"), ("TARGET-OS", "GSE21257"))
                            for s in ("HIF1A_REVIEW_TARGETS.cox", "TEST_MODEL.published"))
     assert "TARGET-OS, OS: TEST_MODEL locked with published weights from GSE21257" in page
+
+
+def test_two_cohort_page_in_a_browser_has_no_dead_end_and_names_each_cohort(mirror_run):
+    """The page of a two-cohort run, rendered headless: every internal link lands, no p prints
+    as zero, the questions come in order, and each cohort is named with its disease."""
+    from browser import Browser, find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium on this machine: apt-get install chromium (make system-deps)")
+    with Browser(chromium) as browser:
+        browser.open((mirror_run[0] / "results" / "summary" / "index.html").as_uri())
+        assert browser.failures() == []
+        reader = browser.reader_checks()
+    assert reader["dead_links"] == [] and reader["zero_p"] == []
+    assert reader["questions"] == sorted(reader["questions"]) and set(reader["questions"]) == {1, 2, 3, 4, 5, 6}
+    assert "GSE21257 (osteosarcoma; Illumina human-6 v2.0" in reader["text"]
+    assert "TARGET-OS (osteosarcoma; RNA-seq" in reader["text"] and "Not osteosarcoma" not in reader["text"]
+    assert "forest plot" in reader["text"] and "locked models" in reader["text"]

@@ -239,6 +239,9 @@ def test_the_method_table_is_the_one_definition_the_schema_and_the_null_follow()
         if method.library_form is not None:
             library_keywords = inspect.signature(method.library_form).parameters.values()
             assert {p.name for p in library_keywords if p.kind is p.KEYWORD_ONLY} == keywords, name
+    from hif_prognosis.formatting import METHOD_LABELS
+
+    assert list(METHOD_LABELS) == list(SCORING_METHODS)  # every method has the name readers see
     assert method_parameters("zscore", {}, seed=1) == {}
     assert method_parameters("score_genes", {"ctrl_size": 50, "n_bins": 25}, seed=1) == {"ctrl_size": 50, "n_bins": 25, "seed": 1}
 

@@ -33,7 +33,7 @@ def tables():
          for c, s in rows]
     )
     null = pd.DataFrame(
-        [{"cohort": c, "signature": s, **KEY, "percentile_log_hr": 97.5, "p_empirical_abs_log_hr": 0.04,
+        [{"cohort": c, "signature": s, **KEY, "percentile_log_hr": 97.5, "p_empirical_abs_log_hr": 0.04, "n_random_sets": 1000,
           "null_log_hr_sd": 0.05, "r_sample_mean_z": 0.87 if c == "C2" else 0.1, "offset_warning": c == "C2",
           "p_empirical_abs_log_hr_adj_sample_mean_z": 0.31}
          for c, s in rows]
@@ -70,8 +70,8 @@ def test_published_figures_sit_beside_the_pipeline_hazard_ratios():
     assert list(published["hr"]) == [3.0, 3.67, 2.61]
     assert list(published["hr_ci_high"]) == [6.15, 5.99, 3.23]
     ours = table[table["kind"] == "pipeline"]
-    assert len(ours) == 3 and ours["measure"].str.contains("HIF mRNA score \\(zscore\\), per SD").all()
-    assert ours["source"].iloc[-1] == "this pipeline: random-effects pool of 2 cohorts"
+    assert len(ours) == 3 and ours["measure"].str.contains("HIF mRNA score \\(mean z-score\\), per SD").all()
+    assert ours["source"].iloc[-1] == "this pipeline: random-effects pool of 2 cohorts (n=100, 40 events)"
     assert len(PUBLISHED_HAZARD_RATIOS) == 3
 
 
@@ -189,3 +189,54 @@ def test_published_models_sit_beside_the_hif_signature_within_and_locked():
     assert "not estimable: no finite Cox estimate" in page and "C2 (C1)" in page
     empty = render_summary_page(page_context(**common, model_comparison=none))
     assert "No published risk model is configured" in empty
+
+
+def test_p_values_print_one_way_and_never_zero():
+    """One format for every p on the page and in the judgement; an empirical or permutation p at
+    the test's resolution prints "< 1/n", never 0.0e+00."""
+    from hif_prognosis.formatting import format_p
+
+    assert format_p(1 / 10001, 10000) == "< 1/10000" and format_p(0.0, 1000) == "< 1/1000"
+    assert format_p(2 / 10001, 10000) == "2.0e-04"  # one random set as extreme: a p the test resolves
+    assert format_p(0.0271) == "0.027" and format_p(2.2e-5) == "2.2e-05" and format_p(float("nan")) == "–"
+    assert format_p(0.0) == "< 1e-300"
+
+
+def test_the_page_names_each_cohort_s_disease_and_links_only_to_sections_it_has(tmp_path):
+    """A breast-cancer cohort is named as such beside its numbers and above the answer, the
+    published osteosarcoma figures are marked as another population, the navigation links only
+    to sections present, a one-cohort page has no cross-cohort agreement column, and an ORA set
+    that is the signature itself is left out and named."""
+    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    judgement = pd.DataFrame([{"endpoint": "os", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
+    nes = pd.DataFrame([{"ranking": "survival_cox_z", "library": "H", "term": "SET", "nes_C1": 1.2, "fdr_q_C1": 0.0,
+                         "n_cohorts": 1, "same_sign": True, "mean_nes": 1.2}])
+    ora = pd.DataFrame([
+        {"cohort": "C1", "library": "H", "term": "HALLMARK_HYPOXIA", "overlap": 30, "set_size_in_background": 30,
+         "odds_ratio": 8.4e6, "p_hypergeometric": 1e-40, "q_bh_within_library": 1e-39, "self_match": True},
+        {"cohort": "C1", "library": "H", "term": "GLYCOLYSIS", "overlap": 5, "set_size_in_background": 40,
+         "odds_ratio": 6.0, "p_hypergeometric": 1e-4, "q_bh_within_library": 1e-3, "self_match": False},
+    ])
+    png = tmp_path / "figure.png"
+    png.write_bytes(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f6c2e10000000049454e44ae426082"
+    ))
+    context = page_context(
+        signature="HIF", method="zscore", cohorts=["C1"], headline=headline[headline["cohort"] == "C1"],
+        judgement=judgement, meta=None, nes=nes, ora=ora, versions=software_versions([]), config_text="",
+        figure_sections=[FigureSection("km", "Kaplan-Meier", "", [(str(png), "km")])], gsea_method="permutation",
+        gsea_draws=1000, cohort_context={"C1": {"disease": "breast cancer", "description": "cDNA arrays"}},
+    )
+    page = render_summary_page(context)
+    assert "C1</b> (breast cancer; cDNA arrays)" in page and "<b>Not osteosarcoma:</b>" in page
+    assert "<h1>Does HIF-1α activity predict survival in breast cancer?</h1>" in page
+    assert "C1 is breast cancer" in page and "population differs from the published osteosarcoma studies" in page
+    assert "<small>breast cancer</small>" in page
+    anchors = set(re.findall(r'id="([^"]+)"', page))
+    links = re.findall(r'href="#([^"]+)"', page)
+    assert links and set(links) <= anchors and "forest" not in links and "km" in links
+    assert "same sign" not in page and "whether sets agree across cohorts\nneeds two" in page
+    assert "(&lt; 1/1000)" in page and "0.0e+00" not in page
+    assert ">GLYCOLYSIS<" in page and ">HALLMARK_HYPOXIA<" not in page
+    assert "matched against itself" in page and "HALLMARK_HYPOXIA." in page

@@ -206,7 +206,17 @@ def test_kaplan_meier_figure_draws_the_numbers_at_risk_of_the_table_and_r(r_surv
     assert len(merged) == len(table) and (merged["at_risk"] == merged["at_risk_r"]).all()
     assert (table["at_risk"] != [int((time[groups == g] > t).sum()) for g, t in zip(table["group"], table["time_months"])]).any()
 
-    figure = kaplan_meier_figure(kaplan_meier_curves(time, event, groups), table, title="t", subtitle="s")
+    curves = kaplan_meier_curves(time, event, groups)
+    figure = kaplan_meier_figure(curves, table, title="t", subtitle="s", endpoint="os")
+    assert figure.axes[0].get_ylabel() == "Overall survival probability"
+    # each curve ends where fewer than KM_MIN_AT_RISK of its group remain at risk
+    from hif_prognosis.plotting import KM_MIN_AT_RISK
+
+    for label, kmf in curves.items():
+        table_at_risk = kmf.event_table["at_risk"]
+        end = table_at_risk.index[table_at_risk < KM_MIN_AT_RISK][0]
+        drawn_x = max(line.get_xdata().max() for line in figure.axes[0].lines if line.get_label() == kmf._label)
+        assert drawn_x == end < time[groups == label].max()
     texts = figure.axes[0].texts
     rows = {text.get_position()[1]: text.get_text() for text in texts if text.get_text() in ("high", "low")}
     drawn = pd.DataFrame(

@@ -36,6 +36,7 @@ def write_config(directory: Path, **changes) -> Path:
                 "expression": str(GSE4335 / "expression.tsv.gz"),
                 "clinical": str(GSE4335 / "clinical.tsv"),
                 "sample_id_column": "sample_id",
+                "disease": "breast cancer",
                 "endpoints": {
                     "os": {"time": "os_months", "event": "os_event", "time_unit": "months"}
                 },
@@ -261,15 +262,28 @@ def test_summary_page_renders_in_headless_chromium(finished_run, tmp_path):
             " return {top: r.top, bottom: r.bottom, rows: [...t.tBodies[0].rows].map(r => r.innerText)}; })()"
         )
         answer = browser.evaluate("document.getElementById('answer-os').innerText")
+        reader = browser.reader_checks()
         screenshot = tmp_path / "summary_first_screen.png"
         browser.screenshot(screenshot)
+    # no dead end, no p of zero, the questions in order, the cohort's disease named where its
+    # numbers are and above the answer
+    assert reader["dead_links"] == [] and reader["zero_p"] == []
+    assert reader["questions"] == sorted(reader["questions"]) and set(reader["questions"]) == {1, 2, 3, 4, 5, 6}
+    assert "GSE4335 (breast cancer" in reader["text"] and "GSE4335 is breast cancer" in reader["text"]
+    assert reader["text"].startswith("Does HIF-1α activity predict survival in breast cancer?")
+    assert "forest plot" not in browser_nav(reader["text"])
     # the first screen answers the question: the answer and the headline table are in view
     assert answer.startswith("OS: no (not met: 1 signal")
     assert 0 < headline["top"] and headline["bottom"] < height
     (row,) = headline["rows"]
-    assert row.startswith("GSE4335\tOS\t115 (38)\t1.20 [0.86–1.68]")
+    assert row.startswith("GSE4335\nbreast cancer\tOS\t115 (38)\t1.20 [0.86–1.68]")
     shot = plt.imread(screenshot)
     assert shot.shape[:2] == (height, width) and shot[:, :, :3].std() > 0.05  # not a blank page
+
+
+def browser_nav(text: str) -> str:
+    """The navigation bar's line of the page's visible text."""
+    return next(line for line in text.splitlines() if line.startswith("the six questions"))
 
 
 def enrichr_text(gmt: bytes) -> bytes:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hif_prognosis.formatting import method_label
 from hif_prognosis.expression import GENE_BLOCK
 from hif_prognosis.fastcox import FLAG_OK
 from hif_prognosis.survival import benjamini_hochberg, per_gene_cox
@@ -48,7 +49,7 @@ def ranking_labels(ranking: str, *, endpoint: str, signature: str, method: str) 
         )
     if ranking == "score_spearman":
         return RankingLabels(
-            f"Spearman correlation with {signature} ({method} score)", "Spearman rho",
+            f"Spearman correlation with {signature} ({method_label(method)})", "Spearman rho",
             f"rises with {signature}", f"falls with {signature}",
         )
     raise ValueError(f"unknown ranking {ranking!r}; known: {RANKINGS}")
@@ -129,7 +130,11 @@ ORA_COLUMNS = [
     "p_hypergeometric",
     "q_bh_within_library",
     "genes",
+    "self_match",
 ]
+# A library set sharing at least this Jaccard index with the query is the query itself (e.g. the
+# ORA signature HALLMARK_HYPOXIA in the Hallmark library): a match that says nothing.
+SELF_MATCH_JACCARD = 0.9
 
 
 def _sorted_ranking(values: pd.Series) -> pd.Series:
@@ -337,7 +342,8 @@ def over_representation(
     it first, and every set with ``min_size`` to ``max_size`` universe genes is tested. gseapy
     reports only sets that share a gene with the query; the others are kept with overlap 0 and
     p = 1, so the Benjamini-Hochberg correction (within each library) counts every set tested.
-    Sorted by library, p, then term.
+    ``self_match`` marks a set that is the query itself (Jaccard index >= SELF_MATCH_JACCARD in
+    the universe). Sorted by library, p, then term.
     """
     universe = set(background) | set(genes)
     query = set(genes) & universe
@@ -368,6 +374,9 @@ def over_representation(
                 "odds_ratio": found["Odds Ratio"].reindex(terms).fillna(0.0).to_numpy(dtype=float),
                 "p_hypergeometric": found["P-value"].reindex(terms).fillna(1.0).to_numpy(dtype=float),
                 "genes": [";".join(genes_in_set) for genes_in_set in shared],
+                "self_match": [
+                    len(query & set(tested[t])) >= SELF_MATCH_JACCARD * len(query | set(tested[t])) for t in terms
+                ],
             }
         )
         frame["q_bh_within_library"] = benjamini_hochberg(frame["p_hypergeometric"])

@@ -13,7 +13,24 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from hif_prognosis.formatting import format_hr, format_p, method_label
+
 ALPHA = 0.05
+# The six questions, in order, each in one sentence: what the criterion rows of that number test.
+QUESTIONS = {
+    "1 signal": "Is the signal there? A higher score goes with shorter survival: HR per SD above 1, "
+                "pooled across cohorts and in the same direction in each.",
+    "2 beyond random sets": "Is it more than any gene set would give? The signature's log HR is beyond random "
+                            "gene sets of the same size and expression (two-sided empirical p < 0.05).",
+    "3 beyond proliferation": "Is it more than proliferation? It stays prognostic with the proliferation "
+                              "score in the model, and beyond random sets adjusted the same way.",
+    "4 beyond clinical risk": "Is it more than the known clinical risk? It stays prognostic beside "
+                              "metastasis at diagnosis.",
+    "5 carries over": "Does it carry over unchanged? Weights and direction learned in one cohort, applied "
+                      "unchanged in another, give HR above 1 there (one-sided p < 0.05).",
+    "6 proportional hazards": "Is the hazard ratio a fair summary? The proportional-hazards test "
+                              "(R cox.zph) does not reject.",
+}
 # The locked-score weightings the "carries over" criterion reads (locked.WEIGHTINGS holds them):
 # the ones every signature gets. The multivariable model is reported beside them, as papers lock
 # models so, but it is refused for most signatures in cohorts of 50-90 patients, which would
@@ -47,7 +64,7 @@ def _beyond_random_sets(n: pd.Series) -> tuple[str, bool | None]:
     value = (
         f"{'adjusted for the sample-wide mean z-score (the score follows it, r ' + format(n['r_sample_mean_z'], '.2f') + '): ' if suffix else ''}"
         f"percentile {percentile:.1f} (% of random sets with a smaller log HR), "
-        f"empirical p {p_value:.3g} (share of random sets at least as far from HR 1)"
+        f"empirical p {format_p(p_value, int(n['n_random_sets']))} (share of random sets at least as far from HR 1)"
     )
     if not _finite(log_hr, p_value):
         return "no finite log HR for the signature or the random sets", None
@@ -55,7 +72,7 @@ def _beyond_random_sets(n: pd.Series) -> tuple[str, bool | None]:
 
 
 def _hr(row: pd.Series, prefix: str = "") -> str:
-    return f"HR {row[prefix + 'hr']:.2f} [{row[prefix + 'hr_ci_low']:.2f}, {row[prefix + 'hr_ci_high']:.2f}]"
+    return "HR " + format_hr(row[prefix + "hr"], row[prefix + "hr_ci_low"], row[prefix + "hr_ci_high"])
 
 
 def judge(
@@ -86,7 +103,7 @@ def judge(
             estimated = _finite(row["log_hr"], row["hr_ci_low"])
             criteria.append(_row(endpoint, "1 signal",
                                  "HR per SD > 1" + (" (direction)" if meta is not None else ", 95% CI excludes 1"),
-                                 cohort, f"{_hr(row)}, p {row['p_wald']:.3g}" if estimated else "no finite Cox estimate",
+                                 cohort, f"{_hr(row)}, p {format_p(row['p_wald'])}" if estimated else "no finite Cox estimate",
                                  (bool(row["log_hr"] > 0) if meta is not None else bool(row["hr_ci_low"] > 1))
                                  if estimated else None))
             n = _select(null[cohort], signature, method, endpoint).iloc[0]
@@ -95,7 +112,7 @@ def judge(
             adjusted = np.isfinite(n["log_hr_adj_proliferation"])
             criteria.append(_row(endpoint, "3 beyond proliferation", "beyond random sets, both adjusted for proliferation",
                                  cohort,
-                                 f"p {n['p_empirical_abs_log_hr_adj_proliferation']:.3g}" if adjusted else "the signature is the proliferation score",
+                                 f"p {format_p(n['p_empirical_abs_log_hr_adj_proliferation'], int(n['n_random_sets']))}" if adjusted else "the signature is the proliferation score",
                                  bool(n["log_hr_adj_proliferation"] > 0 and n["p_empirical_abs_log_hr_adj_proliferation"] < ALPHA) if adjusted else None))
             fitted = _select(models[cohort], signature, method, endpoint).set_index("model")
             for model, question in (("proliferation", "3 beyond proliferation"), ("metastasis", "4 beyond clinical risk")):
@@ -107,7 +124,7 @@ def judge(
                                      _hr(m) if ok else str(m["status"]), bool(m["hr_ci_low"] > 1) if ok else None))
             u = fitted.loc["univariable"]
             criteria.append(_row(endpoint, "6 proportional hazards", "PH score test (R cox.zph) p >= 0.05", cohort,
-                                 f"p {u['ph_p_score']:.3g}", bool(not u["ph_violated"]) if u["status"] == "fitted" else None))
+                                 f"p {format_p(float(u['ph_p_score']))}", bool(not u["ph_violated"]) if u["status"] == "fitted" else None))
         carried = (
             locked[(locked["signature"] == signature) & (locked["endpoint"] == endpoint)
                    & locked["weights"].isin(JUDGED_WEIGHTINGS)]
@@ -122,8 +139,9 @@ def judge(
                 criteria.append(_row(endpoint, "5 carries over",
                                      f"{f['weights']} weights from {f['training_cohort']}: HR > 1, one-sided p < 0.05",
                                      str(f["test_cohort"]),
-                                     f"{_hr(f)}, p {f['p_one_sided_hr_above_1']:.3g}" if estimated else str(f["status"]),
+                                     f"{_hr(f)}, p {format_p(f['p_one_sided_hr_above_1'])}" if estimated else str(f["status"]),
                                      bool(f["p_one_sided_hr_above_1"] < ALPHA) if estimated else None))
+        criteria.sort(key=lambda c: int(str(c["question"]).split(" ", 1)[0]))  # stable: cohorts keep their order
         met = [c["met"] for c in criteria]
         answer = "no" if any(m is False for m in met) else "yes" if all(m is True for m in met) else "not established"
         failed = sorted({str(c["question"]) for c in criteria if c["met"] is False})
@@ -131,6 +149,6 @@ def judge(
         detail = "; ".join(part for part in (
             f"not met: {', '.join(failed)}" if failed else "", f"not assessable: {', '.join(open_)}" if open_ else "",
         ) if part) or "every criterion met"
-        rows += criteria + [_row(endpoint, "answer", f"does {signature} ({method}) predict {endpoint}?", "all",
+        rows += criteria + [_row(endpoint, "answer", f"does {signature} ({method_label(method)}) predict {endpoint}?", "all",
                                  f"{answer} ({detail})", answer == "yes")]
     return pd.DataFrame(rows, columns=JUDGEMENT_COLUMNS)

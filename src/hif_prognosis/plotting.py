@@ -16,6 +16,7 @@ from matplotlib.ticker import NullFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 
+from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
 from hif_prognosis.survival import (  # noqa: E402
     kaplan_meier_curves,
     median_groups,
@@ -53,30 +54,39 @@ def save_figure(figure: plt.Figure, *paths: str | Path) -> None:
 AT_RISK_LABEL = "Number at risk"
 
 
+KM_MIN_AT_RISK = 5  # a curve is drawn while at least this many patients remain at risk
+
+
 def kaplan_meier_figure(
     curves: dict[str, KaplanMeierFitter],
     at_risk: pd.DataFrame,
     *,
     title: str,
     subtitle: str,
+    endpoint: str,
     time_unit: str = "months",
 ) -> plt.Figure:
-    """Kaplan-Meier curves with 95% bands, and under the axis the numbers at risk of ``at_risk``
-    (``survival.numbers_at_risk``: time >= t, R ``survfit``'s ``n.risk``), the table the
-    workflow exports beside the figure, at its time points, which are also the axis ticks."""
-    figure, axis = plt.subplots(figsize=(6.4, 5.4))
+    """Kaplan-Meier curves with 95% bands, each drawn while at least KM_MIN_AT_RISK patients of
+    its group remain at risk (the figure says so), the y axis naming the endpoint, and under the
+    axis the numbers at risk of ``at_risk`` (``survival.numbers_at_risk``: time >= t, R
+    ``survfit``'s ``n.risk``), the table the workflow exports beside the figure, at its time
+    points, which are also the axis ticks."""
+    figure, axis = plt.subplots(figsize=(6.4, 5.6))
     for label, kmf in curves.items():
+        table = kmf.event_table
+        thin = table.index[table["at_risk"] < KM_MIN_AT_RISK]
+        end = float(thin[0]) if len(thin) else float(table.index.max())
         kmf.plot_survival_function(
             ax=axis, ci_show=True, show_censors=True, color=GROUP_COLOURS.get(label),
-            censor_styles={"marker": "|", "ms": 6},
+            censor_styles={"marker": "|", "ms": 6}, loc=slice(0.0, end),
         )
     ticks = sorted(at_risk["time_months"].unique())
     axis.set_xticks(ticks)
     axis.set_xlim(-0.02 * ticks[-1], ticks[-1] * 1.03)
     axis.set_xlabel(f"Time ({time_unit})")
-    axis.set_ylabel("Survival probability")
+    axis.set_ylabel(f"{endpoint_label(endpoint).capitalize()} probability")
     axis.set_ylim(0, 1.02)
-    axis.set_title(f"{title}\n{subtitle}", fontsize=10)
+    axis.set_title(f"{title}\n{subtitle}\ncurves end where fewer than {KM_MIN_AT_RISK} remain at risk", fontsize=10)
     axis.legend(title="Score group", loc="lower left", frameon=False)
     below = matplotlib.transforms.blended_transform_factory(axis.transData, axis.transAxes)
     axis.text(0, -0.2, AT_RISK_LABEL, transform=axis.transAxes, ha="left", va="center", fontsize=9, fontweight="bold")
@@ -118,10 +128,12 @@ def top_sets_dotplot(
 
 
 def enrichment_curve_figure(
-    curve: EnrichmentCurve, *, title: str, metric: str, high: str, low: str
+    curve: EnrichmentCurve, *, title: str, metric: str, high: str, low: str, n_draws: int | None = None
 ) -> plt.Figure:
     """gseapy's GSEA plot of one set: running enrichment score, the set's genes along the
-    ranking, and the ranking metric (``metric`` names it; ``high``/``low`` its two ends)."""
+    ranking, and the ranking metric (``metric`` names it; ``high``/``low`` its two ends). Its
+    NES, p and FDR are printed as the page prints them (formatting.format_p: a p at the
+    permutations' resolution ``n_draws`` is "< 1/n", never 0.000e+00)."""
     import gseapy
 
     axes = gseapy.gseaplot(
@@ -134,43 +146,73 @@ def enrichment_curve_figure(
             axis.set_ylabel(metric, fontsize=11, fontweight="bold")
     figure = axes[0].figure
     figure.axes[-1].title.set_fontsize(10)
+    relabelled = {
+        "NES: ": f"NES: {curve.nes:.2f}",
+        "Pval: ": f"nominal p: {format_p(curve.nom_p, n_draws)}",
+        "FDR: ": f"FDR q: {format_p(curve.fdr_q, n_draws)}",
+    }
+    for axis in figure.axes:
+        for text in axis.texts:
+            for prefix, label in relabelled.items():
+                if text.get_text().startswith(prefix):
+                    text.set_text(label)
     return figure
 
 
 def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: str, cohort: str) -> plt.Figure:
-    """Null log HR per signature and endpoint (one method), the signature's own marked."""
+    """Null log HR per signature and endpoint (one method), the signature's own marked. Every
+    panel shares one x range, so the nulls' widths compare at a glance; the legend sits below
+    the panels, off the data; the title gives the number of random sets."""
     rows = summary[summary["method"] == method].reset_index(drop=True)
     n_cols = min(3, len(rows))
     n_rows = -(-len(rows) // n_cols)
     figure, axes = plt.subplots(
-        n_rows, n_cols, figsize=(4.2 * n_cols, 3.0 * n_rows), squeeze=False, layout="constrained"
+        n_rows, n_cols, figsize=(4.2 * n_cols, 3.0 * n_rows + 0.6), squeeze=False, layout="constrained",
+        sharex=True,
     )
+    chosen = distribution[distribution["method"] == method]
+    values = np.concatenate([
+        chosen[["null_log_hr", "null_log_hr_adj_proliferation"]].to_numpy(dtype=float).ravel(),
+        rows[["log_hr", "log_hr_adj_proliferation"]].to_numpy(dtype=float).ravel(),
+    ])
+    values = values[np.isfinite(values)]
+    low, high = (float(values.min()), float(values.max())) if len(values) else (-1.0, 1.0)
+    pad = 0.05 * (high - low or 1.0)
+    bins = np.linspace(low - pad, high + pad, 61)
     for axis, (_, row) in zip(axes.ravel(), rows.iterrows(), strict=False):
-        null = distribution.query(
-            "signature == @row.signature and method == @method and endpoint == @row.endpoint"
-        )
-        axis.hist(null["null_log_hr"].dropna(), bins=40, color=OKABE_ITO["grey"], label="random sets")
+        null = chosen[(chosen["signature"] == row["signature"]) & (chosen["endpoint"] == row["endpoint"])]
+        n_sets = int(row["n_random_sets"])
+        axis.hist(null["null_log_hr"].dropna(), bins=bins, color=OKABE_ITO["grey"], label="random sets")
         axis.axvline(row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=2, label="signature")
         title = (
-            f"{row['signature']} ({row['endpoint']})\n"
-            f"percentile {row['percentile_log_hr']:.1f}, empirical p {row['p_empirical_abs_log_hr']:.3g}"
+            f"{row['signature']} ({row['endpoint'].upper()})\n"
+            f"percentile {row['percentile_log_hr']:.1f}, p {format_p(row['p_empirical_abs_log_hr'], n_sets)}"
         )
         if np.isfinite(row["log_hr_adj_proliferation"]):
-            axis.hist(null["null_log_hr_adj_proliferation"].dropna(), bins=40, histtype="step",
-                      color=OKABE_ITO["blue"], label="random sets, adjusted")
+            axis.hist(null["null_log_hr_adj_proliferation"].dropna(), bins=bins, histtype="step",
+                      color=OKABE_ITO["blue"], label="random sets, adjusted for proliferation")
             axis.axvline(row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=2,
-                         linestyle="--", label="signature, adjusted")
-            title += f"\nadjusted for proliferation: p {row['p_empirical_abs_log_hr_adj_proliferation']:.3g}"
+                         linestyle="--", label="signature, adjusted for proliferation")
+            title += f"; adjusted: p {format_p(row['p_empirical_abs_log_hr_adj_proliferation'], n_sets)}"
         axis.set_title(title, fontsize=8)
         axis.set_xlabel("log HR per SD")
         axis.set_ylabel("Random sets")
-    axes.ravel()[0].legend(fontsize=6, frameon=False)
+        axis.tick_params(labelbottom=True)
     for axis in axes.ravel()[len(rows):]:
         axis.set_visible(False)
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    for axis in axes.ravel()[: len(rows)]:
+        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    n_sets = int(rows["n_random_sets"].max()) if len(rows) else 0
     figure.suptitle(
-        f"{cohort}: random-signature null ({method} score); blue = adjusted for the proliferation score",
+        f"{cohort}: each signature's log HR among {n_sets:,} random gene sets of its size and expression\n"
+        f"{method_label(method)}; p: two-sided empirical, the share of random sets at least as far from HR 1",
         fontsize=10,
     )
+    figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return figure
 
 
@@ -224,25 +266,41 @@ def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.F
     return figure
 
 
+GENE_FOREST_TOP = 30  # genes drawn per endpoint; every gene is in gene_cox.tsv
+
+
 def gene_forest_figure(genes: pd.DataFrame, *, title: str) -> plt.Figure:
-    """HR per SD [95% CI] of each gene of one signature, one panel per endpoint, sorted by HR;
-    genes with BH q < 0.05 in vermillion."""
+    """HR per SD [95% CI] of a signature's genes, one panel per endpoint: the GENE_FOREST_TOP
+    genes with the lowest BH q (then p), drawn by HR with their HR [CI] and q printed beside;
+    genes with q < 0.05 in vermillion. The panel title says how many of how many are shown."""
     endpoints = list(dict.fromkeys(genes["endpoint"]))
-    n_genes = genes.groupby("endpoint").size().max()
+    shown = {
+        endpoint: genes[(genes["endpoint"] == endpoint) & (genes["flag"] == "ok")]
+        .sort_values(["q_bh", "p_wald", "symbol"]).head(GENE_FOREST_TOP).sort_values("hr")
+        for endpoint in endpoints
+    }
+    n_rows = max(len(rows) for rows in shown.values())
     figure, axes = plt.subplots(
-        1, len(endpoints), figsize=(5.0 * len(endpoints), 0.16 * n_genes + 1.8),
-        squeeze=False, layout="constrained",
+        1, len(endpoints), figsize=(7.0 * len(endpoints), 0.24 * n_rows + 1.9), squeeze=False, layout="constrained",
     )
     for axis, endpoint in zip(axes.ravel(), endpoints, strict=True):
-        rows = genes[(genes["endpoint"] == endpoint) & (genes["flag"] == "ok")].sort_values("hr")
+        rows = shown[endpoint]
+        tested = int(((genes["endpoint"] == endpoint) & (genes["flag"] == "ok")).sum())
         y = np.arange(len(rows))
         colours = np.where(rows["q_bh"] < 0.05, OKABE_ITO["vermillion"], OKABE_ITO["blue"])
         hr, low, high = (rows[c].to_numpy(dtype=float) for c in ("hr", "hr_ci_low", "hr_ci_high"))
-        axis.hlines(y, low, high, colors=colours, linewidth=1)
-        axis.scatter(hr, y, c=colours, s=10, zorder=3)
-        axis.set_yticks(y, rows["symbol"], fontsize=6)
+        axis.hlines(y, low, high, colors=colours, linewidth=1.2)
+        axis.scatter(hr, y, c=colours, s=14, zorder=3)
+        axis.set_yticks(y, rows["symbol"], fontsize=8)
+        axis.set_ylim(-0.7, len(rows) - 0.3)
         hazard_ratio_axis(axis, "Hazard ratio per SD of expression (95% CI, log scale)")
-        axis.set_title(f"{endpoint.upper()}: vermillion = BH q < 0.05", fontsize=9)
+        values = axis.secondary_yaxis("right")
+        values.set_yticks(y, [f"{format_hr(h, lo, hi)}  q {format_p(q)}"
+                              for h, lo, hi, q in zip(hr, low, high, rows["q_bh"], strict=True)], fontsize=7)
+        values.tick_params(length=0)
+        axis.set_title(
+            f"{endpoint.upper()}: {len(rows)} of {tested} genes, lowest BH q; vermillion = q < 0.05", fontsize=9
+        )
     figure.suptitle(title, fontsize=10)
     return figure
 
@@ -292,8 +350,9 @@ def median_split_figure(
     figure = kaplan_meier_figure(
         kaplan_meier_curves(outcome["time"], outcome["event"], groups),
         counts,
-        title=f"{cohort}: {signature} ({method} score), {endpoint.upper()}",
-        subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {p_value:.3g}",
+        title=f"{cohort}: {signature} ({method_label(method)}), {endpoint_label(endpoint)}",
+        subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {format_p(p_value)}",
+        endpoint=endpoint,
     )
     return figure, counts
 
@@ -311,9 +370,10 @@ def locked_split_figure(
         kaplan_meier_curves(outcomes["time"], outcomes["event"], groups),
         counts,
         title=(f"{row['test_cohort']}: {row['signature']} locked with {row['weights']} weights from "
-               f"{row['training_cohort']}, {row['endpoint'].upper()}"),
+               f"{row['training_cohort']}, {endpoint_label(row['endpoint'])}"),
         subtitle=(f"high = above {row['training_cohort']}'s median score; log-rank chi2 = "
-                  f"{row['logrank_chisq']:.2f}, p = {row['logrank_p']:.3g}"),
+                  f"{row['logrank_chisq']:.2f}, p = {format_p(row['logrank_p'])}"),
+        endpoint=row["endpoint"],
         time_unit=time_unit,
     )
     return figure, counts

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.enrichment import ranking_labels
+from hif_prognosis.judgement import QUESTIONS
+from hif_prognosis.formatting import format_hr, format_p, method_label
 from hif_prognosis.offset import OFFSET_WARNING_R
 
 
@@ -55,11 +57,13 @@ WHY_PUBLISHED_DIFFER = (
     "small immunohistochemistry studies lean towards large effects (publication bias)."
 )
 
+QUESTION_DISEASE = "osteosarcoma"  # the disease the page's question and the published figures are about
+
 HEADLINE_COLUMNS = [
     "cohort", "signature", "method", "endpoint", "n", "events",
     "hr", "hr_ci_low", "hr_ci_high", "p_wald",
     "harrell_c", "harrell_c_ci_low", "harrell_c_ci_high",
-    "null_percentile_log_hr", "p_empirical_abs_log_hr", "null_log_hr_sd",
+    "null_percentile_log_hr", "p_empirical_abs_log_hr", "n_random_sets", "null_log_hr_sd",
     "r_sample_mean_z", "offset_warning", "p_empirical_abs_log_hr_adj_sample_mean_z",
     "hr_adj_proliferation", "hr_adj_proliferation_ci_low", "hr_adj_proliferation_ci_high",
     "status_adj_proliferation",
@@ -101,7 +105,7 @@ def headline_table(
     table = table.join(discrimination.set_index(_KEY)[["harrell_c", "harrell_c_ci_low", "harrell_c_ci_high"]])
     table = table.join(
         null.set_index(_KEY)[[
-            "percentile_log_hr", "p_empirical_abs_log_hr", "null_log_hr_sd", "r_sample_mean_z", "offset_warning",
+            "percentile_log_hr", "p_empirical_abs_log_hr", "n_random_sets", "null_log_hr_sd", "r_sample_mean_z", "offset_warning",
             "p_empirical_abs_log_hr_adj_sample_mean_z",
         ]].rename(columns={"percentile_log_hr": "null_percentile_log_hr"})
     )
@@ -116,23 +120,33 @@ def headline_table(
 
 
 def published_comparison(
-    headline: pd.DataFrame, meta: pd.DataFrame | None, *, signature: str, method: str
+    headline: pd.DataFrame, meta: pd.DataFrame | None, *, signature: str, method: str,
+    diseases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The published pooled HRs beside the pipeline's HRs of ``signature`` for the endpoints
-    the published figures report (each cohort, and the random-effects pool if there is one)."""
+    the published figures report (each cohort, and the random-effects pool if there is one).
+    ``population`` names each cohort's disease (``diseases``); ``population_differs`` marks the
+    pipeline's rows whose cohorts are not all of the published figures' disease."""
+    diseases = diseases or {}
+
+    def population(cohorts: list[str]) -> tuple[str, bool]:
+        named = [f"{c} ({diseases.get(c, 'disease not stated')})" for c in cohorts]
+        differs = any(diseases.get(c, "").strip().lower() != QUESTION_DISEASE for c in cohorts)
+        return "cohort" + ("s " if len(cohorts) > 1 else " ") + ", ".join(named), differs
+
     rows: list[dict[str, Any]] = [
-        {**asdict(p), "kind": "published"} for p in PUBLISHED_HAZARD_RATIOS
+        {**asdict(p), "kind": "published", "population_differs": False} for p in PUBLISHED_HAZARD_RATIOS
     ]
     endpoints = {p.endpoint for p in PUBLISHED_HAZARD_RATIOS}
-    measure = f"{signature} mRNA score ({method}), per SD"
+    measure = f"{signature} mRNA score ({method_label(method)}), per SD"
     ours = headline[(headline["signature"] == signature) & headline["endpoint"].isin(endpoints)]
     for _, row in ours.iterrows():
         rows.append(
             {
                 "source": f"this pipeline: {row['cohort']} (n={row['n']}, {row['events']} events)",
-                "population": f"cohort {row['cohort']}", "measure": measure, "endpoint": row["endpoint"],
+                "population": population([row["cohort"]])[0], "measure": measure, "endpoint": row["endpoint"],
                 "hr": row["hr"], "hr_ci_low": row["hr_ci_low"], "hr_ci_high": row["hr_ci_high"],
-                "kind": "pipeline",
+                "kind": "pipeline", "population_differs": population([row["cohort"]])[1],
             }
         )
     if meta is not None:
@@ -146,6 +160,7 @@ def published_comparison(
                     "endpoint": row["endpoint"],
                     "hr": row["pooled_hr"], "hr_ci_low": row["pooled_hr_ci_low"],
                     "hr_ci_high": row["pooled_hr_ci_high"], "kind": "pipeline",
+                    "population_differs": population(row["cohorts"].split(";"))[1],
                 }
             )
     return pd.DataFrame(rows)
@@ -204,7 +219,7 @@ def model_comparison(
         within = cox[(cox["signature"] == signature) & (cox["method"] == method)]
         for _, row in within.iterrows():
             rows.append(common | {
-                "score": f"{method} score", "validation": "within cohort", "cohort": row["cohort"],
+                "score": method_label(method), "validation": "within cohort", "cohort": row["cohort"],
                 "training_cohort": "", "endpoint": row["endpoint"], "n": row["n"], "events": row["events"],
                 "hr": row["hr"], "hr_ci_low": row["hr_ci_low"], "hr_ci_high": row["hr_ci_high"],
                 "p_wald": row["p_wald"], "c_index": c_index.get((row["cohort"], signature, method, row["endpoint"])),
@@ -239,18 +254,6 @@ def image_data_uri(path: str | Path) -> str:
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
-def format_hr(hr: float, low: float, high: float) -> str:
-    if not np.isfinite(hr):
-        return "–"
-    return f"{hr:.2f} [{low:.2f}–{high:.2f}]"
-
-
-def format_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "–"
-    return f"{p:.2g}" if p >= 0.001 else f"{p:.1e}"
-
-
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("hif_prognosis", "templates"),
@@ -274,6 +277,14 @@ class FigureSection:
     title: str
     note: str
     figures: list[tuple[str, str]]  # (PNG path, caption)
+
+
+# The navigation bar's short name of each figure section (by anchor); only sections the page
+# has are linked.
+SECTION_NAV = {
+    "forest": "forest plot", "locked": "locked models", "km": "Kaplan–Meier", "genes": "gene forest",
+    "null": "null", "enrichment": "enrichment",
+}
 
 
 def page_figure_sections(
@@ -302,7 +313,7 @@ def page_figure_sections(
     if forest:
         sections.append(FigureSection(
             "forest", "Forest plot across cohorts", "",
-            [(forest, f"{signature} ({method}): HR per SD in each cohort and pooled (DerSimonian–Laird).")],
+            [(forest, f"{signature} ({method_label(method)}): HR per SD in each cohort and pooled (DerSimonian–Laird).")],
         ))
     if locked_forest:
         sections.append(FigureSection(
@@ -317,7 +328,7 @@ def page_figure_sections(
     km_keys = [(c, e) for c in cohorts for e in endpoints[c]]
     sections.append(FigureSection(
         "km", "Kaplan–Meier curves", "Median split of the primary score, for display only: the tests use the continuous score.",
-        [(path, f"{c}, {e.upper()}: {signature} ({method}) above vs below the median, 95% bands, numbers at risk.")
+        [(path, f"{c}, {e.upper()}: {signature} ({method_label(method)}) above vs below the median, 95% bands, numbers at risk.")
          for path, (c, e) in zip(kaplan_meier, km_keys, strict=True)],
     ))
     sections.append(FigureSection(
@@ -358,6 +369,20 @@ def top_rows(table: pd.DataFrame, by: list[str], n: int, *, group: str, ascendin
     return ordered.groupby(group, sort=False).head(n)
 
 
+def cohort_labels(context: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Any]]:
+    """Per cohort, what the page shows of it: ``disease`` and ``description`` from the config,
+    ``label`` (the two together), and whether its disease is other than QUESTION_DISEASE."""
+    labels = {}
+    for cohort, fields in context.items():
+        disease, description = fields.get("disease", "not stated in the config"), fields.get("description", "")
+        labels[cohort] = {
+            "disease": disease, "description": description,
+            "label": disease + (f"; {description}" if description else ""),
+            "other_disease": disease.strip().lower() != QUESTION_DISEASE,
+        }
+    return labels
+
+
 def page_context(
     *,
     signature: str,
@@ -372,21 +397,34 @@ def page_context(
     config_text: str,
     figure_sections: list[FigureSection],
     gsea_method: str,
+    gsea_draws: int | None = None,
     model_comparison: pd.DataFrame | None = None,
+    cohort_context: Mapping[str, Mapping[str, str]] | None = None,
     nes_top_n: int = 10,
     ora_top_n: int = 5,
 ) -> dict[str, Any]:
     """Everything the page template shows, as plain records. ``gsea_method`` says how the GSEA
-    p and FDR were computed (enrichment.significance_method)."""
+    p and FDR were computed (enrichment.significance_method); ``gsea_draws``: the permutations
+    behind them where those limit their resolution (an FDR of 0 prints as "< 1/n")."""
     answers = judgement[judgement["question"] == "answer"]
     pooled = (
         meta[(meta["signature"] == signature) & (meta["method"] == method)] if meta is not None else pd.DataFrame()
     )
     nes = nes.assign(_abs=-nes["mean_nes"].abs())
+    labels = cohort_labels(cohort_context or {cohort: {} for cohort in cohorts})
     return {
         "signature": signature,
         "method": method,
+        "method_label": method_label(method),
         "cohorts": cohorts,
+        "cohort_info": labels,
+        "other_disease": [cohort for cohort in cohorts if labels[cohort]["other_disease"]],
+        # the disease the page's question is asked of: the cohorts', where they are all of another
+        "page_disease": (
+            ", ".join(dict.fromkeys(labels[c]["disease"] for c in cohorts))
+            if all(labels[c]["other_disease"] for c in cohorts) else QUESTION_DISEASE
+        ),
+        "question_disease": QUESTION_DISEASE,
         "answers": [
             {"endpoint": row["endpoint"], "value": row["value"], "kind": answer_kind(row["value"])}
             for _, row in answers.iterrows()
@@ -395,7 +433,11 @@ def page_context(
         "headline_all": headline.to_dict("records"),
         "pooled": pooled.to_dict("records"),
         "judgement": judgement[judgement["question"] != "answer"].to_dict("records"),
-        "published": published_comparison(headline, meta, signature=signature, method=method).to_dict("records"),
+        "questions": [{"name": name, "text": text} for name, text in QUESTIONS.items()],
+        "published": published_comparison(
+            headline, meta, signature=signature, method=method,
+            diseases={cohort: label["disease"] for cohort, label in labels.items()},
+        ).to_dict("records"),
         "why_published_differ": WHY_PUBLISHED_DIFFER,
         "model_comparison": [] if model_comparison is None else model_comparison.to_dict("records"),
         "model_comparison_question": MODEL_COMPARISON_QUESTION,
@@ -403,6 +445,7 @@ def page_context(
         "figure_sections": [
             {
                 "anchor": section.anchor, "title": section.title, "note": section.note,
+                "nav": SECTION_NAV.get(section.anchor, section.anchor),
                 "figures": [
                     {"uri": image_data_uri(path), "caption": caption, "path": path}
                     for path, caption in section.figures
@@ -411,8 +454,14 @@ def page_context(
             for section in figure_sections
         ],
         "gsea_method": gsea_method,
+        "gsea_draws": gsea_draws,
         "nes_top": top_rows(nes, ["_abs", "term"], nes_top_n, group="ranking").to_dict("records"),
-        "ora_top": top_rows(ora, ["p_hypergeometric", "term"], ora_top_n, group="cohort").to_dict("records"),
+        "nes_top_n": nes_top_n,
+        "ora_top": top_rows(
+            ora[~ora["self_match"].astype(bool)] if "self_match" in ora else ora,
+            ["p_hypergeometric", "term"], ora_top_n, group="cohort",
+        ).to_dict("records"),
+        "ora_self_matches": sorted(set(ora.loc[ora["self_match"].astype(bool), "term"])) if "self_match" in ora else [],
         "ora_top_n": ora_top_n,
         "versions": versions.to_dict("records"),
         "config_text": config_text,

@@ -106,6 +106,10 @@ rule summary_page:
         "../envs/analysis.yaml"
     params:
         cohorts=COHORTS,
+        cohort_context={
+            name: {key: cohort[key] for key in ("disease", "description")}
+            for name, cohort in config["cohorts"].items()
+        },
         endpoints={cohort: endpoints(cohort) for cohort in COHORTS},
         rankings=list(RANKINGS),
         signature=PRIMARY["signature"],

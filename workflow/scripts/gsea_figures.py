@@ -29,6 +29,7 @@ def main(smk) -> None:
                 enrichment_curve(ranking, read_gmt(library)[p.plotted_set], row),
                 title=f"{p.plotted_set} in {cohort}\nranked by {labels.ranked_by}",
                 metric=labels.metric, high=labels.high, low=labels.low,
+                n_draws=p.permutations if p.engine == "permutation" else None,
             )
         else:
             reason = (

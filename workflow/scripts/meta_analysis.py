@@ -3,6 +3,7 @@
 
 import pandas as pd
 
+from hif_prognosis.formatting import method_label
 from hif_prognosis.meta import random_effects
 from hif_prognosis.plotting import forest_figure, save_figure
 from hif_prognosis.runlog import logged_step
@@ -20,7 +21,7 @@ def main(smk) -> None:
         figure = forest_figure(
             cox[chosen],
             meta[(meta["signature"] == p.signature) & (meta["method"] == p.method)],
-            title=f"{p.signature} ({p.method} score): hazard ratio per SD across cohorts",
+            title=f"{p.signature} ({method_label(p.method)}): hazard ratio per SD across cohorts",
         )
         save_figure(figure, smk.output.forest, smk.output.forest_pdf)
 

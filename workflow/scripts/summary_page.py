@@ -72,7 +72,9 @@ def main(smk) -> None:
             config_text=Path(i.config).read_text(encoding="utf-8"),
             figure_sections=figure_sections(smk),
             gsea_method=significance_method(p.gsea_engine, permutations=p.permutations, sample_size=p.sample_size),
+            gsea_draws=p.permutations if p.gsea_engine == "permutation" else None,
             model_comparison=comparison,
+            cohort_context=dict(p.cohort_context),
         )
         page = render_summary_page(context)
         Path(smk.output.page).write_text(page, encoding="utf-8")
