@@ -14,7 +14,8 @@ def tables(log_hr: float, p_null: float, p_null_adj: float, adjusted_low: float,
     cox = pd.DataFrame([KEY | {"hr": hr, "hr_ci_low": hr * 0.8, "hr_ci_high": hr * 1.25, "log_hr": log_hr, "p_wald": 0.01}])
     null = pd.DataFrame([KEY | {
         "log_hr": log_hr, "percentile_log_hr": 99.0, "p_empirical_abs_log_hr": p_null, "n_random_sets": 1000,
-        "log_hr_adj_proliferation": log_hr, "p_empirical_abs_log_hr_adj_proliferation": p_null_adj,
+        "log_hr_adj_proliferation": log_hr, "percentile_log_hr_adj_proliferation": 97.0,
+        "p_empirical_abs_log_hr_adj_proliferation": p_null_adj,
         "r_sample_mean_z": offset_r, "offset_warning": offset_r >= 0.5, "log_hr_adj_sample_mean_z": log_hr,
         "percentile_log_hr_adj_sample_mean_z": 90.0, "p_empirical_abs_log_hr_adj_sample_mean_z": p_null_offset,
     }])
@@ -112,3 +113,14 @@ def test_missing_estimates_are_not_assessable_not_failed():
     assert answer(table) == "not established (not assessable: 1 signal, 5 carries over)"
     locked_row = table[(table["question"] == "5 carries over")].iloc[0]
     assert locked_row["value"] == "not estimable: no gene of HIF varies in both cohorts" and pd.isna(locked_row["met"])
+
+
+def test_the_null_criteria_state_both_quantities_the_figure_shows():
+    """Questions 2 and 3 state the percentile (distance from the null's centre) and the
+    empirical p (distance from HR 1 on either side), each with what it measures, and a p at the
+    null's resolution as "< 1/n"."""
+    table = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD | {"p_null_adj": 1 / 1001}))
+    beyond = table[table["question"] == "3 beyond proliferation"]["value"].iloc[0]
+    assert beyond.startswith("percentile 97.0 (% of adjusted random sets with a smaller log HR), empirical p < 1/1000")
+    second = table[table["question"] == "2 beyond random sets"]["value"].iloc[0]
+    assert "percentile 99.0" in second and "empirical p 0.001" in second

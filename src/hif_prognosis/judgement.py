@@ -112,7 +112,9 @@ def judge(
             adjusted = np.isfinite(n["log_hr_adj_proliferation"])
             criteria.append(_row(endpoint, "3 beyond proliferation", "beyond random sets, both adjusted for proliferation",
                                  cohort,
-                                 f"p {format_p(n['p_empirical_abs_log_hr_adj_proliferation'], int(n['n_random_sets']))}" if adjusted else "the signature is the proliferation score",
+                                 (f"percentile {n['percentile_log_hr_adj_proliferation']:.1f} (% of adjusted random sets with a smaller log HR), "
+                                  f"empirical p {format_p(n['p_empirical_abs_log_hr_adj_proliferation'], int(n['n_random_sets']))} "
+                                  "(share at least as far from HR 1)") if adjusted else "the signature is the proliferation score",
                                  bool(n["log_hr_adj_proliferation"] > 0 and n["p_empirical_abs_log_hr_adj_proliferation"] < ALPHA) if adjusted else None))
             fitted = _select(models[cohort], signature, method, endpoint).set_index("model")
             for model, question in (("proliferation", "3 beyond proliferation"), ("metastasis", "4 beyond clinical risk")):

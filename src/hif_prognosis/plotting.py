@@ -173,7 +173,8 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
     chosen = distribution[distribution["method"] == method]
     values = np.concatenate([
         chosen[["null_log_hr", "null_log_hr_adj_proliferation"]].to_numpy(dtype=float).ravel(),
-        rows[["log_hr", "log_hr_adj_proliferation"]].to_numpy(dtype=float).ravel(),
+        rows[["log_hr", "log_hr_adj_proliferation"]].abs().to_numpy(dtype=float).ravel(),
+        -rows[["log_hr", "log_hr_adj_proliferation"]].abs().to_numpy(dtype=float).ravel(),
     ])
     values = values[np.isfinite(values)]
     low, high = (float(values.min()), float(values.max())) if len(values) else (-1.0, 1.0)
@@ -184,6 +185,10 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
         n_sets = int(row["n_random_sets"])
         axis.hist(null["null_log_hr"].dropna(), bins=bins, color=OKABE_ITO["grey"], label="random sets")
         axis.axvline(row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=2, label="signature")
+        # p counts the random sets at least as far from HR 1 as the signature, on either side:
+        # the mirror image of the signature's line marks the other side.
+        axis.axvline(-row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=1, linestyle=":",
+                     label="signature mirrored: p counts random sets outside the two lines")
         title = (
             f"{row['signature']} ({row['endpoint'].upper()})\n"
             f"percentile {row['percentile_log_hr']:.1f}, p {format_p(row['p_empirical_abs_log_hr'], n_sets)}"
@@ -193,7 +198,10 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
                       color=OKABE_ITO["blue"], label="random sets, adjusted for proliferation")
             axis.axvline(row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=2,
                          linestyle="--", label="signature, adjusted for proliferation")
-            title += f"; adjusted: p {format_p(row['p_empirical_abs_log_hr_adj_proliferation'], n_sets)}"
+            axis.axvline(-row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=1, linestyle=":",
+                         label="adjusted signature mirrored")
+            title += (f"; adjusted: percentile {row['percentile_log_hr_adj_proliferation']:.1f}, "
+                      f"p {format_p(row['p_empirical_abs_log_hr_adj_proliferation'], n_sets)}")
         axis.set_title(title, fontsize=8)
         axis.set_xlabel("log HR per SD")
         axis.set_ylabel("Random sets")
@@ -209,7 +217,8 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
     n_sets = int(rows["n_random_sets"].max()) if len(rows) else 0
     figure.suptitle(
         f"{cohort}: each signature's log HR among {n_sets:,} random gene sets of its size and expression\n"
-        f"{method_label(method)}; p: two-sided empirical, the share of random sets at least as far from HR 1",
+        f"{method_label(method)}; percentile: share of random sets below the signature; p: share at least as far "
+        "from HR 1 on either side",
         fontsize=10,
     )
     figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
