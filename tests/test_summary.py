@@ -134,6 +134,9 @@ def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts
     split = ("km/A_to_B.HIF.cox.os.png", ("HIF", "cox", "A", "B", "os"))
     two = page_figure_sections(locked_forest="meta/locked_models_forest.png", locked_kaplan_meier=[split], **common)
     assert "locked" not in [s.anchor for s in one]
+    across = next(s for s in one if s.anchor == "across")  # a one-cohort page says what it lacks
+    assert across.figures == [] and "need two or more cohorts; this run has 1" in across.note
+    assert "across" not in [s.anchor for s in two]
     locked = next(s for s in two if s.anchor == "locked")
     assert locked.figures[0][0] == "meta/locked_models_forest.png" and "HIF" in locked.figures[0][1]
     assert locked.figures[1] == (split[0], "B, OS: HIF locked with cox weights from A, split at A's median score.")

@@ -271,7 +271,8 @@ def test_summary_page_renders_in_headless_chromium(finished_run, tmp_path):
     assert reader["questions"] == sorted(reader["questions"]) and set(reader["questions"]) == {1, 2, 3, 4, 5, 6}
     assert "GSE4335 (breast cancer" in reader["text"] and "GSE4335 is breast cancer" in reader["text"]
     assert reader["text"].startswith("Does HIF-1α activity predict survival in breast cancer?")
-    assert "forest plot" not in browser_nav(reader["text"])
+    assert "forest plot" not in browser_nav(reader["text"]) and "across cohorts" in browser_nav(reader["text"])
+    assert "The forest plot of the random-effects meta-analysis and the locked-model validation need two" in reader["text"]
     # the first screen answers the question: the answer and the headline table are in view
     assert answer.startswith("OS: no (not met: 1 signal")
     assert 0 < headline["top"] and headline["bottom"] < height

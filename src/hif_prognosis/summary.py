@@ -282,7 +282,7 @@ class FigureSection:
 # The navigation bar's short name of each figure section (by anchor); only sections the page
 # has are linked.
 SECTION_NAV = {
-    "forest": "forest plot", "locked": "locked models", "km": "Kaplan–Meier", "genes": "gene forest",
+    "across": "across cohorts", "forest": "forest plot", "locked": "locked models", "km": "Kaplan–Meier", "genes": "gene forest",
     "null": "null", "enrichment": "enrichment",
 }
 
@@ -310,6 +310,13 @@ def page_figure_sections(
     (Kaplan-Meier: each cohort's endpoints in turn; enrichment: each cohort's rankings), as the
     workflow expands them."""
     sections = []
+    if not forest and not locked_forest:
+        sections.append(FigureSection(
+            "across", "Across cohorts",
+            f"The forest plot of the random-effects meta-analysis and the locked-model validation need two or "
+            f"more cohorts; this run has {len(cohorts)}. Add a cohort under cohorts: in the config to get them.",
+            [],
+        ))
     if forest:
         sections.append(FigureSection(
             "forest", "Forest plot across cohorts", "",
