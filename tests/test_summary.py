@@ -184,7 +184,7 @@ def test_published_models_sit_beside_the_hif_signature_within_and_locked():
     judgement = pd.DataFrame([{"endpoint": "os", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
     common = dict(
         signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement, meta=None,
-        nes=pd.DataFrame(columns=["ranking", "term", "mean_nes"]), ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric"]),
+        nes=pd.DataFrame(columns=["ranking", "term", "mean_nes", "same_sign"]), ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric"]),
         versions=software_versions([]), config_text="", figure_sections=[], gsea_method="x",
     )
     page = render_summary_page(page_context(**common, model_comparison=table))
@@ -243,3 +243,22 @@ def test_the_page_names_each_cohort_s_disease_and_links_only_to_sections_it_has(
     assert "(&lt; 1/1000)" in page and "0.0e+00" not in page
     assert ">GLYCOLYSIS<" in page and ">HALLMARK_HYPOXIA<" not in page
     assert "matched against itself" in page and "HALLMARK_HYPOXIA." in page
+
+
+def test_a_set_agrees_across_cohorts_only_with_one_sign_and_a_low_fdr_in_each():
+    nes = pd.DataFrame([
+        {"ranking": "r", "library": "H", "term": "BOTH_LOW", "nes_C1": 1.9, "fdr_q_C1": 0.01, "nes_C2": 1.7,
+         "fdr_q_C2": 0.2, "n_cohorts": 2, "same_sign": True, "mean_nes": 1.8},
+        {"ranking": "r", "library": "H", "term": "ONE_HIGH_FDR", "nes_C1": 2.5, "fdr_q_C1": 0.01, "nes_C2": 1.0,
+         "fdr_q_C2": 1.0, "n_cohorts": 2, "same_sign": True, "mean_nes": 1.75},
+    ])
+    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    judgement = pd.DataFrame([{"endpoint": "os", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
+    context = page_context(
+        signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement, meta=None,
+        nes=nes, ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric", "self_match"]),
+        versions=software_versions([]), config_text="", figure_sections=[], gsea_method="x",
+    )
+    agrees = {row["term"]: bool(row["agrees"]) for row in context["nes_top"]}
+    assert agrees == {"BOTH_LOW": True, "ONE_HIGH_FDR": False}
+    assert "<th>agrees</th>" in render_summary_page(context)

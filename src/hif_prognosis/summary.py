@@ -279,6 +279,10 @@ class FigureSection:
     figures: list[tuple[str, str]]  # (PNG path, caption)
 
 
+# A gene set agrees across cohorts where its NES has one sign and its FDR is below this in every
+# cohort (GSEA's conventional FDR threshold, Subramanian et al. 2005).
+AGREEMENT_FDR = 0.25
+
 # The navigation bar's short name of each figure section (by anchor); only sections the page
 # has are linked.
 SECTION_NAV = {
@@ -417,7 +421,11 @@ def page_context(
     pooled = (
         meta[(meta["signature"] == signature) & (meta["method"] == method)] if meta is not None else pd.DataFrame()
     )
-    nes = nes.assign(_abs=-nes["mean_nes"].abs())
+    fdr = nes[[f"fdr_q_{cohort}" for cohort in cohorts if f"fdr_q_{cohort}" in nes]]
+    nes = nes.assign(
+        _abs=-nes["mean_nes"].abs(),
+        agrees=nes["same_sign"].astype(bool) & (fdr < AGREEMENT_FDR).all(axis=1) & (fdr.shape[1] > 1),
+    )
     labels = cohort_labels(cohort_context or {cohort: {} for cohort in cohorts})
     return {
         "signature": signature,
@@ -464,6 +472,7 @@ def page_context(
         "gsea_draws": gsea_draws,
         "nes_top": top_rows(nes, ["_abs", "term"], nes_top_n, group="ranking").to_dict("records"),
         "nes_top_n": nes_top_n,
+        "agreement_fdr": AGREEMENT_FDR,
         "ora_top": top_rows(
             ora[~ora["self_match"].astype(bool)] if "self_match" in ora else ora,
             ["p_hypergeometric", "term"], ora_top_n, group="cohort",
