@@ -242,8 +242,8 @@ def test_penalised_rows_report_their_penalty_and_carry_the_effect_over():
 
 
 def test_locked_forest_draws_estimated_rows_and_names_the_refused():
-    """One row per weighting and direction: estimated rows get a point at their test HR, a
-    refused one its reason in the label and no point."""
+    """One row per weighting and direction: estimated rows get a point at their test HR and their
+    HR [CI] and C printed beside, a refused one its reason beside and no point."""
     import matplotlib.pyplot as plt
 
     from hif_prognosis.plotting import locked_forest_figure
@@ -258,8 +258,12 @@ def test_locked_forest_draws_estimated_rows_and_names_the_refused():
     figure = locked_forest_figure(table, title="SIG")
     axis = figure.axes[0]
     labels = [tick.get_text() for tick in axis.get_yticklabels()]
-    assert len(labels) == len(table)
-    assert all(("refused" in label) == bool(r) for label, r in zip(labels[::-1], refused, strict=True))
+    values = axis.child_axes[0]  # the right-hand values, by row: the top row is the table's first
+    beside = {len(table) - 1 - int(y): t.get_text() for y, t in zip(values.get_yticks(), values.get_yticklabels(), strict=True)}
+    assert len(labels) == len(beside) == len(table)
+    assert all(("refused" in beside[i]) == bool(r) for i, r in enumerate(refused))
+    first = table.iloc[0]
+    assert beside[0] == f"{first['hr']:.2f} [{first['hr_ci_low']:.2f}–{first['hr_ci_high']:.2f}], C {first['c_index']:.2f}"
     points = axis.lines[0].get_xydata()
     np.testing.assert_allclose(np.sort(points[:, 0]), np.sort(table.loc[~refused, "hr"].to_numpy()))
     plt.close(figure)

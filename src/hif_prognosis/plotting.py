@@ -315,14 +315,14 @@ def gene_forest_figure(genes: pd.DataFrame, *, title: str) -> plt.Figure:
 
 
 def locked_forest_figure(locked: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Test-cohort HR per SD [95% CI] of one signature's locked scores (rows of the locked-score
-    table), one panel per endpoint, one row per weighting and training -> test direction, with
-    the test cohort's Harrell's C; a row that was refused or not estimable shows its status
-    instead of a point."""
+    """Test-cohort HR per SD [95% CI] of one signature's locked scores (rows of the locked-model
+    table), one panel per endpoint, one row per weighting and training -> test direction; beside
+    each row its HR [CI] and the test cohort's Harrell's C, or why it was refused or not
+    estimable."""
     endpoints = list(dict.fromkeys(locked["endpoint"]))
     n_rows = int(locked.groupby("endpoint").size().max())
     figure, axes = plt.subplots(
-        1, len(endpoints), figsize=(6.4 * len(endpoints), 0.42 * n_rows + 1.8), squeeze=False, layout="constrained",
+        1, len(endpoints), figsize=(9.0 * len(endpoints), 0.42 * n_rows + 1.8), squeeze=False, layout="constrained",
     )
     for axis, endpoint in zip(axes.ravel(), endpoints, strict=True):
         rows = locked[locked["endpoint"] == endpoint].reset_index(drop=True)
@@ -331,15 +331,19 @@ def locked_forest_figure(locked: pd.DataFrame, *, title: str) -> plt.Figure:
         hr, low, high = (rows.loc[estimated, c].to_numpy(dtype=float) for c in ("hr", "hr_ci_low", "hr_ci_high"))
         axis.errorbar(hr, y[estimated], xerr=[hr - low, high - hr], fmt="s", color=OKABE_ITO["blue"],
                       ecolor=OKABE_ITO["blue"], capsize=3)
-        labels = [
-            f"{r['weights']}: {r['training_cohort']} -> {r['test_cohort']}"
-            + (f" (C {r['c_index']:.2f})" if r["status"] == "estimated" else f": {fill(str(r['status']), 60)}")
-            for _, r in rows.iterrows()
-        ]
-        axis.set_yticks(y, labels, fontsize=7)
+        axis.set_yticks(y, [f"{r['weights']}: {r['training_cohort']} → {r['test_cohort']}" for _, r in rows.iterrows()],
+                        fontsize=8)
         axis.set_ylim(-0.8, len(rows) - 0.2)
         hazard_ratio_axis(axis, "Test-cohort hazard ratio per SD of the locked score (95% CI, log scale)")
-        axis.set_title(f"{endpoint.upper()}: weights learned in the training cohort, applied unchanged", fontsize=9)
+        values = axis.secondary_yaxis("right")
+        values.set_yticks(y, [
+            f"{format_hr(r['hr'], r['hr_ci_low'], r['hr_ci_high'])}, C {r['c_index']:.2f}"
+            if r["status"] == "estimated" else fill(str(r["status"]), 42)
+            for _, r in rows.iterrows()
+        ], fontsize=7)
+        values.tick_params(length=0)
+        axis.set_title(f"{endpoint_label(endpoint)}: weights learned in the training cohort, applied unchanged",
+                       fontsize=9)
     figure.suptitle(title, fontsize=10)
     return figure
 
