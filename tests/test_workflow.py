@@ -330,8 +330,13 @@ def test_gene_sets_by_url_and_enrichr_name_through_a_faulty_mirror(finished_run,
     [
         ({"scoring__method": ["zscore"]}, "'method' was unexpected"),
         ({"cohorts__GSE4335__clinical": "missing/clinical.tsv"}, "cohorts.GSE4335.clinical = 'missing/clinical.tsv'"),
+        (
+            {"signatures__MODEL": {"weights_file": str(REPO / "tests" / "data" / "test_model_weights.tsv")}},
+            "signature(s) ['MODEL'] carry weights (weights_file), which only the weighted method uses; add weighted to "
+            "scoring.methods",
+        ),
     ],
-    ids=["unknown key", "missing file"],
+    ids=["unknown key", "missing file", "weights without the weighted method"],
 )
 def test_bad_config_fails_before_any_job(tmp_path, shared_data, change, message):
     """Parse-time checks (a missing clinical column stops the first job instead: test_bad_input)."""

@@ -79,6 +79,7 @@ def test_every_downloaded_gene_set_is_checked_by_the_reader_of_its_kind(config):
     from hif_prognosis.download import content_check
 
     config["signatures"]["LISTED"] = {"genes_file": "https://example.org/lists/hif.txt"}
+    config["signatures"]["MODEL"] = {"weights_file": "https://example.org/models/wu2022.tsv"}
     config["signatures"]["HALLMARK_HYPOXIA"] = {"gmt": "https://example.org/h.gmt"}
     config["enrichment"]["libraries"] = {"HALLMARK": "https://example.org/h.gmt", "KEGG": "enrichr:KEGG_2021_Human"}
     kinds = {remote.url: remote.kind for remote in remote_files(config).values()}
@@ -86,6 +87,8 @@ def test_every_downloaded_gene_set_is_checked_by_the_reader_of_its_kind(config):
     assert kinds["https://example.org/h.gmt"] == "gmt"
     assert kinds[next(url for url in kinds if "KEGG_2021_Human" in url)] == "gmt"
     assert content_check("gene_list").__name__ == "read_gene_list" and content_check(None) is None
+    assert kinds["https://example.org/models/wu2022.tsv"] == "weights_table"
+    assert content_check("weights_table").__name__ == "read_weights_table"
 
 
 def test_shipped_files_resolve_through_the_workflow_and_stay_inside_it(config):
