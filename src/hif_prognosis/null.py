@@ -146,6 +146,7 @@ def random_signature_null(
     # One draw of random sets per signature, scored by every method: the methods' nulls are then
     # read on the same random sets.
     draws, weighted = {}, {}
+    per_signature = any(scoring_method(method).signature_parameters for method in methods)
     for signature, genes in coverage.groupby("signature", sort=False):
         measured = SignatureGenes.measured(genes)
         up = np.array([index[g] for g in measured.up], dtype=int)
@@ -157,7 +158,8 @@ def random_signature_null(
                 draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
                 else np.empty((n_sets, 0), dtype=int),
             )
-        weighted[signature] = random_set_weights(measured, n_sets, set_rng(seed, cohort, str(signature), "weights"))
+        if per_signature:  # only a method that takes the signature's weights needs them
+            weighted[signature] = random_set_weights(measured, n_sets, set_rng(seed, cohort, str(signature), "weights"))
     rows, distributions = {}, {}
     # Method by method, each method's matrix-wide arrays freed before the next: at 10,000
     # samples each is gigabytes.

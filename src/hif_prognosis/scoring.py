@@ -132,12 +132,15 @@ def scanpy_score(
 
 
 
-def _indicator(sets: np.ndarray, n_genes: int, dtype: Any = np.float64) -> sparse.csr_matrix:
-    """Sets x genes, 1 where a set holds a gene (``dtype``: that of the matrix it multiplies,
-    so scipy makes no converted copy of it)."""
+def _indicator(
+    sets: np.ndarray, n_genes: int, dtype: Any = np.float64, weights: np.ndarray | None = None
+) -> sparse.csr_matrix:
+    """Sets x genes, 1 where a set holds a gene, or the gene's weight in that set (``weights``,
+    shaped as ``sets``); ``dtype``: that of the matrix it multiplies, so scipy makes no converted
+    copy of it."""
     rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
-    ones = np.ones(sets.size, dtype=dtype)
-    return sparse.csr_matrix((ones, (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
+    data = np.ones(sets.size, dtype=dtype) if weights is None else np.asarray(weights, dtype=dtype).ravel()
+    return sparse.csr_matrix((data, (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
 
 
 @dataclass
@@ -238,10 +241,7 @@ class SetScorer:
         signed, row by row as the sets (down genes' negative for an unweighted signature)."""
         values = self.z if scale == "zscore" else self.matrix.to_numpy(dtype=np.float64)
         sets = np.hstack([up, down]).astype(np.int64)
-        weights = np.hstack([up_weights, down_weights])
-        rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
-        matrix = sparse.csr_matrix((weights.ravel(), (rows, sets.ravel())), shape=(sets.shape[0], self.n_genes))
-        return np.asarray(matrix @ values)
+        return np.asarray(_indicator(sets, self.n_genes, weights=np.hstack([up_weights, down_weights])) @ values)
 
     def _median(self, up: np.ndarray, down: np.ndarray) -> np.ndarray:
         """Many sets of a matrix whose signed order fits MEDIAN_ORDER_BYTES: medians by bitset
