@@ -101,7 +101,7 @@ def measured_symbols(coverage: pd.DataFrame, signature: str) -> pd.DataFrame:
     return pd.DataFrame({"matched_as": rows["matched_as"], "direction": direction, "weight": weight})
 
 
-def published_weights(coverage: pd.DataFrame, signature: str) -> str | None:
+def published_scale(coverage: pd.DataFrame, signature: str) -> str | None:
     """The scale a signature's weight-file coefficients multiply (``zscore`` or ``log2``), or
     None for a signature without a weight file."""
     rows = coverage[coverage["signature"] == signature]
@@ -218,33 +218,33 @@ def locked_model_table(
                     z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
                     direction = in_a.loc[shared, "direction"].to_numpy()[usable]
                     time_a, event_a = out_a["time"].to_numpy(), out_a["event"].to_numpy()
-                    published_scale = published_weights(a.coverage, signature)
-                    weightings = [*WEIGHTINGS, "published"] if published_scale else WEIGHTINGS
+                    scale = published_scale(a.coverage, signature)
+                    weightings = [*WEIGHTINGS, "published"] if scale else WEIGHTINGS
                     for weighting in weightings:
                         key = {
                             "signature": signature, "endpoint": endpoint, "weights": weighting,
                             "training_cohort": train, "test_cohort": test, "genes": int(usable.sum()),
                         }
                         values_a, values_b = z_a, z_b
-                        if weighting == "published" and published_scale == "log2":  # every shared gene, as published
-                            genes_a, genes_b = in_a.loc[shared, "matched_as"], in_b.loc[shared, "matched_as"]
-                            values_a, values_b = a.matrix.loc[genes_a, out_a.index].T, b.matrix.loc[genes_b, out_b.index].T
-                            key["genes"] = len(shared)
+                        if weighting == "published":  # the coefficients as published, on their scale
+                            kept = shared if scale == "log2" else shared[usable]  # log2: every shared gene
+                            if scale == "log2":
+                                values_a = a.matrix.loc[in_a.loc[kept, "matched_as"], out_a.index].T
+                                values_b = b.matrix.loc[in_b.loc[kept, "matched_as"], out_b.index].T
+                            key["genes"] = len(kept)
+                            w, penalty = in_a.loc[kept, "weight"].to_numpy(), np.nan
                         if not key["genes"]:
                             rows.append(key | {"status": f"not estimable: no gene of {signature} varies in both cohorts"})
                             continue
-                        rng = set_rng(seed, "locked", str(signature), endpoint, train, weighting)
-                        try:
-                            if weighting == "published":
-                                kept = shared if published_scale == "log2" else shared[usable]
-                                w, penalty = in_a.loc[kept, "weight"].to_numpy(), np.nan
-                            else:
+                        if weighting != "published":
+                            try:
                                 w, penalty = training_weights(
-                                    z_a, direction, time_a, event_a, weighting, min_events_per_variable, rng
+                                    z_a, direction, time_a, event_a, weighting, min_events_per_variable,
+                                    set_rng(seed, "locked", str(signature), endpoint, train, weighting),
                                 )
-                        except NotEstimable as reason:
-                            rows.append(key | {"status": str(reason)})
-                            continue
+                            except NotEstimable as reason:
+                                rows.append(key | {"status": str(reason)})
+                                continue
                         train_score = pd.Series(values_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
                         test_score = pd.Series(values_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
                         trained = cox_per_sd(out_a["time"], out_a["event"], train_score)
