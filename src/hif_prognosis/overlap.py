@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hif_prognosis.clinical import endpoint_data, endpoint_names
 from hif_prognosis.errors import InputError
 
 OVERLAP_COLUMNS = ["cohort_a", "sample_a", "cohort_b", "sample_b", "shared_sample_id", "shared_patient_id", "profile_r"]
@@ -125,14 +126,13 @@ def check_no_overlap(flagged: pd.DataFrame, *, min_correlation: float) -> None:
 def pooled_patients(clinical: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Per endpoint, every cohort's samples with a follow-up time and an event indicator: the
     patients a meta-analysis of that endpoint pools (POOLED_COLUMNS)."""
-    from hif_prognosis.clinical import endpoint_names  # the clinical table's own convention
-
     frames = []
     for cohort, table in clinical.items():
+        patients = table.set_index("sample_id")["patient_id"]
         for endpoint in endpoint_names(table):
-            known = table[[f"{endpoint}_months", f"{endpoint}_event"]].notna().all(axis=1)
+            known = endpoint_data(table, endpoint).index  # the samples every survival analysis fits
             frames.append(pd.DataFrame({
-                "cohort": cohort, "sample_id": table.loc[known, "sample_id"].astype(str),
-                "patient_id": table.loc[known, "patient_id"].astype(str), "endpoint": endpoint,
+                "cohort": cohort, "sample_id": known.astype(str),
+                "patient_id": patients.loc[known].astype(str).to_numpy(), "endpoint": endpoint,
             }))
     return pd.concat(frames, ignore_index=True)[POOLED_COLUMNS] if frames else pd.DataFrame(columns=POOLED_COLUMNS)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.enrichment import ranking_labels
-from hif_prognosis.judgement import QUESTIONS
+from hif_prognosis.judgement import JUDGED_WEIGHTINGS, QUESTIONS
 from hif_prognosis.formatting import format_hr, format_p, method_label
 from hif_prognosis.offset import OFFSET_WARNING_R
 
@@ -58,6 +58,11 @@ WHY_PUBLISHED_DIFFER = (
 )
 
 QUESTION_DISEASE = "osteosarcoma"  # the disease the page's question and the published figures are about
+
+
+def is_other_disease(disease: str) -> bool:
+    """Whether a cohort's configured disease is not QUESTION_DISEASE."""
+    return disease.strip().lower() != QUESTION_DISEASE
 
 HEADLINE_COLUMNS = [
     "cohort", "signature", "method", "endpoint", "n", "events",
@@ -129,10 +134,12 @@ def published_comparison(
     pipeline's rows whose cohorts are not all of the published figures' disease."""
     diseases = diseases or {}
 
-    def population(cohorts: list[str]) -> tuple[str, bool]:
+    def population(cohorts: list[str]) -> dict[str, Any]:
         named = [f"{c} ({diseases.get(c, 'disease not stated')})" for c in cohorts]
-        differs = any(diseases.get(c, "").strip().lower() != QUESTION_DISEASE for c in cohorts)
-        return "cohort" + ("s " if len(cohorts) > 1 else " ") + ", ".join(named), differs
+        return {
+            "population": "cohort" + ("s " if len(cohorts) > 1 else " ") + ", ".join(named),
+            "population_differs": any(is_other_disease(diseases.get(c, "")) for c in cohorts),
+        }
 
     rows: list[dict[str, Any]] = [
         {**asdict(p), "kind": "published", "population_differs": False} for p in PUBLISHED_HAZARD_RATIOS
@@ -144,9 +151,9 @@ def published_comparison(
         rows.append(
             {
                 "source": f"this pipeline: {row['cohort']} (n={row['n']}, {row['events']} events)",
-                "population": population([row["cohort"]])[0], "measure": measure, "endpoint": row["endpoint"],
+                **population([row["cohort"]]), "measure": measure, "endpoint": row["endpoint"],
                 "hr": row["hr"], "hr_ci_low": row["hr_ci_low"], "hr_ci_high": row["hr_ci_high"],
-                "kind": "pipeline", "population_differs": population([row["cohort"]])[1],
+                "kind": "pipeline",
             }
         )
     if meta is not None:
@@ -156,11 +163,10 @@ def published_comparison(
                 {
                     "source": (f"this pipeline: random-effects pool of {row['k']} cohorts "
                                f"(n={row['patients']}, {row['events']} events)"),
-                    "population": population(row["cohorts"].split(";"))[0], "measure": measure,
+                    **population(row["cohorts"].split(";")), "measure": measure,
                     "endpoint": row["endpoint"],
                     "hr": row["pooled_hr"], "hr_ci_low": row["pooled_hr_ci_low"],
                     "hr_ci_high": row["pooled_hr_ci_high"], "kind": "pipeline",
-                    "population_differs": population(row["cohorts"].split(";"))[1],
                 }
             )
     return pd.DataFrame(rows)
@@ -170,9 +176,6 @@ MODEL_COMPARISON_COLUMNS = [
     "signature", "role", "citation", "score", "validation", "cohort", "training_cohort", "endpoint",
     "n", "events", "hr", "hr_ci_low", "hr_ci_high", "p_wald", "c_index", "status",
 ]
-# The locked weightings of the HIF-1alpha signature set beside a published model's own weights:
-# those the judgement reads (judgement.JUDGED_WEIGHTINGS), which every signature gets.
-COMPARED_WEIGHTINGS = ("cox", "pc1")
 MODEL_COMPARISON_QUESTION = (
     "Side by side, each published model (its own coefficients, the weighted score) and the "
     "HIF-1α signature are tested the same way: within each cohort (HR per SD of the score, "
@@ -203,7 +206,7 @@ def model_comparison(
 ) -> pd.DataFrame:
     """The published models (signatures with a weight file: their ``weighted`` score and their
     ``published`` locked rows) beside the primary signature (its primary method, and its locked
-    COMPARED_WEIGHTINGS), per cohort and per ordered pair of cohorts (MODEL_COMPARISON_COLUMNS);
+    weightings the judgement reads, JUDGED_WEIGHTINGS, which every signature gets), per cohort and per ordered pair of cohorts (MODEL_COMPARISON_COLUMNS);
     empty where no published model is configured."""
     models = published_models(signatures)
     if not models:
@@ -211,7 +214,7 @@ def model_comparison(
     rows = []
     c_index = discrimination.set_index(_KEY)["harrell_c"]
     entries: list[tuple[str, str, str, str, tuple[str, ...]]] = [
-        (primary_signature, "HIF-1α signature", "", primary_method, COMPARED_WEIGHTINGS)
+        (primary_signature, "HIF-1α signature", "", primary_method, JUDGED_WEIGHTINGS)
     ]
     entries += [(name, "published model", citation, "weighted", ("published",)) for name, citation in models.items()]
     for signature, role, citation, method, weightings in entries:
@@ -389,7 +392,7 @@ def cohort_labels(context: Mapping[str, Mapping[str, str]]) -> dict[str, dict[st
         labels[cohort] = {
             "disease": disease, "description": description,
             "label": disease + (f"; {description}" if description else ""),
-            "other_disease": disease.strip().lower() != QUESTION_DISEASE,
+            "other_disease": is_other_disease(disease),
         }
     return labels
 
