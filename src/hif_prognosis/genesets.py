@@ -32,7 +32,6 @@ SIGNATURE_COLUMNS = [
 COVERAGE_COLUMNS = [
     "signature", "symbol", "direction", "required", "weight", "weight_from", "weighted_scale", "matched_as", "present",
 ]
-WEIGHT_FROM = ("weights_file", "direction")  # a weight file's coefficients, or +1 / -1 by direction
 WEIGHTED_SCALES = ("zscore", "log2")
 WEIGHT_COLUMNS = ["gene", "weight"]  # required columns of a weight file; ``citation`` is optional
 

@@ -275,6 +275,13 @@ def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.F
     return figure
 
 
+def values_beside(axis: plt.Axes, y: np.ndarray, labels: list[str]) -> None:
+    """Each forest row's numbers printed at its height on the right of the panel."""
+    values = axis.secondary_yaxis("right")
+    values.set_yticks(y, labels, fontsize=7)
+    values.tick_params(length=0)
+
+
 GENE_FOREST_TOP = 30  # genes drawn per endpoint; every gene is in gene_cox.tsv
 
 
@@ -303,10 +310,8 @@ def gene_forest_figure(genes: pd.DataFrame, *, title: str) -> plt.Figure:
         axis.set_yticks(y, rows["symbol"], fontsize=8)
         axis.set_ylim(-0.7, len(rows) - 0.3)
         hazard_ratio_axis(axis, "Hazard ratio per SD of expression (95% CI, log scale)")
-        values = axis.secondary_yaxis("right")
-        values.set_yticks(y, [f"{format_hr(h, lo, hi)}  q {format_p(q)}"
-                              for h, lo, hi, q in zip(hr, low, high, rows["q_bh"], strict=True)], fontsize=7)
-        values.tick_params(length=0)
+        values_beside(axis, y, [f"{format_hr(h, lo, hi)}  q {format_p(q)}"
+                                for h, lo, hi, q in zip(hr, low, high, rows["q_bh"], strict=True)])
         axis.set_title(
             f"{endpoint.upper()}: {len(rows)} of {tested} genes, lowest BH q; vermillion = q < 0.05", fontsize=9
         )
@@ -335,13 +340,11 @@ def locked_forest_figure(locked: pd.DataFrame, *, title: str) -> plt.Figure:
                         fontsize=8)
         axis.set_ylim(-0.8, len(rows) - 0.2)
         hazard_ratio_axis(axis, "Test-cohort hazard ratio per SD of the locked score (95% CI, log scale)")
-        values = axis.secondary_yaxis("right")
-        values.set_yticks(y, [
+        values_beside(axis, y, [
             f"{format_hr(r['hr'], r['hr_ci_low'], r['hr_ci_high'])}, C {r['c_index']:.2f}"
             if r["status"] == "estimated" else fill(str(r["status"]), 42)
             for _, r in rows.iterrows()
-        ], fontsize=7)
-        values.tick_params(length=0)
+        ])
         axis.set_title(f"{endpoint_label(endpoint)}: weights learned in the training cohort, applied unchanged",
                        fontsize=9)
     figure.suptitle(title, fontsize=10)
