@@ -12,7 +12,7 @@ def main(smk) -> None:
     with logged_step(smk.log[0], "Kaplan-Meier curves of the locked splits") as log:
         table = read_tsv(smk.input.table).set_index(KEY_COLUMNS, drop=False)
         scores = read_tsv(smk.input.scores).set_index(KEY_COLUMNS, drop=False).sort_index()
-        clinical = dict(zip(smk.params.cohorts, smk.input.clinical, strict=True))
+        clinical = {name: read_tsv(path) for name, path in zip(smk.params.cohorts, smk.input.clinical, strict=True)}
         for (signature, weights, training, test, endpoint), png, pdf in zip(
             smk.params.splits, smk.output.png, smk.output.pdf, strict=True
         ):
@@ -23,7 +23,7 @@ def main(smk) -> None:
                 figure = message_figure(f"{signature} locked with {weights} weights from {training}, "
                                         f"{endpoint.upper()} in {test}: {row['status']}")
             else:
-                outcomes = endpoint_data(read_tsv(clinical[test]), endpoint)
+                outcomes = endpoint_data(clinical[test], endpoint)
                 figure, _ = locked_split_figure(scores.loc[key], outcomes, row)
             save_figure(figure, png, pdf)
 
