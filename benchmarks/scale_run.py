@@ -80,7 +80,7 @@ def cohort_config(folder: Path) -> dict:
         "source": "local", "expression": str(folder / "expression.tsv.gz"), "clinical": str(folder / "clinical.tsv"),
         "sample_id_column": "sample_id", "expression_scale": "log2", "duplicate_genes": "max_mean",
         "max_missing_fraction": 0.2,
-        "endpoints": {"os": {"time": "os_months", "event": "os_event", "time_unit": "months"}},
+        "endpoints": {"overall_survival": {"time": "os_months", "event": "os_event", "time_unit": "months"}},
         "covariates": {
             "metastasis_at_diagnosis": {"column": "metastasis", "values": {"yes": ["yes"], "no": ["no"]}},
             "age_years": {"column": "age_years", "unit": "years"},

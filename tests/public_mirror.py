@@ -6,6 +6,16 @@ osteosarcoma matrix can be had offline).
   months``, ``status: Deceased after 27 months``, ...), a GPL10295 family SOFT with nuID-style
   probe IDs, probes without symbols, ``///`` multi-gene probes, several probes per gene, and a
   few genes under their older symbols (OLD_SYMBOLS_ON_GPL10295).
+- GEO GSE39055: the real 37 sample records (titles, source, every characteristic as GEO writes
+  it: ``recurrence: Y``, ``time until first recurrence or latest follow-up (months): 126.3``,
+  ``percent necrosis: >95% necrosis``, ...) and a GPL14951 family SOFT whose probe IDs and symbols
+  are real (those of the universe's genes; the table's other columns follow GEO's Illumina
+  platform tables and are not GPL14951's own, which is not in the shared data).
+- GEO GSE16091: the real 34 GSMs with their real overall survival, written as the
+  characteristics public code reads from the series matrix (``days-followup: 2065``,
+  ``alive-or-dead: D``; their exact case and spacing in GEO are unverified); no title or other
+  field, none being known. A GPL96 annotation file (GEO's .annot layout) with synthetic probe-set
+  IDs, and linear-scale (MAS5-like) values.
 - Xena: TARGET-OS star_tpm with the real sample barcodes of the Discovery patients plus a few
   extra aliquots (EXTRA_ALIQUOTS), a GENCODE v36 probemap, and the real survival table.
 - GDC API: the files endpoint listing clinical supplements, and the real Discovery clinical
@@ -32,6 +42,9 @@ from mirror import Mirror
 REPO = Path(__file__).resolve().parents[1]
 REVIEW_TABLE = REPO / "resources" / "signatures" / "hif1a_review.tsv"
 GSE21257_TABLE = "GSE21257/GSE21257_OS_SanmleInfo_GPL10295.txt"
+GSE39055_RECORDS = "GSE39055/GSE39055_sample_records.tsv"
+GPL14951_PROBES = "GSE39055/GPL14951_probe_symbols.tsv"
+GSE16091_SURVIVAL = "GSE16091/GSE16091_overall_survival.tsv"
 TARGET_RELEASE = "TARGET-OS/TARGET_OS_ClinicalData_Discovery_20210520.txt"
 TARGET_SURVIVAL = "TARGET-OS/TARGET-OS.survival.tsv"
 MSIGDB_HOST = "https://data.broadinstitute.org"
@@ -68,13 +81,41 @@ def nuid(index: int) -> str:
     return base64.urlsafe_b64encode(hashlib.sha1(f"probe{index}".encode()).digest()[:13]).decode().rstrip("=")
 
 
+def matrix_row(key: str, values: list[str]) -> str:
+    """One header line of a series matrix: the key, then each sample's quoted cell."""
+    return "\t".join([key] + [f'"{v}"' for v in values])
+
+
+def series_matrix(
+    accession: str, platform: str, samples: dict[str, list[str]], characteristics: list[list[str]],
+    probes: list[str], cells: np.ndarray,
+) -> str:
+    """A series matrix as GEO writes it: ``samples`` holds the !Sample_ lines known (field ->
+    one value per sample, geo_accession among them), ``characteristics`` one
+    !Sample_characteristics_ch1 line per list, then the quoted data table."""
+    gsm = samples["geo_accession"]
+    table = ["\t".join(['"ID_REF"'] + [f'"{s}"' for s in gsm])]
+    table += ["\t".join([f'"{probe}"', *row]) for probe, row in zip(probes, cells, strict=True)]
+    return "\n".join(
+        [
+            f'!Series_title\t"{accession} (synthetic expression values)"',
+            f'!Series_geo_accession\t"{accession}"',
+            f'!Series_platform_id\t"{platform}"',
+            "",
+            *[matrix_row(f"!Sample_{field}", values) for field, values in samples.items()],
+            *[matrix_row("!Sample_characteristics_ch1", c) for c in characteristics],
+            matrix_row("!Sample_platform_id", [platform] * len(gsm)),
+            "!series_matrix_table_begin",
+            *table,
+            "!series_matrix_table_end",
+            "",
+        ]
+    )
+
+
 def gse21257_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict[str, bytes]:
     samples = pd.read_csv(data / GSE21257_TABLE, sep="\t", dtype=str)
     gsm = samples["rownames(geo.samp)"].tolist()
-
-    def row(key: str, values: list[str]) -> str:
-        return "\t".join([key] + [f'"{v}"' for v in values])
-
     status = [
         f"{s} after {t} months" if s == "Deceased" else f"Alive at {t} months"
         for s, t in zip(samples["STATUS"], samples["times"], strict=True)
@@ -105,25 +146,11 @@ def gse21257_files(data: Path, genes: list[str], rng: np.random.Generator) -> di
     values = rng.normal(means[:, None], 0.6, size=(len(ids), len(gsm)))
     cells = np.char.mod("%.5f", values).astype(object)
     cells[rng.uniform(size=cells.shape) < 0.001] = "null"
-    table = ["\t".join(['"ID_REF"'] + [f'"{s}"' for s in gsm])]
-    table += ["\t".join([f'"{probe}"', *r]) for probe, r in zip(ids, cells, strict=True)]
-    matrix = "\n".join(
-        [
-            '!Series_title\t"Genome-wide expression profiling of osteosarcoma (synthetic values)"',
-            '!Series_geo_accession\t"GSE21257"',
-            '!Series_platform_id\t"GPL10295"',
-            "",
-            row("!Sample_title", samples["Title"].tolist()),
-            row("!Sample_geo_accession", gsm),
-            row("!Sample_source_name_ch1", samples["1:Source"].tolist()),
-            row("!Sample_organism_ch1", samples["1:Organism"].tolist()),
-            *[row("!Sample_characteristics_ch1", c) for c in characteristics],
-            row("!Sample_platform_id", samples["Platform"].tolist()),
-            "!series_matrix_table_begin",
-            *table,
-            "!series_matrix_table_end",
-            "",
-        ]
+    matrix = series_matrix(
+        "GSE21257", "GPL10295",
+        {"title": samples["Title"].tolist(), "geo_accession": gsm, "source_name_ch1": samples["1:Source"].tolist(),
+         "organism_ch1": samples["1:Organism"].tolist()},
+        characteristics, ids, cells,
     )
     platform = "\n".join(
         [
@@ -146,6 +173,97 @@ def gse21257_files(data: Path, genes: list[str], rng: np.random.Generator) -> di
     return {
         "/geo/series/GSE21nnn/GSE21257/matrix/GSE21257_series_matrix.txt.gz": gz(matrix),
         "/geo/platforms/GPL10nnn/GPL10295/soft/GPL10295_family.soft.gz": gz(platform),
+    }
+
+
+# The columns of GEO's Illumina platform tables (GPL10558's layout): the fixture fills ID,
+# ILMN_Gene and Symbol from the real GPL14951 probes and leaves the others empty.
+ILLUMINA_PLATFORM_COLUMNS = [
+    "ID", "Species", "Source", "Search_Key", "Transcript", "ILMN_Gene", "Source_Reference_ID", "RefSeq_ID",
+    "Unigene_ID", "Entrez_Gene_ID", "GI", "Accession", "Symbol", "Protein_Product", "Probe_Id", "Array_Address_Id",
+    "Probe_Type", "Probe_Start", "SEQUENCE", "Chromosome", "Probe_Chr_Orientation", "Probe_Coordinates", "Cytoband",
+    "Definition", "Ontology_Component", "Ontology_Process", "Ontology_Function", "Synonyms", "Obsolete_Probe_Id",
+    "GB_ACC",
+]
+
+
+def gse39055_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict[str, bytes]:
+    records = pd.read_csv(data / GSE39055_RECORDS, sep="\t", dtype=str, keep_default_na=False)
+    gsm = records["geo_accession"].tolist()
+    characteristics = [records[c].tolist() for c in records.columns if c.startswith("characteristics_ch1_")]
+    probes = pd.read_csv(data / GPL14951_PROBES, sep="\t", dtype=str, keep_default_na=False)
+    probes = probes[probes["symbol"].isin(set(genes))]
+    # lumi VST + quantile values: log2-like, 7 to 14
+    values = rng.normal(rng.uniform(7.0, 14.0, size=len(probes))[:, None], 0.5, size=(len(probes), len(gsm)))
+    matrix = series_matrix(
+        "GSE39055", "GPL14951",
+        {"title": records["title"].tolist(), "geo_accession": gsm, "source_name_ch1": records["source_name_ch1"].tolist()},
+        characteristics, probes["probe_id"].tolist(), np.char.mod("%.5f", values),
+    )
+    columns = {c: "" for c in ILLUMINA_PLATFORM_COLUMNS}
+    rows = [
+        "\t".join((columns | {"ID": probe, "ILMN_Gene": symbol, "Symbol": symbol, "Species": "Homo sapiens"}).values())
+        for probe, symbol in zip(probes["probe_id"], probes["symbol"], strict=True)
+    ]
+    platform = "\n".join(
+        [
+            "^DATABASE = GeoMiame",
+            "^PLATFORM = GPL14951",
+            "!Platform_title = Illumina HumanHT-12 WG-DASL V4.0 R2 expression beadchip",
+            "!Platform_geo_accession = GPL14951",
+            "!platform_table_begin",
+            "\t".join(ILLUMINA_PLATFORM_COLUMNS),
+            *rows,
+            "!platform_table_end",
+            "",
+        ]
+    )
+    return {
+        "/geo/series/GSE39nnn/GSE39055/matrix/GSE39055_series_matrix.txt.gz": gz(matrix),
+        "/geo/platforms/GPL14nnn/GPL14951/soft/GPL14951_family.soft.gz": gz(platform),
+    }
+
+
+# GEO's platform annotation files (GPLxxx.annot.gz): the columns of their table.
+ANNOT_COLUMNS = [
+    "ID", "Gene title", "Gene symbol", "Gene ID", "UniGene title", "UniGene symbol", "UniGene ID",
+    "Nucleotide Title", "GI", "GenBank Accession", "Platform_CLONEID", "Platform_ORF", "Platform_SPOTID",
+    "Chromosome location", "Chromosome annotation", "GO:Function", "GO:Process", "GO:Component",
+    "GO:Function ID", "GO:Process ID", "GO:Component ID",
+]
+
+
+def gse16091_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict[str, bytes]:
+    survival = pd.read_csv(data / GSE16091_SURVIVAL, sep="\t", dtype=str)
+    gsm = survival["geo_accession"].tolist()
+    characteristics = [
+        [f"days-followup: {days}" for days in survival["os_days"]],
+        [f"alive-or-dead: {'D' if event == '1' else 'A'}" for event in survival["os_event"]],
+    ]
+    # Probe sets: one per gene, a second for every 5th, 100 without a symbol, every 40th
+    # annotated to two genes (GPL96's "A /// B").
+    symbols = [g for i, gene in enumerate(genes) for g in ([gene, gene] if i % 5 == 0 else [gene])] + [""] * 100
+    symbols = [f"{g} /// {genes[(i * 17) % len(genes)]}" if g and i % 40 == 0 else g for i, g in enumerate(symbols)]
+    ids = [f"{200000 + i}_at" for i in range(len(symbols))]
+    # MAS5 signal: a linear scale, 20 to 8,000
+    values = 2.0 ** rng.normal(rng.uniform(4.5, 13.0, size=len(ids))[:, None], 0.6, size=(len(ids), len(gsm)))
+    matrix = series_matrix("GSE16091", "GPL96", {"geo_accession": gsm}, characteristics, ids, np.char.mod("%.1f", values))
+    columns = {c: "" for c in ANNOT_COLUMNS}
+    annotation = "\n".join(
+        [
+            "^Annotation",
+            "!Annotation_platform = GPL96",
+            "!Annotation_platform_title = [HG-U133A] Affymetrix Human Genome U133A Array",
+            "!platform_table_begin",
+            "\t".join(ANNOT_COLUMNS),
+            *["\t".join((columns | {"ID": probe, "Gene symbol": symbol}).values()) for probe, symbol in zip(ids, symbols, strict=True)],
+            "!platform_table_end",
+            "",
+        ]
+    )
+    return {
+        "/geo/series/GSE16nnn/GSE16091/matrix/GSE16091_series_matrix.txt.gz": gz(matrix),
+        "/geo/platforms/GPLnnn/GPL96/annot/GPL96.annot.gz": gz(annotation),
     }
 
 
@@ -212,7 +330,11 @@ def public_mirror(data: Path, seed: int = 2011, genome: bool = False) -> Mirror:
     rng = np.random.default_rng(seed)
     genes = gene_universe(data, genome)
     mirror = Mirror()
-    for files in (gse21257_files(data, genes, rng), target_files(data, genes, rng, genome), msigdb_files(data)):
+    cohorts = (
+        gse21257_files(data, genes, rng), target_files(data, genes, rng, genome),
+        gse39055_files(data, genes, rng), gse16091_files(data, genes, rng),
+    )
+    for files in (*cohorts, msigdb_files(data)):
         for path, body in files.items():
             mirror.add(path, body)
     return mirror

@@ -177,14 +177,14 @@ def _zero_one_with_a_two(work: Work) -> None:
     clinical["os_event"] = np.where(clinical["os_status"] == "Dead", "1", "0")
     clinical.loc[4, "os_event"] = "2"
     work.write_clinical(clinical)
-    work.cohort["endpoints"]["os"] = {"time": "os_months", "event": "os_event", "time_unit": "months"}
+    work.cohort["endpoints"]["overall_survival"] = {"time": "os_months", "event": "os_event", "time_unit": "months"}
 
 
 def _unit_conflict(work: Work) -> None:
     clinical = work.clinical()
     clinical["os_text"] = clinical["os_months"] + " months"
     work.write_clinical(clinical)
-    work.cohort["endpoints"]["os"].update(time="os_text", time_unit="days")
+    work.cohort["endpoints"]["overall_survival"].update(time="os_text", time_unit="days")
 
 
 def _gene_list(text: str) -> Callable[[Work], None]:
@@ -224,8 +224,8 @@ CASES = [
          ("cohorts: '../evil' does not match",)),
     # clinical data: stopped in the harmonise step (the first job that reads it), naming file,
     # column, values and fix
-    Case("absent clinical column", _set("cohorts__TEST__endpoints__os__time", "os_days"),
-         ("data/clinical.tsv: column(s) not found (endpoints.os.time: 'os_days')", "'os_months' (e.g. '43', '55')")),
+    Case("absent clinical column", _set("cohorts__TEST__endpoints__overall_survival__time", "os_days"),
+         ("data/clinical.tsv: column(s) not found (endpoints.overall_survival.time: 'os_days')", "'os_months' (e.g. '43', '55')")),
     Case("swapped expression and clinical paths", _swap_paths,
          ("data/clinical.tsv: sample column(s)", "hold non-numeric values",
           "Check that the cohort's expression and clinical paths are not swapped")),
@@ -235,10 +235,10 @@ CASES = [
          ("signature 'MY_REVIEW' names the review table but is not one of ['HIF1A_REVIEW_TARGETS'", "rename it in the config"),
          "results/signatures/signatures.tsv"),
     Case("Died beside Dead", _clinical(_died_beside_dead),
-         ("data/clinical.tsv: event column 'os_status' of endpoint 'os' holds values matching neither event_values ['Dead'] nor censored_values ['Alive']",
+         ("data/clinical.tsv: event column 'os_status' of endpoint 'overall_survival' holds values matching neither event_values ['Dead'] nor censored_values ['Alive']",
           "'Died' (5), 'alive, lost to follow-up' (2)", "or set unmatched_values: censored")),
     Case("no events", _clinical(lambda t: t.assign(os_status="Alive")),
-         ("endpoint 'os' (time column 'os_months', event column 'os_status') has 0 events among 60 samples",
+         ("endpoint 'overall_survival' (time column 'os_months', event column 'os_status') has 0 events among 60 samples",
           "survival.min_events = 10")),
     Case("too few events", _clinical(lambda t: t.assign(os_status=["Dead"] * 6 + ["Alive"] * 54)),
          ("has 6 events among 60 samples",)),
@@ -251,13 +251,13 @@ CASES = [
     Case("duplicate clinical sample IDs", _clinical(lambda t: pd.concat([t, t.head(1)])),
          ("sample IDs in column 'sample_id' are not unique, e.g. ['TEST001']",)),
     Case("negative time", _clinical(lambda t: t.assign(os_months=["-3"] + list(t["os_months"][1:]))),
-         ("time column 'os_months' of endpoint 'os' holds negative times",)),
+         ("time column 'os_months' of endpoint 'overall_survival' holds negative times",)),
     Case("text in a time column", _clinical(lambda t: t.assign(os_months=["twelve"] + list(t["os_months"][1:]))),
          ("holds values that are not numbers, e.g. ['twelve']",)),
     Case("time unit contradicting the config", _unit_conflict,
          ("gives values in another unit than the configured 'days', e.g.",)),
     Case("0/1 event column holding a 2", _zero_one_with_a_two,
-         ("event column 'os_event' of endpoint 'os' holds values other than 0/1, e.g. ['2']",)),
+         ("event column 'os_event' of endpoint 'overall_survival' holds values other than 0/1, e.g. ['2']",)),
     Case("unmatched covariate value", _clinical(lambda t: t.assign(metastasis=["maybe"] + list(t["metastasis"][1:]))),
          ("column 'metastasis' of covariate 'metastasis_at_diagnosis' holds values no configured pattern matches: ['maybe']",)),
     Case("no sample shared with the expression", _clinical(lambda t: t.assign(sample_id="X" + t["sample_id"])),
@@ -294,7 +294,7 @@ CORRECT = [
     Case("UTF-8 byte-order mark", _bom, ()),
     Case("CRLF line ends", _crlf, ()),
     Case("unmatched labels counted as censored when asked", lambda w: (
-        _clinical(_died_beside_dead)(w), w.cohort["endpoints"]["os"].update(unmatched_values="censored")), ()),
+        _clinical(_died_beside_dead)(w), w.cohort["endpoints"]["overall_survival"].update(unmatched_values="censored")), ()),
 ]
 
 
@@ -340,7 +340,7 @@ def test_awkward_but_valid_input_gives_the_correct_result(case, tmp_path, clean_
         clinical.loc[0, ["sample_id", "patient_id"]] = "TEST001"
     if case.name.startswith("unmatched"):
         raw = work.clinical()
-        assert clinical["os_event"].sum() == (raw["os_status"] == "Dead").sum()  # 'Died' counted censored, as asked
+        assert clinical["overall_survival_event"].sum() == (raw["os_status"] == "Dead").sum()  # 'Died' counted censored, as asked
         return
     pd.testing.assert_frame_equal(clinical, clean_clinical)
 

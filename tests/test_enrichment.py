@@ -232,8 +232,8 @@ def test_nes_across_cohorts_lines_sets_up_and_checks_the_sign():
 
 
 def test_ranking_labels_name_both_rankings():
-    survival = ranking_labels("survival_cox_z", endpoint="os", signature="S", method="zscore")
-    assert "Cox" in survival.ranked_by and survival.high == "high = shorter OS"
+    survival = ranking_labels("survival_cox_z", endpoint="overall_survival", signature="S", method="zscore")
+    assert "Cox" in survival.ranked_by and survival.high == "high = shorter overall survival"
     assert "S (mean z-score)" in ranking_labels("score_spearman", endpoint="os", signature="S", method="zscore").ranked_by
     with pytest.raises(ValueError, match="unknown ranking"):
         ranking_labels("other", endpoint="os", signature="S", method="zscore")

@@ -113,3 +113,74 @@ def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path, caplog):
     assert f"{tmp_path / 'b.txt.gz'} (probe-gene rows): 2 rows, one per gene symbol: nothing to collapse" in caplog.text
     assert clinical["os_months"].tolist() == [10.0, 20.0, 10.0, 20.0]
     assert clinical["os_event"].tolist() == [1, 0, 1, 0]
+
+
+def test_configured_keys_match_characteristics_whatever_their_case_and_spacing(tmp_path):
+    """GEO's series matrix and family SOFT, and its submitters, write one key with different case
+    and spacing: the configured key finds it, and the workflow's parse-time check agrees."""
+    from hif_workflow import characteristic_key
+
+    samples = pd.DataFrame({"geo_accession": ["GSM1"], "Days-Followup": ["30"], "alive -  or-dead": ["D"], "age": ["4"]})
+    matched = geo.with_configured_keys(samples, ["days-followup", "alive-or-dead", "age", "absent key"], "test")
+    assert list(matched.columns) == ["geo_accession", "days-followup", "alive-or-dead", "age"]
+    for variant in ("Days-Followup", "alive -  or-dead", "Huvos  grade", "HUVOS GRADE\t"):
+        assert characteristic_key(variant) == geo.characteristic_key(variant)
+    twice = pd.DataFrame({"geo_accession": ["GSM1"], "Age": ["4"], "age": ["5"]})
+    with pytest.raises(InputError, match=r"'age' matches several characteristic keys \['Age', 'age'\]"):
+        geo.with_configured_keys(twice, ["age"], "test")
+
+
+GSE87437 = "GSE87437/GSE87437_series_matrix.txt.gz"
+
+
+def test_gse87437_real_series_matrix_is_read_and_its_linear_values_log2_transformed(shared_data):
+    """GEO's own series matrix of GSE87437 (21 osteosarcomas, GPL570, MAS5 on a linear scale),
+    byte for byte: every sample, probe and characteristic is read, quoting and the two-space
+    'Huvos grade  3' kept, and expression_scale auto recognises the linear values."""
+    from hif_prognosis.expression import to_log2_scale
+
+    series = geo.read_series_matrix(shared_data / GSE87437)
+    assert series.accession == "GSE87437" and series.platform == "GPL570"
+    assert series.values.shape == (54675, 21) and series.values.notna().all().all()
+    samples = series.samples.set_index("geo_accession")
+    assert samples.index[0] == "GSM2331334" and samples.loc["GSM2331334", "sample id"] == "itcc0071"
+    assert set(samples.columns) >= {"sample id", "tissue", "age", "histologic grade (1 to 4)", "tumor location",
+                                    "histotype", "response to preoperative chemotherapy"}
+    assert set(samples["response to preoperative chemotherapy"]) == {"POOR", "GOOD"}
+    huvos = samples["tumor necrosis after preoperative chemotherapy (huvos grade)"]
+    assert huvos.str.match(r"^Huvos grade  \d$").all()
+    assert series.values.to_numpy().max() > 1000  # MAS5 signal, not log2
+    logged, decision = to_log2_scale(series.values, "auto")
+    assert decision.transformed and "linear scale detected" in decision.describe()
+    assert np.allclose(logged.to_numpy(), np.log2(series.values.to_numpy() + 1))
+
+
+def test_a_survival_key_gse87437_lacks_stops_before_any_job(shared_data, tmp_path):
+    """Where the series matrix is already downloaded, a configured key the series does not carry
+    stops the run at parse time, naming the cohort and listing the keys with example values."""
+    import shutil
+
+    from hif_workflow import ConfigError, check_cached_geo_keys, geo_downloads
+
+    cohort = {"source": "geo", "accession": "GSE87437", "platforms": ["GPL570"], "several_platforms": False,
+              "platform_table": "soft",
+              "endpoints": {"overall_survival": {"time": "days-followup", "event": "alive-or-dead", "time_unit": "days"}},
+              "covariates": {"age_years": {"column": "AGE", "unit": "years"}}}
+    mirrors = {"geo": "https://ftp.ncbi.nlm.nih.gov/geo"}
+    (cached,) = geo_downloads(cohort, mirrors)["matrices"]
+    assert cached == "resources/downloads/geo/series/GSE87nnn/GSE87437/matrix/GSE87437_series_matrix.txt.gz"
+    target = tmp_path / cached
+    target.parent.mkdir(parents=True)
+    shutil.copy(shared_data / GSE87437, target)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        with pytest.raises(ConfigError) as error:
+            check_cached_geo_keys("GSE87437", cohort, mirrors, "config.yaml")
+        message = str(error.value)
+        assert "cohort GSE87437" in message
+        assert "endpoints.overall_survival.time: 'days-followup', endpoints.overall_survival.event: 'alive-or-dead'" in message
+        assert "covariates.age_years.column" not in message  # 'AGE' is 'age', case aside
+        assert "'sample id' (e.g. 'itcc0071', 'itcc0074', 'itcc0076')" in message
+        assert "'histologic grade (1 to 4)' (e.g. '4'" in message and "'tissue' (e.g. 'primary osteosarcoma tumor')" in message
+        cohort["endpoints"] = {"overall_survival": {"time": "age", "event": "Response to preoperative  chemotherapy", "time_unit": "days"}}
+        check_cached_geo_keys("GSE87437", cohort, mirrors, "config.yaml")  # present, case and spacing aside

@@ -124,3 +124,32 @@ def test_the_null_criteria_state_both_quantities_the_figure_shows():
     assert beyond.startswith("percentile 97.0 (% of adjusted random sets with a smaller log HR), empirical p < 1/1000")
     second = table[table["question"] == "2 beyond random sets"]["value"].iloc[0]
     assert "percentile 99.0" in second and "empirical p 0.001" in second
+
+
+def test_each_endpoint_kind_is_answered_over_the_cohorts_recording_it():
+    """Cohort A records overall and event-free survival, B overall survival, C recurrence-free
+    survival: overall survival is answered over A and B (pooled), event-free survival in A alone,
+    recurrence-free in C alone, and the configured joined group over A (event-free) and C."""
+    def cohort(*endpoints):
+        parts = [tables(**GOOD) for _ in endpoints]
+        return [pd.concat([part[i].assign(endpoint=e) for part, e in zip(parts, endpoints, strict=True)], ignore_index=True)
+                for i in range(3)]
+
+    a, b, c = cohort("overall_survival", "event_free_survival"), cohort("overall_survival"), cohort("recurrence_free_survival")
+    pooled = {"signature": "HIF", "method": "zscore", "pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9, "i2": 0.0}
+    meta = pd.DataFrame([pooled | {"endpoint": e} for e in ("overall_survival", "event_free_or_recurrence_free_survival")])
+    table = judge(signature="HIF", method="zscore", cox={"A": a[0], "B": b[0], "C": c[0]}, null={"A": a[1], "B": b[1], "C": c[1]},
+                  models={"A": a[2], "B": b[2], "C": c[2]}, meta=meta, locked=None,
+                  joined=[["event_free_survival", "recurrence_free_survival"]])
+    answers = table[table["question"] == "answer"].set_index("endpoint")
+    assert list(answers.index) == ["overall_survival", "event_free_survival", "recurrence_free_survival",
+                                   "event_free_or_recurrence_free_survival"]
+    assert answers.loc["overall_survival", "criterion"] == "does HIF (mean z-score) predict overall survival?"
+    joined = answers.loc["event_free_or_recurrence_free_survival", "criterion"]
+    assert joined == "does HIF (mean z-score) predict event-free or recurrence-free survival?"
+    signal = table[table["question"] == "1 signal"]
+    assert list(signal.loc[signal["endpoint"] == "overall_survival", "cohort"]) == ["all", "A", "B"]  # pooled, then each
+    assert list(signal.loc[signal["endpoint"] == "event_free_survival", "cohort"]) == ["A"]  # one cohort: its own CI
+    assert list(signal.loc[signal["endpoint"] == "event_free_or_recurrence_free_survival", "cohort"]) == ["all", "A", "C"]
+    carried = table[(table["question"] == "5 carries over") & (table["endpoint"] == "recurrence_free_survival")]
+    assert carried["value"].tolist() == ["needs two or more cohorts recording this endpoint"]

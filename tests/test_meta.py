@@ -85,3 +85,23 @@ def test_matches_r_metafor_dersimonian_laird(log_hr, se, r_survival):
     for ours, theirs in [("pooled_log_hr", "pooled"), ("pooled_se", "se"), ("tau2", "tau2"), ("q", "q"),
                          ("i2", "i2"), ("p_heterogeneity", "p_q")]:
         assert row[ours] == pytest.approx(reference[theirs], rel=1e-12, abs=1e-15)
+
+
+def test_each_endpoint_kind_is_pooled_apart_and_a_joined_group_in_a_row_of_its_own():
+    """Overall survival pools the cohorts recording it; event-free and recurrence-free survival
+    are pooled together only as the configured joined group, each cohort entering with the first
+    kind of the group it records, and the row says which."""
+    rows = [("A", "overall_survival", 0.2, 0.1), ("A", "event_free_survival", 0.3, 0.2), ("A", "recurrence_free_survival", 9.0, 0.2),
+            ("B", "overall_survival", 0.4, 0.15), ("C", "recurrence_free_survival", 0.1, 0.25)]
+    cox = pd.DataFrame([{"signature": "S", "method": "zscore", "endpoint": e, "cohort": c, "log_hr": y, "se_log_hr": se,
+                         "n": 50, "events": 20} for c, e, y, se in rows])
+    meta = random_effects(cox, [["event_free_survival", "recurrence_free_survival"]]).set_index("endpoint")
+    assert list(meta.index) == ["overall_survival", "event_free_survival", "recurrence_free_survival",
+                                "event_free_or_recurrence_free_survival"]
+    assert meta.loc["overall_survival", "cohorts"] == "A;B" and meta.loc["overall_survival", "k"] == 2
+    assert meta.loc["recurrence_free_survival", "cohorts"] == "A;C"
+    joined = meta.loc["event_free_or_recurrence_free_survival"]
+    assert joined["cohorts"] == "A;C" and joined["endpoints_pooled"] == "event_free_survival;recurrence_free_survival"
+    expected = random_effects(cox.iloc[[1, 4]].assign(endpoint="x")).iloc[0]  # A's event-free, not its 9.0
+    assert joined["pooled_log_hr"] == pytest.approx(expected["pooled_log_hr"]) and joined["patients"] == 100
+    assert meta.loc["overall_survival", "endpoints_pooled"] == "overall_survival;overall_survival"

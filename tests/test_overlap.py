@@ -90,6 +90,21 @@ def test_pooled_patients_are_those_with_time_and_event_per_endpoint():
     assert pooled.groupby("endpoint")["sample_id"].apply(list).to_dict() == {"os": ["s1", "s3"], "efs": ["s1", "s2", "s3"]}
 
 
+def test_a_joined_pool_takes_each_cohorts_first_kind_of_the_group():
+    both = pd.DataFrame({
+        "sample_id": ["a1", "a2"], "patient_id": ["pa1", "pa2"],
+        "event_free_survival_months": [3.0, np.nan], "event_free_survival_event": [1, 0],
+        "recurrence_free_survival_months": [3.0, 4.0], "recurrence_free_survival_event": [1, 1],
+    })
+    recurrence_only = pd.DataFrame({
+        "sample_id": ["b1"], "patient_id": ["pb1"],
+        "recurrence_free_survival_months": [7.0], "recurrence_free_survival_event": [0],
+    })
+    pooled = pooled_patients({"A": both, "B": recurrence_only}, [["event_free_survival", "recurrence_free_survival"]])
+    joined = pooled[pooled["endpoint"] == "event_free_or_recurrence_free_survival"]
+    assert joined[["cohort", "sample_id"]].values.tolist() == [["A", "a1"], ["B", "b1"]]  # A enters with event-free survival
+
+
 def test_exclude_samples_drops_them_at_harmonisation_and_an_unknown_id_is_an_error(shared_data):
     from conftest import GSE4335
     from hif_prognosis.cohorts import harmonise_local_cohort
@@ -97,7 +112,7 @@ def test_exclude_samples_drops_them_at_harmonisation_and_an_unknown_id_is_an_err
     cohort = {
         "sample_id_column": "sample_id", "expression_scale": "auto", "duplicate_genes": "max_mean",
         "max_missing_fraction": 0.2,
-        "endpoints": {"os": {"time": "os_months", "event": "os_event", "time_unit": "months"}},
+        "endpoints": {"overall_survival": {"time": "os_months", "event": "os_event", "time_unit": "months"}},
     }
     full, _ = harmonise_local_cohort(GSE4335 / "expression.tsv.gz", GSE4335 / "clinical.tsv", cohort)
     dropped = list(full.columns[:2])
@@ -131,7 +146,7 @@ def test_a_patient_in_two_cohorts_stops_the_run_before_pooling_and_exclude_sampl
         clinical[clinical["sample_id"].isin(copied)].assign(sample_id=lambda t: "re_" + t["sample_id"]),
     ])
     b_clinical.to_csv(tmp_path / "b_clinical.tsv", sep="\t", index=False)
-    endpoints = {"os": {"time": "os_months", "event": "os_event", "time_unit": "months"}}
+    endpoints = {"overall_survival": {"time": "os_months", "event": "os_event", "time_unit": "months"}}
 
     def cohort(name, exclude=()):
         return {"source": "local", "expression": str(tmp_path / f"{name}_expression.tsv"),

@@ -14,7 +14,10 @@ import pytest
 import yaml
 
 from conftest import SHARED, apply_overrides
-from public_mirror import EXTRA_ALIQUOTS, GSE21257_TABLE, OLD_SYMBOLS_ON_GPL10295, TARGET_RELEASE, TARGET_SURVIVAL, mirrored_config, public_mirror
+from public_mirror import (
+    EXTRA_ALIQUOTS, GSE16091_SURVIVAL, GSE21257_TABLE, GSE39055_RECORDS, OLD_SYMBOLS_ON_GPL10295, TARGET_RELEASE,
+    TARGET_SURVIVAL, mirrored_config, public_mirror,
+)
 from test_workflow import snakemake
 
 pytestmark = pytest.mark.workflow
@@ -60,8 +63,8 @@ def test_gse21257_clinical_matches_the_real_annotations(mirror_run):
     real = pd.read_csv(DATA / GSE21257_TABLE, sep="\t", dtype=str).set_index("rownames(geo.samp)")
     assert len(table) == 53 and set(table.index) == set(real.index)
     real = real.loc[table.index]
-    assert table["os_event"].sum() == 23 == (real["STATUS"] == "Deceased").sum()
-    assert (table["os_months"] == real["times"].astype(float)).all()
+    assert table["overall_survival_event"].sum() == 23 == (real["STATUS"] == "Deceased").sum()
+    assert (table["overall_survival_months"] == real["times"].astype(float)).all()
     metastasis = table["metastasis_at_diagnosis"].value_counts().to_dict()
     assert metastasis == {"no": 39, "yes": 14}
     assert (table["metastasis_at_diagnosis"] == "yes").equals(real["1:GROUP"] == "Metastases present at diagnosis")
@@ -86,22 +89,22 @@ def target_truth() -> pd.DataFrame:
 
 def test_target_clinical_matches_the_real_files(mirror_run):
     directory = mirror_run[0]
-    table = clinical(directory, "TARGET-OS").set_index("patient_id")
+    table = clinical(directory, "TARGET").set_index("patient_id")
     truth = target_truth().set_index("_PATIENT")
     assert len(table) == len(truth) == 86
     assert set(table.index) == set(truth.index)
     truth = truth.loc[table.index]
-    assert table["os_event"].sum() == truth["OS"].astype(int).sum()
-    assert ((table["os_months"] - truth["OS.time"].astype(float) * 12 / 365.25).abs() < 1e-9).all()
+    assert table["overall_survival_event"].sum() == truth["OS"].astype(int).sum()
+    assert ((table["overall_survival_months"] - truth["OS.time"].astype(float) * 12 / 365.25).abs() < 1e-9).all()
     metastatic = truth["Disease at diagnosis"].str.lower().str.startswith("metastatic")
     assert (table["metastasis_at_diagnosis"] == "yes").sum() == metastatic.sum()
     efs_events = truth["First Event"].isin(["Relapse", "Progression", "Death", "Second Malignant Neoplasm"])
-    assert table["efs_event"].sum() == efs_events.sum()
+    assert table["event_free_survival_event"].sum() == efs_events.sum()
     # "None" and blank First Event count as censored; without an EFS time the patient is out.
     has_efs_time = truth["Event Free Survival Time in Days"] != ""
-    assert table["efs_months"].notna().sum() == has_efs_time.sum()
+    assert table["event_free_survival_months"].notna().sum() == has_efs_time.sum()
     censored = truth["First Event"].isin(["Censored", "None", ""])
-    assert (table["efs_event"] == 0).sum() == censored.sum()
+    assert (table["event_free_survival_event"] == 0).sum() == censored.sum()
     assert table["sex"].value_counts().to_dict() == {
         k.lower(): v for k, v in truth["Gender"].value_counts().to_dict().items()
     }
@@ -109,18 +112,18 @@ def test_target_clinical_matches_the_real_files(mirror_run):
 
 def test_target_keeps_one_primary_sample_per_patient(mirror_run):
     directory = mirror_run[0]
-    samples = clinical(directory, "TARGET-OS")["sample_id"]
+    samples = clinical(directory, "TARGET")["sample_id"]
     assert samples.str.match(r"^TARGET-40-\w+-01[A-Z]").all()
     assert samples.str[:16].is_unique
-    matrix_columns = pd.read_csv(directory / "results" / "TARGET-OS" / "expression.tsv.gz", sep="\t", nrows=0).columns[1:]
+    matrix_columns = pd.read_csv(directory / "results" / "TARGET" / "expression.tsv.gz", sep="\t", nrows=0).columns[1:]
     assert list(matrix_columns) == list(samples)
-    log = (directory / "logs" / "TARGET-OS" / "harmonise_cohort.log").read_text()
+    log = (directory / "logs" / "TARGET" / "harmonise_cohort.log").read_text()
     assert f"left out {len(EXTRA_ALIQUOTS)} other samples" in log
     assert "TARGET-40-0A4HLD-01A" in set(samples) and "TARGET-40-0A4HLD-01B" not in set(samples)
 
 
 def test_disagreements_between_xena_and_release_are_logged(mirror_run):
-    log = (mirror_run[0] / "logs" / "TARGET-OS" / "harmonise_cohort.log").read_text()
+    log = (mirror_run[0] / "logs" / "TARGET" / "harmonise_cohort.log").read_text()
     assert "disagree for 8 patient field(s)" in log
     for patient, field in [("TARGET-40-0A4I65", "OS days"), ("TARGET-40-PAUXPZ", "OS event")]:
         assert re.search(rf"{patient}\s+{field}", log), (patient, field)
@@ -134,9 +137,62 @@ def test_gdc_api_was_asked_for_the_projects_clinical_supplements(mirror_run):
     assert mirror.requests["/gdc/data/older-release"] == 0
 
 
-def test_every_stage_ran_for_both_cohorts(mirror_run):
+def gse39055_truth() -> pd.DataFrame:
+    """GSE39055's real sample records, one column per characteristic key."""
+    records = pd.read_csv(DATA / GSE39055_RECORDS, sep="\t", dtype=str, keep_default_na=False).set_index("geo_accession")
+    cells = records[[c for c in records.columns if c.startswith("characteristics_ch1_")]]
+    return pd.DataFrame({cells.iloc[0, i].split(": ", 1)[0]: cells.iloc[:, i].str.split(": ", n=1).str[1]
+                         for i in range(cells.shape[1])})
+
+
+def test_gse39055_clinical_matches_the_real_records(mirror_run):
+    """Recurrence-free survival from 'recurrence: Y/N' and the months key; the sample followed for
+    0.0 months is kept (censored at 0) and named in the log; histologic response good at 90%
+    necrosis or more, '>80%' left unknown; age in years and sex as recorded."""
     directory = mirror_run[0]
-    for cohort, endpoints in [("GSE21257", {"os"}), ("TARGET-OS", {"os", "efs"})]:
+    table = clinical(directory, "GSE39055").set_index("sample_id")
+    truth = gse39055_truth().loc[table.index]
+    assert len(table) == 37 and list(table.columns[1:3]) == ["recurrence_free_survival_months", "recurrence_free_survival_event"]
+    assert (table["recurrence_free_survival_event"] == (truth["recurrence"] == "Y")).all() and table["recurrence_free_survival_event"].sum() == 18
+    months = truth["time until first recurrence or latest follow-up (months)"].astype(float)
+    assert (table["recurrence_free_survival_months"] == months).all()
+    assert table.loc["GSM954821", "recurrence_free_survival_months"] == 0 and table.loc["GSM954821", "recurrence_free_survival_event"] == 0
+    log = (directory / "logs" / "GSE39055" / "harmonise_cohort.log").read_text()
+    assert "1 samples have follow-up time 0 (kept; censored at 0 they add no information): GSM954821 (event 0)" in log
+    necrosis = truth["percent necrosis"]
+    lowest = necrosis.str.extract(r"^(>?)(\d+)")  # ">95%" is at least 95, "60-70%" at least 60 and at most 70
+    highest = necrosis.str.extract(r"(\d+)% necrosis$")[0].astype(float)
+    good = lowest[1].astype(float).where(lowest[0] == "", lowest[1].astype(float) + 1) >= 90
+    poor = ~necrosis.str.startswith(">") & (highest < 90)  # ">80%" may be 95%
+    assert (table["histologic_response"] == "good").eq(good).all() and (table["histologic_response"] == "poor").eq(poor).all()
+    assert list(table.index[table["histologic_response"].isna()]) == list(necrosis.index[necrosis == ">80% necrosis"])
+    assert (table["age_years"] == truth["age"].str.removesuffix(" years").astype(float)).all()
+    assert (table["sex"] == truth["gender"]).all()
+
+
+def test_gse16091_clinical_matches_its_real_overall_survival(mirror_run):
+    """Days of follow-up and D/A read from the characteristics, as months; its linear (MAS5)
+    values recognised and log2-transformed."""
+    directory = mirror_run[0]
+    table = clinical(directory, "GSE16091").set_index("sample_id")
+    truth = pd.read_csv(DATA / GSE16091_SURVIVAL, sep="\t", dtype={"geo_accession": str}).set_index("geo_accession").loc[table.index]
+    assert len(table) == 34 and table["overall_survival_event"].sum() == 15
+    assert (table["overall_survival_event"] == truth["os_event"]).all()
+    assert ((table["overall_survival_months"] - truth["os_days"] * 12 / 365.25).abs() < 1e-9).all()
+    log = (directory / "logs" / "GSE16091" / "harmonise_cohort.log").read_text()
+    assert "linear scale detected (GEO2R rule): applied log2(x + 1)" in log and "(column 'Gene symbol')" in log
+
+
+COHORT_ENDPOINTS = {
+    "GSE21257": {"overall_survival"}, "TARGET": {"overall_survival", "event_free_survival"},
+    "GSE39055": {"recurrence_free_survival"}, "GSE16091": {"overall_survival"},
+}
+JOINED = "event_free_or_recurrence_free_survival"
+
+
+def test_every_stage_ran_for_every_cohort(mirror_run):
+    directory = mirror_run[0]
+    for cohort, endpoints in COHORT_ENDPOINTS.items():
         cox = pd.read_csv(directory / "results" / cohort / "survival" / "cox.tsv", sep="\t")
         assert len(cox) == N_SIGNATURES * N_METHODS * len(endpoints)
         assert set(cox["endpoint"]) == endpoints
@@ -146,6 +202,9 @@ def test_every_stage_ran_for_both_cohorts(mirror_run):
         signatures = pd.read_csv(directory / "results" / "signatures" / "signatures.tsv", sep="\t")
         signed = signatures[signatures["signature"] == "HIF1A_REVIEW_SIGNED"]
         assert {"CDH1", "CASP3"} <= set(signed.loc[signed["direction"] == "down", "gene"])
+        ranked_by = (directory / "logs" / cohort / "rank_genes_by_survival.log").read_text()
+        first = next(e for e in ("overall_survival", "event_free_survival", "recurrence_free_survival") if e in endpoints)
+        assert first in ranked_by, cohort
     probes_log = (directory / "logs" / "GSE21257" / "harmonise_cohort.log").read_text()
     assert "probes carry a gene symbol (column 'Symbol')" in probes_log
 
@@ -157,7 +216,7 @@ def test_old_array_symbols_resolve_through_aliases(mirror_run):
     for current, old in OLD_SYMBOLS_ON_GPL10295.items():
         assert review.loc[current, "matched_as"] == old
     # RNA-seq annotates the current symbols.
-    target = pd.read_csv(directory / "results" / "TARGET-OS" / "signature_coverage.tsv", sep="\t", keep_default_na=False)
+    target = pd.read_csv(directory / "results" / "TARGET" / "signature_coverage.tsv", sep="\t", keep_default_na=False)
     target = target[target["signature"] == "HIF1A_REVIEW_ALL"].set_index("symbol")
     assert all(target.loc[current, "matched_as"] == current for current in OLD_SYMBOLS_ON_GPL10295)
     # Each measured gene stands for one signature gene at most.
@@ -165,23 +224,27 @@ def test_old_array_symbols_resolve_through_aliases(mirror_run):
         assert rows["matched_as"].is_unique
 
 
-def test_meta_analysis_pools_both_cohorts(mirror_run):
-    """Both cohorts are pooled once checked for shared patients: the pooled patients are the
-    cohorts' own, each once, and the meta-analysis says how many."""
+def test_meta_analysis_pools_within_each_endpoint_kind(mirror_run):
+    """Every pair of the four cohorts is checked for shared patients; overall survival pools the
+    three cohorts recording it, event-free and recurrence-free survival stand alone, and the
+    configured joined pool takes TARGET's event-free and GSE39055's recurrence-free survival, saying
+    so; the pooled patients are the cohorts' own, each once per pool."""
     directory = mirror_run[0]
     pairs = pd.read_csv(directory / "results" / "meta" / "cohort_overlap_pairs.tsv", sep="\t")
-    assert pairs[["cohort_a", "cohort_b", "flagged_pairs"]].values.tolist() == [["GSE21257", "TARGET-OS", 0]]
-    assert pairs["max_unflagged_profile_r"].iloc[0] < 0.5
+    assert len(pairs) == 6 and (pairs["flagged_pairs"] == 0).all() and (pairs["max_unflagged_profile_r"] < 0.5).all()
     pooled = pd.read_csv(directory / "results" / "meta" / "pooled_patients.tsv", sep="\t")
     meta = pd.read_csv(directory / "results" / "meta" / "meta_analysis.tsv", sep="\t")
-    pooled_os = pooled[pooled["endpoint"] == "os"]
-    assert pooled_os["patient_id"].is_unique
-    assert (meta.loc[(meta["endpoint"] == "os") & (meta["k"] == 2), "patients"] == len(pooled_os)).all()
-    assert len(meta) == N_SIGNATURES * N_METHODS * 2  # signatures x methods x endpoints (os, efs)
-    os_rows = meta[meta["endpoint"] == "os"]
-    assert (os_rows["k"] == 2).all() and (os_rows["cohorts"] == "GSE21257;TARGET-OS").all()
-    assert (meta.loc[meta["endpoint"] == "efs", "k"] == 1).all()
-    assert os_rows["i2"].between(0, 1).all() and (os_rows["tau2"] >= 0).all()
+    assert len(meta) == N_SIGNATURES * N_METHODS * 4  # overall, event-free, recurrence-free, and the joined pool
+    for endpoint, cohorts in [("overall_survival", "GSE21257;TARGET;GSE16091"), ("event_free_survival", "TARGET"),
+                              ("recurrence_free_survival", "GSE39055"), (JOINED, "TARGET;GSE39055")]:
+        rows, patients = meta[meta["endpoint"] == endpoint], pooled[pooled["endpoint"] == endpoint]
+        assert (rows["cohorts"] == cohorts).all() and (rows["k"] == cohorts.count(";") + 1).all(), endpoint
+        assert patients["patient_id"].is_unique and (rows["patients"] == len(patients)).all(), endpoint
+    joined = meta[meta["endpoint"] == JOINED]
+    assert (joined["endpoints_pooled"] == "event_free_survival;recurrence_free_survival").all()
+    assert (joined["patients"] == 86 + 37).all() and (joined["events"] == 42 + 18).all()
+    overall = meta[meta["endpoint"] == "overall_survival"]
+    assert overall["i2"].between(0, 1).all() and (overall["tau2"] >= 0).all()
     assert (directory / "results" / "meta" / "forest.png").stat().st_size > 10_000
 
 
@@ -193,18 +256,24 @@ def test_rerun_downloads_nothing(mirror_run):
 
 
 def test_absent_geo_key_lists_the_keys_the_series_carries(tmp_path, shared_data):
+    """Downloaded in the run, the series is checked where it is read; downloaded already, the
+    next run stops before any job."""
     with public_mirror(shared_data) as mirror:
         write_mirrored_config(
             tmp_path, mirror.url,
-            cohorts__GSE21257__endpoints__os__time="overall survival (months)",
+            cohorts__GSE16091__endpoints__overall_survival__time="overall survival (days)",
         )
-        result = snakemake(tmp_path, "--cores", "1", "results/GSE21257/clinical.tsv", check=False)
+        result = snakemake(tmp_path, "--cores", "1", "results/GSE16091/clinical.tsv", check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "endpoints.os.time: 'overall survival (months)'" in output
-    assert "'status' (e.g. 'Deceased after 27 months'" in output
-    assert "'group' (e.g." in output
-    assert not (tmp_path / "results" / "GSE21257").exists()
+    assert "endpoints.overall_survival.time: 'overall survival (days)'" in output
+    assert "'days-followup' (e.g. '2065'" in output and "'alive-or-dead' (e.g. 'D'" in output
+    assert not (tmp_path / "results" / "GSE16091").exists()
+    again = snakemake(tmp_path, "--dry-run", "results/GSE16091/clinical.tsv", check=False)
+    assert again.returncode != 0 and "Building DAG of jobs" not in again.stdout + again.stderr
+    output = again.stdout + again.stderr
+    assert "cohort GSE16091" in output and "no characteristic key for endpoints.overall_survival.time: 'overall survival (days)'" in output
+    assert "'alive-or-dead' (e.g. 'D', 'A')" in output
 
 
 def test_offline_run_fails_fast_and_names_the_mirror_setting(tmp_path, shared_data):
@@ -220,7 +289,7 @@ def test_offline_run_fails_fast_and_names_the_mirror_setting(tmp_path, shared_da
     assert not downloads.exists() or not any(p.is_file() for p in downloads.rglob("*"))
 
 
-def test_controls_across_both_cohorts(mirror_run):
+def test_controls_across_cohorts(mirror_run):
     directory = mirror_run[0]
     models = pd.read_csv(directory / "results" / "GSE21257" / "survival" / "models.tsv", sep="\t")
     hif = models[(models["signature"] == "HIF1A_REVIEW_TARGETS") & (models["method"] == "zscore")].set_index("model")
@@ -229,34 +298,44 @@ def test_controls_across_both_cohorts(mirror_run):
     assert hif.loc["clinical", "status"] == "refused: 5.8 events per variable < 10 (survival.min_events_per_variable)"
     log = (directory / "logs" / "GSE21257" / "adjusted_cox.log").read_text()
     assert "models refused for too few events per variable" in log
-    target = pd.read_csv(directory / "results" / "TARGET-OS" / "survival" / "time_dependent_auc.tsv", sep="\t")
-    assert set(target["endpoint"]) == {"os", "efs"} and set(target["years"]) == {1, 3, 5}
+    target = pd.read_csv(directory / "results" / "TARGET" / "survival" / "time_dependent_auc.tsv", sep="\t")
+    assert set(target["endpoint"]) == {"overall_survival", "event_free_survival"} and set(target["years"]) == {1, 3, 5}
     locked = pd.read_csv(directory / "results" / "meta" / "locked_models.tsv", sep="\t")
-    assert len(locked) == N_SIGNATURES * 5 * 2 + 2  # signatures x weightings x ordered pairs, os only; TEST_MODEL's published
-    multivariable = locked[locked["weights"] == "multivariable_cox"].set_index(["signature", "training_cohort"])
+    overall = ["GSE21257", "TARGET", "GSE16091"]  # the cohorts sharing an endpoint
+    ordered_pairs = {(a, b) for a in overall for b in overall if a != b}
+    assert len(locked) == (N_SIGNATURES * 5 + 1) * len(ordered_pairs)  # signatures x weightings; TEST_MODEL's published
+    assert set(locked["endpoint"]) == {"overall_survival"}
+    multivariable = locked[locked["weights"] == "multivariable_cox"].set_index(["signature", "training_cohort", "test_cohort"])
     # GSE21257 has 23 deaths for the review signature's dozens of genes: refused
-    assert multivariable.loc[("HIF1A_REVIEW_TARGETS", "GSE21257"), "status"].startswith("refused: ")
+    assert multivariable.loc[("HIF1A_REVIEW_TARGETS", "GSE21257", "TARGET"), "status"].startswith("refused: ")
     auc = pd.read_csv(directory / "results" / "meta" / "locked_models_auc.tsv", sep="\t")
     assert set(auc["years"]) == {1, 3, 5} and len(auc) == 3 * (locked["status"] == "estimated").sum()
-    assert set(zip(locked["training_cohort"], locked["test_cohort"])) == {("GSE21257", "TARGET-OS"), ("TARGET-OS", "GSE21257")}
+    assert set(zip(locked["training_cohort"], locked["test_cohort"])) == ordered_pairs
     judgement = pd.read_csv(directory / "results" / "summary" / "judgement.tsv", sep="\t")
-    assert set(judgement["endpoint"]) == {"os"}
-    answer = judgement.loc[judgement["question"] == "answer", "value"].iloc[0]
-    assert answer.split(" ")[0] in {"yes", "no", "not"}
-    assert (judgement["question"] == "5 carries over").sum() == 4
+    answers = judgement[judgement["question"] == "answer"].set_index("endpoint")
+    assert list(answers.index) == ["overall_survival", "event_free_survival", "recurrence_free_survival", JOINED]
+    assert answers["value"].str.split(" ").str[0].isin(["yes", "no", "not"]).all()
+    assert answers.loc[JOINED, "criterion"].endswith("predict event-free or recurrence-free survival?")
+    carried = judgement[judgement["question"] == "5 carries over"].groupby("endpoint").size()
+    assert carried.to_dict() == {"overall_survival": 2 * len(ordered_pairs), "event_free_survival": 1,
+                                 "recurrence_free_survival": 1, JOINED: 1}
+    signal = judgement[(judgement["question"] == "1 signal") & (judgement["endpoint"] == JOINED)]
+    assert list(signal["cohort"]) == ["all", "TARGET", "GSE39055"]
 
 
 def test_default_run_ends_in_the_summary_page_and_enrichment_across_cohorts(mirror_run):
     directory = mirror_run[0]
     headline = pd.read_csv(directory / "results" / "summary" / "headline.tsv", sep="\t")
     primary = headline[headline["signature"] == "HIF1A_REVIEW_TARGETS"]
-    assert list(zip(primary["cohort"], primary["endpoint"])) == [("GSE21257", "os"), ("TARGET-OS", "efs"), ("TARGET-OS", "os")]
-    assert len(headline) == N_SIGNATURES * 3  # signatures x (GSE21257 os, TARGET-OS os and efs)
+    assert sorted(zip(primary["cohort"], primary["endpoint"])) == sorted(
+        (cohort, endpoint) for cohort, endpoints in COHORT_ENDPOINTS.items() for endpoint in endpoints)
+    assert len(headline) == N_SIGNATURES * 5
     page = (directory / "results" / "summary" / "index.html").read_text()
-    assert "random-effects pool (2 cohorts: " in page and "this pipeline: random-effects pool of 2 cohorts (n=" in page
+    assert "random-effects pool (3 cohorts: " in page and "this pipeline: random-effects pool of 3 cohorts (n=" in page
+    assert "joins TARGET (event-free survival), GSE39055 (recurrence-free survival)" in page
     nes = pd.read_csv(directory / "results" / "enrichment" / "nes_across_cohorts.tsv", sep="\t")
     assert set(nes["library"]) == {"HALLMARK", "REACTOME", "GO_BP"}
-    assert {"nes_GSE21257", "nes_TARGET-OS"} <= set(nes.columns) and nes["n_cohorts"].between(1, 2).all()
+    assert {f"nes_{cohort}" for cohort in COHORT_ENDPOINTS} <= set(nes.columns) and nes["n_cohorts"].between(1, 4).all()
     ora = pd.read_csv(directory / "results" / "GSE21257" / "enrichment" / "ora.tsv", sep="\t")
     assert ora.loc[ora["term"] == "HALLMARK_HYPOXIA", "overlap"].iloc[0] > 0  # review targets include hypoxia genes
 
@@ -269,7 +348,7 @@ def test_a_published_model_from_a_weight_file_runs_end_to_end(mirror_run):
 
     directory = mirror_run[0]
     weights = pd.read_csv(TEST_MODEL, sep="\t", comment="#").set_index("gene")["weight"]
-    for cohort in ("GSE21257", "TARGET-OS"):
+    for cohort in COHORT_ENDPOINTS:
         matrix = read_matrix(directory / "results" / cohort / "expression.npz")
         scores = pd.read_csv(directory / "results" / cohort / "scores.tsv", sep="\t", dtype={"sample_id": str})
         model = scores[(scores["signature"] == "TEST_MODEL") & (scores["method"] == "weighted")].set_index("sample_id")["score"]
@@ -278,7 +357,7 @@ def test_a_published_model_from_a_weight_file_runs_end_to_end(mirror_run):
         null = pd.read_csv(directory / "results" / cohort / "survival" / "null.tsv", sep="\t")
         assert ((null["signature"] == "TEST_MODEL") & (null["method"] == "weighted")).any()
     meta = pd.read_csv(directory / "results" / "meta" / "meta_analysis.tsv", sep="\t")
-    assert ((meta["signature"] == "TEST_MODEL") & (meta["method"] == "weighted") & (meta["k"] == 2)).any()
+    assert ((meta["signature"] == "TEST_MODEL") & (meta["method"] == "weighted") & (meta["k"] == 3)).any()
     locked = pd.read_csv(directory / "results" / "meta" / "locked_models.tsv", sep="\t")
     published = locked[locked["weights"] == "published"]
     assert set(published["signature"]) == {"TEST_MODEL"} and (published["genes"] == 4).all()
@@ -290,14 +369,17 @@ def test_a_published_model_from_a_weight_file_runs_end_to_end(mirror_run):
     assert "Published risk models beside the HIF-1α signature" in page and "locked, published weights" in page
     # its locked splits are drawn beside the primary signature's, and shown on the page
     drawn = sorted(p.name for p in (directory / "results" / "meta" / "locked_km").glob("*.png"))
-    assert drawn == sorted(f"{a}_to_{b}.{s}.os.png" for a, b in (("GSE21257", "TARGET-OS"), ("TARGET-OS", "GSE21257"))
+    overall = ["GSE21257", "TARGET", "GSE16091"]
+    assert drawn == sorted(f"{a}_to_{b}.{s}.overall_survival.png" for a in overall for b in overall if a != b
                            for s in ("HIF1A_REVIEW_TARGETS.cox", "TEST_MODEL.published"))
-    assert "TARGET-OS, OS: TEST_MODEL locked with published weights from GSE21257" in page
+    assert "TARGET, overall survival: TEST_MODEL locked with published weights from GSE21257" in page
 
 
-def test_two_cohort_page_in_a_browser_has_no_dead_end_and_names_each_cohort(mirror_run):
-    """The page of a two-cohort run, rendered headless: every internal link lands, no p prints
-    as zero, the questions come in order, and each cohort is named with its disease."""
+def test_four_cohort_page_in_a_browser_names_each_cohort_and_endpoint_in_words(mirror_run):
+    """The page of the four-cohort run, rendered headless: every internal link lands, no p prints
+    as zero, the questions come in order, each cohort is named with its disease, the first screen
+    says which endpoints exist with their cohorts, patients and events, and "OS" stands for
+    nothing anywhere a reader sees."""
     from browser import Browser, find_chromium
 
     chromium = find_chromium()
@@ -307,8 +389,17 @@ def test_two_cohort_page_in_a_browser_has_no_dead_end_and_names_each_cohort(mirr
         browser.open((mirror_run[0] / "results" / "summary" / "index.html").as_uri())
         assert browser.failures() == []
         reader = browser.reader_checks()
+        endpoints = browser.evaluate("document.getElementById('endpoints').innerText")
+        in_view = browser.evaluate("document.getElementById('endpoints').getBoundingClientRect().bottom < window.innerHeight")
     assert reader["dead_links"] == [] and reader["zero_p"] == []
     assert reader["questions"] == sorted(reader["questions"]) and set(reader["questions"]) == {1, 2, 3, 4, 5, 6}
-    assert "GSE21257 (osteosarcoma; Illumina human-6 v2.0" in reader["text"]
-    assert "TARGET-OS (osteosarcoma; RNA-seq" in reader["text"] and "Not osteosarcoma" not in reader["text"]
-    assert "forest plot" in reader["text"] and "locked models" in reader["text"]
+    text = reader["text"]
+    assert "GSE21257 (osteosarcoma; Illumina human-6 v2.0" in text and "GSE39055 (osteosarcoma; Illumina WG-DASL" in text
+    assert "TARGET (osteosarcoma; RNA-seq" in text and "GSE16091 (osteosarcoma; Affymetrix HG-U133A" in text
+    assert "Not osteosarcoma" not in text and "forest plot" in text and "locked models" in text
+    assert in_view and "overall survival in 3 cohorts (173 patients, 66 events)" in endpoints
+    assert "recurrence-free survival in 1 cohort (37 patients, 18 events)" in endpoints
+    assert "event-free or recurrence-free survival in 2 cohorts (123 patients, 60 events" in endpoints
+    for answer in ("Overall survival: ", "Event-free survival: ", "Recurrence-free survival: ", "Event-free or recurrence-free survival: "):
+        assert answer in text
+    assert re.findall(r"\bOS\b|\bEFS\b|\bRFS\b", text) == []

@@ -17,7 +17,7 @@ import pytest
 from test_workflow import snakemake, snakemake_command, table_hashes, write_config
 
 pytestmark = pytest.mark.workflow
-TARGETS = ["results/summary/judgement.tsv", "results/GSE4335/survival/km/HALLMARK_HYPOXIA.os.png"]
+TARGETS = ["results/summary/judgement.tsv", "results/GSE4335/survival/km/HALLMARK_HYPOXIA.overall_survival.png"]
 # Small and quick: one scoring method, the smallest null the schema allows.
 SMALL = {"scoring__methods": ["zscore"], "random_null__n_sets": 1000, "survival": {"bootstrap_resamples": 100}}
 # CI cluster without accounting: poll squeue (finished jobs stay visible for MinJobAge = 300 s),

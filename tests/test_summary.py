@@ -17,7 +17,7 @@ from hif_prognosis.summary import (
     software_versions,
 )
 
-KEY = {"method": "zscore", "endpoint": "os"}
+KEY = {"method": "zscore", "endpoint": "overall_survival"}
 
 
 def tables():
@@ -25,7 +25,7 @@ def tables():
     cox = pd.DataFrame(
         [{"cohort": c, "signature": s, **KEY, "n": 50, "events": 20, "hr": 1.5, "hr_ci_low": 1.1,
           "hr_ci_high": 2.0, "p_wald": 0.01} for c, s in rows]
-        + [{"cohort": "C1", "signature": "HIF", "method": "pc1", "endpoint": "os", "n": 50, "events": 20,
+        + [{"cohort": "C1", "signature": "HIF", "method": "pc1", "endpoint": "overall_survival", "n": 50, "events": 20,
             "hr": 9.0, "hr_ci_low": 1.0, "hr_ci_high": 80.0, "p_wald": 0.5}]
     )
     discrimination = pd.DataFrame(
@@ -63,7 +63,7 @@ def test_headline_joins_the_controls_of_one_method_primary_first():
 
 def test_published_figures_sit_beside_the_pipeline_hazard_ratios():
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
-    meta = pd.DataFrame([{"signature": "HIF", "method": "zscore", "endpoint": "os", "k": 2, "cohorts": "C1;C2",
+    meta = pd.DataFrame([{"signature": "HIF", "method": "zscore", "endpoint": "overall_survival", "k": 2, "cohorts": "C1;C2",
                           "patients": 100, "events": 40, "pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9}])
     table = published_comparison(headline, meta, signature="HIF", method="zscore")
     published = table[table["kind"] == "published"]
@@ -91,10 +91,10 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
     ))
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
     judgement = pd.DataFrame([
-        {"endpoint": "os", "question": "1 signal", "criterion": "HR > 1", "cohort": "C1", "value": "HR 1.5", "met": True},
-        {"endpoint": "os", "question": "5 carries over", "criterion": "locked", "cohort": "all",
+        {"endpoint": "overall_survival", "question": "1 signal", "criterion": "HR > 1", "cohort": "C1", "value": "HR 1.5", "met": True},
+        {"endpoint": "overall_survival", "question": "5 carries over", "criterion": "locked", "cohort": "all",
          "value": "<needs two cohorts>", "met": np.nan},
-        {"endpoint": "os", "question": "answer", "criterion": "does HIF predict os?", "cohort": "all",
+        {"endpoint": "overall_survival", "question": "answer", "criterion": "does HIF predict overall survival?", "cohort": "all",
          "value": "not established (not assessable: 5)", "met": False},
     ])
     nes = pd.DataFrame([{"ranking": "survival_cox_z", "library": "H", "term": "SET", "nes_C1": 1.2,
@@ -118,8 +118,8 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
     assert "surely-not-installed</td><td>not installed" in page
     # the offset warning: flagged in C2's row, explained with the adjusted p under the table
     assert '<td class="num warning">0.87 ⚠</td>' in page and '<td class="num">0.10</td>' in page
-    assert "In C2 (OS) the random sets' log HRs have SD 0.050" in page and "empirical p is\n0.31" in page
-    assert "In C1 (OS)" not in page
+    assert "In C2 (overall survival) the random sets' log HRs have SD 0.050" in page and "empirical p is\n0.31" in page
+    assert "In C1 (overall survival)" not in page
 
 
 def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts():
@@ -127,11 +127,11 @@ def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts
 
     common = dict(
         forest=None, kaplan_meier=["km.png"], gene_forest=["genes.png"], null_plot=["null.png"], enrichment_plot=[],
-        top_sets=[], cohorts=["A"], endpoints={"A": ["os"]}, rankings=[], signature="HIF", method="zscore",
-        plotted_set="SET", endpoint="os",
+        top_sets=[], cohorts=["A"], endpoints={"A": ["overall_survival"]}, rankings=[], signature="HIF", method="zscore",
+        plotted_set="SET", ranking_endpoints={"A": "overall_survival"},
     )
     one = page_figure_sections(locked_forest=None, **common)
-    split = ("km/A_to_B.HIF.cox.os.png", ("HIF", "cox", "A", "B", "os"))
+    split = ("km/A_to_B.HIF.cox.overall_survival.png", ("HIF", "cox", "A", "B", "overall_survival"))
     two = page_figure_sections(locked_forest="meta/locked_models_forest.png", locked_kaplan_meier=[split], **common)
     assert "locked" not in [s.anchor for s in one]
     across = next(s for s in one if s.anchor == "across")  # a one-cohort page says what it lacks
@@ -139,7 +139,7 @@ def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts
     assert "across" not in [s.anchor for s in two]
     locked = next(s for s in two if s.anchor == "locked")
     assert locked.figures[0][0] == "meta/locked_models_forest.png" and "HIF" in locked.figures[0][1]
-    assert locked.figures[1] == (split[0], "B, OS: HIF locked with cox weights from A, split at A's median score.")
+    assert locked.figures[1] == (split[0], "B, overall survival: HIF locked with cox weights from A, split at A's median score.")
 
 
 def test_published_models_sit_beside_the_hif_signature_within_and_locked():
@@ -152,14 +152,14 @@ def test_published_models_sit_beside_the_hif_signature_within_and_locked():
 
     cox, discrimination, null, models = tables()
     cox = pd.concat([cox, pd.DataFrame([
-        {"cohort": c, "signature": "MODEL", "method": "weighted", "endpoint": "os", "n": 50, "events": 20,
+        {"cohort": c, "signature": "MODEL", "method": "weighted", "endpoint": "overall_survival", "n": 50, "events": 20,
          "hr": hr, "hr_ci_low": hr / 2, "hr_ci_high": hr * 2, "p_wald": 0.2} for c, hr in (("C1", 1.8), ("C2", np.inf))
     ])], ignore_index=True)
     discrimination = pd.concat([discrimination, pd.DataFrame([
-        {"cohort": c, "signature": "MODEL", "method": "weighted", "endpoint": "os", "harrell_c": 0.66} for c in ("C1", "C2")
+        {"cohort": c, "signature": "MODEL", "method": "weighted", "endpoint": "overall_survival", "harrell_c": 0.66} for c in ("C1", "C2")
     ])], ignore_index=True)
     locked = pd.DataFrame([
-        {"signature": s, "endpoint": "os", "weights": w, "training_cohort": a, "test_cohort": b, "status": "estimated",
+        {"signature": s, "endpoint": "overall_survival", "weights": w, "training_cohort": a, "test_cohort": b, "status": "estimated",
          "n": 40, "events": 15, "hr": 1.3, "hr_ci_low": 1.0, "hr_ci_high": 1.7, "p_wald": 0.04, "c_index": 0.61}
         for s, w in (("HIF", "cox"), ("HIF", "pc1"), ("HIF", "ridge_cox"), ("MODEL", "published"), ("MODEL", "cox"))
         for a, b in (("C1", "C2"), ("C2", "C1"))
@@ -181,7 +181,7 @@ def test_published_models_sit_beside_the_hif_signature_within_and_locked():
     assert none.empty and list(none.columns) == MODEL_COMPARISON_COLUMNS
 
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
-    judgement = pd.DataFrame([{"endpoint": "os", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
+    judgement = pd.DataFrame([{"endpoint": "overall_survival", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
     common = dict(
         signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement, meta=None,
         nes=pd.DataFrame(columns=["ranking", "term", "mean_nes", "same_sign"]), ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric"]),
@@ -211,7 +211,7 @@ def test_the_page_names_each_cohort_s_disease_and_links_only_to_sections_it_has(
     to sections present, a one-cohort page has no cross-cohort agreement column, and an ORA set
     that is the signature itself is left out and named."""
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
-    judgement = pd.DataFrame([{"endpoint": "os", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
+    judgement = pd.DataFrame([{"endpoint": "overall_survival", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
     nes = pd.DataFrame([{"ranking": "survival_cox_z", "library": "H", "term": "SET", "nes_C1": 1.2, "fdr_q_C1": 0.0,
                          "n_cohorts": 1, "same_sign": True, "mean_nes": 1.2}])
     ora = pd.DataFrame([
@@ -253,7 +253,7 @@ def test_a_set_agrees_across_cohorts_only_with_one_sign_and_a_low_fdr_in_each():
          "fdr_q_C2": 1.0, "n_cohorts": 2, "same_sign": True, "mean_nes": 1.75},
     ])
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
-    judgement = pd.DataFrame([{"endpoint": "os", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
+    judgement = pd.DataFrame([{"endpoint": "overall_survival", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
     context = page_context(
         signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement, meta=None,
         nes=nes, ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric", "self_match"]),

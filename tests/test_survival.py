@@ -207,7 +207,7 @@ def test_kaplan_meier_figure_draws_the_numbers_at_risk_of_the_table_and_r(r_surv
     assert (table["at_risk"] != [int((time[groups == g] > t).sum()) for g, t in zip(table["group"], table["time_months"])]).any()
 
     curves = kaplan_meier_curves(time, event, groups)
-    figure = kaplan_meier_figure(curves, table, title="t", subtitle="s", endpoint="os")
+    figure = kaplan_meier_figure(curves, table, title="t", subtitle="s", endpoint="overall_survival")
     assert figure.axes[0].get_ylabel() == "Overall survival probability"
     # each curve ends where fewer than KM_MIN_AT_RISK of its group remain at risk
     from hif_prognosis.plotting import KM_MIN_AT_RISK

@@ -54,7 +54,7 @@ def finished_test_case(tmp_path_factory) -> Path:
 def test_the_test_case_runs_end_to_end_without_shared_data(finished_test_case):
     results = finished_test_case / "results"
     for path in ["summary/index.html", "summary/judgement.tsv", "TEST/survival/null.png", "TEST/survival/gene_forest.png",
-                 "TEST/enrichment/enrichment_plot.survival_cox_z.png", "TEST/survival/km/HIF1A_REVIEW_TARGETS.os.png"]:
+                 "TEST/enrichment/enrichment_plot.survival_cox_z.png", "TEST/survival/km/HIF1A_REVIEW_TARGETS.overall_survival.png"]:
         assert (results / path).stat().st_size > 0, path
     null = pd.read_csv(results / "TEST" / "survival" / "null.tsv", sep="\t")
     assert (null["n_fitted"] >= 990).all()

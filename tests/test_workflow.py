@@ -38,7 +38,7 @@ def write_config(directory: Path, **changes) -> Path:
                 "sample_id_column": "sample_id",
                 "disease": "breast cancer",
                 "endpoints": {
-                    "os": {"time": "os_months", "event": "os_event", "time_unit": "months"}
+                    "overall_survival": {"time": "os_months", "event": "os_event", "time_unit": "months"}
                 },
             }
         },
@@ -100,8 +100,8 @@ def finished_run(tmp_path_factory, shared_data) -> Path:
 def test_outputs_of_every_stage(finished_run):
     results = finished_run / "results" / "GSE4335"
     clinical = pd.read_csv(results / "clinical.tsv", sep="\t")
-    assert list(clinical.columns) == ["sample_id", "patient_id", "os_months", "os_event"]
-    assert len(clinical) == 115 and clinical["os_event"].sum() == 38
+    assert list(clinical.columns) == ["sample_id", "patient_id", "overall_survival_months", "overall_survival_event"]
+    assert len(clinical) == 115 and clinical["overall_survival_event"].sum() == 38
     scores = pd.read_csv(results / "scores.tsv", sep="\t")
     assert list(scores.columns) == ["sample_id", "signature", "method", "score"]
     assert len(scores) == 115 * 2 * len(METHODS)
@@ -111,7 +111,7 @@ def test_outputs_of_every_stage(finished_run):
     }
     cox = pd.read_csv(results / "survival" / "cox.tsv", sep="\t")
     assert len(cox) == 2 * len(METHODS) and (cox["n"] == 115).all() and (cox["events"] == 38).all()
-    at_risk = pd.read_csv(results / "survival" / "km" / "HALLMARK_HYPOXIA.os.at_risk.tsv", sep="\t")
+    at_risk = pd.read_csv(results / "survival" / "km" / "HALLMARK_HYPOXIA.overall_survival.at_risk.tsv", sep="\t")
     start = at_risk[at_risk["time_months"] == 0]
     assert start["at_risk"].sum() == 115 and set(start["group"]) == {"high", "low"}
     genes = pd.read_csv(results / "survival" / "genes.tsv", sep="\t")
@@ -189,12 +189,12 @@ def test_cox_row_matches_r_coxph_efron(finished_run, r_survival):
     score = scores.query("signature == 'HALLMARK_HYPOXIA' and method == 'zscore'").set_index("sample_id")["score"]
     clinical = pd.read_csv(results / "clinical.tsv", sep="\t").set_index("sample_id")
     data = pd.DataFrame(
-        {"time": clinical["os_months"], "event": clinical["os_event"], "score": score[clinical.index]}
+        {"time": clinical["overall_survival_months"], "event": clinical["overall_survival_event"], "score": score[clinical.index]}
     )
     reference = r_survival.table(R_UNIVARIABLE, data).iloc[0]
     row = (
         pd.read_csv(results / "survival" / "cox.tsv", sep="\t")
-        .query("signature == 'HALLMARK_HYPOXIA' and method == 'zscore' and endpoint == 'os'")
+        .query("signature == 'HALLMARK_HYPOXIA' and method == 'zscore' and endpoint == 'overall_survival'")
         .iloc[0]
     )
     np.testing.assert_allclose(row["hr"], np.exp(reference["log_hr"]), rtol=1e-9)
@@ -261,7 +261,7 @@ def test_summary_page_renders_in_headless_chromium(finished_run, tmp_path):
             "(() => { const t = document.getElementById('headline'); const r = t.getBoundingClientRect();"
             " return {top: r.top, bottom: r.bottom, rows: [...t.tBodies[0].rows].map(r => r.innerText)}; })()"
         )
-        answer = browser.evaluate("document.getElementById('answer-os').innerText")
+        answer = browser.evaluate("document.getElementById('answer-overall_survival').innerText")
         reader = browser.reader_checks()
         screenshot = tmp_path / "summary_first_screen.png"
         browser.screenshot(screenshot)
@@ -274,10 +274,10 @@ def test_summary_page_renders_in_headless_chromium(finished_run, tmp_path):
     assert "forest plot" not in browser_nav(reader["text"]) and "across cohorts" in browser_nav(reader["text"])
     assert "The forest plot of the random-effects meta-analysis and the locked-model validation need two" in reader["text"]
     # the first screen answers the question: the answer and the headline table are in view
-    assert answer.startswith("OS: no (not met: 1 signal")
+    assert answer.startswith("Overall survival: no (not met: 1 signal")
     assert 0 < headline["top"] and headline["bottom"] < height
     (row,) = headline["rows"]
-    assert row.startswith("GSE4335\nbreast cancer\tOS\t115 (38)\t1.20 [0.86–1.68]")
+    assert row.startswith("GSE4335\nbreast cancer\toverall survival\t115 (38)\t1.20 [0.86–1.68]")
     shot = plt.imread(screenshot)
     assert shot.shape[:2] == (height, width) and shot[:, :, :3].std() > 0.05  # not a blank page
 

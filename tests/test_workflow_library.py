@@ -69,9 +69,17 @@ def test_enrichment_signature_and_endpoint_must_exist(config):
     with pytest.raises(ConfigError, match="enrichment.ora_signature 'NOPE'"):
         check_config(config)
     del config["enrichment"]["ora_signature"]
-    config["enrichment"]["survival_endpoint"] = "efs"
-    with pytest.raises(ConfigError, match=r"survival_endpoint 'efs' is not an endpoint of cohort\(s\) \['GSE4335'\]"):
+    config["enrichment"]["survival_endpoints"] = ["event_free_survival"]
+    with pytest.raises(ConfigError, match=r"survival_endpoints \['event_free_survival'\] names no endpoint of cohort\(s\) \['GSE4335'\]"):
         check_config(config)
+
+
+def test_each_cohorts_genes_are_ranked_by_the_first_preferred_endpoint_it_records():
+    from hif_workflow import ranking_endpoint
+
+    preferred = ["overall_survival", "event_free_survival", "recurrence_free_survival"]
+    assert ranking_endpoint({"endpoints": {"event_free_survival": {}, "overall_survival": {}}}, preferred) == "overall_survival"
+    assert ranking_endpoint({"endpoints": {"recurrence_free_survival": {}}}, preferred) == "recurrence_free_survival"
 
 
 def test_every_downloaded_gene_set_is_checked_by_the_reader_of_its_kind(config):

@@ -18,6 +18,7 @@ from typing import Literal
 
 import fnmatch
 import io
+import logging
 import re
 
 import numpy as np
@@ -25,6 +26,8 @@ import pandas as pd
 
 from hif_prognosis.errors import InputError
 from hif_prognosis.tables import read_text
+
+log = logging.getLogger(__name__)
 
 TimeUnit = Literal["days", "weeks", "months", "years"]
 
@@ -51,6 +54,27 @@ def matches(value: str, patterns: Sequence[str]) -> bool:
 def matching(values: pd.Series, patterns: Sequence[str]) -> pd.Series:
     """Boolean Series: which values match any pattern (see :func:`matches`)."""
     return pd.Series([matches(v, patterns) for v in values], index=values.index, dtype=bool)
+
+
+# Survival endpoints by what they measure: the keys a cohort's endpoints: may have in the config
+# (config/schemas/config.schema.yaml lists the same keys) and the words a reader sees. A key says
+# what the endpoint is, so pooling across cohorts joins like with like.
+ENDPOINT_KINDS = {
+    "overall_survival": "overall survival",
+    "event_free_survival": "event-free survival",
+    "recurrence_free_survival": "recurrence-free survival",
+    "metastasis_free_survival": "metastasis-free survival",
+    "progression_free_survival": "progression-free survival",
+    "disease_free_survival": "disease-free survival",
+    "disease_specific_survival": "disease-specific survival",
+}
+JOIN_WORD = "_or_"
+
+
+def joined_endpoint(kinds: Sequence[str]) -> str:
+    """The name of a pool that joins several endpoint kinds (meta_analysis.joined_endpoints):
+    ``event_free_or_recurrence_free_survival`` for event-free and recurrence-free survival."""
+    return JOIN_WORD.join(kind.removesuffix("_survival") for kind in kinds) + "_survival"
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,9 @@ class Covariate:
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # unit of a numeric raw value (age_years converts to years)
     unit: TimeUnit = "years"
+    # patterns of raw values that say nothing about the label (">80% necrosis" for a 90% cut):
+    # left missing, and counted in the harmonise log
+    unknown_values: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, name: str, spec: Mapping[str, object]) -> Covariate:
@@ -115,6 +142,7 @@ class Covariate:
             column=str(spec["column"]),
             values={str(label): _patterns(p) for label, p in values.items()},
             unit=spec.get("unit", "years"),  # type: ignore[arg-type]
+            unknown_values=_patterns(spec.get("unknown_values")),
         )
 
 
@@ -262,12 +290,17 @@ def parse_covariate(values: pd.Series, covariate: Covariate, source: str) -> pd.
     for label, patterns in covariate.values.items():
         hit = matching(text, patterns) & labels.isna()
         labels[hit] = label
-    unmatched = labels.isna() & ~_is_missing(text)
+    unknown = labels.isna() & matching(text, covariate.unknown_values)
+    unmatched = labels.isna() & ~unknown & ~_is_missing(text)
     if unmatched.any():
         raise InputError(
             f"{where} holds values no configured pattern matches: "
-            f"{sorted(set(text[unmatched]))[:8]}; add them under the covariate's values."
+            f"{sorted(set(text[unmatched]))[:8]}; add them under the covariate's values (or, "
+            "where a value cannot be given a label, under its unknown_values)."
         )
+    if unknown.any():
+        log.info("%s: %d values left unknown (unknown_values): %s", where, int(unknown.sum()),
+                 text[unknown].value_counts().to_dict())
     return labels
 
 

@@ -42,6 +42,12 @@ def endpoints_from_config(cohort: Mapping[str, Any]) -> list[Endpoint]:
     return [Endpoint.from_config(name, spec) for name, spec in cohort["endpoints"].items()]
 
 
+def configured_columns(cohort: Mapping[str, Any]) -> list[str]:
+    """The raw clinical columns (GEO characteristic keys) the cohort's endpoints and covariates name."""
+    endpoints = [column for ep in endpoints_from_config(cohort) for column in (ep.time_column, ep.event_column)]
+    return endpoints + [covariate.column for covariate in covariates_from_config(cohort)]
+
+
 def covariates_from_config(cohort: Mapping[str, Any]) -> list[Covariate]:
     return [Covariate.from_config(name, spec) for name, spec in cohort.get("covariates", {}).items()]
 
@@ -130,6 +136,15 @@ def finish_cohort(
             endpoint.name, int(known.sum()),
             int(clinical.loc[known, f"{endpoint.name}_event"].sum()), int((~known).sum()),
         )
+        at_zero = clinical[known & (clinical[f"{endpoint.name}_months"] == 0)]
+        if len(at_zero):
+            # Kept, as R's survival keeps them: censored at 0 a sample is in no risk set and adds
+            # nothing; an event at 0 counts against everyone at risk then.
+            log.warning(
+                "endpoint %s: %d samples have follow-up time 0 (kept; censored at 0 they add no "
+                "information): %s", endpoint.name, len(at_zero),
+                ", ".join(f"{s} (event {int(e)})" for s, e in zip(at_zero["sample_id"], at_zero[f"{endpoint.name}_event"], strict=True)),
+            )
     for covariate in covariates:
         values = clinical[covariate.name]
         if COVARIATES[covariate.name] is None:
@@ -194,15 +209,9 @@ def harmonise_geo_cohort(
             len(per_platform), len(shared),
         )
     matrix = pd.concat([m.loc[shared] for m in per_platform], axis=1)
-    raw_clinical = pd.concat(annotations, ignore_index=True)
-    return finish_cohort(
-        matrix,
-        raw_clinical,
-        cohort,
-        sample_id_column="geo_accession",
-        source=f"GEO {cohort['accession']} sample characteristics",
-        limits=limits,
-    )
+    source = f"GEO {cohort['accession']} sample characteristics"
+    raw_clinical = geo.with_configured_keys(pd.concat(annotations, ignore_index=True), configured_columns(cohort), source)
+    return finish_cohort(matrix, raw_clinical, cohort, sample_id_column="geo_accession", source=source, limits=limits)
 
 
 def harmonise_xena_cohort(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.formatting import method_label
+from hif_prognosis.formatting import endpoint_label, method_label
 from hif_prognosis.expression import GENE_BLOCK
 from hif_prognosis.fastcox import FLAG_OK
 from hif_prognosis.survival import benjamini_hochberg, per_gene_cox
@@ -43,9 +43,10 @@ class RankingLabels:
 
 def ranking_labels(ranking: str, *, endpoint: str, signature: str, method: str) -> RankingLabels:
     if ranking == "survival_cox_z":
+        words = endpoint_label(endpoint)
         return RankingLabels(
-            f"per-gene Cox Wald z for {endpoint.upper()}", f"Cox z ({endpoint.upper()})",
-            f"high = shorter {endpoint.upper()}", f"high = longer {endpoint.upper()}",
+            f"per-gene Cox Wald z for {words}", f"Cox z ({words})",
+            f"high = shorter {words}", f"high = longer {words}",
         )
     if ranking == "score_spearman":
         return RankingLabels(

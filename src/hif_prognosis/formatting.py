@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from hif_prognosis.clinical import ENDPOINT_KINDS, JOIN_WORD
+
 
 def format_p(p: float, n_draws: int | None = None) -> str:
     """A p-value: two significant digits from 0.001 up, else in exponent form. With
@@ -45,17 +47,13 @@ def method_label(method: str) -> str:
     return METHOD_LABELS.get(method, method)
 
 
-# Survival endpoints by their usual names (config endpoint key -> label); others print upper-case.
-ENDPOINT_LABELS = {
-    "os": "overall survival",
-    "efs": "event-free survival",
-    "pfs": "progression-free survival",
-    "dfs": "disease-free survival",
-    "mfs": "metastasis-free survival",
-    "rfs": "relapse-free survival",
-}
-
-
 def endpoint_label(endpoint: str) -> str:
-    """The name of an endpoint a reader sees: "overall survival" for os; else its key in capitals."""
-    return ENDPOINT_LABELS.get(endpoint.lower(), endpoint.upper())
+    """The words a reader sees for an endpoint: "overall survival" for overall_survival, "event-free
+    or recurrence-free survival" for a joined pool (clinical.joined_endpoint); any other name with
+    its underscores as spaces."""
+    if endpoint in ENDPOINT_KINDS:
+        return ENDPOINT_KINDS[endpoint]
+    parts = endpoint.removesuffix("_survival").split(JOIN_WORD)
+    if len(parts) > 1 and all(f"{part}_survival" in ENDPOINT_KINDS for part in parts):
+        return " or ".join(ENDPOINT_KINDS[f"{part}_survival"].removesuffix(" survival") for part in parts) + " survival"
+    return endpoint.replace("_", " ")

@@ -118,6 +118,35 @@ def read_series_matrix(path: str | Path) -> SeriesMatrix:
     return SeriesMatrix(accession=accession, platform=platform, samples=samples, values=values[gsm])
 
 
+def characteristic_key(key: str) -> str:
+    """A characteristic key as the config's keys are matched to it: case and white space ignored,
+    since GEO's two renderings (series matrix, family SOFT) and its submitters write one key with
+    different case and spacing (``Huvos grade``, ``huvos  grade``). The workflow's parse-time
+    check (workflow/lib/hif_workflow.py, characteristic_key) matches the same way."""
+    return "".join(key.split()).casefold()
+
+
+def with_configured_keys(samples: pd.DataFrame, configured: Sequence[str], source: str) -> pd.DataFrame:
+    """``samples`` with each characteristic column that a configured key names (by
+    :func:`characteristic_key`) renamed to the key as configured. Two columns answering to one
+    configured key are an error naming both; a key no column answers to is left for the
+    column check, which lists every key the series carries."""
+    renames: dict[str, str] = {}
+    for wanted in dict.fromkeys(configured):
+        found = [c for c in samples.columns if characteristic_key(c) == characteristic_key(wanted)]
+        if len(found) > 1:
+            raise InputError(
+                f"{source}: the configured key {wanted!r} matches several characteristic keys "
+                f"{found}, which differ only in case or spacing; the series holds two fields, and "
+                "which one is meant cannot be told. Merge them in a local copy of the cohort."
+            )
+        if found and found[0] != wanted:
+            renames[found[0]] = wanted
+    if renames:
+        log.info("%s: characteristic keys matched ignoring case and spacing: %s", source, renames)
+    return samples.rename(columns=renames)
+
+
 def read_platform_table(path: str | Path) -> pd.DataFrame:
     """The platform table of a GPL family SOFT or annotation file, as text."""
     lines: list[str] = []

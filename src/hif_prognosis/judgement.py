@@ -8,12 +8,13 @@ if every criterion is met, ``no`` if any is not met, and ``not established`` oth
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.formatting import format_hr, format_p, method_label
+from hif_prognosis.clinical import joined_endpoint
+from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
 
 ALPHA = 0.05
 # The six questions, in order, each in one sentence: what the criterion rows of that number test.
@@ -75,6 +76,100 @@ def _hr(row: pd.Series, prefix: str = "") -> str:
     return "HR " + format_hr(row[prefix + "hr"], row[prefix + "hr_ci_low"], row[prefix + "hr_ci_high"])
 
 
+def judged_endpoints(
+    cox: Mapping[str, pd.DataFrame], joined: Sequence[Sequence[str]] = ()
+) -> dict[str, dict[str, str]]:
+    """Each endpoint the judgement answers -> {cohort: the cohort's endpoint it reads}: every
+    endpoint kind over the cohorts recording it, then each joined group of kinds over the cohorts
+    recording one of them (the first of the group each records, as meta.joined_rows pools)."""
+    recorded = {cohort: list(pd.unique(table["endpoint"])) for cohort, table in cox.items()}
+    judged: dict[str, dict[str, str]] = {}
+    for cohort, endpoints in recorded.items():
+        for endpoint in endpoints:
+            judged.setdefault(endpoint, {})[cohort] = endpoint
+    for kinds in joined:
+        members = {cohort: next((k for k in kinds if k in endpoints), None) for cohort, endpoints in recorded.items()}
+        judged[joined_endpoint(kinds)] = {cohort: kind for cohort, kind in members.items() if kind}
+    return {endpoint: cohorts for endpoint, cohorts in judged.items() if cohorts}
+
+
+def _signal(endpoint: str, cohorts: Mapping[str, str], cox: Mapping[str, pd.DataFrame],
+            pooled: pd.Series | None, signature: str, method: str) -> list[dict[str, object]]:
+    """Question 1: pooled HR above 1 and each cohort's direction where two or more cohorts
+    record the endpoint; the one cohort's interval above 1 otherwise."""
+    rows = []
+    if pooled is not None:
+        rows.append(_row(endpoint, "1 signal", "pooled HR per SD > 1, 95% CI excludes 1", "all",
+                         f"pooled {_hr(pooled, 'pooled_')}, I2 {pooled['i2']:.2f}", bool(pooled["pooled_hr_ci_low"] > 1)))
+    for cohort, own in cohorts.items():
+        row = _select(cox[cohort], signature, method, own).iloc[0]
+        estimated = _finite(row["log_hr"], row["hr_ci_low"])
+        met = (bool(row["log_hr"] > 0) if pooled is not None else bool(row["hr_ci_low"] > 1)) if estimated else None
+        rows.append(_row(endpoint, "1 signal",
+                         "HR per SD > 1" + (" (direction)" if pooled is not None else ", 95% CI excludes 1"),
+                         cohort, f"{_hr(row)}, p {format_p(row['p_wald'])}" if estimated else "no finite Cox estimate", met))
+    return rows
+
+
+def _controls(endpoint: str, cohort: str, own: str, null: pd.DataFrame, models: pd.DataFrame,
+              signature: str, method: str) -> list[dict[str, object]]:
+    """Questions 2, 3, 4 and 6 in one cohort, read from its null and adjusted-model tables."""
+    n = _select(null, signature, method, own).iloc[0]
+    rows = [_row(endpoint, "2 beyond random sets", "log HR > 0 and empirical p < 0.05", cohort, *_beyond_random_sets(n))]
+    adjusted = np.isfinite(n["log_hr_adj_proliferation"])
+    rows.append(_row(
+        endpoint, "3 beyond proliferation", "beyond random sets, both adjusted for proliferation", cohort,
+        (f"percentile {n['percentile_log_hr_adj_proliferation']:.1f} (% of adjusted random sets with a smaller log HR), "
+         f"empirical p {format_p(n['p_empirical_abs_log_hr_adj_proliferation'], int(n['n_random_sets']))} "
+         "(share at least as far from HR 1)") if adjusted else "the signature is the proliferation score",
+        bool(n["log_hr_adj_proliferation"] > 0 and n["p_empirical_abs_log_hr_adj_proliferation"] < ALPHA) if adjusted else None,
+    ))
+    fitted = _select(models, signature, method, own).set_index("model")
+    for model, question in (("proliferation", "3 beyond proliferation"), ("metastasis", "4 beyond clinical risk")):
+        if model not in fitted.index:
+            continue
+        m = fitted.loc[[model]].iloc[0]
+        ok = m["status"] == "fitted"
+        rows.append(_row(endpoint, question, f"model {model}: adjusted HR 95% CI excludes 1", cohort,
+                         _hr(m) if ok else str(m["status"]), bool(m["hr_ci_low"] > 1) if ok else None))
+    u = fitted.loc["univariable"]
+    rows.append(_row(endpoint, "6 proportional hazards", "PH score test (R cox.zph) p >= 0.05", cohort,
+                     f"p {format_p(float(u['ph_p_score']))}", bool(not u["ph_violated"]) if u["status"] == "fitted" else None))
+    return rows
+
+
+def _carries_over(endpoint: str, locked: pd.DataFrame | None, signature: str) -> list[dict[str, object]]:
+    """Question 5 from the locked-model validation of this endpoint (recorded by both cohorts)."""
+    carried = (
+        locked[(locked["signature"] == signature) & (locked["endpoint"] == endpoint) & locked["weights"].isin(JUDGED_WEIGHTINGS)]
+        if locked is not None else pd.DataFrame()
+    )
+    if not len(carried):
+        return [_row(endpoint, "5 carries over", "locked model: HR > 1 in the test cohort, one-sided p < 0.05",
+                     "all", "needs two or more cohorts recording this endpoint", None)]
+    rows = []
+    for _, f in carried.iterrows():
+        estimated = f["status"] == "estimated"
+        rows.append(_row(endpoint, "5 carries over",
+                         f"{f['weights']} weights from {f['training_cohort']}: HR > 1, one-sided p < 0.05",
+                         str(f["test_cohort"]),
+                         f"{_hr(f)}, p {format_p(f['p_one_sided_hr_above_1'])}" if estimated else str(f["status"]),
+                         bool(f["p_one_sided_hr_above_1"] < ALPHA) if estimated else None))
+    return rows
+
+
+def _answer(endpoint: str, criteria: list[dict[str, object]], signature: str, method: str) -> dict[str, object]:
+    met = [c["met"] for c in criteria]
+    answer = "no" if any(m is False for m in met) else "yes" if all(m is True for m in met) else "not established"
+    failed = sorted({str(c["question"]) for c in criteria if c["met"] is False})
+    open_ = sorted({str(c["question"]) for c in criteria if c["met"] is None})
+    detail = "; ".join(part for part in (
+        f"not met: {', '.join(failed)}" if failed else "", f"not assessable: {', '.join(open_)}" if open_ else "",
+    ) if part) or "every criterion met"
+    return _row(endpoint, "answer", f"does {signature} ({method_label(method)}) predict {endpoint_label(endpoint)}?",
+                "all", f"{answer} ({detail})", answer == "yes")
+
+
 def judge(
     *,
     signature: str,
@@ -84,73 +179,19 @@ def judge(
     models: Mapping[str, pd.DataFrame],
     meta: pd.DataFrame | None,
     locked: pd.DataFrame | None,
+    joined: Sequence[Sequence[str]] = (),
 ) -> pd.DataFrame:
-    """Criteria rows (JUDGEMENT_COLUMNS) and one ``answer`` row per endpoint that every cohort has.
-    ``cox``, ``null`` and ``models`` map cohort -> its table; ``meta`` and ``locked`` are None
-    with one cohort."""
-    cohorts = list(cox)
-    shared = [e for e in pd.unique(cox[cohorts[0]]["endpoint"]) if all((cox[c]["endpoint"] == e).any() for c in cohorts)]
+    """Criteria rows (JUDGEMENT_COLUMNS) and one ``answer`` row per endpoint kind any cohort
+    records, over the cohorts recording it, and per ``joined`` group of kinds
+    (meta_analysis.joined_endpoints). ``cox``, ``null`` and ``models`` map cohort -> its table;
+    ``meta`` and ``locked`` are None with one cohort."""
     rows: list[dict[str, object]] = []
-    for endpoint in shared:
-        criteria: list[dict[str, object]] = []
-        if meta is not None:
-            pooled = _select(meta, signature, method, endpoint).iloc[0]
-            criteria.append(_row(endpoint, "1 signal", "pooled HR per SD > 1, 95% CI excludes 1", "all",
-                                 f"pooled {_hr(pooled, 'pooled_')}, I2 {pooled['i2']:.2f}",
-                                 bool(pooled["pooled_hr_ci_low"] > 1)))
-        for cohort in cohorts:
-            row = _select(cox[cohort], signature, method, endpoint).iloc[0]
-            estimated = _finite(row["log_hr"], row["hr_ci_low"])
-            criteria.append(_row(endpoint, "1 signal",
-                                 "HR per SD > 1" + (" (direction)" if meta is not None else ", 95% CI excludes 1"),
-                                 cohort, f"{_hr(row)}, p {format_p(row['p_wald'])}" if estimated else "no finite Cox estimate",
-                                 (bool(row["log_hr"] > 0) if meta is not None else bool(row["hr_ci_low"] > 1))
-                                 if estimated else None))
-            n = _select(null[cohort], signature, method, endpoint).iloc[0]
-            criteria.append(_row(endpoint, "2 beyond random sets", "log HR > 0 and empirical p < 0.05", cohort,
-                                 *_beyond_random_sets(n)))
-            adjusted = np.isfinite(n["log_hr_adj_proliferation"])
-            criteria.append(_row(endpoint, "3 beyond proliferation", "beyond random sets, both adjusted for proliferation",
-                                 cohort,
-                                 (f"percentile {n['percentile_log_hr_adj_proliferation']:.1f} (% of adjusted random sets with a smaller log HR), "
-                                  f"empirical p {format_p(n['p_empirical_abs_log_hr_adj_proliferation'], int(n['n_random_sets']))} "
-                                  "(share at least as far from HR 1)") if adjusted else "the signature is the proliferation score",
-                                 bool(n["log_hr_adj_proliferation"] > 0 and n["p_empirical_abs_log_hr_adj_proliferation"] < ALPHA) if adjusted else None))
-            fitted = _select(models[cohort], signature, method, endpoint).set_index("model")
-            for model, question in (("proliferation", "3 beyond proliferation"), ("metastasis", "4 beyond clinical risk")):
-                if model not in fitted.index:
-                    continue
-                m = fitted.loc[[model]].iloc[0]
-                ok = m["status"] == "fitted"
-                criteria.append(_row(endpoint, question, f"model {model}: adjusted HR 95% CI excludes 1", cohort,
-                                     _hr(m) if ok else str(m["status"]), bool(m["hr_ci_low"] > 1) if ok else None))
-            u = fitted.loc["univariable"]
-            criteria.append(_row(endpoint, "6 proportional hazards", "PH score test (R cox.zph) p >= 0.05", cohort,
-                                 f"p {format_p(float(u['ph_p_score']))}", bool(not u["ph_violated"]) if u["status"] == "fitted" else None))
-        carried = (
-            locked[(locked["signature"] == signature) & (locked["endpoint"] == endpoint)
-                   & locked["weights"].isin(JUDGED_WEIGHTINGS)]
-            if locked is not None else pd.DataFrame()
-        )
-        if not len(carried):
-            criteria.append(_row(endpoint, "5 carries over", "locked model: HR > 1 in the test cohort, one-sided p < 0.05",
-                                 "all", "needs two or more cohorts", None))
-        else:
-            for _, f in carried.iterrows():
-                estimated = f["status"] == "estimated"
-                criteria.append(_row(endpoint, "5 carries over",
-                                     f"{f['weights']} weights from {f['training_cohort']}: HR > 1, one-sided p < 0.05",
-                                     str(f["test_cohort"]),
-                                     f"{_hr(f)}, p {format_p(f['p_one_sided_hr_above_1'])}" if estimated else str(f["status"]),
-                                     bool(f["p_one_sided_hr_above_1"] < ALPHA) if estimated else None))
+    for endpoint, cohorts in judged_endpoints(cox, joined).items():
+        pooled = _select(meta, signature, method, endpoint).iloc[0] if meta is not None and len(cohorts) > 1 else None
+        criteria = _signal(endpoint, cohorts, cox, pooled, signature, method)
+        for cohort, own in cohorts.items():
+            criteria += _controls(endpoint, cohort, own, null[cohort], models[cohort], signature, method)
+        criteria += _carries_over(endpoint, locked, signature)
         criteria.sort(key=lambda c: int(str(c["question"]).split(" ", 1)[0]))  # stable: cohorts keep their order
-        met = [c["met"] for c in criteria]
-        answer = "no" if any(m is False for m in met) else "yes" if all(m is True for m in met) else "not established"
-        failed = sorted({str(c["question"]) for c in criteria if c["met"] is False})
-        open_ = sorted({str(c["question"]) for c in criteria if c["met"] is None})
-        detail = "; ".join(part for part in (
-            f"not met: {', '.join(failed)}" if failed else "", f"not assessable: {', '.join(open_)}" if open_ else "",
-        ) if part) or "every criterion met"
-        rows += criteria + [_row(endpoint, "answer", f"does {signature} ({method_label(method)}) predict {endpoint}?", "all",
-                                 f"{answer} ({detail})", answer == "yes")]
+        rows += criteria + [_answer(endpoint, criteria, signature, method)]
     return pd.DataFrame(rows, columns=JUDGEMENT_COLUMNS)

@@ -5,18 +5,26 @@ Wald interval and two-sided p; Cochran's Q with its chi-square p (k - 1 df) and 
 of variation due to heterogeneity). statsmodels' ``combine_effects(method_re="dl")`` agrees where
 tau^2 > 0, but does not truncate a negative tau^2 (Q < k - 1) before weighting, so the estimator
 is written out here (tests compare both).
+
+Cohorts are pooled within one endpoint kind. A group of kinds the config joins
+(``meta_analysis.joined_endpoints``, e.g. event-free with recurrence-free survival) is pooled
+as well, in a row of its own named for the kinds it joins, each cohort entering with the first
+kind of the group it records (``endpoints_pooled`` says which).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
+from hif_prognosis.clinical import joined_endpoint
 from hif_prognosis.stats import wald_hr_interval
 
 META_COLUMNS = [
-    "signature", "method", "endpoint", "k", "cohorts", "patients", "events",
+    "signature", "method", "endpoint", "k", "cohorts", "endpoints_pooled", "patients", "events",
     "pooled_log_hr", "pooled_se", "pooled_hr", "pooled_hr_ci_low", "pooled_hr_ci_high", "p_pooled",
     "tau2", "i2", "q", "p_heterogeneity",
 ]
@@ -40,17 +48,30 @@ def dersimonian_laird(estimate: np.ndarray, se: np.ndarray) -> dict[str, float]:
     }
 
 
-def random_effects(cox: pd.DataFrame) -> pd.DataFrame:
-    """One row per signature x method x endpoint over the cohorts of ``cox`` (cox.tsv rows), with
-    the patients and events it pools (the cohorts' ``n`` and ``events``; the cohort-overlap check
-    has made sure no patient is in two of them)."""
+def joined_rows(cox: pd.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
+    """The cox.tsv rows a joined pool of ``kinds`` takes: per cohort, those of the first kind it
+    records, relabelled with the pool's name (clinical.joined_endpoint)."""
+    rank = {kind: position for position, kind in enumerate(kinds)}
+    rows = cox[cox["endpoint"].isin(kinds)].assign(_rank=lambda t: t["endpoint"].map(rank))
+    first = rows.groupby("cohort", sort=False)["_rank"].transform("min")
+    rows = rows[rows["_rank"] == first].drop(columns="_rank")
+    return rows.assign(endpoint_pooled=rows["endpoint"], endpoint=joined_endpoint(kinds))
+
+
+def random_effects(cox: pd.DataFrame, joined: Sequence[Sequence[str]] = ()) -> pd.DataFrame:
+    """One row per signature x method x endpoint over the cohorts of ``cox`` (cox.tsv rows) that
+    record the endpoint, then one per group of ``joined`` kinds, each with the patients and
+    events it pools (the cohorts' ``n`` and ``events``; the cohort-overlap check has made sure no
+    patient is in two of them)."""
     rows = []
-    for (signature, method, endpoint), group in cox.groupby(["signature", "method", "endpoint"], sort=False):
+    cox = cox.assign(endpoint_pooled=cox["endpoint"])
+    pools = pd.concat([cox, *(joined_rows(cox, kinds) for kinds in joined)], ignore_index=True)
+    for (signature, method, endpoint), group in pools.groupby(["signature", "method", "endpoint"], sort=False):
         usable = group[np.isfinite(group["log_hr"]) & np.isfinite(group["se_log_hr"])]
         k = len(usable)
         row: dict[str, object] = {
             "signature": signature, "method": method, "endpoint": endpoint, "k": k,
-            "cohorts": ";".join(usable["cohort"]),
+            "cohorts": ";".join(usable["cohort"]), "endpoints_pooled": ";".join(usable["endpoint_pooled"]),
             "patients": int(usable["n"].sum()), "events": int(usable["events"].sum()),
         }
         if k >= 2:

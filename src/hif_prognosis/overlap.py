@@ -21,7 +21,7 @@ cohorts' config order decides which is later), which harmonisation then drops.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.clinical import endpoint_data, endpoint_names
+from hif_prognosis.clinical import endpoint_data, endpoint_names, joined_endpoint
 from hif_prognosis.errors import InputError
 
 OVERLAP_COLUMNS = ["cohort_a", "sample_a", "cohort_b", "sample_b", "shared_sample_id", "shared_patient_id", "profile_r"]
@@ -123,16 +123,23 @@ def check_no_overlap(flagged: pd.DataFrame, *, min_correlation: float) -> None:
     )
 
 
-def pooled_patients(clinical: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def pooled_patients(clinical: Mapping[str, pd.DataFrame], joined: Sequence[Sequence[str]] = ()) -> pd.DataFrame:
     """Per endpoint, every cohort's samples with a follow-up time and an event indicator: the
-    patients a meta-analysis of that endpoint pools (POOLED_COLUMNS)."""
+    patients a meta-analysis of that endpoint pools (POOLED_COLUMNS); then, per ``joined`` group
+    of endpoint kinds, those of the first kind of the group each cohort records (as
+    meta.joined_rows pools them)."""
     frames = []
     for cohort, table in clinical.items():
         patients = table.set_index("sample_id")["patient_id"]
-        for endpoint in endpoint_names(table):
+        recorded = endpoint_names(table)
+        pools = [(endpoint, endpoint) for endpoint in recorded] + [
+            (joined_endpoint(kinds), next(kind for kind in kinds if kind in recorded))
+            for kinds in joined if set(kinds) & set(recorded)
+        ]
+        for pool, endpoint in pools:
             known = endpoint_data(table, endpoint).index  # the samples every survival analysis fits
             frames.append(pd.DataFrame({
                 "cohort": cohort, "sample_id": known.astype(str),
-                "patient_id": patients.loc[known].astype(str).to_numpy(), "endpoint": endpoint,
+                "patient_id": patients.loc[known].astype(str).to_numpy(), "endpoint": pool,
             }))
     return pd.concat(frames, ignore_index=True)[POOLED_COLUMNS] if frames else pd.DataFrame(columns=POOLED_COLUMNS)

@@ -190,7 +190,7 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
         axis.axvline(-row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=1, linestyle=":",
                      label="signature mirrored: p counts random sets outside the two lines")
         title = (
-            f"{row['signature']} ({row['endpoint'].upper()})\n"
+            f"{row['signature']} ({endpoint_label(row['endpoint'])})\n"
             f"percentile {row['percentile_log_hr']:.1f}, p {format_p(row['p_empirical_abs_log_hr'], n_sets)}"
         )
         if np.isfinite(row["log_hr_adj_proliferation"]):
@@ -270,7 +270,7 @@ def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.F
         axis.set_ylim(-0.8, len(cohorts) + 0.6)
         hazard_ratio_axis(axis, "Hazard ratio per SD of score (95% CI, log scale)")
         what = "pooled HR" if pooled["k"] > 1 else "HR"
-        axis.set_title(f"{endpoint.upper()}: {what} {mid:.2f} [{low:.2f}-{high:.2f}]", fontsize=9)
+        axis.set_title(f"{endpoint_label(endpoint).capitalize()}: {what} {mid:.2f} [{low:.2f}-{high:.2f}]", fontsize=9)
     figure.suptitle(title, fontsize=10)
     return figure
 
@@ -313,7 +313,7 @@ def gene_forest_figure(genes: pd.DataFrame, *, title: str) -> plt.Figure:
         values_beside(axis, y, [f"{format_hr(h, lo, hi)}  q {format_p(q)}"
                                 for h, lo, hi, q in zip(hr, low, high, rows["q_bh"], strict=True)])
         axis.set_title(
-            f"{endpoint.upper()}: {len(rows)} of {tested} genes, lowest BH q; vermillion = q < 0.05", fontsize=9
+            f"{endpoint_label(endpoint).capitalize()}: {len(rows)} of {tested} genes, lowest BH q; vermillion = q < 0.05", fontsize=9
         )
     figure.suptitle(title, fontsize=10)
     return figure

@@ -16,7 +16,7 @@ import pandas as pd
 
 from hif_prognosis.enrichment import ranking_labels
 from hif_prognosis.judgement import JUDGED_WEIGHTINGS, QUESTIONS
-from hif_prognosis.formatting import format_hr, format_p, method_label
+from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
 from hif_prognosis.offset import OFFSET_WARNING_R
 
 
@@ -35,15 +35,15 @@ class PublishedHazardRatio:
 PUBLISHED_HAZARD_RATIOS = (
     PublishedHazardRatio(
         "Ren et al. 2016, OncoTargets Ther 9:1477 (meta-analysis)", "osteosarcoma",
-        "HIF-1α protein by IHC, high vs low", "os", 3.0, 1.46, 6.15,
+        "HIF-1α protein by IHC, high vs low", "overall_survival", 3.0, 1.46, 6.15,
     ),
     PublishedHazardRatio(
         "Ouyang et al. 2016, Int J Biol Markers, doi:10.5301/jbm.5000216 (meta-analysis)", "osteosarcoma",
-        "HIF-1α protein by IHC, high vs low", "os", 3.67, 2.24, 5.99,
+        "HIF-1α protein by IHC, high vs low", "overall_survival", 3.67, 2.24, 5.99,
     ),
     PublishedHazardRatio(
         "J Orthop Surg Res 2019, 14:56 (meta-analysis)", "bone tumours",
-        "HIF-1α protein by IHC, high vs low", "os", 2.61, 2.11, 3.23,
+        "HIF-1α protein by IHC, high vs low", "overall_survival", 2.61, 2.11, 3.23,
     ),
 )
 
@@ -122,6 +122,27 @@ def headline_table(
     table["_order"] = [(s != primary_signature, signature_order[s]) for s in table["signature"]]
     table = table.sort_values(["_order", "cohort", "endpoint"], kind="stable").drop(columns="_order")
     return table[HEADLINE_COLUMNS].reset_index(drop=True)
+
+
+def endpoint_summary(headline: pd.DataFrame, meta: pd.DataFrame | None, *, signature: str, method: str) -> list[dict[str, Any]]:
+    """Each endpoint the run answers for, with the cohorts recording it and the patients and
+    events they hold (for ``signature`` scored by ``method``): every endpoint kind, then each
+    joined pool of kinds of the meta-analysis, naming the kind each cohort enters with."""
+    if meta is not None:
+        rows = meta[(meta["signature"] == signature) & (meta["method"] == method)]
+        return [
+            {"endpoint": row["endpoint"], "cohorts": row["cohorts"].split(";"), "patients": int(row["patients"]),
+             "events": int(row["events"]),
+             "joins": [f"{c} ({endpoint_label(e)})" for c, e in zip(row["cohorts"].split(";"), row["endpoints_pooled"].split(";"), strict=True)]
+             if row["endpoints_pooled"] != row["endpoint"] and row["k"] else []}
+            for _, row in rows.iterrows()
+        ]
+    rows = headline[headline["signature"] == signature]
+    return [
+        {"endpoint": endpoint, "cohorts": list(group["cohort"]), "patients": int(group["n"].sum()),
+         "events": int(group["events"].sum()), "joins": []}
+        for endpoint, group in rows.groupby("endpoint", sort=False)
+    ]
 
 
 def published_comparison(
@@ -265,7 +286,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(hr=format_hr, p=format_p)
+    environment.filters.update(hr=format_hr, p=format_p, endpoint=endpoint_label)
     return environment
 
 
@@ -310,10 +331,11 @@ def page_figure_sections(
     signature: str,
     method: str,
     plotted_set: str,
-    endpoint: str,
+    ranking_endpoints: Mapping[str, str],
 ) -> list[FigureSection]:
     """The page's figure sections with their captions (``locked_kaplan_meier``: each locked
-    split's figure with its signature, weights, training and test cohort and endpoint). Per-cohort figures come in cohort order
+    split's figure with its signature, weights, training and test cohort and endpoint;
+    ``ranking_endpoints``: the endpoint each cohort's genes are ranked by). Per-cohort figures come in cohort order
     (Kaplan-Meier: each cohort's endpoints in turn; enrichment: each cohort's rankings), as the
     workflow expands them."""
     sections = []
@@ -335,14 +357,14 @@ def page_figure_sections(
             "Gene weights learned in the training cohort (per-gene Cox, PC1, multivariable, ridge and "
             "LASSO Cox) and applied unchanged, as papers validate a locked risk model.",
             [(locked_forest, f"{signature}: test-cohort HR per SD and Harrell's C, each weighting and direction.")]
-            + [(path, f"{test}, {endpoint.upper()}: {name} locked with {weights} weights from {training}, split at "
+            + [(path, f"{test}, {endpoint_label(endpoint)}: {name} locked with {weights} weights from {training}, split at "
                       f"{training}'s median score.")
                for path, (name, weights, training, test, endpoint) in locked_kaplan_meier],
         ))
     km_keys = [(c, e) for c in cohorts for e in endpoints[c]]
     sections.append(FigureSection(
         "km", "Kaplan–Meier curves", "Median split of the primary score, for display only: the tests use the continuous score.",
-        [(path, f"{c}, {e.upper()}: {signature} ({method_label(method)}) above vs below the median, 95% bands, numbers at risk.")
+        [(path, f"{c}, {endpoint_label(e)}: {signature} ({method_label(method)}) above vs below the median, 95% bands, numbers at risk.")
          for path, (c, e) in zip(kaplan_meier, km_keys, strict=True)],
     ))
     sections.append(FigureSection(
@@ -358,7 +380,9 @@ def page_figure_sections(
     keys = [(c, r) for c in cohorts for r in rankings]
     figures = []
     for curve, dots, (cohort, ranking) in zip(enrichment_plot, top_sets, keys, strict=True):
-        ranked_by = ranking_labels(ranking, endpoint=endpoint, signature=signature, method=method).ranked_by
+        ranked_by = ranking_labels(
+            ranking, endpoint=ranking_endpoints[cohort], signature=signature, method=method
+        ).ranked_by
         figures.append((curve, f"{cohort}: {plotted_set}, genes ranked by {ranked_by}."))
         figures.append((dots, f"{cohort}: top gene sets, genes ranked by {ranked_by} (pre-ranked GSEA, all libraries)."))
     sections.append(FigureSection(
@@ -443,6 +467,7 @@ def page_context(
             if all(labels[c]["other_disease"] for c in cohorts) else QUESTION_DISEASE
         ),
         "question_disease": QUESTION_DISEASE,
+        "endpoint_summary": endpoint_summary(headline, meta, signature=signature, method=method),
         "answers": [
             {"endpoint": row["endpoint"], "value": row["value"], "kind": answer_kind(row["value"])}
             for _, row in answers.iterrows()

@@ -12,6 +12,8 @@ the mirror, so switching to a mirror of the same files reuses the cache.
 from __future__ import annotations
 
 import codecs
+import csv
+import gzip
 import hashlib
 import posixpath
 import re
@@ -186,6 +188,52 @@ def geo_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> dict
     return {"matrices": matrices, "platforms": platforms}
 
 
+def characteristic_key(key: str) -> str:
+    """A GEO characteristic key as the config's keys are matched to it, case and white space
+    ignored (hif_prognosis.geo.characteristic_key matches the same way when the data are read)."""
+    return "".join(key.split()).casefold()
+
+
+def series_matrix_keys(path: str) -> dict[str, list[str]]:
+    """The characteristic keys of a series matrix's samples (``!Sample_characteristics_ch1``
+    cells ``key: value``), each with up to three example values, read from its header only."""
+    keys: dict[str, list[str]] = {}
+    with gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+        for line in handle:
+            if line.startswith("!series_matrix_table_begin"):
+                break
+            if line.startswith("!Sample_characteristics_ch1"):
+                for cell in next(csv.reader([line.rstrip("\r\n")], delimiter="\t"))[1:]:
+                    key, sep, value = cell.partition(":")
+                    examples = keys.setdefault(key.strip(), []) if sep else []
+                    if sep and value.strip() not in examples and len(examples) < 3:
+                        examples.append(value.strip())
+    return keys
+
+
+def check_cached_geo_keys(name: str, cohort: Mapping[str, Any], mirrors: Mapping[str, str], configfile: str) -> None:
+    """Before any job: where a GEO cohort's series matrix is already downloaded, every
+    characteristic key its endpoints and covariates name must be there (case and spacing
+    ignored); otherwise a ConfigError names the cohort and lists the keys the series carries,
+    with examples. A matrix not yet downloaded is checked in the same way by the job reading it."""
+    configured = [
+        (f"endpoints.{kind}.{field}", spec[field]) for kind, spec in cohort["endpoints"].items() for field in ("time", "event")
+    ] + [(f"covariates.{covariate}.column", spec["column"]) for covariate, spec in cohort.get("covariates", {}).items()]
+    for path in geo_downloads(cohort, mirrors)["matrices"]:
+        if not Path(path).is_file():
+            continue
+        keys = series_matrix_keys(path)
+        carried = {characteristic_key(key) for key in keys}
+        missing = [f"{field}: {key!r}" for field, key in configured if characteristic_key(key) not in carried]
+        if missing:
+            listing = "; ".join(f"{key!r} (e.g. {', '.join(map(repr, examples))})" for key, examples in keys.items())
+            raise ConfigError(
+                f"{configfile}: cohort {name}: {path} has no characteristic key for "
+                f"{', '.join(missing)}. The series carries: {listing or 'no characteristics at all'}. "
+                f"Name one of these under cohorts.{name} in the config (case and spacing do not matter)."
+            )
+
+
 def xena_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> dict[str, dict[str, RemoteFile]]:
     """``expression``, ``probemap`` and ``survival`` of a Xena GDC hub project."""
     base, hint = mirrors["xena_gdc_hub"], "downloads.mirrors.xena_gdc_hub"
@@ -302,6 +350,8 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             f"{enrichment['max_size']}, so no gene set could be tested; set min_size <= max_size."
         )
     for name, cohort in config["cohorts"].items():
+        if cohort["source"] == "geo":
+            check_cached_geo_keys(name, cohort, config["downloads"]["mirrors"], configfile)
         if cohort["source"] == "local":
             try:
                 codecs.lookup(cohort["encoding"])
@@ -333,10 +383,15 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             f"{configfile}: signature(s) {weighted} carry weights (weights_file), which only the "
             f"weighted method uses; add weighted to scoring.methods {config['scoring']['methods']}."
         )
-    endpoint = config["enrichment"]["survival_endpoint"]
-    lacking = [name for name, cohort in config["cohorts"].items() if endpoint not in cohort["endpoints"]]
+    preferred = config["enrichment"]["survival_endpoints"]
+    lacking = [name for name, cohort in config["cohorts"].items() if not set(preferred) & set(cohort["endpoints"])]
     if lacking:
         raise ConfigError(
-            f"{configfile}: enrichment.survival_endpoint {endpoint!r} is not an endpoint of "
-            f"cohort(s) {lacking}; name an endpoint every cohort defines under endpoints:."
+            f"{configfile}: enrichment.survival_endpoints {preferred} names no endpoint of "
+            f"cohort(s) {lacking}; add one of each cohort's endpoints to the list."
         )
+
+
+def ranking_endpoint(cohort: Mapping[str, Any], preferred: list[str]) -> str:
+    """The endpoint a cohort's genes are ranked by: the first of ``preferred`` it records."""
+    return next(endpoint for endpoint in preferred if endpoint in cohort["endpoints"])

@@ -108,6 +108,13 @@ def endpoints(cohort):
     return list(config["cohorts"][cohort]["endpoints"])
 
 
+def ranking_endpoint(wildcards):
+    """The endpoint a cohort's genes are ranked by (enrichment.survival_endpoints)."""
+    return hif_workflow.ranking_endpoint(
+        cohort_config(wildcards), config["enrichment"]["survival_endpoints"]
+    )
+
+
 def method_settings(method):
     """A scoring method's config block (scoring.<method>; none for methods without one)."""
     return config["scoring"].get(method, {})

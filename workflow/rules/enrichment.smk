@@ -43,7 +43,7 @@ rule rank_genes_by_survival:
         mem_mb=scaled(1000, 4),
         runtime=scaled(10, 0.05),  # one Cox model per gene: 20,000 x 10,000 in under a minute
     params:
-        endpoint=config["enrichment"]["survival_endpoint"],
+        endpoint=ranking_endpoint,
     script:
         "../scripts/rank_genes_by_survival.py"
 
@@ -149,7 +149,7 @@ rule gsea_figures:
         max_size=config["enrichment"]["max_size"],
         top_sets_plotted=config["enrichment"]["top_sets_plotted"],
         plotted_set=config["enrichment"]["plotted_set"],
-        endpoint=config["enrichment"]["survival_endpoint"],
+        endpoint=ranking_endpoint,
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],
     script:

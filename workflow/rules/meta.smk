@@ -30,6 +30,7 @@ rule cohort_overlap:
     params:
         cohorts=COHORTS,
         min_correlation=config["overlap"]["min_correlation"],
+        joined_endpoints=config["meta_analysis"]["joined_endpoints"],
     script:
         "../scripts/cohort_overlap.py"
 
@@ -62,6 +63,7 @@ rule meta_analysis:
     params:
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],
+        joined_endpoints=config["meta_analysis"]["joined_endpoints"],
     script:
         "../scripts/meta_analysis.py"
 
@@ -191,5 +193,6 @@ rule judgement:
         cohorts=COHORTS,
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],
+        joined_endpoints=config["meta_analysis"]["joined_endpoints"],
     script:
         "../scripts/judgement.py"

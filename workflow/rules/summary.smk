@@ -116,7 +116,12 @@ rule summary_page:
         method=PRIMARY["method"],
         locked_kaplan_meier=locked_kaplan_meier_keys(),
         plotted_set=config["enrichment"]["plotted_set"],
-        endpoint=config["enrichment"]["survival_endpoint"],
+        ranking_endpoints={
+            cohort: hif_workflow.ranking_endpoint(
+                config["cohorts"][cohort], config["enrichment"]["survival_endpoints"]
+            )
+            for cohort in COHORTS
+        },
         gsea_engine=config["enrichment"]["engine"],
         permutations=config["enrichment"]["permutations"],
         sample_size=config["enrichment"]["multilevel_sample_size"],

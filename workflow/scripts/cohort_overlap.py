@@ -21,7 +21,7 @@ def main(smk) -> None:
         check_no_overlap(flagged, min_correlation=p.min_correlation)  # before any output: nothing partial
         write_tsv(flagged, smk.output.flagged)
         write_tsv(pairs, smk.output.pairs)
-        write_tsv(pooled_patients(clinical), smk.output.pooled)
+        write_tsv(pooled_patients(clinical, p.joined_endpoints), smk.output.pooled)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ def main(smk) -> None:
             models=dict(zip(p.cohorts, by_cohort["models"], strict=True)),
             meta=read_tsv(smk.input.meta[0]) if smk.input.meta else None,
             locked=read_tsv(smk.input.locked[0]) if smk.input.locked else None,
+            joined=p.joined_endpoints,
         )
         for _, row in table[table["question"] == "answer"].iterrows():
             log.info("%s: %s", row["criterion"], row["value"])

@@ -2,6 +2,7 @@
 score (see hif_prognosis.plotting.locked_split_figure)."""
 
 from hif_prognosis.clinical import endpoint_data
+from hif_prognosis.formatting import endpoint_label
 from hif_prognosis.locked import KEY_COLUMNS
 from hif_prognosis.plotting import locked_split_figure, message_figure, save_figure
 from hif_prognosis.runlog import logged_step
@@ -21,7 +22,7 @@ def main(smk) -> None:
             if row["status"] != "estimated":
                 log.info("%s: %s", key, row["status"])
                 figure = message_figure(f"{signature} locked with {weights} weights from {training}, "
-                                        f"{endpoint.upper()} in {test}: {row['status']}")
+                                        f"{endpoint_label(endpoint)} in {test}: {row['status']}")
             else:
                 outcomes = endpoint_data(clinical[test], endpoint)
                 figure, _ = locked_split_figure(scores.loc[key], outcomes, row)

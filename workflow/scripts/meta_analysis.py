@@ -14,7 +14,7 @@ def main(smk) -> None:
     p = smk.params
     with logged_step(smk.log[0], "meta-analysis across cohorts") as log:
         cox = pd.concat([pd.read_csv(path, sep="\t") for path in smk.input.cox], ignore_index=True)
-        meta = random_effects(cox)
+        meta = random_effects(cox, p.joined_endpoints)
         log.info("%d signature x method x endpoint rows over %d cohorts", len(meta), cox["cohort"].nunique())
         write_tsv(meta, smk.output.table)
         chosen = (cox["signature"] == p.signature) & (cox["method"] == p.method)

@@ -42,7 +42,7 @@ def figure_sections(smk) -> list[FigureSection]:
         signature=p.signature,
         method=p.method,
         plotted_set=p.plotted_set,
-        endpoint=p.endpoint,
+        ranking_endpoints=dict(p.ranking_endpoints),
     )
 
 
