@@ -8,9 +8,9 @@ osteosarcoma matrix can be had offline).
   few genes under their older symbols (OLD_SYMBOLS_ON_GPL10295).
 - GEO GSE39055: the real 37 sample records (titles, source, every characteristic as GEO writes
   it: ``recurrence: Y``, ``time until first recurrence or latest follow-up (months): 126.3``,
-  ``percent necrosis: >95% necrosis``, ...) and a GPL14951 family SOFT whose probe IDs and symbols
-  are real (those of the universe's genes; the table's other columns follow GEO's Illumina
-  platform tables and are not GPL14951's own, which is not in the shared data).
+  ``percent necrosis: >95% necrosis``, ...) and a GPL14951 family SOFT whose 20,793 probe IDs and
+  symbols are real (the table's other columns follow GEO's Illumina platform tables and are not
+  GPL14951's own, which is not in the shared data).
 - GEO GSE16091: the real 34 GSMs with their real overall survival, written as the
   characteristics public code reads from the series matrix (``days-followup: 2065``,
   ``alive-or-dead: D``; their exact case and spacing in GEO are unverified); no title or other
@@ -187,12 +187,13 @@ ILLUMINA_PLATFORM_COLUMNS = [
 ]
 
 
-def gse39055_files(data: Path, genes: list[str], rng: np.random.Generator) -> dict[str, bytes]:
+def gse39055_files(data: Path, rng: np.random.Generator) -> dict[str, bytes]:
     records = pd.read_csv(data / GSE39055_RECORDS, sep="\t", dtype=str, keep_default_na=False)
     gsm = records["geo_accession"].tolist()
     characteristics = [records[c].tolist() for c in records.columns if c.startswith("characteristics_ch1_")]
+    # Every real probe, with the symbols of its 2010 annotation (IL8, CDC2, PKM2, ...), not only
+    # the universe's current symbols: what the platform measures is as real as its IDs.
     probes = pd.read_csv(data / GPL14951_PROBES, sep="\t", dtype=str, keep_default_na=False)
-    probes = probes[probes["symbol"].isin(set(genes))]
     # lumi VST + quantile values: log2-like, 7 to 14
     values = rng.normal(rng.uniform(7.0, 14.0, size=len(probes))[:, None], 0.5, size=(len(probes), len(gsm)))
     matrix = series_matrix(
@@ -332,7 +333,7 @@ def public_mirror(data: Path, seed: int = 2011, genome: bool = False) -> Mirror:
     mirror = Mirror()
     cohorts = (
         gse21257_files(data, genes, rng), target_files(data, genes, rng, genome),
-        gse39055_files(data, genes, rng), gse16091_files(data, genes, rng),
+        gse39055_files(data, rng), gse16091_files(data, genes, rng),
     )
     for files in (*cohorts, msigdb_files(data)):
         for path, body in files.items():

@@ -168,6 +168,9 @@ def test_gse39055_clinical_matches_the_real_records(mirror_run):
     assert list(table.index[table["histologic_response"].isna()]) == list(necrosis.index[necrosis == ">80% necrosis"])
     assert (table["age_years"] == truth["age"].str.removesuffix(" years").astype(float)).all()
     assert (table["sex"] == truth["gender"]).all()
+    coverage = pd.read_csv(directory / "results" / "GSE39055" / "signature_coverage.tsv", sep="\t")
+    missing = coverage[~coverage["present"]].groupby("signature")["symbol"].apply(set)
+    assert {"CDK1"} <= missing["HALLMARK_G2M_CHECKPOINT"] and {"PKM", "CXCL8", "BHLHE40"} <= missing["HARRIS_HYPOXIA"]
 
 
 def test_gse16091_clinical_matches_its_real_overall_survival(mirror_run):
@@ -198,7 +201,9 @@ def test_every_stage_ran_for_every_cohort(mirror_run):
         assert set(cox["endpoint"]) == endpoints
         assert cox["hr"].notna().all()
         coverage = pd.read_csv(directory / "results" / cohort / "signature_coverage.tsv", sep="\t")
-        assert coverage.groupby("signature")["present"].mean().min() > 0.9
+        # GPL14951's real annotation (2010) names genes by symbols since renamed (CDC2, IL8, PKM2):
+        # MSigDB's current symbols miss them there, within scoring.min_coverage
+        assert coverage.groupby("signature")["present"].mean().min() > (0.8 if cohort == "GSE39055" else 0.9)
         signatures = pd.read_csv(directory / "results" / "signatures" / "signatures.tsv", sep="\t")
         signed = signatures[signatures["signature"] == "HIF1A_REVIEW_SIGNED"]
         assert {"CDH1", "CASP3"} <= set(signed.loc[signed["direction"] == "down", "gene"])
@@ -392,7 +397,13 @@ def test_four_cohort_page_in_a_browser_names_each_cohort_and_endpoint_in_words(m
         endpoints = browser.evaluate("document.getElementById('endpoints').innerText")
         in_view = browser.evaluate("document.getElementById('endpoints').getBoundingClientRect().bottom < window.innerHeight")
     assert reader["dead_links"] == [] and reader["zero_p"] == []
-    assert reader["questions"] == sorted(reader["questions"]) and set(reader["questions"]) == {1, 2, 3, 4, 5, 6}
+    # the criteria table answers one endpoint after another, each with its questions in order
+    runs: list[list[int]] = [[]]
+    for number in reader["questions"]:
+        if runs[-1] and number < runs[-1][-1]:
+            runs.append([])
+        runs[-1].append(number)
+    assert len(runs) == 4 and all(set(run) == {1, 2, 3, 4, 5, 6} for run in runs)
     text = reader["text"]
     assert "GSE21257 (osteosarcoma; Illumina human-6 v2.0" in text and "GSE39055 (osteosarcoma; Illumina WG-DASL" in text
     assert "TARGET (osteosarcoma; RNA-seq" in text and "GSE16091 (osteosarcoma; Affymetrix HG-U133A" in text

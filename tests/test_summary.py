@@ -262,3 +262,23 @@ def test_a_set_agrees_across_cohorts_only_with_one_sign_and_a_low_fdr_in_each():
     agrees = {row["term"]: bool(row["agrees"]) for row in context["nes_top"]}
     assert agrees == {"BOTH_LOW": True, "ONE_HIGH_FDR": False}
     assert "<th>agrees</th>" in render_summary_page(context)
+
+
+def test_the_first_screen_lists_each_endpoint_with_its_cohorts_patients_and_events():
+    """From the meta-analysis: each kind over the cohorts recording it, and a joined pool naming
+    the kind each cohort entered with; a plain kind names no join, and a pool no cohort could
+    enter lists none."""
+    from hif_prognosis.summary import endpoint_summary
+
+    base = {"signature": "HIF", "method": "zscore"}
+    meta = pd.DataFrame([
+        base | {"endpoint": "overall_survival", "k": 2, "cohorts": "A;B", "endpoints_pooled": "overall_survival;overall_survival",
+                "patients": 90, "events": 30},
+        base | {"endpoint": "event_free_or_recurrence_free_survival", "k": 2, "cohorts": "A;C",
+                "endpoints_pooled": "event_free_survival;recurrence_free_survival", "patients": 80, "events": 35},
+        base | {"endpoint": "metastasis_free_survival", "k": 0, "cohorts": np.nan, "endpoints_pooled": np.nan, "patients": 0, "events": 0},
+    ])
+    rows = endpoint_summary(pd.DataFrame(), meta, signature="HIF", method="zscore")
+    assert rows[0] == {"endpoint": "overall_survival", "cohorts": ["A", "B"], "patients": 90, "events": 30, "joins": []}
+    assert rows[1]["joins"] == ["A (event-free survival)", "C (recurrence-free survival)"]
+    assert rows[2]["cohorts"] == [] and rows[2]["joins"] == []

@@ -129,14 +129,15 @@ def endpoint_summary(headline: pd.DataFrame, meta: pd.DataFrame | None, *, signa
     events they hold (for ``signature`` scored by ``method``): every endpoint kind, then each
     joined pool of kinds of the meta-analysis, naming the kind each cohort enters with."""
     if meta is not None:
-        rows = meta[(meta["signature"] == signature) & (meta["method"] == method)]
-        return [
-            {"endpoint": row["endpoint"], "cohorts": row["cohorts"].split(";"), "patients": int(row["patients"]),
-             "events": int(row["events"]),
-             "joins": [f"{c} ({endpoint_label(e)})" for c, e in zip(row["cohorts"].split(";"), row["endpoints_pooled"].split(";"), strict=True)]
-             if row["endpoints_pooled"] != row["endpoint"] and row["k"] else []}
-            for _, row in rows.iterrows()
-        ]
+        summary = []
+        for _, row in meta[(meta["signature"] == signature) & (meta["method"] == method)].iterrows():
+            cohorts, kinds = ([] if pd.isna(row[c]) else str(row[c]).split(";") for c in ("cohorts", "endpoints_pooled"))
+            summary.append({
+                "endpoint": row["endpoint"], "cohorts": cohorts, "patients": int(row["patients"]), "events": int(row["events"]),
+                "joins": [f"{c} ({endpoint_label(e)})" for c, e in zip(cohorts, kinds, strict=True)]
+                if set(kinds) - {row["endpoint"]} else [],
+            })
+        return summary
     rows = headline[headline["signature"] == signature]
     return [
         {"endpoint": endpoint, "cohorts": list(group["cohort"]), "patients": int(group["n"].sum()),
