@@ -1,0 +1,105 @@
+"""The comparators: CINSARC's class against an independent implementation of the published
+centroid rule, and the two-score Cox model with its likelihood-ratio test against R."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import GSE4335
+from hif_prognosis.cinsarc import cinsarc_classes
+from hif_prognosis.genesets import read_gene_list
+from hif_prognosis.head_to_head import head_to_head
+
+COMPARATORS = Path(__file__).resolve().parents[1] / "resources" / "signatures" / "comparators"
+
+# The rule of Chibon et al. / Lesluyes & Chibon, as hacksig's hack_cinsarc states it, written
+# out in base R with a loop: centre genes across samples; for each sample, centroids of the
+# others (centred among themselves) by metastasis label; C1 where 1 - Spearman rho to the
+# non-metastatic centroid is the smaller.
+R_CINSARC = """
+x <- as.matrix(data[, -(1:2)]); rownames(x) <- data$sample_id; label <- data$metastatic
+centred <- scale(x, center = TRUE, scale = FALSE)
+out <- character(nrow(x))
+for (i in seq_len(nrow(x))) {
+  others <- scale(x[-i, ], center = TRUE, scale = FALSE)
+  x0 <- colMeans(others[label[-i] == 0, ]); x1 <- colMeans(others[label[-i] == 1, ])
+  d0 <- 1 - cor(centred[i, ], x0, method = "spearman"); d1 <- 1 - cor(centred[i, ], x1, method = "spearman")
+  out[i] <- ifelse(d0 < d1, "C1", "C2")
+}
+write.table(data.frame(sample_id = rownames(x), cinsarc_class = out), stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+def mean_z(matrix: pd.DataFrame, genes: list[str]) -> pd.Series:
+    rows = matrix.loc[[g for g in genes if g in matrix.index]]
+    return rows.sub(rows.mean(axis=1), axis=0).div(rows.std(axis=1, ddof=1), axis=0).mean()
+
+
+@pytest.fixture(scope="module")
+def gse4335_metastasis(gse4335):
+    matrix, _ = gse4335
+    raw = pd.read_csv(GSE4335 / "clinical.tsv", sep="\t").set_index("sample_id")
+    return matrix, raw["metastasis"].reindex(matrix.columns)
+
+
+def test_cinsarc_class_equals_an_independent_implementation_of_the_centroid_rule(gse4335_metastasis, r_survival):
+    matrix, metastatic = gse4335_metastasis
+    genes = [g for g in read_gene_list(COMPARATORS / "cinsarc_chibon2010.txt") if g in matrix.index]
+    result = cinsarc_classes(matrix.loc[genes], metastatic.map({1: True, 0: False}))
+    assert result.status == "classified" and len(genes) > 40
+    labelled = metastatic.dropna().index
+    data = pd.concat([pd.Series(labelled, index=labelled, name="sample_id"), metastatic.loc[labelled].rename("metastatic"),
+                      matrix.loc[genes, labelled].T], axis=1)
+    reference = r_survival.table(R_CINSARC, data).set_index("sample_id")["cinsarc_class"]
+    ours = result.table.set_index("sample_id")["cinsarc_class"]
+    assert len(ours) == len(reference) == len(labelled)
+    assert (ours.loc[reference.index] == reference).all()
+    assert set(ours) == {"C1", "C2"}  # both classes occur: the comparison is not vacuous
+    assert ((result.table["cinsarc_score"] >= 0) == (result.table["cinsarc_class"] == "C2")).all()
+
+
+def test_cinsarc_is_refused_with_the_reason_where_labels_are_too_few(gse4335_metastasis):
+    matrix, metastatic = gse4335_metastasis
+    labels = pd.Series(False, index=matrix.columns)
+    labels.iloc[:2] = True
+    result = cinsarc_classes(matrix.iloc[:50], labels)
+    assert result.table.empty and result.status.startswith("not classified: the centroids need at least 4")
+    assert "2 metastatic" in result.status
+
+
+R_TWO_SCORES = """
+data$comparator <- as.numeric(scale(data$comparator)); data$hif <- as.numeric(scale(data$hif))
+alone <- coxph(Surv(time, event) ~ comparator, data = data, ties = "efron", control = coxph.control(eps = 1e-12, iter.max = 100))
+both <- coxph(Surv(time, event) ~ comparator + hif, data = data, ties = "efron", control = coxph.control(eps = 1e-12, iter.max = 100))
+lrt <- anova(alone, both)
+s <- summary(both)
+write.table(data.frame(
+  comparator_hr = exp(coef(alone)), comparator_hr_adj_hif = exp(coef(both))[1], hif_hr_adj_comparator = exp(coef(both))[2],
+  hif_hr_adj_comparator_ci_low = s$conf.int[2, "lower .95"], hif_p_wald_adj_comparator = s$coefficients[2, "Pr(>|z|)"],
+  lrt_chisq_adding_hif = lrt$Chisq[2], lrt_p_adding_hif = lrt[["Pr(>|Chi|)"]][2],
+  harrell_c_both = concordance(both)$concordance), stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+def test_two_score_cox_model_and_its_likelihood_ratio_test_equal_r(gse4335, r_survival):
+    """HALLMARK_HYPOXIA (mean z-score) as the HIF-1alpha score against CINSARC's genes (mean
+    z-score), on GSE4335's real overall survival."""
+    from hif_prognosis.clinical import endpoint_data
+    from hif_prognosis.genesets import read_gmt
+    from conftest import MSIGDB
+
+    matrix, clinical = gse4335
+    outcome = endpoint_data(clinical, "os")
+    hypoxia = read_gmt(MSIGDB / "h.all.v7.0.symbols.gmt")["HALLMARK_HYPOXIA"]
+    cinsarc = read_gene_list(COMPARATORS / "cinsarc_chibon2010.txt")
+    hif, comparator = mean_z(matrix, hypoxia).loc[outcome.index], mean_z(matrix, cinsarc).loc[outcome.index]
+    row = head_to_head(outcome["time"], outcome["event"], hif, comparator, resamples=200, rng=np.random.default_rng(1))
+    assert row["status"] == "estimated"
+    data = pd.DataFrame({"time": outcome["time"], "event": outcome["event"], "hif": hif, "comparator": comparator})
+    reference = r_survival.table(R_TWO_SCORES, data).iloc[0]
+    for column, value in reference.items():
+        assert row[column] == pytest.approx(value, rel=1e-6, abs=1e-9), column
+    assert row["harrell_c_both"] - row["harrell_c_comparator"] == pytest.approx(row["delta_harrell_c"])
+    assert row["delta_harrell_c_ci_low"] <= row["delta_harrell_c_ci_high"]
