@@ -103,3 +103,31 @@ def test_two_score_cox_model_and_its_likelihood_ratio_test_equal_r(gse4335, r_su
         assert row[column] == pytest.approx(value, rel=1e-6, abs=1e-9), column
     assert row["harrell_c_both"] - row["harrell_c_comparator"] == pytest.approx(row["delta_harrell_c"])
     assert row["delta_harrell_c_ci_low"] <= row["delta_harrell_c_ci_high"]
+
+
+def test_pooled_head_to_head_adds_only_where_the_pooled_change_in_c_is_above_zero():
+    """Two cohorts pooled by DerSimonian-Laird on the change in C (bootstrap SEs) and on the
+    adjusted log HR; a cohort refused for want of labels is left out, and a comparator no cohort
+    could estimate says why, with hif_adds missing."""
+    from hif_prognosis.head_to_head import pool_head_to_head
+    from hif_prognosis.meta import dersimonian_laird
+
+    def row(cohort, delta, se, status="estimated", comparator="CINSARC"):
+        return {"cohort": cohort, "comparator": comparator, "endpoint": "overall_survival", "status": status,
+                "comparator_status": "scored" if status == "estimated" else status, "n": 50, "events": 20,
+                "delta_harrell_c": delta, "delta_harrell_c_se_bootstrap": se,
+                "hif_log_hr_adj_comparator": 0.2, "hif_se_log_hr_adj_comparator": 0.1}
+
+    table = pd.DataFrame([row("A", 0.04, 0.01), row("B", 0.06, 0.02), row("C", np.nan, np.nan, "refused: no labels"),
+                          row("A", np.nan, np.nan, "refused: no labels", "OTHER")])
+    pooled = pool_head_to_head(table).set_index("comparator")
+    cinsarc = pooled.loc["CINSARC"]
+    expected = dersimonian_laird(np.array([0.04, 0.06]), np.array([0.01, 0.02]))
+    assert cinsarc["k"] == 2 and cinsarc["cohorts"] == "A;B" and cinsarc["patients"] == 100
+    assert cinsarc["pooled_delta_harrell_c"] == pytest.approx(expected["pooled"])
+    assert cinsarc["pooled_delta_harrell_c_ci_low"] == pytest.approx(expected["pooled"] - 1.959963984540054 * expected["se"])
+    assert bool(cinsarc["hif_adds"]) and cinsarc["pooled_hif_hr_adj_comparator"] == pytest.approx(np.exp(0.2))
+    other = pooled.loc["OTHER"]
+    assert other["k"] == 0 and pd.isna(other["hif_adds"]) and other["status"] == "no cohort estimable (A: refused: no labels)"
+    table.loc[1, "delta_harrell_c"] = -0.05  # now the pooled interval straddles 0
+    assert not bool(pool_head_to_head(table).set_index("comparator").loc["CINSARC", "hif_adds"])

@@ -153,3 +153,21 @@ def test_each_endpoint_kind_is_answered_over_the_cohorts_recording_it():
     assert list(signal.loc[signal["endpoint"] == "event_free_or_recurrence_free_survival", "cohort"]) == ["all", "A", "C"]
     carried = table[(table["question"] == "5 carries over") & (table["endpoint"] == "recurrence_free_survival")]
     assert carried["value"].tolist() == ["needs two or more cohorts recording this endpoint"]
+
+
+def test_adding_to_the_fields_models_is_question_seven():
+    """Met where the pooled change in C is above 0; not assessable, with the reason, where no
+    cohort could estimate it; absent where no comparator is configured."""
+    pooled = pd.DataFrame([
+        {"comparator": "CINSARC", "endpoint": "os", "k": 2, "hif_adds": False, "status": "pooled",
+         "pooled_delta_harrell_c": 0.01, "pooled_delta_harrell_c_ci_low": -0.02, "pooled_delta_harrell_c_ci_high": 0.04,
+         "pooled_hif_hr_adj_comparator": 1.1, "pooled_hif_hr_adj_comparator_ci_low": 0.9, "pooled_hif_hr_adj_comparator_ci_high": 1.3},
+        {"comparator": "OTHER", "endpoint": "os", "k": 0, "hif_adds": pd.NA, "status": "no cohort estimable (A: refused)"},
+    ])
+    table = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD), head_to_head=pooled)
+    seventh = table[table["question"] == "7 adds to the field's models"]
+    assert list(seventh["met"]) == [False, None]
+    assert seventh["value"].iloc[0].startswith("change in C +0.010 [-0.020, +0.040] over 2 cohorts; HR adjusted for CINSARC 1.10")
+    assert seventh["value"].iloc[1] == "no cohort estimable (A: refused)"
+    assert answer(table) == "no (not met: 7 adds to the field's models; not assessable: 7 adds to the field's models)"
+    assert "7 adds to the field's models" not in set(judge(signature="HIF", method="zscore", **two_cohorts(**GOOD))["question"])

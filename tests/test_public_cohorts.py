@@ -403,7 +403,7 @@ def test_four_cohort_page_in_a_browser_names_each_cohort_and_endpoint_in_words(m
         if runs[-1] and number < runs[-1][-1]:
             runs.append([])
         runs[-1].append(number)
-    assert len(runs) == 4 and all(set(run) == {1, 2, 3, 4, 5, 6} for run in runs)
+    assert len(runs) == 4 and all(set(run) == {1, 2, 3, 4, 5, 6, 7} for run in runs)
     text = reader["text"]
     assert "GSE21257 (osteosarcoma; Illumina human-6 v2.0" in text and "GSE39055 (osteosarcoma; Illumina WG-DASL" in text
     assert "TARGET (osteosarcoma; RNA-seq" in text and "GSE16091 (osteosarcoma; Affymetrix HG-U133A" in text
@@ -414,3 +414,35 @@ def test_four_cohort_page_in_a_browser_names_each_cohort_and_endpoint_in_words(m
     for answer in ("Overall survival: ", "Event-free survival: ", "Recurrence-free survival: ", "Event-free or recurrence-free survival: "):
         assert answer in text
     assert re.findall(r"\bOS\b|\bEFS\b|\bRFS\b", text) == []
+
+
+def test_cinsarc_head_to_head_where_the_labels_are_and_refused_with_the_reason_elsewhere(mirror_run):
+    """GSE21257's distant-metastasis labels (at diagnosis or later, from its real 'group') carry
+    CINSARC's leave-one-out class; the other cohorts have none and say so; the pooled table, the
+    judgement's question 7 and the page read the same rows."""
+    directory = mirror_run[0]
+    real = pd.read_csv(DATA / GSE21257_TABLE, sep="\t", dtype=str).set_index("rownames(geo.samp)")
+    metastatic = real["1:GROUP"].str.startswith("Metastases")
+    table = clinical(directory, "GSE21257").set_index("sample_id")
+    assert (table["distant_metastasis"] == "yes").equals(metastatic.loc[table.index])
+    rows = {cohort: pd.read_csv(directory / "results" / cohort / "survival" / "head_to_head.tsv", sep="\t")
+            for cohort in COHORT_ENDPOINTS}
+    gse21257 = rows["GSE21257"].iloc[0]
+    assert gse21257["comparator"] == "CINSARC" and gse21257["status"] == "estimated" and gse21257["genes_listed"] == 66
+    assert gse21257["class_c1"] + gse21257["class_c2"] == 53 and gse21257["n"] == 53
+    assert gse21257["delta_harrell_c_ci_low"] <= gse21257["delta_harrell_c"] <= gse21257["delta_harrell_c_ci_high"]
+    for cohort in ("TARGET", "GSE39055", "GSE16091"):
+        assert rows[cohort]["comparator_status"].str.startswith("refused: the cohort records no distant metastasis labels").all()
+        assert set(rows[cohort]["endpoint"]) == COHORT_ENDPOINTS[cohort]
+    scores = pd.read_csv(directory / "results" / "GSE21257" / "survival" / "comparator_scores.tsv", sep="\t")
+    assert ((scores["score"] >= 0) == (scores["class"] == "C2")).all() and len(scores) == 53
+    pooled = pd.read_csv(directory / "results" / "summary" / "head_to_head.tsv", sep="\t").set_index("endpoint")
+    assert pooled.loc["overall_survival", "k"] == 1 and pooled.loc["overall_survival", "status"] == "one cohort"
+    assert pooled.loc["overall_survival", "pooled_delta_harrell_c_ci_low"] == gse21257["delta_harrell_c_ci_low"]
+    assert pooled.loc["event_free_survival", "k"] == 0 and pd.isna(pooled.loc["event_free_survival", "hif_adds"])
+    judgement = pd.read_csv(directory / "results" / "summary" / "judgement.tsv", sep="\t")
+    seventh = judgement[(judgement["question"] == "7 adds to the field's models") & (judgement["endpoint"] == "overall_survival")]
+    assert len(seventh) == 1 and seventh["value"].iloc[0].startswith("change in C ")
+    assert bool(seventh["met"].iloc[0]) == bool(pooled.loc["overall_survival", "hif_adds"])
+    page = (directory / "results" / "summary" / "index.html").read_text()
+    assert 'id="head-to-head"' in page and "Chibon et al. 2010, Nat Med 16:781, doi:10.1038/nm.2174" in page

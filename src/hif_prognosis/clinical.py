@@ -113,6 +113,9 @@ class Endpoint:
 # Harmonised covariates: name -> allowed category labels (None = numeric).
 COVARIATES: dict[str, tuple[str, ...] | None] = {
     "metastasis_at_diagnosis": ("yes", "no"),
+    # distant metastasis at diagnosis or during follow-up: the label CINSARC's centroids are
+    # built on (hif_prognosis.cinsarc); never a model covariate, since it lies after baseline
+    "distant_metastasis": ("yes", "no"),
     "age_years": None,
     "sex": ("female", "male"),
     "histologic_response": ("good", "poor"),

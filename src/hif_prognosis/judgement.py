@@ -1,4 +1,4 @@
-"""The README's six questions, answered mechanically for the primary signature and method.
+"""The README's questions, answered mechanically for the primary signature and method.
 
 Each criterion is met (True), not met (False) or not assessable (NA with the reason, e.g. a
 model refused for too few events, a statistic with no finite estimate, or a locked-model validation
@@ -17,7 +17,7 @@ from hif_prognosis.clinical import joined_endpoint
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
 
 ALPHA = 0.05
-# The six questions, in order, each in one sentence: what the criterion rows of that number test.
+# The questions, in order, each in one sentence: what the criterion rows of that number test.
 QUESTIONS = {
     "1 signal": "Is the signal there? A higher score goes with shorter survival: HR per SD above 1, "
                 "pooled across cohorts and in the same direction in each.",
@@ -31,6 +31,9 @@ QUESTIONS = {
                       "unchanged in another, give HR above 1 there (one-sided p < 0.05).",
     "6 proportional hazards": "Is the hazard ratio a fair summary? The proportional-hazards test "
                               "(R cox.zph) does not reject.",
+    "7 adds to the field's models": "Does it add to what the field already uses? Adding the score to each "
+                                    "comparator (CINSARC) raises Harrell's C, pooled across cohorts, with the "
+                                    "95% interval above 0.",
 }
 # The locked-score weightings the "carries over" criterion reads (locked.WEIGHTINGS holds them):
 # the ones every signature gets. The multivariable model is reported beside them, as papers lock
@@ -158,6 +161,27 @@ def _carries_over(endpoint: str, locked: pd.DataFrame | None, signature: str) ->
     return rows
 
 
+def _adds_to_comparators(endpoint: str, head_to_head: pd.DataFrame | None) -> list[dict[str, object]]:
+    """Question 7 from the pooled head-to-head table (head_to_head.pool_head_to_head), one row
+    per configured comparator; none where no comparator is configured."""
+    if head_to_head is None or head_to_head.empty:
+        return []
+    rows = []
+    for comparator, group in head_to_head.groupby("comparator", sort=False):
+        criterion = f"{comparator}: pooled change in Harrell's C from adding the score, 95% CI above 0"
+        pooled = group[group["endpoint"] == endpoint]
+        if pooled.empty or pd.isna(pooled["hif_adds"].iloc[0]):
+            reason = pooled["status"].iloc[0] if len(pooled) else "no cohort records this endpoint for the comparator"
+            rows.append(_row(endpoint, "7 adds to the field's models", criterion, "all", str(reason), None))
+            continue
+        p = pooled.iloc[0]
+        value = (f"change in C {p['pooled_delta_harrell_c']:+.3f} [{p['pooled_delta_harrell_c_ci_low']:+.3f}, "
+                 f"{p['pooled_delta_harrell_c_ci_high']:+.3f}] over {int(p['k'])} cohort{'s' if p['k'] != 1 else ''}; HR adjusted "
+                 f"for {comparator} {format_hr(p['pooled_hif_hr_adj_comparator'], p['pooled_hif_hr_adj_comparator_ci_low'], p['pooled_hif_hr_adj_comparator_ci_high'])}")
+        rows.append(_row(endpoint, "7 adds to the field's models", criterion, "all", value, bool(p["hif_adds"])))
+    return rows
+
+
 def _answer(endpoint: str, criteria: list[dict[str, object]], signature: str, method: str) -> dict[str, object]:
     met = [c["met"] for c in criteria]
     answer = "no" if any(m is False for m in met) else "yes" if all(m is True for m in met) else "not established"
@@ -180,11 +204,13 @@ def judge(
     meta: pd.DataFrame | None,
     locked: pd.DataFrame | None,
     joined: Sequence[Sequence[str]] = (),
+    head_to_head: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Criteria rows (JUDGEMENT_COLUMNS) and one ``answer`` row per endpoint kind any cohort
     records, over the cohorts recording it, and per ``joined`` group of kinds
     (meta_analysis.joined_endpoints). ``cox``, ``null`` and ``models`` map cohort -> its table;
-    ``meta`` and ``locked`` are None with one cohort."""
+    ``meta`` and ``locked`` are None with one cohort; ``head_to_head`` is the pooled comparator
+    table (question 7)."""
     rows: list[dict[str, object]] = []
     for endpoint, cohorts in judged_endpoints(cox, joined).items():
         pooled = _select(meta, signature, method, endpoint).iloc[0] if meta is not None and len(cohorts) > 1 else None
@@ -192,6 +218,7 @@ def judge(
         for cohort, own in cohorts.items():
             criteria += _controls(endpoint, cohort, own, null[cohort], models[cohort], signature, method)
         criteria += _carries_over(endpoint, locked, signature)
+        criteria += _adds_to_comparators(endpoint, head_to_head)
         criteria.sort(key=lambda c: int(str(c["question"]).split(" ", 1)[0]))  # stable: cohorts keep their order
         rows += criteria + [_answer(endpoint, criteria, signature, method)]
     return pd.DataFrame(rows, columns=JUDGEMENT_COLUMNS)

@@ -203,8 +203,7 @@ MODEL_COMPARISON_QUESTION = (
     "HIF-1α signature are tested the same way: within each cohort (HR per SD of the score, "
     "Harrell's C) and locked, trained in one cohort and applied unchanged in the other. This "
     "answers whether HIF-1α's signature predicts as well as the models the field already uses; "
-    "it is not the six questions above, and it does not test whether HIF-1α adds to a model "
-    "(that would need both scores in one Cox model)."
+    "whether it adds to them, both scores in one Cox model, is the head-to-head table above."
 )
 
 
@@ -438,6 +437,8 @@ def page_context(
     gsea_method: str,
     gsea_draws: int | None = None,
     model_comparison: pd.DataFrame | None = None,
+    head_to_head: pd.DataFrame | None = None,
+    head_to_head_pooled: pd.DataFrame | None = None,
     cohort_context: Mapping[str, Mapping[str, str]] | None = None,
     nes_top_n: int = 10,
     ora_top_n: int = 5,
@@ -484,6 +485,8 @@ def page_context(
         ).to_dict("records"),
         "why_published_differ": WHY_PUBLISHED_DIFFER,
         "model_comparison": [] if model_comparison is None else model_comparison.to_dict("records"),
+        "head_to_head": [] if head_to_head is None else head_to_head.to_dict("records"),
+        "head_to_head_pooled": [] if head_to_head_pooled is None else head_to_head_pooled.to_dict("records"),
         "model_comparison_question": MODEL_COMPARISON_QUESTION,
         "offset_warning_r": OFFSET_WARNING_R,
         "figure_sections": [

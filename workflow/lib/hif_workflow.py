@@ -272,6 +272,8 @@ def located_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
                 yield f"signatures.{name}.{key}", spec[key], kind
     for name, location in config["enrichment"]["libraries"].items():
         yield f"enrichment.libraries.{name}", location, "gmt"
+    for name, spec in config["comparators"].items():
+        yield f"comparators.{name}.genes_file", spec["genes_file"], "gene_list"
 
 
 def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:

@@ -154,6 +154,14 @@ def signature_files_read(wildcards, input):
     return dict(zip(signature_files(), input, strict=True))
 
 
+def comparator_files():
+    """Comparator name -> the file its genes are read from."""
+    return {
+        name: gene_set_file(spec["genes_file"])
+        for name, spec in config["comparators"].items()
+    }
+
+
 def library_files():
     return [gene_set_file(loc) for loc in config["enrichment"]["libraries"].values()]
 
@@ -242,6 +250,7 @@ def final_outputs():
         rules.gene_cox.output.table,
         *rules.gene_forest.output,
         rules.over_representation.output.table,
+        *rules.head_to_head.output,
     ]
     outputs = per_cohort(per_cohort_outputs)
     outputs += per_cohort(list(rules.gsea_figures.output), ranking=RANKINGS)
@@ -250,6 +259,7 @@ def final_outputs():
     outputs += [
         rules.nes_across_cohorts.output.table,
         rules.judgement.output.table,
+        rules.head_to_head_pooled.output.table,
         *rules.summary_page.output,
     ]
     outputs += across_cohorts(

@@ -168,6 +168,29 @@ rule locked_kaplan_meier:
         "../scripts/locked_kaplan_meier.py"
 
 
+# Each comparator's head-to-head across cohorts: does HIF-1alpha add to it, pooled?
+rule head_to_head_pooled:
+    input:
+        tables=expand(rules.head_to_head.output.table, cohort=COHORTS),
+        no_overlap=across_cohorts(rules.cohort_overlap.output.flagged),
+    output:
+        table=report(
+            "results/summary/head_to_head.tsv",
+            caption="../report/head_to_head_pooled.rst",
+            category="Summary",
+            labels={"table": "head to head, pooled"},
+        ),
+    log:
+        "logs/summary/head_to_head_pooled.log",
+    benchmark:
+        "logs/benchmarks/summary/head_to_head_pooled.tsv"
+    localrule: True
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/head_to_head_pooled.py"
+
+
 rule judgement:
     input:
         cox=expand(rules.cox_univariable.output.table, cohort=COHORTS),
@@ -175,6 +198,7 @@ rule judgement:
         models=expand(rules.adjusted_cox.output.table, cohort=COHORTS),
         meta=across_cohorts(rules.meta_analysis.output.table),
         locked=across_cohorts(rules.locked_models.output.table),
+        head_to_head=rules.head_to_head_pooled.output.table,
     output:
         table=report(
             "results/summary/judgement.tsv",

@@ -70,6 +70,8 @@ rule summary_page:
         top_sets=per_cohort(rules.gsea_figures.output.dotplot, ranking=RANKINGS),
         nes=rules.nes_across_cohorts.output.table,
         judgement=rules.judgement.output.table,
+        head_to_head=per_cohort(rules.head_to_head.output.table),
+        head_to_head_pooled=rules.head_to_head_pooled.output.table,
         meta=across_cohorts(rules.meta_analysis.output.table),
         forest=across_cohorts(rules.meta_analysis.output.forest),
         locked_forest=across_cohorts(rules.locked_models_forest.output.png),

@@ -288,3 +288,39 @@ rule cutpoint:
         seed=config["seed"],
     script:
         "../scripts/cutpoint.py"
+
+
+# Head to head: each comparator the field uses (config comparators:) alone and beside the
+# primary HIF-1alpha score, per endpoint, with CINSARC's class where the cohort has the labels.
+rule head_to_head:
+    input:
+        expression=rules.harmonise_local_cohort.output.expression,
+        clinical=rules.harmonise_local_cohort.output.clinical,
+        scores=rules.merge_scores.output.table,
+        comparators=lambda w: list(comparator_files().values()),
+    output:
+        table=report(
+            "results/{cohort}/survival/head_to_head.tsv",
+            caption="../report/head_to_head.rst",
+            category="Survival",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "head to head with comparators"},
+        ),
+        scores="results/{cohort}/survival/comparator_scores.tsv",
+    log:
+        "logs/{cohort}/head_to_head.log",
+    benchmark:
+        "logs/benchmarks/{cohort}/head_to_head.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(1500, 3),
+        runtime=scaled(20),
+    params:
+        comparators=config["comparators"],
+        signature=PRIMARY["signature"],
+        method=PRIMARY["method"],
+        resamples=config["survival"]["bootstrap_resamples"],
+        seed=config["seed"],
+    script:
+        "../scripts/head_to_head.py"

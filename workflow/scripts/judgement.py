@@ -21,6 +21,7 @@ def main(smk) -> None:
             meta=read_tsv(smk.input.meta[0]) if smk.input.meta else None,
             locked=read_tsv(smk.input.locked[0]) if smk.input.locked else None,
             joined=p.joined_endpoints,
+            head_to_head=read_tsv(smk.input.head_to_head),
         )
         for _, row in table[table["question"] == "answer"].iterrows():
             log.info("%s: %s", row["criterion"], row["value"])

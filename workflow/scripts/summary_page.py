@@ -74,6 +74,8 @@ def main(smk) -> None:
             gsea_method=significance_method(p.gsea_engine, permutations=p.permutations, sample_size=p.sample_size),
             gsea_draws=p.permutations if p.gsea_engine == "permutation" else None,
             model_comparison=comparison,
+            head_to_head=pd.concat([read_tsv(path) for path in i.head_to_head], ignore_index=True),
+            head_to_head_pooled=read_tsv(i.head_to_head_pooled),
             cohort_context=dict(p.cohort_context),
         )
         page = render_summary_page(context)
