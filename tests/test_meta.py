@@ -105,3 +105,21 @@ def test_each_endpoint_kind_is_pooled_apart_and_a_joined_group_in_a_row_of_its_o
     expected = random_effects(cox.iloc[[1, 4]].assign(endpoint="x")).iloc[0]  # A's event-free, not its 9.0
     assert joined["pooled_log_hr"] == pytest.approx(expected["pooled_log_hr"]) and joined["patients"] == 100
     assert meta.loc["overall_survival", "endpoints_pooled"] == "overall_survival;overall_survival"
+
+
+def test_forest_figure_names_each_endpoint_in_words_and_draws_a_joined_pools_members():
+    from hif_prognosis.plotting import forest_figure
+
+    rows = [("A", "overall_survival", 0.2, 0.1), ("A", "event_free_survival", 0.3, 0.2), ("B", "overall_survival", 0.4, 0.15),
+            ("C", "recurrence_free_survival", 0.1, 0.25)]
+    cox = pd.DataFrame([{"signature": "S", "method": "zscore", "endpoint": e, "cohort": c, "log_hr": y, "se_log_hr": se,
+                         "n": 50, "events": 20, "hr": np.exp(y), "hr_ci_low": np.exp(y - 2 * se), "hr_ci_high": np.exp(y + 2 * se)}
+                        for c, e, y, se in rows])
+    meta = random_effects(cox, [["event_free_survival", "recurrence_free_survival"]])
+    figure = forest_figure(cox, meta, title="t")
+    titles = [axis.get_title() for axis in figure.axes]
+    assert [t.split(":")[0] for t in titles] == ["Overall survival", "Event-free survival", "Recurrence-free survival",
+                                                "Event-free or recurrence-free survival"]
+    joined = figure.axes[3]
+    assert [label.get_text() for label in joined.get_yticklabels()][:2] == [
+        "A, event-free survival (n=50, 20 events)", "C, recurrence-free survival (n=50, 20 events)"]

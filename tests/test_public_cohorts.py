@@ -371,7 +371,8 @@ def test_a_published_model_from_a_weight_file_runs_end_to_end(mirror_run):
     assert set(comparison["signature"]) == {"HIF1A_REVIEW_TARGETS", "TEST_MODEL"}
     assert (comparison.loc[comparison["signature"] == "TEST_MODEL", "citation"] == "test fixture, not a published model").all()
     page = (directory / "results" / "summary" / "index.html").read_text()
-    assert "Published risk models beside the HIF-1α signature" in page and "locked, published weights" in page
+    assert "Published risk models with their coefficients, beside the HIF-1α signature" in page
+    assert "locked, published weights" in page
     # its locked splits are drawn beside the primary signature's, and shown on the page
     drawn = sorted(p.name for p in (directory / "results" / "meta" / "locked_km").glob("*.png"))
     overall = ["GSE21257", "TARGET", "GSE16091"]

@@ -253,9 +253,14 @@ def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.F
         squeeze=False, layout="constrained",
     )
     for axis, endpoint in zip(axes.ravel(), endpoints, strict=True):
-        cohorts = cox[cox["endpoint"] == endpoint]
         pooled = meta[meta["endpoint"] == endpoint].iloc[0]
-        labels = [f"{c} (n={n}, {e} events)" for c, n, e in zip(cohorts["cohort"], cohorts["n"], cohorts["events"], strict=True)]
+        # the cohorts pooled, each with the endpoint it entered with (a joined pool's differ)
+        members = set(zip(str(pooled["cohorts"]).split(";"), str(pooled["endpoints_pooled"]).split(";")))
+        cohorts = cox[[(c, e) in members for c, e in zip(cox["cohort"], cox["endpoint"], strict=True)]]
+        labels = [
+            f"{c}{'' if kind == endpoint else ', ' + endpoint_label(kind)} (n={n}, {e} events)"
+            for c, kind, n, e in zip(cohorts["cohort"], cohorts["endpoint"], cohorts["n"], cohorts["events"], strict=True)
+        ]
         y = np.arange(len(cohorts))[::-1] + 1
         hr, ci_low, ci_high = (cohorts[c].to_numpy(dtype=float) for c in ("hr", "hr_ci_low", "hr_ci_high"))
         axis.errorbar(hr, y, xerr=[hr - ci_low, ci_high - hr], fmt="s", color=OKABE_ITO["blue"],

@@ -296,7 +296,7 @@ rule head_to_head:
     input:
         expression=rules.harmonise_local_cohort.output.expression,
         clinical=rules.harmonise_local_cohort.output.clinical,
-        scores=rules.merge_scores.output.table,
+        scores=primary_scores(),
         comparators=lambda w: list(comparator_files().values()),
     output:
         table=report(
