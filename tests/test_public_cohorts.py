@@ -447,3 +447,9 @@ def test_cinsarc_head_to_head_where_the_labels_are_and_refused_with_the_reason_e
     assert bool(seventh["met"].iloc[0]) == bool(pooled.loc["overall_survival", "hif_adds"])
     page = (directory / "results" / "summary" / "index.html").read_text()
     assert 'id="head-to-head"' in page and "Chibon et al. 2010, Nat Med 16:781, doi:10.1038/nm.2174" in page
+    # the classes' curves where CINSARC classified, a figure saying why elsewhere; both on the page
+    drawn = {(cohort, endpoint): (directory / "results" / cohort / "survival" / "km_comparators" / f"CINSARC.{endpoint}.png")
+             for cohort, endpoints in COHORT_ENDPOINTS.items() for endpoint in endpoints}
+    assert all(path.stat().st_size > 5_000 for path in drawn.values())
+    assert drawn[("GSE21257", "overall_survival")].stat().st_size > 3 * drawn[("GSE16091", "overall_survival")].stat().st_size
+    assert "The comparators&#39; classes" in page and "GSE21257, overall survival: CINSARC C2 (high risk) against C1." in page

@@ -22,6 +22,7 @@ from hif_prognosis.survival import (  # noqa: E402
     median_groups,
     median_split_logrank,
     numbers_at_risk,
+    split_logrank,
 )
 
 if TYPE_CHECKING:
@@ -373,6 +374,24 @@ def median_split_figure(
         counts,
         title=f"{cohort}: {signature} ({method_label(method)}), {endpoint_label(endpoint)}",
         subtitle=f"high = above the cohort median; log-rank chi2 = {chisq:.2f}, p = {format_p(p_value)}",
+        endpoint=endpoint,
+    )
+    return figure, counts
+
+
+def class_split_figure(
+    classes: pd.Series, outcomes: pd.DataFrame, *, cohort: str, comparator: str, endpoint: str
+) -> tuple[plt.Figure, pd.DataFrame]:
+    """Kaplan-Meier figure of a comparator's classes (``classes``: sample -> C1/C2, CINSARC's)
+    with its log-rank test, and its numbers at risk."""
+    groups = classes.reindex(outcomes.index).dropna()
+    outcome = outcomes.loc[groups.index]
+    chisq, p_value, _, _ = split_logrank(outcome["time"], outcome["event"], (groups == "C2").to_numpy())
+    counts = numbers_at_risk(outcome["time"], outcome["event"], groups)
+    figure = kaplan_meier_figure(
+        kaplan_meier_curves(outcome["time"], outcome["event"], groups), counts,
+        title=f"{cohort}: {comparator} class, {endpoint_label(endpoint)}",
+        subtitle=f"C2 = high risk by nearest centroid (leave-one-out); log-rank chi2 = {chisq:.2f}, p = {format_p(p_value)}",
         endpoint=endpoint,
     )
     return figure, counts

@@ -310,7 +310,8 @@ AGREEMENT_FDR = 0.25
 # The navigation bar's short name of each figure section (by anchor); only sections the page
 # has are linked.
 SECTION_NAV = {
-    "across": "across cohorts", "forest": "forest plot", "locked": "locked models", "km": "Kaplan–Meier", "genes": "gene forest",
+    "across": "across cohorts", "forest": "forest plot", "locked": "locked models", "km": "Kaplan–Meier",
+    "comparators": "comparator classes", "genes": "gene forest",
     "null": "null", "enrichment": "enrichment",
 }
 
@@ -332,6 +333,8 @@ def page_figure_sections(
     method: str,
     plotted_set: str,
     ranking_endpoints: Mapping[str, str],
+    comparator_kaplan_meier: Sequence[str] = (),
+    comparators: Sequence[str] = (),
 ) -> list[FigureSection]:
     """The page's figure sections with their captions (``locked_kaplan_meier``: each locked
     split's figure with its signature, weights, training and test cohort and endpoint;
@@ -367,6 +370,14 @@ def page_figure_sections(
         [(path, f"{c}, {endpoint_label(e)}: {signature} ({method_label(method)}) above vs below the median, 95% bands, numbers at risk.")
          for path, (c, e) in zip(kaplan_meier, km_keys, strict=True)],
     ))
+    if comparators:
+        class_keys = [(c, comparator, e) for c in cohorts for comparator in comparators for e in endpoints[c]]
+        sections.append(FigureSection(
+            "comparators", "The comparators' classes", "CINSARC's risk classes by nearest centroid (leave-one-out); "
+            "where a cohort has no distant-metastasis labels, the figure says so.",
+            [(path, f"{c}, {endpoint_label(e)}: {comparator} C2 (high risk) against C1.")
+             for path, (c, comparator, e) in zip(comparator_kaplan_meier, class_keys, strict=True)],
+        ))
     sections.append(FigureSection(
         "genes", "Gene forest: which genes carry the signal", "",
         [(path, f"{c}: each gene of {signature}, univariable Cox per SD of expression; vermillion = BH q < 0.05.")

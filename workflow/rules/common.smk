@@ -57,6 +57,7 @@ COHORTS_BY_SOURCE = {
     for source in ("local", "geo", "xena")
 }
 SIGNATURES = list(config["signatures"])
+COMPARATORS = list(config["comparators"])
 METHODS = list(config["scoring"]["methods"])
 PRIMARY = config["primary"]
 ORA_SIGNATURE = config["enrichment"].get("ora_signature", PRIMARY["signature"])
@@ -178,6 +179,22 @@ def kaplan_meier_path(
     return f"results/{cohort}/survival/km/{signature}.{endpoint}.{ext}"
 
 
+def comparator_kaplan_meier_path(
+    ext, comparator, cohort="{cohort}", endpoint="{endpoint}"
+):
+    """A Kaplan-Meier figure (png, pdf) of a comparator's classes."""
+    return f"results/{cohort}/survival/km_comparators/{comparator}.{endpoint}.{ext}"
+
+
+def comparator_kaplan_meier_figures(cohort, extensions=("png", "pdf")):
+    return [
+        comparator_kaplan_meier_path(ext, comparator, cohort, endpoint)
+        for comparator in COMPARATORS
+        for endpoint in endpoints(cohort)
+        for ext in extensions
+    ]
+
+
 def kaplan_meier_figures(cohort, signatures=SIGNATURES, extensions=("png", "pdf")):
     return [
         kaplan_meier_path(ext, cohort, signature, endpoint)
@@ -255,7 +272,9 @@ def final_outputs():
     outputs = per_cohort(per_cohort_outputs)
     outputs += per_cohort(list(rules.gsea_figures.output), ranking=RANKINGS)
     for cohort in COHORTS:
-        outputs += kaplan_meier_figures(cohort)
+        outputs += kaplan_meier_figures(cohort) + comparator_kaplan_meier_figures(
+            cohort
+        )
     outputs += [
         rules.nes_across_cohorts.output.table,
         rules.judgement.output.table,

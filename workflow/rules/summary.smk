@@ -61,6 +61,11 @@ rule summary_page:
             for cohort in COHORTS
             for path in kaplan_meier_figures(cohort, [PRIMARY["signature"]], ["png"])
         ],
+        comparator_kaplan_meier=[
+            path
+            for cohort in COHORTS
+            for path in comparator_kaplan_meier_figures(cohort, ["png"])
+        ],
         gene_forest=per_cohort(rules.gene_forest.output.png),
         null_plot=per_cohort(rules.null_figure.output.png),
         enrichment_plot=per_cohort(
@@ -113,6 +118,7 @@ rule summary_page:
             for name, cohort in config["cohorts"].items()
         },
         endpoints={cohort: endpoints(cohort) for cohort in COHORTS},
+        comparators=COMPARATORS,
         rankings=list(RANKINGS),
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],

@@ -324,3 +324,43 @@ rule head_to_head:
         seed=config["seed"],
     script:
         "../scripts/head_to_head.py"
+
+
+# Kaplan-Meier curves of each comparator's classes (CINSARC's C1/C2), one job per cohort and
+# endpoint; a cohort whose comparator was refused gets a figure saying why.
+if COMPARATORS:
+
+    rule comparator_kaplan_meier:
+        input:
+            scores=rules.head_to_head.output.scores,
+            table=rules.head_to_head.output.table,
+            clinical=rules.harmonise_local_cohort.output.clinical,
+        output:
+            png=[
+                report(
+                    comparator_kaplan_meier_path("png", comparator),
+                    caption="../report/comparator_kaplan_meier.rst",
+                    category="Survival",
+                    subcategory="{cohort}",
+                    labels={
+                        "cohort": "{cohort}",
+                        "comparator": comparator,
+                        "endpoint": "{endpoint}",
+                    },
+                )
+                for comparator in COMPARATORS
+            ],
+            pdf=[comparator_kaplan_meier_path("pdf", c) for c in COMPARATORS],
+        log:
+            "logs/{cohort}/comparator_kaplan_meier.{endpoint}.log",
+        benchmark:
+            "logs/benchmarks/{cohort}/comparator_kaplan_meier.{endpoint}.tsv"
+        conda:
+            "../envs/analysis.yaml"
+        resources:
+            mem_mb=scaled(1000),
+            runtime=scaled(10),
+        params:
+            comparators=COMPARATORS,
+        script:
+            "../scripts/comparator_kaplan_meier.py"

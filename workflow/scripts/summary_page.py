@@ -32,6 +32,8 @@ def figure_sections(smk) -> list[FigureSection]:
         locked_forest=i.locked_forest[0] if i.locked_forest else None,
         locked_kaplan_meier=list(zip(i.locked_kaplan_meier, map(tuple, p.locked_kaplan_meier), strict=True)),
         kaplan_meier=list(i.kaplan_meier),
+        comparator_kaplan_meier=list(i.comparator_kaplan_meier),
+        comparators=list(p.comparators),
         gene_forest=list(i.gene_forest),
         null_plot=list(i.null_plot),
         enrichment_plot=list(i.enrichment_plot),
