@@ -51,20 +51,20 @@ class Comparator:
 @dataclass(frozen=True)
 class ComparatorScores:
     score: pd.Series  # sample -> score (higher = higher risk)
-    classes: pd.Series | None  # sample -> C1/C2 (cinsarc_centroid only)
+    classes: pd.Series  # sample -> C1/C2
     status: str  # "scored", or why not
 
 
 def cinsarc_scores(genes: pd.DataFrame, clinical: pd.DataFrame) -> ComparatorScores:
     """CINSARC's leave-one-out score and class on the cohort's distant_metastasis labels."""
     if "distant_metastasis" not in clinical:
-        return ComparatorScores(pd.Series(dtype=float), None, (
+        return ComparatorScores(pd.Series(dtype=float), pd.Series(dtype=str), (
             "refused: the cohort records no distant metastasis labels (covariate distant_metastasis), "
             "which CINSARC's centroids are built on"))
     labels = clinical.set_index("sample_id")["distant_metastasis"].map({"yes": True, "no": False})
     result = cinsarc_classes(genes, labels)
     if result.status != "classified":
-        return ComparatorScores(pd.Series(dtype=float), None, f"refused: {result.status}")
+        return ComparatorScores(pd.Series(dtype=float), pd.Series(dtype=str), f"refused: {result.status}")
     table = result.table.set_index("sample_id")
     return ComparatorScores(table["cinsarc_score"], table["cinsarc_class"], "scored")
 
@@ -100,13 +100,12 @@ def comparator_tables(
             if scored.status == "scored":
                 rng = set_rng(seed, "head_to_head", cohort, comparator.name, endpoint)
                 row |= head_to_head(outcome["time"], outcome["event"], hif, scored.score, resamples=resamples, rng=rng)
-                if scored.classes is not None:
-                    row |= _class_columns(outcome, scored.classes)
+                row |= _class_columns(outcome, scored.classes)
             rows.append(row)
         if scored.status == "scored":
             scores.append(pd.DataFrame({
                 "sample_id": scored.score.index.astype(str), "comparator": comparator.name, "score": scored.score.to_numpy(),
-                "class": "" if scored.classes is None else scored.classes.reindex(scored.score.index).to_numpy(),
+                "class": scored.classes.reindex(scored.score.index).to_numpy(),
             }))
     score_table = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=SCORE_TABLE_COLUMNS)
     return pd.DataFrame(rows, columns=COMPARATOR_COLUMNS), score_table[SCORE_TABLE_COLUMNS]
