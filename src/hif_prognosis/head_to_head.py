@@ -23,7 +23,7 @@ from scipy.stats import chi2
 
 from hif_prognosis.fastcox import FLAG_OK, cox_model
 from hif_prognosis.meta import dersimonian_laird
-from hif_prognosis.stats import harrell_c, wald_hr_interval
+from hif_prognosis.stats import Z95, harrell_c, wald_hr_interval
 from hif_prognosis.survival import standardise
 
 HEAD_TO_HEAD_COLUMNS = [
@@ -101,7 +101,7 @@ def _pooled(estimate: np.ndarray, se: np.ndarray) -> tuple[float, float, float, 
     else:
         pooled = dersimonian_laird(estimate, se)
         centre, spread, i2 = pooled["pooled"], pooled["se"], pooled["i2"]
-    return centre, centre - 1.959963984540054 * spread, centre + 1.959963984540054 * spread, i2
+    return centre, centre - Z95 * spread, centre + Z95 * spread, i2
 
 
 def pool_head_to_head(table: pd.DataFrame) -> pd.DataFrame:
