@@ -77,6 +77,13 @@ def joined_endpoint(kinds: Sequence[str]) -> str:
     return JOIN_WORD.join(kind.removesuffix("_survival") for kind in kinds) + "_survival"
 
 
+def joined_member(kinds: Sequence[str], recorded: Sequence[str]) -> str | None:
+    """The endpoint a cohort recording ``recorded`` enters a joined pool of ``kinds`` with: the
+    first of the kinds it records (None: it records none). The meta-analysis, its pooled
+    patients and the judgement all read a joined pool through this one rule."""
+    return next((kind for kind in kinds if kind in recorded), None)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where one survival endpoint lives in a raw clinical table."""

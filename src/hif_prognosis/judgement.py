@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.clinical import joined_endpoint
+from hif_prognosis.clinical import joined_endpoint, joined_member
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
 
 ALPHA = 0.05
@@ -84,14 +84,14 @@ def judged_endpoints(
 ) -> dict[str, dict[str, str]]:
     """Each endpoint the judgement answers -> {cohort: the cohort's endpoint it reads}: every
     endpoint kind over the cohorts recording it, then each joined group of kinds over the cohorts
-    recording one of them (the first of the group each records, as meta.joined_rows pools)."""
+    recording one of them (the kind each enters with: clinical.joined_member)."""
     recorded = {cohort: list(pd.unique(table["endpoint"])) for cohort, table in cox.items()}
     judged: dict[str, dict[str, str]] = {}
     for cohort, endpoints in recorded.items():
         for endpoint in endpoints:
             judged.setdefault(endpoint, {})[cohort] = endpoint
     for kinds in joined:
-        members = {cohort: next((k for k in kinds if k in endpoints), None) for cohort, endpoints in recorded.items()}
+        members = {cohort: joined_member(kinds, endpoints) for cohort, endpoints in recorded.items()}
         judged[joined_endpoint(kinds)] = {cohort: kind for cohort, kind in members.items() if kind}
     return {endpoint: cohorts for endpoint, cohorts in judged.items() if cohorts}
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from hif_prognosis.clinical import joined_endpoint
+from hif_prognosis.clinical import joined_endpoint, joined_member
 from hif_prognosis.stats import wald_hr_interval
 
 META_COLUMNS = [
@@ -51,10 +51,8 @@ def dersimonian_laird(estimate: np.ndarray, se: np.ndarray) -> dict[str, float]:
 def joined_rows(cox: pd.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
     """The cox.tsv rows a joined pool of ``kinds`` takes: per cohort, those of the first kind it
     records, relabelled with the pool's name (clinical.joined_endpoint)."""
-    rank = {kind: position for position, kind in enumerate(kinds)}
-    rows = cox[cox["endpoint"].isin(kinds)].assign(_rank=lambda t: t["endpoint"].map(rank))
-    first = rows.groupby("cohort", sort=False)["_rank"].transform("min")
-    rows = rows[rows["_rank"] == first].drop(columns="_rank")
+    entered = {cohort: joined_member(kinds, list(group)) for cohort, group in cox.groupby("cohort", sort=False)["endpoint"]}
+    rows = cox[[entered[cohort] == endpoint for cohort, endpoint in zip(cox["cohort"], cox["endpoint"], strict=True)]]
     return rows.assign(endpoint_pooled=rows["endpoint"], endpoint=joined_endpoint(kinds))
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.clinical import endpoint_data, endpoint_names, joined_endpoint
+from hif_prognosis.clinical import endpoint_data, endpoint_names, joined_endpoint, joined_member
 from hif_prognosis.errors import InputError
 
 OVERLAP_COLUMNS = ["cohort_a", "sample_a", "cohort_b", "sample_b", "shared_sample_id", "shared_patient_id", "profile_r"]
@@ -132,10 +132,8 @@ def pooled_patients(clinical: Mapping[str, pd.DataFrame], joined: Sequence[Seque
     for cohort, table in clinical.items():
         patients = table.set_index("sample_id")["patient_id"]
         recorded = endpoint_names(table)
-        pools = [(endpoint, endpoint) for endpoint in recorded] + [
-            (joined_endpoint(kinds), next(kind for kind in kinds if kind in recorded))
-            for kinds in joined if set(kinds) & set(recorded)
-        ]
+        members = [(joined_endpoint(kinds), joined_member(kinds, recorded)) for kinds in joined]
+        pools = [(endpoint, endpoint) for endpoint in recorded] + [(pool, kind) for pool, kind in members if kind]
         for pool, endpoint in pools:
             known = endpoint_data(table, endpoint).index  # the samples every survival analysis fits
             frames.append(pd.DataFrame({
