@@ -35,12 +35,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from hif_prognosis.genesets import read_gmt
+from hif_prognosis.genesets import read_gene_list, read_gmt
 from hif_prognosis.review import read_review_table
 from mirror import Mirror
 
 REPO = Path(__file__).resolve().parents[1]
 REVIEW_TABLE = REPO / "resources" / "signatures" / "hif1a_review.tsv"
+COMPARATOR_GENES = REPO / "resources" / "signatures" / "comparators"
 GSE21257_TABLE = "GSE21257/GSE21257_OS_SanmleInfo_GPL10295.txt"
 GSE39055_RECORDS = "GSE39055/GSE39055_sample_records.tsv"
 GPL14951_PROBES = "GSE39055/GPL14951_probe_symbols.tsv"
@@ -62,14 +63,15 @@ def gz(text: str) -> bytes:
 
 
 def gene_universe(data: Path, genome: bool = False) -> list[str]:
-    """Real symbols: every Hallmark gene, the C2 hypoxia signatures' genes, the review's genes;
-    with ``genome``, every gene of the four MSigDB collections too (21,903 symbols, the size of
+    """Real symbols: every Hallmark gene, the C2 hypoxia signatures' genes, the review's genes,
+    the shipped comparators' genes; with ``genome``, every gene of the four MSigDB collections too (21,903 symbols, the size of
     a real array or RNA-seq matrix after harmonisation)."""
     collections = sorted((data / "msigdb").glob("*.gmt")) if genome else [data / "msigdb" / "h.all.v7.0.symbols.gmt"]
     genes = {g for path in collections for genes in read_gmt(path).values() for g in genes}
     review = read_review_table(REVIEW_TABLE)
     measurable = review[(review["symbol"] != "") & (review["molecule"] != "circRNA")]
     genes |= set(measurable["symbol"]) | {"HIF1A"}
+    genes |= {g for path in COMPARATOR_GENES.glob("*.txt") for g in read_gene_list(path)}
     c2 = read_gmt(data / "msigdb" / "c2.cgp.v7.0.symbols.gmt")
     for name in ["SEMENZA_HIF1_TARGETS", "WINTER_HYPOXIA_METAGENE", "ELVIDGE_HYPOXIA_UP", "HARRIS_HYPOXIA"]:
         genes |= set(c2[name])

@@ -131,3 +131,85 @@ def test_pooled_head_to_head_adds_only_where_the_pooled_change_in_c_is_above_zer
     assert other["k"] == 0 and pd.isna(other["hif_adds"]) and other["status"] == "no cohort estimable (A: refused: no labels)"
     table.loc[1, "delta_harrell_c"] = -0.05  # now the pooled interval straddles 0
     assert not bool(pool_head_to_head(table).set_index("comparator").loc["CINSARC", "hif_adds"])
+
+
+R_REFIT = """
+fit <- coxph(Surv(time, event) ~ ., data = data.frame(time = data$time, event = data$event, scale(data[, -(1:3)])),
+             ties = "efron", control = coxph.control(eps = 1e-12, iter.max = 100))
+write.table(data.frame(gene = names(coef(fit)), weight = unname(coef(fit))), stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+@pytest.fixture(scope="module")
+def gse4335_halves(gse4335):
+    """GSE4335 split by sample order into a training and a test cohort, as two cohorts would be."""
+    from hif_prognosis.clinical import endpoint_data
+
+    matrix, clinical = gse4335
+    samples = list(endpoint_data(clinical, "os").index)
+    halves = samples[: len(samples) // 2], samples[len(samples) // 2:]
+    return [(matrix[half], clinical[clinical["sample_id"].isin(half)].reset_index(drop=True)) for half in halves]
+
+
+def test_refitted_weights_are_r_coxph_in_the_training_cohort_and_applied_unchanged_in_another(gse4335_halves, r_survival):
+    """Liu et al.'s four genes without coefficients: a multivariable Cox model learns their
+    weights in the training half (equal to R coxph on the z-scores); the test half scores
+    sum(w z) / sum|w| with its own z-scores and reads it head to head; the training half is
+    refused with the reason, never scored in-sample."""
+    from hif_prognosis.comparators import Comparator, comparator_tables, refit_weights
+
+    (train, train_clinical), (test, test_clinical) = gse4335_halves
+    genes = read_gene_list(COMPARATORS / "liu2025_autophagy_4gene.txt")
+    weights = refit_weights("LIU", genes, train, train_clinical, cohort="A", endpoint="os", weighting="multivariable_cox",
+                            min_events_per_variable=2, seed=1)
+    assert list(weights["gene"]) == genes and (weights["status"] == "refitted").all()
+    measured = weights[weights["measured_in_training"]]
+    assert len(measured) >= 3 and measured["weight_log_hr_per_sd"].notna().all()
+    from hif_prognosis.clinical import endpoint_data
+
+    outcome = endpoint_data(train_clinical, "os")
+    data = pd.concat([pd.Series(outcome.index, index=outcome.index, name="sample_id"), outcome[["time", "event"]],
+                      train.loc[measured["gene"], outcome.index].T], axis=1)
+    reference = r_survival.table(R_REFIT, data).set_index("gene")["weight"]
+    assert measured.set_index("gene")["weight_log_hr_per_sd"].to_numpy() == pytest.approx(reference.loc[measured["gene"]].to_numpy(), rel=1e-6)
+
+    comparator = Comparator("LIU", genes, "refitted_cox", "Liu et al. 2025", weights)
+    hif = mean_z(test, read_gene_list(COMPARATORS / "fu2021_hypoxia_2gene.txt"))
+    table, scores = comparator_tables("B", test, test_clinical, hif, [comparator], endpoints=["os"], resamples=50, seed=1)
+    row = table.iloc[0]
+    assert row["comparator_status"] == "scored" and row["status"] == "estimated"
+    assert row["score"] == "published genes, weights refitted in A (os; multivariable Cox (Efron ties))"
+    w = measured.set_index("gene")["weight_log_hr_per_sd"]
+    rows = test.loc[w.index]
+    z = rows.sub(rows.mean(axis=1), axis=0).div(rows.std(axis=1, ddof=1), axis=0)
+    expected = (z.T @ w) / w.abs().sum()
+    assert scores.set_index("sample_id")["score"].to_numpy() == pytest.approx(expected.loc[scores["sample_id"]].to_numpy())
+    assert scores["class"].isna().all() and np.isnan(row["class_hr_c2_vs_c1"])
+
+    in_training, _ = comparator_tables("A", train, train_clinical, mean_z(train, ["DCN", "P4HA1"]), [comparator],
+                                       endpoints=["os"], resamples=10, seed=1)
+    assert in_training["comparator_status"].iloc[0].startswith("refused: the training cohort of its refitted weights")
+    assert np.isnan(in_training["comparator_hr"].iloc[0])
+    lacking, _ = comparator_tables("B", test.drop(index=measured["gene"].iloc[0]), test_clinical, hif, [comparator],
+                                   endpoints=["os"], resamples=10, seed=1)
+    assert lacking["comparator_status"].iloc[0] == f"refused: B does not measure {measured['gene'].iloc[0]}, which carry weights"
+
+
+def test_a_refit_with_too_few_training_events_per_gene_is_refused_everywhere_with_the_reason(gse4335_halves):
+    from hif_prognosis.comparators import Comparator, comparator_tables, refit_weights
+
+    (train, train_clinical), (test, test_clinical) = gse4335_halves
+    genes = read_gene_list(COMPARATORS / "zhang2022_hypoxia_immune_7gene.txt")
+    weights = refit_weights("ZHANG", genes, train, train_clinical, cohort="A", endpoint="os", weighting="multivariable_cox",
+                            min_events_per_variable=10, seed=1)
+    assert weights["weight_log_hr_per_sd"].isna().all()
+    assert weights["status"].iloc[0].startswith("refused: ") and "training events per gene < 10" in weights["status"].iloc[0]
+    table, scores = comparator_tables("B", test, test_clinical, mean_z(test, ["DCN"]),
+                                      [Comparator("ZHANG", genes, "refitted_cox", "Zhang et al. 2022", weights)],
+                                      endpoints=["os"], resamples=10, seed=1)
+    assert table["comparator_status"].iloc[0] == f"refused: no weights from A: {weights['status'].iloc[0]}"
+    assert scores.empty
+    ridge = refit_weights("ZHANG", genes, train, train_clinical, cohort="A", endpoint="os", weighting="ridge_cox",
+                          min_events_per_variable=10, seed=1)
+    assert (ridge["status"] == "refitted").all() and np.isfinite(ridge["penalty"].iloc[0])
+    assert ridge.loc[ridge["measured_in_training"], "weight_log_hr_per_sd"].notna().all()

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import SHARED, apply_overrides
+from hif_prognosis.tables import read_matrix
 from public_mirror import (
     EXTRA_ALIQUOTS, GSE16091_SURVIVAL, GSE21257_TABLE, GSE39055_RECORDS, OLD_SYMBOLS_ON_GPL10295, TARGET_RELEASE,
     TARGET_SURVIVAL, mirrored_config, public_mirror,
@@ -417,6 +418,11 @@ def test_four_cohort_page_in_a_browser_names_each_cohort_and_endpoint_in_words(m
     assert re.findall(r"\bOS\b|\bEFS\b|\bRFS\b", text) == []
 
 
+def head_to_head_rows(directory: Path, cohort: str, comparator: str) -> pd.DataFrame:
+    table = pd.read_csv(directory / "results" / cohort / "survival" / "head_to_head.tsv", sep="\t")
+    return table[table["comparator"] == comparator].reset_index(drop=True)
+
+
 def test_cinsarc_head_to_head_where_the_labels_are_and_refused_with_the_reason_elsewhere(mirror_run):
     """GSE21257's distant-metastasis labels (at diagnosis or later, from its real 'group') carry
     CINSARC's leave-one-out class; the other cohorts have none and say so; the pooled table, the
@@ -426,23 +432,25 @@ def test_cinsarc_head_to_head_where_the_labels_are_and_refused_with_the_reason_e
     metastatic = real["1:GROUP"].str.startswith("Metastases")
     table = clinical(directory, "GSE21257").set_index("sample_id")
     assert (table["distant_metastasis"] == "yes").equals(metastatic.loc[table.index])
-    rows = {cohort: pd.read_csv(directory / "results" / cohort / "survival" / "head_to_head.tsv", sep="\t")
-            for cohort in COHORT_ENDPOINTS}
+    rows = {cohort: head_to_head_rows(directory, cohort, "CINSARC") for cohort in COHORT_ENDPOINTS}
     gse21257 = rows["GSE21257"].iloc[0]
-    assert gse21257["comparator"] == "CINSARC" and gse21257["status"] == "estimated" and gse21257["genes_listed"] == 66
+    assert gse21257["status"] == "estimated" and gse21257["genes_listed"] == 66
     assert gse21257["class_c1"] + gse21257["class_c2"] == 53 and gse21257["n"] == 53
     assert gse21257["delta_harrell_c_ci_low"] <= gse21257["delta_harrell_c"] <= gse21257["delta_harrell_c_ci_high"]
     for cohort in ("TARGET", "GSE39055", "GSE16091"):
         assert rows[cohort]["comparator_status"].str.startswith("refused: the cohort records no distant metastasis labels").all()
         assert set(rows[cohort]["endpoint"]) == COHORT_ENDPOINTS[cohort]
     scores = pd.read_csv(directory / "results" / "GSE21257" / "survival" / "comparator_scores.tsv", sep="\t")
+    scores = scores[scores["comparator"] == "CINSARC"]
     assert ((scores["score"] >= 0) == (scores["class"] == "C2")).all() and len(scores) == 53
-    pooled = pd.read_csv(directory / "results" / "summary" / "head_to_head.tsv", sep="\t").set_index("endpoint")
+    pooled = pd.read_csv(directory / "results" / "summary" / "head_to_head.tsv", sep="\t")
+    pooled = pooled[pooled["comparator"] == "CINSARC"].set_index("endpoint")
     assert pooled.loc["overall_survival", "k"] == 1 and pooled.loc["overall_survival", "status"] == "one cohort"
     assert pooled.loc["overall_survival", "pooled_delta_harrell_c_ci_low"] == gse21257["delta_harrell_c_ci_low"]
     assert pooled.loc["event_free_survival", "k"] == 0 and pd.isna(pooled.loc["event_free_survival", "hif_adds"])
     judgement = pd.read_csv(directory / "results" / "summary" / "judgement.tsv", sep="\t")
-    seventh = judgement[(judgement["question"] == "7 adds to the field's models") & (judgement["endpoint"] == "overall_survival")]
+    seventh = judgement[(judgement["question"] == "7 adds to the field's models") & (judgement["endpoint"] == "overall_survival")
+                        & judgement["criterion"].str.startswith("CINSARC:")]
     assert len(seventh) == 1 and seventh["value"].iloc[0].startswith("change in C ")
     assert bool(seventh["met"].iloc[0]) == bool(pooled.loc["overall_survival", "hif_adds"])
     page = (directory / "results" / "summary" / "index.html").read_text()
@@ -453,3 +461,39 @@ def test_cinsarc_head_to_head_where_the_labels_are_and_refused_with_the_reason_e
     assert all(path.stat().st_size > 5_000 for path in drawn.values())
     assert drawn[("GSE21257", "overall_survival")].stat().st_size > 3 * drawn[("GSE16091", "overall_survival")].stat().st_size
     assert "The comparators&#39; classes" in page and "GSE21257, overall survival: CINSARC C2 (high risk) against C1." in page
+
+
+REFITTED = ("Fu2021_hypoxia", "Zhang2022_hypoxia_immune", "Liu2025_autophagy")
+
+
+def test_published_genes_without_coefficients_are_refitted_in_target_and_read_head_to_head_elsewhere(mirror_run):
+    """Each gene list without coefficients: its weights learned once in TARGET's overall
+    survival (ridge Cox), TARGET refused as a test cohort, every other cohort scored with those
+    weights unchanged and read head to head; pooled over the three, and named on the page as
+    published genes with weights refitted."""
+    directory = mirror_run[0]
+    for name in REFITTED:
+        weights = pd.read_csv(directory / "results" / "comparators" / f"{name}.weights.tsv", sep="\t")
+        assert (weights["status"] == "refitted").all() and weights["measured_in_training"].all()
+        assert (weights["training_cohort"] == "TARGET").all() and (weights["weighting"] == "ridge_cox").all()
+        assert weights["n"].iloc[0] == 86 and weights["weight_log_hr_per_sd"].notna().all()
+        target = head_to_head_rows(directory, "TARGET", name)
+        assert set(target["endpoint"]) == COHORT_ENDPOINTS["TARGET"]
+        assert target["comparator_status"].str.startswith("refused: the training cohort of its refitted weights").all()
+        for cohort in ("GSE21257", "GSE39055", "GSE16091"):
+            row = head_to_head_rows(directory, cohort, name).iloc[0]
+            assert row["comparator_status"] == "scored" and row["status"] == "estimated", (cohort, name, row["comparator_status"])
+            assert row["score"].startswith("published genes, weights refitted in TARGET (overall survival; ridge Cox")
+            w = weights.set_index("gene")["weight_log_hr_per_sd"]
+            matrix = read_matrix(directory / "results" / cohort / "expression.npz").loc[w.index]
+            z = matrix.sub(matrix.mean(axis=1), axis=0).div(matrix.std(axis=1, ddof=1), axis=0)
+            scores = pd.read_csv(directory / "results" / cohort / "survival" / "comparator_scores.tsv", sep="\t")
+            scores = scores[scores["comparator"] == name].astype({"sample_id": str}).set_index("sample_id")["score"]
+            assert scores.to_numpy() == pytest.approx(((z.T @ w) / w.abs().sum()).loc[scores.index].to_numpy())
+    pooled = pd.read_csv(directory / "results" / "summary" / "head_to_head.tsv", sep="\t").set_index(["comparator", "endpoint"])
+    for name in REFITTED:
+        assert pooled.loc[(name, "overall_survival"), "k"] == 2 and pooled.loc[(name, "overall_survival"), "cohorts"] == "GSE21257;GSE16091"
+        assert pooled.loc[(name, "recurrence_free_survival"), "k"] == 1
+    page = (directory / "results" / "summary" / "index.html").read_text()
+    assert "Fu et al. 2021, Front Cell Dev Biol 9:633607" in page
+    assert "published genes, weights refitted in TARGET (overall survival; ridge Cox" in page

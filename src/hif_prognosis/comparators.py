@@ -8,10 +8,15 @@ A comparator is a published gene list with a citation and one of COMPARATOR_SCOR
   centroid minus rho to the non-metastatic one) is the score, and C2 against C1 its class.
   Refused, with the reason, where a cohort has no such labels.
 
-Published genes without published coefficients are not scored within a cohort: weights refitted
-on the patients they then score are optimistic in-sample, and leave-one-out scores are biased the
-other way (on null data they run against the outcome), so such a model can only be read with
-weights learned in another cohort.
+- ``refitted_cox``: published genes without published coefficients ("published genes, weights
+  refitted", never the published model). The genes' weights are learned once, in the configured
+  training cohort and endpoint (``refit_weights``: a multivariable, ridge or LASSO Cox model of
+  the genes' z-scores, as hif_prognosis.locked fits them), and applied unchanged in every other
+  cohort: the genes z-scored within that cohort, the score sum(w z) / sum(|w|). The training
+  cohort itself is refused (its in-sample fit is optimistic), as is a cohort that does not
+  measure every gene with a weight. Refitting within each cohort is not offered: in-sample weights
+  are optimistic, and leave-one-out scores are biased the other way (on null data they run
+  against the outcome).
 """
 
 from __future__ import annotations
@@ -24,14 +29,26 @@ import pandas as pd
 
 from hif_prognosis.cinsarc import cinsarc_classes
 from hif_prognosis.clinical import endpoint_data
+from hif_prognosis.expression import gene_zscores
 from hif_prognosis.fastcox import FLAG_OK, cox_model
 from hif_prognosis.head_to_head import HEAD_TO_HEAD_COLUMNS, head_to_head
+from hif_prognosis.locked import NotEstimable, training_weights
 from hif_prognosis.stats import set_rng, wald_hr_interval
 from hif_prognosis.survival import split_logrank
 
 COMPARATOR_SCORES = {
     "cinsarc_centroid": "nearest-centroid class (leave-one-out), continuous distance difference",
+    "refitted_cox": "published genes, weights refitted",
 }
+REFIT_WEIGHTINGS = {
+    "multivariable_cox": "multivariable Cox (Efron ties)",
+    "ridge_cox": "ridge Cox, penalty by 5-fold cross-validated Harrell's C",
+    "lasso_cox": "LASSO Cox, penalty by 5-fold cross-validated Harrell's C",
+}
+WEIGHT_COLUMNS = [
+    "comparator", "gene", "measured_in_training", "weight_log_hr_per_sd", "training_cohort", "training_endpoint",
+    "weighting", "penalty", "n", "events", "status",
+]
 COMPARATOR_COLUMNS = [
     "cohort", "comparator", "score", "citation", "endpoint", "genes_measured", "genes_listed", "comparator_status",
     "class_c2", "class_c1", "class_hr_c2_vs_c1", "class_hr_ci_low", "class_hr_ci_high", "class_logrank_p",
@@ -46,6 +63,47 @@ class Comparator:
     genes: Sequence[str]  # as listed
     score: str  # one of COMPARATOR_SCORES
     citation: str
+    weights: pd.DataFrame | None = None  # refitted_cox: its refit_weights table
+
+    def description(self) -> str:
+        """How the comparator is scored, in words (the tables' ``score``)."""
+        if self.weights is None:
+            return COMPARATOR_SCORES[self.score]
+        fit = self.weights.iloc[0]
+        return (f"{COMPARATOR_SCORES[self.score]} in {fit['training_cohort']} "
+                f"({str(fit['training_endpoint']).replace('_', ' ')}; {REFIT_WEIGHTINGS[str(fit['weighting'])]})")
+
+
+def refit_weights(
+    name: str, genes: Sequence[str], matrix: pd.DataFrame, clinical: pd.DataFrame, *, cohort: str, endpoint: str,
+    weighting: str, min_events_per_variable: float, seed: int,
+) -> pd.DataFrame:
+    """WEIGHT_COLUMNS, one row per listed gene: its weight (log HR per SD of its z-score) in a
+    Cox model (``weighting``, one of REFIT_WEIGHTINGS) of the measured genes in the training
+    ``cohort`` and ``endpoint``; ``status`` says ``refitted`` or why no weights exist."""
+    listed = list(dict.fromkeys(genes))
+    outcome = endpoint_data(clinical, endpoint)
+    z = gene_zscores(matrix.loc[[g for g in listed if g in matrix.index], outcome.index]).T
+    z = z.loc[:, z.notna().all()]  # a gene without variance in the training cohort gets no weight
+    base = {"comparator": name, "training_cohort": cohort, "training_endpoint": endpoint, "weighting": weighting,
+            "n": len(outcome), "events": int(outcome["event"].sum())}
+    weights: dict[str, float] = {}
+    penalty, status = np.nan, "refitted"
+    try:
+        if z.empty:
+            raise NotEstimable(f"not estimable: no gene of {name} varies in {cohort}")
+        fitted, penalty = training_weights(
+            z, np.ones(z.shape[1]), outcome["time"].to_numpy(float), outcome["event"].to_numpy(float), weighting,
+            min_events_per_variable, set_rng(seed, "refit", name, cohort, endpoint),
+        )
+        weights = dict(zip(z.columns, map(float, fitted), strict=True))
+    except NotEstimable as reason:
+        status = str(reason)
+    return pd.DataFrame([
+        base | {"gene": gene, "measured_in_training": gene in z.columns, "weight_log_hr_per_sd": weights.get(gene, np.nan),
+                "penalty": penalty, "status": status}
+        for gene in listed
+    ], columns=WEIGHT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -67,6 +125,36 @@ def cinsarc_scores(genes: pd.DataFrame, clinical: pd.DataFrame) -> ComparatorSco
         return ComparatorScores(pd.Series(dtype=float), pd.Series(dtype=str), f"refused: {result.status}")
     table = result.table.set_index("sample_id")
     return ComparatorScores(table["cinsarc_score"], table["cinsarc_class"], "scored")
+
+
+def refitted_scores(weights: pd.DataFrame, matrix: pd.DataFrame, cohort: str) -> ComparatorScores:
+    """The refitted model's score in a cohort other than its training cohort (no classes)."""
+    fit = weights.iloc[0]
+    none = (pd.Series(dtype=float), pd.Series(dtype=str))
+    if fit["status"] != "refitted":
+        return ComparatorScores(*none, f"refused: no weights from {fit['training_cohort']}: {fit['status']}")
+    if cohort == fit["training_cohort"]:
+        return ComparatorScores(*none, (
+            "refused: the training cohort of its refitted weights (a model scored on the patients it "
+            "was fitted to is optimistic)"))
+    weighted = weights[weights["weight_log_hr_per_sd"].notna()].set_index("gene")["weight_log_hr_per_sd"]
+    missing = [g for g in weighted.index if g not in matrix.index]
+    if missing:
+        return ComparatorScores(*none, f"refused: {cohort} does not measure {', '.join(missing)}, which carry weights")
+    z = gene_zscores(matrix.loc[weighted.index]).T
+    if z.isna().any().any():
+        flat = [g for g in weighted.index if z[g].isna().all()]
+        return ComparatorScores(*none, f"refused: {', '.join(flat)} without variance (or missing values) in {cohort}")
+    score = z.to_numpy() @ weighted.to_numpy() / np.abs(weighted).sum()
+    return ComparatorScores(pd.Series(score, index=z.index), pd.Series(dtype=str), "scored")
+
+
+def comparator_scores(comparator: Comparator, matrix: pd.DataFrame, clinical: pd.DataFrame, cohort: str) -> ComparatorScores:
+    """The comparator scored in one cohort, as its ``score`` says."""
+    if comparator.score == "refitted_cox":
+        assert comparator.weights is not None, f"{comparator.name}: refitted_cox without its weights table"
+        return refitted_scores(comparator.weights, matrix, cohort)
+    return cinsarc_scores(matrix.loc[[g for g in dict.fromkeys(comparator.genes) if g in matrix.index]], clinical)
 
 
 def _class_columns(outcome: pd.DataFrame, classes: pd.Series) -> dict[str, object]:
@@ -91,16 +179,17 @@ def comparator_tables(
     rows, scores = [], []
     for comparator in comparators:
         measured = [g for g in dict.fromkeys(comparator.genes) if g in matrix.index]
-        base = {"cohort": cohort, "comparator": comparator.name, "score": COMPARATOR_SCORES[comparator.score],
+        base = {"cohort": cohort, "comparator": comparator.name, "score": comparator.description(),
                 "citation": comparator.citation, "genes_measured": len(measured), "genes_listed": len(comparator.genes)}
-        scored = cinsarc_scores(matrix.loc[measured], clinical)
+        scored = comparator_scores(comparator, matrix, clinical, cohort)
         for endpoint in endpoints:
             outcome = endpoint_data(clinical, endpoint)
             row = dict.fromkeys(COMPARATOR_COLUMNS, np.nan) | base | {"endpoint": endpoint, "comparator_status": scored.status}
             if scored.status == "scored":
                 rng = set_rng(seed, "head_to_head", cohort, comparator.name, endpoint)
                 row |= head_to_head(outcome["time"], outcome["event"], hif, scored.score, resamples=resamples, rng=rng)
-                row |= _class_columns(outcome, scored.classes)
+                if not scored.classes.empty:
+                    row |= _class_columns(outcome, scored.classes)
             rows.append(row)
         if scored.status == "scored":
             scores.append(pd.DataFrame({
@@ -111,6 +200,9 @@ def comparator_tables(
     return pd.DataFrame(rows, columns=COMPARATOR_COLUMNS), score_table[SCORE_TABLE_COLUMNS]
 
 
-def comparators_from_config(config: Mapping[str, Mapping[str, str]], genes: Mapping[str, Sequence[str]]) -> list[Comparator]:
-    """The configured comparators (``comparators:``), with ``genes`` read from their files."""
-    return [Comparator(name, list(genes[name]), spec["score"], spec["citation"]) for name, spec in config.items()]
+def comparators_from_config(
+    config: Mapping[str, Mapping[str, str]], genes: Mapping[str, Sequence[str]], weights: Mapping[str, pd.DataFrame],
+) -> list[Comparator]:
+    """The configured comparators (``comparators:``), with ``genes`` read from their files and
+    each refitted one's ``weights`` table (refit_weights)."""
+    return [Comparator(name, list(genes[name]), spec["score"], spec["citation"], weights.get(name)) for name, spec in config.items()]

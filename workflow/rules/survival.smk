@@ -290,6 +290,45 @@ rule cutpoint:
         "../scripts/cutpoint.py"
 
 
+# A published gene list without coefficients (comparators: score refitted_cox): its genes'
+# weights learned once, in the configured training cohort, then applied in every other cohort.
+rule refit_comparator:
+    input:
+        genes=lambda w: comparator_files()[w.comparator],
+        expression=lambda w: rules.harmonise_local_cohort.output.expression.format(
+            cohort=config["comparators"][w.comparator]["training_cohort"]
+        ),
+        clinical=lambda w: rules.harmonise_local_cohort.output.clinical.format(
+            cohort=config["comparators"][w.comparator]["training_cohort"]
+        ),
+    output:
+        report(
+            comparator_weights_path("{comparator}"),
+            caption="../report/comparator_weights.rst",
+            category="Comparators",
+            labels={"comparator": "{comparator}", "table": "refitted weights"},
+        ),
+    log:
+        "logs/comparators/refit_{comparator}.log",
+    benchmark:
+        "logs/benchmarks/comparators/refit_{comparator}.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        mem_mb=scaled(1500, 3),
+        runtime=scaled(10),
+    params:
+        training_cohort=lambda w: config["comparators"][w.comparator]["training_cohort"],
+        training_endpoint=lambda w: config["comparators"][w.comparator][
+            "training_endpoint"
+        ],
+        weighting=lambda w: config["comparators"][w.comparator]["weights"],
+        min_events_per_variable=config["survival"]["min_events_per_variable"],
+        seed=config["seed"],
+    script:
+        "../scripts/refit_comparator.py"
+
+
 # Head to head: each comparator the field uses (config comparators:) alone and beside the
 # primary HIF-1alpha score, per endpoint, with CINSARC's class where the cohort has the labels.
 rule head_to_head:
@@ -298,6 +337,7 @@ rule head_to_head:
         clinical=rules.harmonise_local_cohort.output.clinical,
         scores=primary_scores(),
         comparators=lambda w: list(comparator_files().values()),
+        weights=[comparator_weights_path(c) for c in REFITTED_COMPARATORS],
     output:
         table=report(
             "results/{cohort}/survival/head_to_head.tsv",
@@ -328,7 +368,7 @@ rule head_to_head:
 
 # Kaplan-Meier curves of each comparator's classes (CINSARC's C1/C2), one job per cohort and
 # endpoint; a cohort whose comparator was refused gets a figure saying why.
-if COMPARATORS:
+if CLASSED_COMPARATORS:
 
     rule comparator_kaplan_meier:
         input:
@@ -348,9 +388,9 @@ if COMPARATORS:
                         "endpoint": "{endpoint}",
                     },
                 )
-                for comparator in COMPARATORS
+                for comparator in CLASSED_COMPARATORS
             ],
-            pdf=[comparator_kaplan_meier_path("pdf", c) for c in COMPARATORS],
+            pdf=[comparator_kaplan_meier_path("pdf", c) for c in CLASSED_COMPARATORS],
         log:
             "logs/{cohort}/comparator_kaplan_meier.{endpoint}.log",
         benchmark:
@@ -361,6 +401,6 @@ if COMPARATORS:
             mem_mb=scaled(1000),
             runtime=scaled(10),
         params:
-            comparators=COMPARATORS,
+            comparators=CLASSED_COMPARATORS,
         script:
             "../scripts/comparator_kaplan_meier.py"

@@ -15,9 +15,10 @@ def main(smk) -> None:
         scores = read_tsv(smk.input.scores)
         primary = scores[(scores["signature"] == p.signature) & (scores["method"] == p.method)]
         genes = {name: read_gene_list(path) for name, path in zip(p.comparators, smk.input.comparators, strict=True)}
+        weights = {table["comparator"].iloc[0]: table for table in map(read_tsv, smk.input.weights)}
         table, comparator_scores = comparator_tables(
             cohort, read_matrix(smk.input.expression), clinical, primary.set_index("sample_id")["score"],
-            comparators_from_config(p.comparators, genes), endpoints=endpoint_names(clinical),
+            comparators_from_config(p.comparators, genes, weights), endpoints=endpoint_names(clinical),
             resamples=p.resamples, seed=p.seed,
         )
         for row in table.itertuples():
