@@ -11,7 +11,8 @@ KEY = {"signature": "HIF", "method": "zscore", "endpoint": "os"}
 def tables(log_hr: float, p_null: float, p_null_adj: float, adjusted_low: float, ph_violated: bool,
            offset_r: float = 0.1, p_null_offset: float = 0.001):
     hr = np.exp(log_hr)
-    cox = pd.DataFrame([KEY | {"hr": hr, "hr_ci_low": hr * 0.8, "hr_ci_high": hr * 1.25, "log_hr": log_hr, "p_wald": 0.01}])
+    cox = pd.DataFrame([KEY | {"hr": hr, "hr_ci_low": hr * 0.8, "hr_ci_high": hr * 1.25, "log_hr": log_hr, "p_wald": 0.01,
+                               "events": 40}])
     null = pd.DataFrame([KEY | {
         "log_hr": log_hr, "percentile_log_hr": 99.0, "p_empirical_abs_log_hr": p_null, "n_random_sets": 1000,
         "log_hr_adj_proliferation": log_hr, "percentile_log_hr_adj_proliferation": 97.0,
@@ -31,7 +32,7 @@ def tables(log_hr: float, p_null: float, p_null_adj: float, adjusted_low: float,
 
 def two_cohorts(**kwargs):
     a, b = tables(**kwargs), tables(**kwargs)
-    meta = pd.DataFrame([KEY | {"pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9, "i2": 0.0}])
+    meta = pd.DataFrame([KEY | {"pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9, "i2": 0.0, "events": 80}])
     locked = pd.DataFrame([
         KEY | {"weights": w, "training_cohort": train, "test_cohort": test, "status": "estimated", "hr": 1.4, "hr_ci_low": 1.1,
                "hr_ci_high": 1.8, "p_one_sided_hr_above_1": 0.01}
@@ -136,7 +137,8 @@ def test_each_endpoint_kind_is_answered_over_the_cohorts_recording_it():
                 for i in range(3)]
 
     a, b, c = cohort("overall_survival", "event_free_survival"), cohort("overall_survival"), cohort("recurrence_free_survival")
-    pooled = {"signature": "HIF", "method": "zscore", "pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9, "i2": 0.0}
+    pooled = {"signature": "HIF", "method": "zscore", "pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9, "i2": 0.0,
+              "events": 80}
     meta = pd.DataFrame([pooled | {"endpoint": e} for e in ("overall_survival", "event_free_or_recurrence_free_survival")])
     table = judge(signature="HIF", method="zscore", cox={"A": a[0], "B": b[0], "C": c[0]}, null={"A": a[1], "B": b[1], "C": c[1]},
                   models={"A": a[2], "B": b[2], "C": c[2]}, meta=meta, locked=None,
@@ -171,3 +173,22 @@ def test_adding_to_the_fields_models_is_question_seven():
     assert seventh["value"].iloc[1] == "no cohort estimable (A: refused)"
     assert answer(table) == "no (not met: 7 adds to the field's models; not assessable: 7 adds to the field's models)"
     assert "7 adds to the field's models" not in set(judge(signature="HIF", method="zscore", **two_cohorts(**GOOD))["question"])
+
+
+def test_a_no_says_what_it_rules_out_where_the_events_could_have_told_and_not_enough_events_where_not():
+    """No pooled signal: with 80 events (Schoenfeld: HR 1.37 per SD detectable at 80% power) the
+    answer is "no" and names the upper limit ruled out; with 20 events (HR 1.87) it is "not
+    enough events to tell". A pooled signal failing elsewhere stays a plain "no"."""
+    from hif_prognosis.judgement import Reading
+
+    inputs = two_cohorts(**GOOD)
+    inputs["meta"] = inputs["meta"].assign(pooled_hr=1.02, pooled_hr_ci_low=0.8, pooled_hr_ci_high=1.3)
+    table = judge(signature="HIF", method="zscore", **inputs)
+    assert answer(table).startswith("no (no evidence of a higher risk, and HRs per SD above 1.30 ruled out at 95%; "
+                                    "80 events detect HR 1.37 per SD at 80% power (Schoenfeld); not met: 1 signal")
+    table = judge(signature="HIF", method="zscore", **inputs, reading=Reading(power=0.8, max_detectable_hr=1.3))
+    assert answer(table).startswith("not enough events to tell (80 events detect HR 1.37 per SD "
+                                    "at 80% power (Schoenfeld), above the bound 1.3 (robustness.max_detectable_hr)")
+    assert not table.loc[table["question"] == "answer", "met"].iloc[0]
+    failing_elsewhere = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD | {"p_null": 0.3}))
+    assert answer(failing_elsewhere) == "no (not met: 2 beyond random sets)"

@@ -22,11 +22,12 @@ KEY = {"method": "zscore", "endpoint": "overall_survival"}
 
 def tables():
     rows = [("C1", "OTHER"), ("C1", "HIF"), ("C2", "HIF"), ("C2", "OTHER")]
+    split = {"hr_high_vs_low": 2.0, "hr_high_vs_low_ci_low": 1.0, "hr_high_vs_low_ci_high": 4.0, "se_log_hr_high_vs_low": np.log(2) / 1.96}
     cox = pd.DataFrame(
         [{"cohort": c, "signature": s, **KEY, "n": 50, "events": 20, "hr": 1.5, "hr_ci_low": 1.1,
-          "hr_ci_high": 2.0, "p_wald": 0.01} for c, s in rows]
+          "hr_ci_high": 2.0, "p_wald": 0.01} | split for c, s in rows]
         + [{"cohort": "C1", "signature": "HIF", "method": "pc1", "endpoint": "overall_survival", "n": 50, "events": 20,
-            "hr": 9.0, "hr_ci_low": 1.0, "hr_ci_high": 80.0, "p_wald": 0.5}]
+            "hr": 9.0, "hr_ci_low": 1.0, "hr_ci_high": 80.0, "p_wald": 0.5} | split]
     )
     discrimination = pd.DataFrame(
         [{"cohort": c, "signature": s, **KEY, "harrell_c": 0.6, "harrell_c_ci_low": 0.5, "harrell_c_ci_high": 0.7}
@@ -61,17 +62,23 @@ def test_headline_joins_the_controls_of_one_method_primary_first():
     assert headline.iloc[1]["status_adj_metastasis"] == "not in config"
 
 
-def test_published_figures_sit_beside_the_pipeline_hazard_ratios():
+def test_published_high_vs_low_figures_sit_beside_the_pipelines_own_median_split_never_its_hr_per_sd():
+    """A published IHC HR compares high against low staining; the pipeline's rows beside it are
+    its own median split of the same score (per cohort, then DerSimonian-Laird), not HRs per SD."""
+    from hif_prognosis.meta import dersimonian_laird
+
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
-    meta = pd.DataFrame([{"signature": "HIF", "method": "zscore", "endpoint": "overall_survival", "k": 2, "cohorts": "C1;C2",
-                          "patients": 100, "events": 40, "pooled_hr": 1.5, "pooled_hr_ci_low": 1.2, "pooled_hr_ci_high": 1.9}])
-    table = published_comparison(headline, meta, signature="HIF", method="zscore")
+    table = published_comparison(headline, signature="HIF", method="zscore")
     published = table[table["kind"] == "published"]
     assert list(published["hr"]) == [3.0, 3.67, 2.61]
     assert list(published["hr_ci_high"]) == [6.15, 5.99, 3.23]
     ours = table[table["kind"] == "pipeline"]
-    assert len(ours) == 3 and ours["measure"].str.contains("HIF mRNA score \\(mean z-score\\), per SD").all()
+    assert len(ours) == 3 and ours["measure"].str.contains("HIF mRNA score \\(mean z-score\\), above vs below the cohort's median").all()
+    assert (ours["hr"].iloc[:2] == 2.0).all() and 1.5 not in set(ours["hr"])
+    pooled = dersimonian_laird(np.log([2.0, 2.0]), np.full(2, np.log(2) / 1.96))
     assert ours["source"].iloc[-1] == "this pipeline: random-effects pool of 2 cohorts (n=100, 40 events)"
+    assert ours["hr"].iloc[-1] == pytest.approx(np.exp(pooled["pooled"]))
+    assert ours["hr_ci_low"].iloc[-1] == pytest.approx(np.exp(pooled["pooled"] - 1.959963984540054 * pooled["se"]))
     assert len(PUBLISHED_HAZARD_RATIOS) == 3
 
 

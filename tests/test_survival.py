@@ -15,6 +15,7 @@ from hif_prognosis.survival import (
     median_split_logrank,
     standardise,
     survival_table,
+    univariable_survival_row,
 )
 
 R_UNIVARIABLE = """
@@ -25,7 +26,9 @@ s <- summary(fit)
 conc <- concordance(Surv(time, event) ~ score, data = data, reverse = TRUE)
 high <- data$score > median(data$score)
 lr <- survdiff(Surv(time, event) ~ high, data = data)
+split <- coxph(Surv(time, event) ~ high, data = data, ties = "efron", control = coxph.control(eps = 1e-12, iter.max = 100))
 out <- data.frame(
+  log_hr_high_vs_low = unname(coef(split)), se_high_vs_low = unname(sqrt(diag(vcov(split)))),
   log_hr = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
   p_wald = s$coefficients[1, "Pr(>|z|)"], p_lrt = unname(s$logtest["pvalue"]),
   c_index = unname(conc$concordance), logrank_chisq = lr$chisq,
@@ -47,6 +50,9 @@ def assert_matches_r(time, event, score, r_survival, rtol=1e-9):
     chisq, p_value, _, _ = median_split_logrank(time, event, score)
     np.testing.assert_allclose(chisq, reference["logrank_chisq"], rtol=1e-9)
     np.testing.assert_allclose(p_value, reference["logrank_p"], rtol=1e-9)
+    row = univariable_survival_row(time, event, score)
+    np.testing.assert_allclose(np.log(row["hr_high_vs_low"]), reference["log_hr_high_vs_low"], rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(row["se_log_hr_high_vs_low"], reference["se_high_vs_low"], rtol=1e-7)
 
 
 def test_gse4335_hypoxia_zscore_matches_r(gse4335, shared_data, r_survival):

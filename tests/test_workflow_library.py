@@ -141,3 +141,34 @@ def test_rankings_are_the_packages():
     from hif_prognosis.enrichment import RANKING_METRIC
 
     assert set(RANKINGS) == set(RANKING_METRIC)
+
+
+def test_a_refitted_comparator_names_a_configured_training_cohort_and_its_endpoint(config):
+    """The refit fields go with score refitted_cox (the schema requires them there; the check
+    refuses them elsewhere) and must name a cohort and one of its endpoints."""
+    schema = str(REPO / "config" / "schemas" / "config.schema.yaml")
+    refitted = {"genes_file": "workflow:resources/signatures/comparators/liu2025_autophagy_4gene.txt",
+                "score": "refitted_cox", "citation": "Liu et al. 2025", "training_cohort": "GSE4335",
+                "training_endpoint": "overall_survival", "weights": "ridge_cox"}
+    config["comparators"] = {"LIU": dict(refitted)}
+    validate(config, schema)
+    check_config(config)
+    config["comparators"]["LIU"]["training_cohort"] = "TARGET"
+    with pytest.raises(ConfigError, match=r"comparators.LIU.training_cohort 'TARGET' is not a configured cohort \['GSE4335'\]"):
+        check_config(config)
+    config["comparators"]["LIU"] |= {"training_cohort": "GSE4335", "training_endpoint": "event_free_survival"}
+    with pytest.raises(ConfigError, match=r"training_endpoint 'event_free_survival' is not an endpoint of cohort GSE4335 \['overall_survival'\]"):
+        check_config(config)
+    del config["comparators"]["LIU"]["weights"]
+    with pytest.raises(Exception, match="'weights' is a required property"):
+        validate(config, schema)
+    config["comparators"]["LIU"] = dict(refitted, score="cinsarc_centroid")
+    with pytest.raises(ConfigError, match=r"comparators.LIU sets \['training_cohort', 'training_endpoint', 'weights'\], which only score refitted_cox reads"):
+        check_config(config)
+
+
+def test_the_primary_endpoint_is_one_a_cohort_records(config):
+    assert config["primary"]["endpoint"] == "overall_survival"  # the schema's default
+    config["primary"]["endpoint"] = "event_free_survival"
+    with pytest.raises(ConfigError, match=r"primary.endpoint 'event_free_survival' is recorded by no cohort \(they record \['overall_survival'\]\)"):
+        check_config(config)

@@ -3,24 +3,32 @@
 Each criterion is met (True), not met (False) or not assessable (NA with the reason, e.g. a
 model refused for too few events, a statistic with no finite estimate, or a locked-model validation
 with one cohort): a missing number is never read as "not met". The answer for an endpoint is ``yes``
-if every criterion is met, ``no`` if any is not met, and ``not established`` otherwise.
+if every criterion is met, ``no`` if any is not met, and ``not established`` otherwise. Where the
+signal is not there (question 1's pooled interval, or the one cohort's, does not lie above 1), the
+answer says what that rules out (hif_prognosis.power): "no evidence, and HRs per SD above X ruled
+out" where the events could have detected ``robustness.max_detectable_hr``, else the answer is
+``not enough events to tell``. Only the pre-specified primary is tested; the specification curve
+(hif_prognosis.specifications) shows the other choices without entering the answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from hif_prognosis.clinical import joined_endpoint, joined_member
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
+from hif_prognosis.power import detectable_hr
+from hif_prognosis.stats import ALPHA
 
-ALPHA = 0.05
 # The questions, in order, each in one sentence: what the criterion rows of that number test.
 QUESTIONS = {
     "1 signal": "Is the signal there? A higher score goes with shorter survival: HR per SD above 1, "
-                "pooled across cohorts and in the same direction in each.",
+                "pooled across cohorts and in the same direction in each. Only the pre-specified primary is "
+                "tested (no multiplicity correction); the specification curve shows every other choice.",
     "2 beyond random sets": "Is it more than any gene set would give? The signature's log HR is beyond random "
                             "gene sets of the same size and expression (two-sided empirical p < 0.05).",
     "3 beyond proliferation": "Is it more than proliferation? It stays prognostic with the proliferation "
@@ -32,8 +40,8 @@ QUESTIONS = {
     "6 proportional hazards": "Is the hazard ratio a fair summary? The proportional-hazards test "
                               "(R cox.zph) does not reject.",
     "7 adds to the field's models": "Does it add to what the field already uses? Adding the score to each "
-                                    "comparator (CINSARC) raises Harrell's C, pooled across cohorts, with the "
-                                    "95% interval above 0.",
+                                    "comparator (CINSARC, published osteosarcoma models) raises Harrell's C, "
+                                    "pooled across cohorts, with the 95% interval above 0.",
 }
 # The locked-score weightings the "carries over" criterion reads (locked.WEIGHTINGS holds them):
 # the ones every signature gets. The multivariable model is reported beside them, as papers lock
@@ -182,7 +190,39 @@ def _adds_to_comparators(endpoint: str, head_to_head: pd.DataFrame | None) -> li
     return rows
 
 
-def _answer(endpoint: str, criteria: list[dict[str, object]], signature: str, method: str) -> dict[str, object]:
+@dataclass(frozen=True)
+class Reading:
+    """How a "no" is read (config robustness): the power at which the detectable HR per SD is
+    computed, and the largest detectable HR for which the events count as informative."""
+
+    power: float = 0.8
+    max_detectable_hr: float = 1.5
+
+
+def _signal_estimate(pooled: pd.Series | None, cohorts: Mapping[str, str], cox: Mapping[str, pd.DataFrame],
+                     signature: str, method: str) -> tuple[float, float, float]:
+    """Events and the 95% limits of the HR behind question 1: the pool's, or the one cohort's."""
+    if pooled is not None:
+        return float(pooled["events"]), float(pooled["pooled_hr_ci_low"]), float(pooled["pooled_hr_ci_high"])
+    cohort, own = next(iter(cohorts.items()))
+    row = _select(cox[cohort], signature, method, own).iloc[0]
+    return float(row["events"]), float(row["hr_ci_low"]), float(row["hr_ci_high"])
+
+
+def _what_no_rules_out(estimate: tuple[float, float, float], reading: Reading) -> tuple[str, bool]:
+    """Where the signal is not there: "no evidence, and HRs above X ruled out" where the events
+    could have detected the bound, else "not enough events to tell"; and whether informative."""
+    events, _, upper = estimate
+    detectable = detectable_hr(events, reading.power)
+    power = f"{int(events)} events detect HR {detectable:.2f} per SD at {reading.power:.0%} power (Schoenfeld)"
+    if detectable > reading.max_detectable_hr:
+        return f"{power}, above the bound {reading.max_detectable_hr:g} (robustness.max_detectable_hr)", False
+    ruled_out = f"HRs per SD above {upper:.2f} ruled out at 95%" if np.isfinite(upper) else "no finite upper limit"
+    return f"no evidence of a higher risk, and {ruled_out}; {power}", True
+
+
+def _answer(endpoint: str, criteria: list[dict[str, object]], signature: str, method: str,
+            estimate: tuple[float, float, float], reading: Reading) -> dict[str, object]:
     met = [c["met"] for c in criteria]
     answer = "no" if any(m is False for m in met) else "yes" if all(m is True for m in met) else "not established"
     failed = sorted({str(c["question"]) for c in criteria if c["met"] is False})
@@ -190,6 +230,10 @@ def _answer(endpoint: str, criteria: list[dict[str, object]], signature: str, me
     detail = "; ".join(part for part in (
         f"not met: {', '.join(failed)}" if failed else "", f"not assessable: {', '.join(open_)}" if open_ else "",
     ) if part) or "every criterion met"
+    if not estimate[1] > 1:  # no signal: the pooled (or one cohort's) interval holds 1 or lies below
+        reason, informative = _what_no_rules_out(estimate, reading)
+        answer = answer if informative else "not enough events to tell"
+        detail = f"{reason}; {detail}"
     return _row(endpoint, "answer", f"does {signature} ({method_label(method)}) predict {endpoint_label(endpoint)}?",
                 "all", f"{answer} ({detail})", answer == "yes")
 
@@ -205,6 +249,7 @@ def judge(
     locked: pd.DataFrame | None,
     joined: Sequence[Sequence[str]] = (),
     head_to_head: pd.DataFrame | None = None,
+    reading: Reading = Reading(),
 ) -> pd.DataFrame:
     """Criteria rows (JUDGEMENT_COLUMNS) and one ``answer`` row per endpoint kind any cohort
     records, over the cohorts recording it, and per ``joined`` group of kinds
@@ -220,5 +265,6 @@ def judge(
         criteria += _carries_over(endpoint, locked, signature)
         criteria += _adds_to_comparators(endpoint, head_to_head)
         criteria.sort(key=lambda c: int(str(c["question"]).split(" ", 1)[0]))  # stable: cohorts keep their order
-        rows += criteria + [_answer(endpoint, criteria, signature, method)]
+        estimate = _signal_estimate(pooled, cohorts, cox, signature, method)
+        rows += criteria + [_answer(endpoint, criteria, signature, method, estimate, reading)]
     return pd.DataFrame(rows, columns=JUDGEMENT_COLUMNS)

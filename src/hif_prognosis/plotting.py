@@ -17,6 +17,7 @@ import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
+from hif_prognosis.specifications import DIMENSIONS, Primary, choice_label
 from hif_prognosis.survival import (  # noqa: E402
     kaplan_meier_curves,
     median_groups,
@@ -417,3 +418,48 @@ def locked_split_figure(
         time_unit=time_unit,
     )
     return figure, counts
+
+
+VERDICT_COLOURS = {"higher risk": OKABE_ITO["vermillion"], "lower risk": OKABE_ITO["blue"], "no evidence": OKABE_ITO["grey"]}
+
+
+def specification_curve_figure(table: pd.DataFrame, primary: Primary) -> plt.Figure:
+    """The pooled specifications (specifications.SPECIFICATION_COLUMNS rows with an estimate)
+    sorted by HR per SD with their 95% intervals, coloured by verdict, the primary marked; below
+    each, the choices that make it."""
+    pooled = table[(table["level"] == "pooled") & np.isfinite(table["hr_per_sd"].astype(float))]
+    # choices in the table's order (the config's methods and signatures, every cohort first)
+    choices = [(dimension, value) for dimension in DIMENSIONS for value in dict.fromkeys(pooled[dimension].astype(str))]
+    pooled = pooled.sort_values(["hr_per_sd", "signature", "method", "endpoint", "left_out"], kind="stable").reset_index(drop=True)
+    figure, (top, bottom) = plt.subplots(
+        2, 1, figsize=(max(7.0, 0.05 * len(pooled) + 5), 4 + 0.22 * len(choices)), sharex=True,
+        gridspec_kw={"height_ratios": [3, max(1.5, 0.22 * len(choices))]}, layout="constrained",
+    )
+    x = np.arange(len(pooled))
+    hr, low, high = (pooled[c].to_numpy(dtype=float) for c in ("hr_per_sd", "hr_ci_low", "hr_ci_high"))
+    colours = [VERDICT_COLOURS.get(v, "black") for v in pooled["verdict"]]
+    top.vlines(x, low, high, colors=colours, linewidth=0.8)
+    top.scatter(x, hr, c=colours, s=10, zorder=3)
+    chosen = np.flatnonzero(pooled["is_primary"].astype(bool).to_numpy())
+    top.scatter(x[chosen], hr[chosen], marker="D", s=45, facecolors="none", edgecolors="black", zorder=4, label="primary")
+    top.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    top.set_yscale("log")
+    bottom_hr, top_hr = top.get_ylim()
+    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if bottom_hr <= t <= top_hr]
+    top.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    top.yaxis.set_minor_formatter(NullFormatter())
+    top.set_ylabel("Pooled HR per SD (95% CI, log scale)")
+    handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=v) for v, c in VERDICT_COLOURS.items()]
+    top.legend(handles=[*handles, *top.get_legend_handles_labels()[0]], fontsize=8, loc="upper left")
+    agree = int((pooled["verdict"] == pooled.loc[chosen, "verdict"].iloc[0]).sum()) if len(chosen) else 0
+    top.set_title(
+        f"{len(pooled)} specifications of the primary question; {agree} agree with the primary "
+        f"({primary.signature}, {method_label(primary.method)}, {endpoint_label(primary.endpoint)})", fontsize=9)
+    for row, (dimension, value) in enumerate(choices):
+        picked = (pooled[dimension].astype(str) == value).to_numpy()
+        bottom.scatter(x[picked], np.full(picked.sum(), row), s=6, color="black")
+    bottom.set_yticks(range(len(choices)), [f"{DIMENSIONS[d]}: {choice_label(d, v)}" for d, v in choices], fontsize=7)
+    bottom.set_ylim(len(choices) - 0.5, -0.5)
+    bottom.set_xlabel("Specifications, sorted by hazard ratio")
+    bottom.set_xticks([])
+    return figure

@@ -90,7 +90,8 @@ def fraction_below(score: np.ndarray, other: np.ndarray) -> np.ndarray:
     return (below + 0.5 * equal) / len(other)
 
 
-Z95 = float(norm.ppf(0.975))  # two-sided 95% normal quantile of every Wald interval
+ALPHA = 0.05  # the level of every test the judgement reads (two-sided unless it says one-sided)
+Z95 = float(norm.ppf(1 - ALPHA / 2))  # two-sided 95% normal quantile of every Wald interval
 
 
 def wald_hr_interval(log_hr: Any, se: Any) -> tuple[Any, Any]:

@@ -17,7 +17,10 @@ import pandas as pd
 from hif_prognosis.enrichment import ranking_labels
 from hif_prognosis.judgement import JUDGED_WEIGHTINGS, QUESTIONS
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
+from hif_prognosis.meta import dersimonian_laird
 from hif_prognosis.offset import OFFSET_WARNING_R
+from hif_prognosis.specifications import Primary, robustness
+from hif_prognosis.stats import wald_hr_interval
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,13 @@ PUBLISHED_HAZARD_RATIOS = (
 )
 
 WHY_PUBLISHED_DIFFER = (
-    "The published hazard ratios and the pipeline's are not the same quantity. The published ones "
-    "pool studies that stained HIF-1α protein by immunohistochemistry and compared patients with "
-    "high against low staining, at cut-offs each study chose: each compares two groups. The "
-    "pipeline's are per standard deviation of an mRNA signature score, a continuous scale on which "
-    "one step separates patients much less than 'high vs low' does. HIF-1α itself is regulated "
+    "A high-against-low immunohistochemistry HR and an mRNA HR per SD are different scales, and "
+    "are never compared here. The published ones pool studies that stained HIF-1α protein and "
+    "compared patients with high against low staining, at cut-offs each study chose. The nearest "
+    "the pipeline has is the HR of its own split of the same score at each cohort's median, shown "
+    "above; the HR per SD everywhere else on this page is per standard deviation of a continuous "
+    "score, on which one step separates patients much less than 'high vs low' does. Even the split "
+    "is not the same measurement: HIF-1α itself is regulated "
     "mostly at the protein level, so its protein need not follow its targets' mRNA, and pooled "
     "small immunohistochemistry studies lean towards large effects (publication bias)."
 )
@@ -74,7 +79,9 @@ HEADLINE_COLUMNS = [
     "status_adj_proliferation",
     "hr_adj_metastasis", "hr_adj_metastasis_ci_low", "hr_adj_metastasis_ci_high",
     "status_adj_metastasis",
+    "hr_high_vs_low", "hr_high_vs_low_ci_low", "hr_high_vs_low_ci_high", "se_log_hr_high_vs_low",
 ]
+HIGH_VS_LOW = HEADLINE_COLUMNS[-4:]  # the median split's Cox HR: the scale of published high-vs-low HRs
 _KEY = ["cohort", "signature", "method", "endpoint"]
 
 
@@ -106,7 +113,7 @@ def headline_table(
     z-score with its warning and the empirical p adjusted for it, and the HR adjusted for proliferation and for metastasis (NaN with the
     status where a model was not fitted). The primary signature comes first, then the others
     in the order of ``cox``."""
-    table = cox[cox["method"] == method].set_index(_KEY)[["n", "events", "hr", "hr_ci_low", "hr_ci_high", "p_wald"]]
+    table = cox[cox["method"] == method].set_index(_KEY)[["n", "events", "hr", "hr_ci_low", "hr_ci_high", "p_wald", *HIGH_VS_LOW]]
     table = table.join(discrimination.set_index(_KEY)[["harrell_c", "harrell_c_ci_low", "harrell_c_ci_high"]])
     table = table.join(
         null.set_index(_KEY)[[
@@ -147,11 +154,12 @@ def endpoint_summary(headline: pd.DataFrame, meta: pd.DataFrame | None, *, signa
 
 
 def published_comparison(
-    headline: pd.DataFrame, meta: pd.DataFrame | None, *, signature: str, method: str,
-    diseases: Mapping[str, str] | None = None,
+    headline: pd.DataFrame, *, signature: str, method: str, diseases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The published pooled HRs beside the pipeline's HRs of ``signature`` for the endpoints
-    the published figures report (each cohort, and the random-effects pool if there is one).
+    """The published pooled HRs beside the pipeline's on their scale: the HR of ``signature``'s
+    score above against below each cohort's median (high vs low, Cox, Wald 95% CI), for the
+    endpoints the published figures report, per cohort and pooled over two or more
+    (DerSimonian-Laird). The pipeline's HR per SD is another scale and is not set beside them.
     ``population`` names each cohort's disease (``diseases``); ``population_differs`` marks the
     pipeline's rows whose cohorts are not all of the published figures' disease."""
     diseases = diseases or {}
@@ -167,31 +175,54 @@ def published_comparison(
         {**asdict(p), "kind": "published", "population_differs": False} for p in PUBLISHED_HAZARD_RATIOS
     ]
     endpoints = {p.endpoint for p in PUBLISHED_HAZARD_RATIOS}
-    measure = f"{signature} mRNA score ({method_label(method)}), per SD"
+    measure = f"{signature} mRNA score ({method_label(method)}), above vs below the cohort's median"
     ours = headline[(headline["signature"] == signature) & headline["endpoint"].isin(endpoints)]
     for _, row in ours.iterrows():
-        rows.append(
-            {
-                "source": f"this pipeline: {row['cohort']} (n={row['n']}, {row['events']} events)",
-                **population([row["cohort"]]), "measure": measure, "endpoint": row["endpoint"],
-                "hr": row["hr"], "hr_ci_low": row["hr_ci_low"], "hr_ci_high": row["hr_ci_high"],
-                "kind": "pipeline",
-            }
-        )
-    if meta is not None:
-        pooled = meta[(meta["signature"] == signature) & (meta["method"] == method) & meta["endpoint"].isin(endpoints)]
-        for _, row in pooled.iterrows():
-            rows.append(
-                {
-                    "source": (f"this pipeline: random-effects pool of {row['k']} cohorts "
-                               f"(n={row['patients']}, {row['events']} events)"),
-                    **population(row["cohorts"].split(";")), "measure": measure,
-                    "endpoint": row["endpoint"],
-                    "hr": row["pooled_hr"], "hr_ci_low": row["pooled_hr_ci_low"],
-                    "hr_ci_high": row["pooled_hr_ci_high"], "kind": "pipeline",
-                }
-            )
+        rows.append({
+            "source": f"this pipeline: {row['cohort']} (n={row['n']}, {row['events']} events)",
+            **population([row["cohort"]]), "measure": measure, "endpoint": row["endpoint"],
+            "hr": row["hr_high_vs_low"], "hr_ci_low": row["hr_high_vs_low_ci_low"],
+            "hr_ci_high": row["hr_high_vs_low_ci_high"], "kind": "pipeline",
+        })
+    for endpoint, group in ours.groupby("endpoint", sort=False):
+        usable = group[np.isfinite(group["se_log_hr_high_vs_low"].astype(float))]
+        if len(usable) < 2:
+            continue
+        pooled = dersimonian_laird(np.log(usable["hr_high_vs_low"].to_numpy(float)), usable["se_log_hr_high_vs_low"].to_numpy(float))
+        low, high = wald_hr_interval(pooled["pooled"], pooled["se"])
+        rows.append({
+            "source": (f"this pipeline: random-effects pool of {len(usable)} cohorts "
+                       f"(n={usable['n'].sum()}, {usable['events'].sum()} events)"),
+            **population(list(usable["cohort"])), "measure": measure, "endpoint": endpoint,
+            "hr": float(np.exp(pooled["pooled"])), "hr_ci_low": float(low), "hr_ci_high": float(high), "kind": "pipeline",
+        })
     return pd.DataFrame(rows)
+
+
+def _detectable_column(power: pd.DataFrame) -> str:
+    """power.tsv's detectable-HR column, named for its power level."""
+    return next(c for c in power.columns if c.startswith("detectable_hr_per_sd_at_"))
+
+
+def ruled_out_sentence(power: pd.DataFrame, endpoint: str) -> str:
+    """What the primary's interval for ``endpoint`` rules out, and what its events could have
+    detected (power.power_table rows: the pool where two or more cohorts record it, else the
+    one cohort's)."""
+    rows = power[power["endpoint"] == endpoint]
+    rows = rows[rows["scope"] == "pooled"] if (rows["scope"] == "pooled").any() else rows
+    if rows.empty:
+        return ""
+    row = rows.iloc[0]
+    detectable = _detectable_column(power)
+    level = float(detectable.removeprefix("detectable_hr_per_sd_at_").removesuffix("_power"))
+    powers = [c for c in power.columns if c.startswith("power_at_hr_")]
+    where = (f"pooled over {row['cohorts'].replace(';', ', ')}" if row["scope"] == "pooled" else f"in {row['cohorts']}")
+    at = ", ".join(f"{row[c]:.0%} at HR {c.removeprefix('power_at_hr_').removesuffix('_per_sd')}" for c in powers)
+    upper = float(row["largest_hr_per_sd_not_ruled_out"])
+    ruled = f"HRs per SD above {upper:.2f} are ruled out at 95%" if np.isfinite(upper) else "no HR is ruled out (no finite interval)"
+    return (f"{endpoint_label(endpoint).capitalize()}, {where} ({row['patients']} patients, {row['events']} events): {ruled}. "
+            f"These events detect HR {row[detectable]:.2f} per SD with {level:.0%} power (Schoenfeld; power {at})"
+            + ("." if bool(row["informative"]) else ", too few to read a \"no\" as evidence against an effect."))
 
 
 MODEL_COMPARISON_COLUMNS = [
@@ -310,7 +341,7 @@ AGREEMENT_FDR = 0.25
 # The navigation bar's short name of each figure section (by anchor); only sections the page
 # has are linked.
 SECTION_NAV = {
-    "across": "across cohorts", "forest": "forest plot", "locked": "locked models", "km": "Kaplan–Meier",
+    "across": "across cohorts", "specifications": "specification curve", "forest": "forest plot", "locked": "locked models", "km": "Kaplan–Meier",
     "comparators": "comparator classes", "genes": "gene forest",
     "null": "null", "enrichment": "enrichment",
 }
@@ -335,6 +366,7 @@ def page_figure_sections(
     ranking_endpoints: Mapping[str, str],
     comparator_kaplan_meier: Sequence[str] = (),
     comparators: Sequence[str] = (),
+    specification_curve: str | None = None,
 ) -> list[FigureSection]:
     """The page's figure sections with their captions (``locked_kaplan_meier``: each locked
     split's figure with its signature, weights, training and test cohort and endpoint;
@@ -348,6 +380,13 @@ def page_figure_sections(
             f"The forest plot of the random-effects meta-analysis and the locked-model validation need two or "
             f"more cohorts; this run has {len(cohorts)}. Add a cohort under cohorts: in the config to get them.",
             [],
+        ))
+    if specification_curve:
+        sections.append(FigureSection(
+            "specifications", "Specification curve: every reasonable choice",
+            "The primary question under every signature variant, scoring method, endpoint and set of cohorts "
+            "(every cohort, then each left out); the pre-specified primary is marked.",
+            [(specification_curve, "Pooled HR per SD of each specification, sorted, coloured by verdict; below, its choices.")],
         ))
     if forest:
         sections.append(FigureSection(
@@ -451,6 +490,9 @@ def page_context(
     head_to_head: pd.DataFrame | None = None,
     head_to_head_pooled: pd.DataFrame | None = None,
     cohort_context: Mapping[str, Mapping[str, str]] | None = None,
+    specifications: pd.DataFrame | None = None,
+    power: pd.DataFrame | None = None,
+    primary_endpoint: str = "overall_survival",
     nes_top_n: int = 10,
     ora_top_n: int = 5,
 ) -> dict[str, Any]:
@@ -467,7 +509,15 @@ def page_context(
         agrees=nes["same_sign"].astype(bool) & (fdr < AGREEMENT_FDR).all(axis=1) & (fdr.shape[1] > 1),
     )
     labels = cohort_labels(cohort_context or {cohort: {} for cohort in cohorts})
+    primary = Primary(signature, method, primary_endpoint)
+    robust = robustness(specifications, primary) if specifications is not None else None
     return {
+        "robustness": robust.sentence(primary) if robust else "",
+        "robustness_depends": bool(robust and robust.depends_on),
+        "ruled_out": ruled_out_sentence(power, primary_endpoint) if power is not None else "",
+        "power": [] if power is None else [
+            row | {"detectable_hr_per_sd": row[_detectable_column(power)]} for row in power.to_dict("records")
+        ],
         "signature": signature,
         "method": method,
         "method_label": method_label(method),
@@ -491,7 +541,7 @@ def page_context(
         "judgement": judgement[judgement["question"] != "answer"].to_dict("records"),
         "questions": [{"name": name, "text": text} for name, text in QUESTIONS.items()],
         "published": published_comparison(
-            headline, meta, signature=signature, method=method,
+            headline, signature=signature, method=method,
             diseases={cohort: label["disease"] for cohort, label in labels.items()},
         ).to_dict("records"),
         "why_published_differ": WHY_PUBLISHED_DIFFER,

@@ -8,7 +8,9 @@ Conventions (stated in every table and the report):
 - ``p_wald`` is the two-sided Wald test of the coefficient, ``p_lrt`` the likelihood-ratio test
   against the null model (1 df).
 - ``c_index`` is Harrell's C with a higher score meaning higher risk (0.5 = no discrimination).
-- The log-rank test compares samples scoring strictly above the cohort median with the rest.
+- The log-rank test compares samples scoring strictly above the cohort median with the rest;
+  ``hr_high_vs_low`` is the Cox HR (Efron, Wald 95% CI) of that split, the scale of published
+  high-against-low hazard ratios, which an HR per SD is not.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ COX_COLUMNS = [
     "logrank_p",
     "n_high",
     "n_low",
+    "hr_high_vs_low",
+    "hr_high_vs_low_ci_low",
+    "hr_high_vs_low_ci_high",
+    "se_log_hr_high_vs_low",
 ]
 
 
@@ -91,10 +97,11 @@ class CoxResult:
         return float(low), float(high)
 
 
-def cox_per_sd(time: pd.Series, event: pd.Series, score: pd.Series) -> CoxResult:
-    """Univariable Cox model (Efron ties) of the standardised score; NaN estimates where the
-    score has no variance, there is no event, or the likelihood has no finite maximum."""
-    z = standardise(score)
+def cox_per_sd(time: pd.Series, event: pd.Series, score: pd.Series, *, standardised: bool = True) -> CoxResult:
+    """Univariable Cox model (Efron ties) of the standardised score (``standardised``; else of
+    the score as it is, e.g. a 0/1 split); NaN estimates where the score has no variance, there
+    is no event, or the likelihood has no finite maximum."""
+    z = standardise(score) if standardised else score if score.nunique() > 1 else score * np.nan
     n, events = len(z), int(event.sum())
     if z.isna().any() or events == 0:
         return CoxResult(n, events, np.nan, np.nan, np.nan, np.nan)
@@ -132,6 +139,8 @@ def univariable_survival_row(
     cox = cox_per_sd(time, event, score)
     ci_low, ci_high = cox.hr_ci()
     chisq, p_logrank, n_high, n_low = median_split_logrank(time, event, score)
+    split = cox_per_sd(time, event, (median_groups(score) == "high").astype(float), standardised=False)
+    split_low, split_high = split.hr_ci()
     return {
         "n": cox.n,
         "events": cox.events,
@@ -147,6 +156,10 @@ def univariable_survival_row(
         "logrank_p": p_logrank,
         "n_high": n_high,
         "n_low": n_low,
+        "hr_high_vs_low": split.hr,
+        "hr_high_vs_low_ci_low": split_low,
+        "hr_high_vs_low_ci_high": split_high,
+        "se_log_hr_high_vs_low": split.se_log_hr,
     }
 
 

@@ -379,18 +379,53 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             f"{configfile}: primary.method {primary['method']!r} is not listed in "
             f"scoring.methods {config['scoring']['methods']}; add it there or pick one of them."
         )
+    recorded = {endpoint for cohort in config["cohorts"].values() for endpoint in cohort["endpoints"]}
+    if primary["endpoint"] not in recorded:
+        raise ConfigError(
+            f"{configfile}: primary.endpoint {primary['endpoint']!r} is recorded by no cohort (they record "
+            f"{sorted(recorded)}); name one of those."
+        )
     weighted = [name for name, spec in config["signatures"].items() if "weights_file" in spec]
     if weighted and "weighted" not in config["scoring"]["methods"]:
         raise ConfigError(
             f"{configfile}: signature(s) {weighted} carry weights (weights_file), which only the "
             f"weighted method uses; add weighted to scoring.methods {config['scoring']['methods']}."
         )
+    for name, comparator in config["comparators"].items():
+        check_comparator(name, comparator, config["cohorts"], configfile)
     preferred = config["enrichment"]["survival_endpoints"]
     lacking = [name for name, cohort in config["cohorts"].items() if not set(preferred) & set(cohort["endpoints"])]
     if lacking:
         raise ConfigError(
             f"{configfile}: enrichment.survival_endpoints {preferred} names no endpoint of "
             f"cohort(s) {lacking}; add one of each cohort's endpoints to the list."
+        )
+
+
+REFIT_FIELDS = ("training_cohort", "training_endpoint", "weights")
+
+
+def check_comparator(name: str, comparator: Mapping[str, Any], cohorts: Mapping[str, Any], configfile: str) -> None:
+    """A refitted comparator names a configured cohort and an endpoint it records; the
+    refit fields go with score refitted_cox only."""
+    if comparator["score"] != "refitted_cox":
+        stray = [field for field in REFIT_FIELDS if field in comparator]
+        if stray:
+            raise ConfigError(
+                f"{configfile}: comparators.{name} sets {stray}, which only score refitted_cox reads; "
+                f"remove them or set score: refitted_cox."
+            )
+        return
+    training = comparator["training_cohort"]
+    if training not in cohorts:
+        raise ConfigError(
+            f"{configfile}: comparators.{name}.training_cohort {training!r} is not a configured cohort "
+            f"{sorted(cohorts)}; name one of them."
+        )
+    if comparator["training_endpoint"] not in cohorts[training]["endpoints"]:
+        raise ConfigError(
+            f"{configfile}: comparators.{name}.training_endpoint {comparator['training_endpoint']!r} is not "
+            f"an endpoint of cohort {training} {sorted(cohorts[training]['endpoints'])}; name one of them."
         )
 
 

@@ -58,6 +58,18 @@ COHORTS_BY_SOURCE = {
 }
 SIGNATURES = list(config["signatures"])
 COMPARATORS = list(config["comparators"])
+# Comparators whose genes' weights are learned in a training cohort (rule refit_comparator).
+REFITTED_COMPARATORS = [
+    name
+    for name, spec in config["comparators"].items()
+    if spec["score"] == "refitted_cox"
+]
+# Comparators with risk classes to draw (CINSARC's C1/C2); a refitted one is a score only.
+CLASSED_COMPARATORS = [
+    name
+    for name, spec in config["comparators"].items()
+    if spec["score"] == "cinsarc_centroid"
+]
 METHODS = list(config["scoring"]["methods"])
 PRIMARY = config["primary"]
 ORA_SIGNATURE = config["enrichment"].get("ora_signature", PRIMARY["signature"])
@@ -84,6 +96,7 @@ def one_of(names):
 wildcard_constraints:
     remote_file=one_of(REMOTE_FILES),
     cohort=one_of(COHORTS),
+    comparator=one_of(COMPARATORS),
     signature=one_of(SIGNATURES),
     method=one_of(METHODS),
     ranking=one_of(RANKINGS),
@@ -163,6 +176,11 @@ def comparator_files():
     }
 
 
+def comparator_weights_path(comparator):
+    """A refitted comparator's gene weights, learned in its training cohort."""
+    return f"results/comparators/{comparator}.weights.tsv"
+
+
 def library_files():
     return [gene_set_file(loc) for loc in config["enrichment"]["libraries"].values()]
 
@@ -189,7 +207,7 @@ def comparator_kaplan_meier_path(
 def comparator_kaplan_meier_figures(cohort, extensions=("png", "pdf")):
     return [
         comparator_kaplan_meier_path(ext, comparator, cohort, endpoint)
-        for comparator in COMPARATORS
+        for comparator in CLASSED_COMPARATORS
         for endpoint in endpoints(cohort)
         for ext in extensions
     ]
@@ -279,6 +297,9 @@ def final_outputs():
         rules.nes_across_cohorts.output.table,
         rules.judgement.output.table,
         rules.head_to_head_pooled.output.table,
+        rules.specifications.output.table,
+        rules.power.output.table,
+        *rules.specification_curve.output,
         *rules.summary_page.output,
     ]
     outputs += across_cohorts(

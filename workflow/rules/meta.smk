@@ -218,5 +218,84 @@ rule judgement:
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],
         joined_endpoints=config["meta_analysis"]["joined_endpoints"],
+        power=config["robustness"]["power"],
+        max_detectable_hr=config["robustness"]["max_detectable_hr"],
     script:
         "../scripts/judgement.py"
+
+
+# Does the answer survive every reasonable choice? The primary question under every signature
+# variant, scoring method, endpoint and set of cohorts (one left out in turn).
+rule specifications:
+    input:
+        cox=expand(rules.cox_univariable.output.table, cohort=COHORTS),
+        no_overlap=across_cohorts(rules.cohort_overlap.output.flagged),
+    output:
+        table=report(
+            "results/summary/specifications.tsv",
+            caption="../report/specifications.rst",
+            category="Summary",
+            labels={"table": "specifications of the primary question"},
+        ),
+    log:
+        "logs/summary/specifications.log",
+    benchmark:
+        "logs/benchmarks/summary/specifications.tsv"
+    localrule: True
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        primary=PRIMARY,
+        joined_endpoints=config["meta_analysis"]["joined_endpoints"],
+    script:
+        "../scripts/specifications.py"
+
+
+rule specification_curve:
+    input:
+        table=rules.specifications.output.table,
+    output:
+        png=report(
+            "results/summary/specification_curve.png",
+            caption="../report/specification_curve.rst",
+            category="Summary",
+            labels={"figure": "specification curve"},
+        ),
+        pdf="results/summary/specification_curve.pdf",
+    log:
+        "logs/summary/specification_curve.log",
+    benchmark:
+        "logs/benchmarks/summary/specification_curve.tsv"
+    localrule: True
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        primary=PRIMARY,
+    script:
+        "../scripts/specification_curve.py"
+
+
+# What the cohorts could have detected, and what the primary's intervals rule out.
+rule power:
+    input:
+        specifications=rules.specifications.output.table,
+    output:
+        table=report(
+            "results/summary/power.tsv",
+            caption="../report/power.rst",
+            category="Summary",
+            labels={"table": "power and what is ruled out"},
+        ),
+    log:
+        "logs/summary/power.log",
+    benchmark:
+        "logs/benchmarks/summary/power.tsv"
+    localrule: True
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        power=config["robustness"]["power"],
+        hazard_ratios=config["robustness"]["hazard_ratios"],
+        max_detectable_hr=config["robustness"]["max_detectable_hr"],
+    script:
+        "../scripts/power.py"

@@ -77,6 +77,9 @@ rule summary_page:
         judgement=rules.judgement.output.table,
         head_to_head=per_cohort(rules.head_to_head.output.table),
         head_to_head_pooled=rules.head_to_head_pooled.output.table,
+        specifications=rules.specifications.output.table,
+        specification_curve=rules.specification_curve.output.png,
+        power=rules.power.output.table,
         meta=across_cohorts(rules.meta_analysis.output.table),
         forest=across_cohorts(rules.meta_analysis.output.forest),
         locked_forest=across_cohorts(rules.locked_models_forest.output.png),
@@ -118,10 +121,11 @@ rule summary_page:
             for name, cohort in config["cohorts"].items()
         },
         endpoints={cohort: endpoints(cohort) for cohort in COHORTS},
-        comparators=COMPARATORS,
+        comparators=CLASSED_COMPARATORS,
         rankings=list(RANKINGS),
         signature=PRIMARY["signature"],
         method=PRIMARY["method"],
+        primary_endpoint=PRIMARY["endpoint"],
         locked_kaplan_meier=locked_kaplan_meier_keys(),
         plotted_set=config["enrichment"]["plotted_set"],
         ranking_endpoints={

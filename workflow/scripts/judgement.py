@@ -1,6 +1,6 @@
 """Adapter: the README's six questions answered for the primary signature (see hif_prognosis.judgement)."""
 
-from hif_prognosis.judgement import judge
+from hif_prognosis.judgement import Reading, judge
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 
@@ -22,6 +22,7 @@ def main(smk) -> None:
             locked=read_tsv(smk.input.locked[0]) if smk.input.locked else None,
             joined=p.joined_endpoints,
             head_to_head=read_tsv(smk.input.head_to_head),
+            reading=Reading(p.power, p.max_detectable_hr),
         )
         for _, row in table[table["question"] == "answer"].iterrows():
             log.info("%s: %s", row["criterion"], row["value"])

@@ -34,6 +34,7 @@ def figure_sections(smk) -> list[FigureSection]:
         kaplan_meier=list(i.kaplan_meier),
         comparator_kaplan_meier=list(i.comparator_kaplan_meier),
         comparators=list(p.comparators),
+        specification_curve=i.specification_curve,
         gene_forest=list(i.gene_forest),
         null_plot=list(i.null_plot),
         enrichment_plot=list(i.enrichment_plot),
@@ -78,6 +79,9 @@ def main(smk) -> None:
             model_comparison=comparison,
             head_to_head=pd.concat([read_tsv(path) for path in i.head_to_head], ignore_index=True),
             head_to_head_pooled=read_tsv(i.head_to_head_pooled),
+            specifications=read_tsv(i.specifications),
+            power=read_tsv(i.power),
+            primary_endpoint=p.primary_endpoint,
             cohort_context=dict(p.cohort_context),
         )
         page = render_summary_page(context)
