@@ -94,7 +94,10 @@ class Browser:
         while time.monotonic() < deadline:
             if any(e.get("method") == method for e in self.events[start:]):
                 return
-            self.events.append(self._read_message())
+            message = self._read_message()
+            self.events.append(message)
+            if message.get("method") == "Page.javascriptDialogOpening":  # recorded; dismissed so the page loads on
+                self.call("Page.handleJavaScriptDialog", session=True, accept=False)
         raise RuntimeError(f"no {method} within {self.timeout} s")
 
     def open(self, url: str) -> None:
@@ -107,11 +110,19 @@ class Browser:
         return result["result"].get("value")
 
     def failures(self) -> list[str]:
-        """Requests that failed, uncaught script errors and console errors since ``open``."""
+        """Since ``open``: requests that failed, requests leaving the machine (anything but data:,
+        file: and about: URLs), script dialogs (alert, confirm, prompt), uncaught script errors
+        and console errors."""
         found = []
         for event in self.events:
             method, params = event.get("method"), event.get("params", {})
-            if method == "Network.loadingFailed":
+            if method == "Network.requestWillBeSent":
+                url = params["request"]["url"]
+                if not url.startswith(("data:", "file:", "about:")):
+                    found.append(f"network request: {url}")
+            elif method == "Page.javascriptDialogOpening":
+                found.append(f"script dialog: {params.get('type')} {params.get('message')!r}")
+            elif method == "Network.loadingFailed":
                 found.append(f"request failed: {params.get('errorText')} ({params.get('requestId')})")
             elif method == "Runtime.exceptionThrown":
                 found.append(f"script error: {params['exceptionDetails'].get('text')}")
@@ -133,6 +144,13 @@ class Browser:
             " const questions = [...table.tBodies[0].rows].map(r => parseInt(r.cells[1].innerText));"
             " return {dead_links: dead, zero_p: zeros, questions: questions, text: text};"
             "})()"
+        )
+
+    def script_links(self) -> list[str]:
+        """The href of every link on the open page that would run a script (javascript:)."""
+        return self.evaluate(
+            "[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))"
+            ".filter(h => h.trim().toLowerCase().startsWith('javascript:'))"
         )
 
     def screenshot(self, path: Path) -> None:

@@ -38,6 +38,7 @@ class Work:
 
     directory: Path
     config: dict = field(default_factory=dict)
+    appended: str = ""  # YAML text added after the config as written (what a dict cannot hold)
 
     @property
     def data(self) -> Path:
@@ -63,7 +64,8 @@ class Work:
         return self.config["cohorts"]["TEST"]
 
     def save(self) -> None:
-        (self.directory / "config" / "config.yaml").write_text(yaml.safe_dump(self.config, allow_unicode=True))
+        text = yaml.safe_dump(self.config, allow_unicode=True) + self.appended
+        (self.directory / "config" / "config.yaml").write_text(text)
 
 
 def prepare(root: Path) -> Work:
@@ -167,6 +169,12 @@ def _text_cell(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _minus_infinity(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy()
+    table.iloc[0, 0] = -np.inf  # pandas writes -inf; R writes -Inf, which pandas reads as the same
+    return table
+
+
 def _empty_sample(table: pd.DataFrame) -> pd.DataFrame:
     table["TEST007"] = np.nan
     return table
@@ -213,6 +221,12 @@ CASES = [
          ("enrichment.min_size 600 is above enrichment.max_size 500, so no gene set could be tested",)),
     Case("unknown encoding", _set("cohorts__TEST__encoding", "utf-9"),
          ("cohorts.TEST.encoding 'utf-9' is not a text encoding Python knows",)),
+    Case("key given twice", lambda w: setattr(w, "appended", "seed: 7\n"),
+         ("config/config.yaml, line", "key 'seed' is given twice (first on line", "Keep one of them")),
+    Case("YTE template", lambda w: setattr(w, "appended", "__use_yte__: true\n"),
+         ("__use_yte__ makes this config a YTE template", "This workflow takes plain YAML only")),
+    Case("cohort name of 300 characters", lambda w: w.config["cohorts"].update({"C" * 300: w.config["cohorts"].pop("TEST")}),
+         ("is too long",)),
     Case("script in a config string", _set("signatures__TEST_HYPOXIA__description", "</script><script>alert(1)</script>"),
          ("signatures.TEST_HYPOXIA.description = '</script><script>alert(1)</script>' holds '</' or '<!--'",)),
     # paths: nothing built from config text may leave resources/downloads/
@@ -250,6 +264,9 @@ CASES = [
          ("has 15 samples with a known time and event status after matching", "survival.min_samples = 20")),
     Case("duplicate clinical sample IDs", _clinical(lambda t: pd.concat([t, t.head(1)])),
          ("sample IDs in column 'sample_id' are not unique, e.g. ['TEST001']",)),
+    Case("days written as months", _clinical(lambda t: t.assign(os_months=(t["os_months"].astype(float) * 30.44).round().astype(int).astype(str))),
+         ("data/clinical.tsv: time column 'os_months' of endpoint 'overall_survival'", "exceed 60 years of follow-up if read as months",
+          "The column is probably in days: set time_unit: days for this endpoint.")),
     Case("negative time", _clinical(lambda t: t.assign(os_months=["-3"] + list(t["os_months"][1:]))),
          ("time column 'os_months' of endpoint 'overall_survival' holds negative times",)),
     Case("text in a time column", _clinical(lambda t: t.assign(os_months=["twelve"] + list(t["os_months"][1:]))),
@@ -277,6 +294,14 @@ CASES = [
          ("expression declared as linear holds 1 negative value(s)", "the file is corrupt or not expression data")),
     Case("text in an expression cell", _expression(_text_cell),
          ("hold non-numeric values", "Check that the cohort's expression and clinical paths are not swapped")),
+    Case("genes turned into dates by a spreadsheet", _expression(lambda t: t.rename(index=dict(zip(t.index[:3], ["1-Mar", "2-Sep", "2006-12-01"])))),
+         ("data/expression.tsv.gz: 3 gene symbol(s) in the first column are dates a spreadsheet made of gene names (1-Mar, 2-Sep, 2006-12-01)",
+          "Re-export the matrix from its source with the gene column as text")),
+    Case("decimal commas", lambda w: (w.data / "expression.tsv.gz").write_bytes(gzip.compress(
+        gzip.decompress((w.data / "expression.tsv.gz").read_bytes()).replace(b".", b","))),
+         ("write numbers with commas", "the table must use '.' as the decimal separator")),
+    Case("infinite value from log2(0)", _expression(_minus_infinity),
+         ("value(s) are infinite (e.g.", "-inf", "Recompute them in the program that wrote the file")),
     # gene sets
     Case("GMT without tabs", _gmt_without_tabs,
          ("data/gene_sets.gmt, line 1: a GMT line needs a set name, a description and at least one gene",), SIGNATURES_TARGET),

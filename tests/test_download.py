@@ -1,6 +1,7 @@
 """The downloader against a loopback server, faults included."""
 
 import gzip
+import re
 import socket
 import time
 
@@ -10,7 +11,8 @@ from hif_prognosis.download import DownloadError, DownloadSettings, fetch
 from hif_prognosis.errors import InputError
 from mirror import Mirror
 
-FAST = DownloadSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5, retries=2, backoff_seconds=0.01)
+FAST = DownloadSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5, first_byte_timeout_seconds=0.5, retries=2,
+                        backoff_seconds=0.01)
 SERIES = gzip.compress(b"!Series_title\t\"Osteosarcoma\"\n" + b"!Sample_title\t\"a\"\n" * 5000, mtime=0)
 
 
@@ -68,13 +70,17 @@ def test_not_found_is_not_retried(mirror, tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_server_that_never_answers(mirror, tmp_path):
+def test_server_that_never_answers_is_asked_twice_within_seconds(mirror, tmp_path):
+    """A server that accepts and never answers: two requests, each given the first-byte
+    deadline (15 s by default, so half a minute at worst, not retries x the body's 60 s)."""
     url = mirror.add("/slow.txt.gz", SERIES, *["hang"] * 10)
     started = time.monotonic()
-    with pytest.raises(DownloadError, match="no answer within 0.5 s, 3 times"):
+    with pytest.raises(DownloadError, match=r"no answer within 0.5 s \(downloads.first_byte_timeout_seconds\), twice"):
         fetch(url, tmp_path / "slow.txt.gz", settings=FAST)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 5 and mirror.requests["/slow.txt.gz"] == 2
     assert leftovers(tmp_path) == []
+    defaults = DownloadSettings()
+    assert defaults.connect_timeout_seconds <= 5 and defaults.first_byte_timeout_seconds <= 15
 
 
 def test_no_network_fails_within_seconds_and_names_the_mirror_setting(tmp_path):
@@ -82,7 +88,7 @@ def test_no_network_fails_within_seconds_and_names_the_mirror_setting(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     started = time.monotonic()
-    with pytest.raises(DownloadError, match=r"offline.*downloads\.mirrors\.geo"):
+    with pytest.raises(DownloadError, match=r"(?s)offline.*downloads\.mirrors\.geo") as error:
         fetch(
             f"http://127.0.0.1:{port}/x.gz",
             tmp_path / "x.gz",
@@ -91,6 +97,11 @@ def test_no_network_fails_within_seconds_and_names_the_mirror_setting(tmp_path):
         )
     assert time.monotonic() - started < 10
     assert leftovers(tmp_path) == []
+    # what to do first, in a few short lines; urllib3's long account last and cut short
+    lines = str(error.value).splitlines()
+    assert lines[0].startswith(f"cannot reach the server of http://127.0.0.1:{port}/x.gz (4 attempts): is this machine offline?")
+    assert "make run-example" in lines[1] and str(tmp_path / "x.gz") in lines[2] and "downloads.mirrors.geo" in lines[3]
+    assert lines[4].startswith("  (cause: ") and len(lines) == 5 and all(len(line) <= 260 for line in lines)
 
 
 def test_unexpected_first_line_is_an_error(mirror, tmp_path):
@@ -144,8 +155,10 @@ def test_a_trickling_server_meets_the_overall_deadline(mirror, tmp_path):
     settings = DownloadSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5, retries=2,
                                 backoff_seconds=0.01, deadline_seconds=1.0)
     started = time.monotonic()
-    with pytest.raises(DownloadError, match=r"not complete after 1 s \(downloads.deadline_seconds; \d+ bytes received of \d+\)"):
+    with pytest.raises(DownloadError, match=r"not complete after 1 s \(downloads.deadline_seconds; \d+ bytes received of \d+\)") as error:
         fetch(url, target, settings=settings, expected_start="!Series_")
+    received = int(re.search(r"(\d+) bytes received", str(error.value)).group(1))
+    assert received > 0  # the bytes that trickled in are counted, not reported as 0
     # without the deadline, three 3 s trickles and the backoff would take over 9 s
     assert time.monotonic() - started < 6
     assert leftovers(tmp_path) == []

@@ -273,3 +273,17 @@ def test_the_enrichment_plot_prints_p_and_fdr_as_the_page_does():
     texts = [t.get_text() for axis in figure.axes for t in axis.texts]
     assert "nominal p: < 1/1000" in texts and "FDR q: < 1/1000" in texts and "NES: 2.35" in texts
     assert not any("e+00" in t for t in texts)
+
+
+def test_the_top_sets_figure_says_why_when_no_set_has_an_estimable_nes():
+    """At the schema's fewest permutations every NES can be NA (nes_status says why): the
+    figure step draws a figure that says so instead of failing inside gseapy."""
+    from hif_prognosis.plotting import top_sets_dotplot
+
+    table = pd.DataFrame({"term": ["A", "B"], "nes": [np.nan, np.nan], "fdr_q": [np.nan, np.nan], "nom_p": [np.nan, np.nan],
+                          "tag_fraction": ["4/20", "6/20"]})
+    figure = top_sets_dotplot(table, n_top=10, fdr_floor=0.1, title="C1")
+    assert "no gene set has an estimable NES" in figure.axes[0].texts[0].get_text().replace("\n", " ")
+    table.loc[0, ["nes", "fdr_q", "nom_p"]] = [1.8, 0.01, 0.001]
+    drawn = top_sets_dotplot(table, n_top=10, fdr_floor=0.1, title="C1")
+    assert [label.get_text() for label in drawn.axes[0].get_yticklabels()] == ["A"]

@@ -497,3 +497,29 @@ def test_published_genes_without_coefficients_are_refitted_in_target_and_read_he
     page = (directory / "results" / "summary" / "index.html").read_text()
     assert "Fu et al. 2021, Front Cell Dev Biol 9:633607" in page
     assert "published genes, weights refitted in TARGET (overall survival; ridge Cox" in page
+
+
+def test_the_default_run_says_how_robust_the_answer_is_and_what_it_rules_out(mirror_run):
+    """Issue 28 on the four-cohort run: every specification in the table (3 review variants x the
+    configured methods x 4 endpoints, pooled over every cohort and with each left out), the
+    power table, the curve, and both on the first screen."""
+    directory = mirror_run[0]
+    specifications = pd.read_csv(directory / "results" / "summary" / "specifications.tsv", sep="\t", keep_default_na=False, na_values=["NA"])
+    pooled = specifications[specifications["level"] == "pooled"]
+    assert set(pooled["signature"]) == {"HIF1A_REVIEW_TARGETS", "HIF1A_REVIEW_SIGNED", "HIF1A_REVIEW_ALL"}
+    assert set(pooled["endpoint"]) == {"overall_survival", "event_free_survival", "recurrence_free_survival", JOINED}
+    assert set(pooled["left_out"]) == {"", "GSE21257", "TARGET", "GSE16091", "GSE39055"}
+    assert specifications["is_primary"].sum() == 1
+    primary = specifications[specifications["is_primary"]].iloc[0]
+    meta = pd.read_csv(directory / "results" / "meta" / "meta_analysis.tsv", sep="\t").set_index(["signature", "method", "endpoint"])
+    assert primary["hr_per_sd"] == pytest.approx(meta.loc[("HIF1A_REVIEW_TARGETS", "zscore", "overall_survival"), "pooled_hr"])
+    power = pd.read_csv(directory / "results" / "summary" / "power.tsv", sep="\t")
+    overall = power[(power["scope"] == "pooled") & (power["endpoint"] == "overall_survival")].iloc[0]
+    assert overall["events"] == 66 and overall["largest_hr_per_sd_not_ruled_out"] == pytest.approx(primary["hr_ci_high"])
+    assert (directory / "results" / "summary" / "specification_curve.png").stat().st_size > 20_000
+    page = (directory / "results" / "summary" / "index.html").read_text()
+    first_screen = page[: page.index('id="headline"')]
+    agreeing = int(pooled["agrees_with_primary"].astype(str).eq("True").sum())
+    assert f"{agreeing} of {len(pooled)} specifications agree with the primary answer" in first_screen
+    assert f"HRs per SD above {primary['hr_ci_high']:.2f} are ruled out at 95%" in first_screen
+    assert 'id="specifications"' in page and 'id="power"' in page

@@ -26,11 +26,12 @@ INDEPENDENT_OF_PRIMARY = {
 }
 # What primary.* legitimately changes: the score ranking and its GSEA (they are about the
 # primary score), the ORA of the primary signature (the default ora_signature), the head-to-head
-# with the comparators (about the primary score), figures, pages.
+# with the comparators (about the primary score), the specifications and power (they mark the
+# primary and read its intervals), figures, pages.
 MAY_RERUN = {
     "rank_genes_by_score", "prerank_gsea", "over_representation", "nes_across_cohorts", "head_to_head", "head_to_head_pooled",
     "kaplan_meier", "null_figure", "gene_forest", "locked_models_forest", "gsea_figures", "judgement", "summary_page",
-    "provenance", "all",
+    "specifications", "specification_curve", "power", "provenance", "all",
 }
 
 

@@ -25,8 +25,14 @@ pytestmark = pytest.mark.workflow
 METHODS = ("zscore", "score_genes", "singscore")
 
 
+# Markup in the config's free-text fields, as a careless or hostile config might carry it: every
+# page must show it as text (test_no_config_text_runs_in_the_report_or_the_page).
+MARKUP = "<img src=x onerror=alert('img')> `x <javascript:alert('link')>`_ .. raw:: html $x^2$ javascript:alert('uri')"
+
+
 def write_config(directory: Path, **changes) -> Path:
-    """A config naming the GSE4335 local cohort and two Hallmark sets, with ``changes`` applied."""
+    """A config naming the GSE4335 local cohort and two Hallmark sets, with ``changes`` applied;
+    the cohort's description and a signature's carry MARKUP."""
     hallmark = str(MSIGDB / "h.all.v7.0.symbols.gmt")
     config = {
         "seed": 123,
@@ -37,12 +43,13 @@ def write_config(directory: Path, **changes) -> Path:
                 "clinical": str(GSE4335 / "clinical.tsv"),
                 "sample_id_column": "sample_id",
                 "disease": "breast cancer",
+                "description": MARKUP,
                 "endpoints": {
                     "overall_survival": {"time": "os_months", "event": "os_event", "time_unit": "months"}
                 },
             }
         },
-        "signatures": {"HALLMARK_HYPOXIA": {"gmt": hallmark}, "HALLMARK_G2M_CHECKPOINT": {"gmt": hallmark}},
+        "signatures": {"HALLMARK_HYPOXIA": {"gmt": hallmark, "description": MARKUP}, "HALLMARK_G2M_CHECKPOINT": {"gmt": hallmark}},
         "primary": {"signature": "HALLMARK_HYPOXIA", "method": "zscore"},
         "scoring": {"methods": list(METHODS), "score_genes": {"ctrl_size": 50, "n_bins": 25}},
         "enrichment": {"libraries": {"HALLMARK": hallmark}, "permutations": 100},
@@ -220,9 +227,20 @@ def test_changing_a_scoring_parameter_reruns_only_its_dependents(finished_run):
         write_config(finished_run)
     assert jobs == {
         "score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "random_signature_null": 1, "null_figure": 1,
-        "adjusted_cox": 1, "discrimination": 1, "cutpoint": 1, "judgement": 1,
-        "provenance": 1, "summary_page": 1, "all": 1,
+        "adjusted_cox": 1, "discrimination": 1, "cutpoint": 1, "judgement": 1, "specifications": 1, "power": 1,
+        "specification_curve": 1, "provenance": 1, "summary_page": 1, "all": 1,
     }
+
+
+def test_editing_what_a_reader_sees_reruns_only_the_page(finished_run):
+    """A cohort's description and disease and a signature's description change no number."""
+    write_config(finished_run, cohorts__GSE4335__description="GPL180 cDNA arrays", cohorts__GSE4335__disease="breast carcinoma",
+                 signatures__HALLMARK_HYPOXIA__description="MSigDB Hallmark hypoxia")
+    try:
+        jobs = planned_jobs(snakemake(finished_run, "--dry-run").stdout)
+    finally:
+        write_config(finished_run)
+    assert jobs == {"provenance": 1, "summary_page": 1, "all": 1}
 
 
 def test_same_config_and_seed_give_identical_tables(finished_run, tmp_path):
@@ -243,6 +261,25 @@ def test_report_has_categories_and_captions(finished_run):
         assert text in html, text
 
 
+def test_no_config_text_runs_in_the_report_or_the_page(finished_run):
+    """The cohort's and a signature's descriptions carry markup of every kind the two renderers
+    speak (HTML, reStructuredText, mathtext, javascript: URIs). In Chromium neither Snakemake's
+    report nor the summary page opens a dialog, sends a request off the machine, or has a link
+    that runs a script, beyond the report's own navigation; the page shows the text as written."""
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium on this machine: apt-get install chromium (make system-deps)")
+    snakemake(finished_run, "--report", "report.html")
+    own_navigation = re.compile(r"^javascript:(show_panel|app\.show(Category|ResultInfo))\(")
+    with Browser(chromium) as browser:
+        browser.open((finished_run / "report.html").as_uri())
+        assert [f for f in browser.failures() if not f.startswith(("console error", "script error"))] == []
+        assert [link for link in browser.script_links() if not own_navigation.match(link)] == []
+        browser.open((finished_run / "results" / "summary" / "index.html").as_uri())
+        assert browser.failures() == [] and browser.script_links() == []
+        assert MARKUP in browser.evaluate("document.body.innerText")
+
+
 def test_summary_page_renders_in_headless_chromium(finished_run, tmp_path):
     chromium = find_chromium()
     if chromium is None:
@@ -255,8 +292,8 @@ def test_summary_page_renders_in_headless_chromium(finished_run, tmp_path):
         images = browser.evaluate(
             "[...document.images].map(i => [i.complete && i.naturalWidth > 0, i.getBoundingClientRect().width])"
         )
-        # primary signature: KM, gene forest, null, and per ranking an enrichment and a dot plot
-        assert len(images) == 7 and all(loaded and shown > 100 for loaded, shown in images)
+        # the specification curve; primary signature: KM, gene forest, null; per ranking an enrichment and a dot plot
+        assert len(images) == 8 and all(loaded and shown > 100 for loaded, shown in images)
         headline = browser.evaluate(
             "(() => { const t = document.getElementById('headline'); const r = t.getBoundingClientRect();"
             " return {top: r.top, bottom: r.bottom, rows: [...t.tBodies[0].rows].map(r => r.innerText)}; })()"

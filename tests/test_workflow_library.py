@@ -172,3 +172,30 @@ def test_the_primary_endpoint_is_one_a_cohort_records(config):
     config["primary"]["endpoint"] = "event_free_survival"
     with pytest.raises(ConfigError, match=r"primary.endpoint 'event_free_survival' is recorded by no cohort \(they record \['overall_survival'\]\)"):
         check_config(config)
+
+
+def test_a_plotted_set_no_library_holds_stops_the_run_before_any_job_with_near_matches(config):
+    from hif_workflow import check_plotted_set
+
+    config["enrichment"]["plotted_set"] = "HALLMARK_HYPOXIA"
+    check_plotted_set(config, "config.yaml", str)
+    config["enrichment"]["plotted_set"] = "HALLMARK_HYPOXA"
+    with pytest.raises(ConfigError, match=r"enrichment.plotted_set 'HALLMARK_HYPOXA' is a set of none of the libraries \['H'\]; "
+                                          r"near matches: \['HALLMARK_HYPOXIA'\]"):
+        check_plotted_set(config, "config.yaml", str)
+    config["enrichment"]["libraries"]["REMOTE"] = "https://example.org/not/yet/downloaded.gmt"
+    check_plotted_set(config, "config.yaml", str)  # a library still to be downloaded: checked on the run after
+
+
+def test_names_in_paths_and_captions_are_short_and_end_in_a_letter_or_digit(config):
+    """A trailing underscore is a reStructuredText reference in a report caption; a name of
+    hundreds of characters fails as a file name deep in a run. The schema refuses both."""
+    schema = str(REPO / "config" / "schemas" / "config.schema.yaml")
+    cohort = config["cohorts"].pop("GSE4335")
+    for bad in ("TARGETS_", "A" * 65, "_A", "a b", "x`y"):
+        config["cohorts"][bad] = cohort
+        with pytest.raises(Exception, match="does not match|is too long"):
+            validate(config, schema)
+        del config["cohorts"][bad]
+    config["cohorts"]["My.Cohort-2_b"] = cohort
+    validate(config, schema)

@@ -38,6 +38,10 @@ MONTHS_PER_UNIT: dict[str, float] = {
     "months": 1.0,
     "years": 12.0,
 }
+# No cohort follows patients for longer than this: a longer time is in a smaller unit than the
+# one configured (days written down as months), which would move every time-dependent AUC,
+# cut-off and Kaplan-Meier axis while leaving the hazard ratio as it was.
+MAX_FOLLOW_UP_MONTHS = 12.0 * 60
 
 
 def _patterns(values: object) -> tuple[str, ...]:
@@ -285,7 +289,19 @@ def parse_time_months(values: pd.Series, endpoint: Endpoint, source: str) -> pd.
     numeric = parse_number(values, endpoint.time_unit, where)
     if (numeric < 0).any():
         raise InputError(f"{where} holds negative times; survival times must be >= 0.")
-    return numeric * MONTHS_PER_UNIT[endpoint.time_unit]
+    months = numeric * MONTHS_PER_UNIT[endpoint.time_unit]
+    implausible = months > MAX_FOLLOW_UP_MONTHS
+    if implausible.any():
+        longest = numeric[implausible].sort_values(ascending=False)
+        smaller = [u for u, m in MONTHS_PER_UNIT.items() if m < MONTHS_PER_UNIT[endpoint.time_unit]]
+        fits = [u for u in smaller if numeric.max() * MONTHS_PER_UNIT[u] <= MAX_FOLLOW_UP_MONTHS]
+        raise InputError(
+            f"{where}: {int(implausible.sum())} time(s) exceed {MAX_FOLLOW_UP_MONTHS / 12:.0f} years of follow-up "
+            f"if read as {endpoint.time_unit} (longest: {', '.join(f'{v:g}' for v in longest.iloc[:5])}). "
+            + (f"The column is probably in {fits[-1]}: set time_unit: {fits[-1]} for this endpoint."
+               if fits else "Check the column and its time_unit in the config.")
+        )
+    return months
 
 
 def parse_covariate(values: pd.Series, covariate: Covariate, source: str) -> pd.Series:

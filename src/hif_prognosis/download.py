@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from hif_prognosis.errors import PipelineError
@@ -60,8 +60,9 @@ def content_check(kind: str | None) -> Callable[[Path], object] | None:
 class DownloadSettings:
     """Transfer limits; ``retries`` counts further attempts after the first."""
 
-    timeout_seconds: float = 60.0
-    connect_timeout_seconds: float = 10.0
+    timeout_seconds: float = 60.0  # between two reads of the body
+    connect_timeout_seconds: float = 5.0
+    first_byte_timeout_seconds: float = 15.0  # from the request to the answer's first byte
     retries: int = 3
     backoff_seconds: float = 1.0
     deadline_seconds: float = 3600.0  # the whole download, retries included
@@ -83,7 +84,7 @@ def _session(settings: DownloadSettings) -> requests.Session:
     retry = Retry(
         total=settings.retries,
         connect=settings.retries,
-        read=settings.retries,
+        read=1,  # a server that accepts and never answers is asked twice, not retries + 1 times
         status=settings.retries,
         other=0,
         status_forcelist=RETRY_STATUSES,
@@ -189,7 +190,9 @@ def _stream(response: requests.Response, partial: Path, url: str, seconds_left: 
     watchdog.start()
     try:
         with partial.open("wb") as out:
-            for chunk in response.iter_content(CHUNK_BYTES):
+            # read1 returns what has arrived (up to CHUNK_BYTES), so a slow body is counted as it
+            # comes; iter_content would wait for whole chunks and report 0 bytes of a trickle.
+            while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
                 out.write(chunk)
                 written += len(chunk)
                 if total and written / total >= next_report:
@@ -198,8 +201,9 @@ def _stream(response: requests.Response, partial: Path, url: str, seconds_left: 
     except Exception as error:
         if expired.is_set():
             raise DeadlinePassed(f"{written} bytes received{announced}") from None
-        if isinstance(error, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-            # requests reports a dropped or stalled body as one of these (urllib3 does not retry it).
+        if isinstance(error, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, ProtocolError,
+                              ReadTimeoutError)):
+            # A dropped or stalled body (urllib3 does not retry it).
             raise InterruptedTransfer(f"transfer broke off after {written} bytes{announced} ({error})") from error
         raise
     finally:
@@ -247,19 +251,20 @@ def fetch(
                 response = session.get(
                     url,
                     stream=True,
-                    timeout=(settings.connect_timeout_seconds, settings.timeout_seconds),
+                    timeout=(settings.connect_timeout_seconds, settings.first_byte_timeout_seconds),
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
                 # urllib3 has already retried connecting and waiting for the headers.
                 if _timed_out_waiting(error):
                     raise DownloadError(
                         f"{url}: the server accepted the connection but sent no answer within "
-                        f"{settings.timeout_seconds:g} s, {attempts} times. Try again later{where}."
+                        f"{settings.first_byte_timeout_seconds:g} s (downloads.first_byte_timeout_seconds), "
+                        f"twice. Try again later{where}."
                     ) from error
-                raise DownloadError(
-                    f"{url}: cannot reach the server after {attempts} attempts ({error}). "
-                    f"Is this machine offline? Download on a machine with network access{where}."
-                ) from error
+                raise DownloadError(offline_message(url, destination, mirror_hint, attempts, error)) from error
+            sock = _socket_of(response)
+            if sock is not None:  # the body may pause longer than the answer took to start
+                sock.settimeout(settings.timeout_seconds)
             try:
                 with response:
                     if response.status_code != 200:
@@ -294,6 +299,19 @@ def fetch(
                 attempt += 1
             finally:
                 partial.unlink(missing_ok=True)
+
+
+def offline_message(url: str, destination: Path, mirror_hint: str, attempts: int, error: Exception) -> str:
+    """What to do when the server cannot be reached, first, then the technical cause, short."""
+    detail = str(error)
+    detail = detail if len(detail) <= 200 else detail[:200] + "..."
+    return "\n".join([
+        f"cannot reach the server of {url} ({attempts} attempts): is this machine offline?",
+        "  - run the example that needs no network: make run-example (README, 'Quick start');",
+        f"  - or download the file on a machine with network access and put it at {destination};",
+        *([f"  - or point {mirror_hint} in the config at a mirror you can reach."] if mirror_hint else []),
+        f"  (cause: {detail})",
+    ])
 
 
 def settings_from_config(downloads: Mapping[str, object]) -> DownloadSettings:

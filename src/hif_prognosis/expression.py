@@ -7,6 +7,7 @@ Matrices are pandas DataFrames with genes as the index (HGNC symbols) and sample
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,6 +33,16 @@ DUPLICATE_RULE_WORDS: dict[DuplicateRule, str] = {
     "mean": "averaged them per sample",
     "median": "took their median per sample",
 }
+
+
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+# What spreadsheets make of symbols such as MARCH1, SEPT2, DEC1 (Zeeberg et al. 2004; Ziemann et
+# al. 2016): '1-Mar', 'Mar-01', '01-Mar-2006', '2006-03-01', '3/1/2006'.
+SPREADSHEET_DATE = re.compile(
+    rf"^(\d{{1,2}}-{_MONTH}(-\d{{2,4}})?|{_MONTH}-\d{{1,4}}|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})$",
+    re.IGNORECASE,
+)
+DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+(e-?\d+)?\s*$", re.IGNORECASE)
 
 
 def read_expression_table(
@@ -65,10 +76,15 @@ def read_expression_table(
         columns = block.columns
         non_numeric = [c for c in block.columns if not pd.api.types.is_numeric_dtype(block[c])]
         if non_numeric:
-            examples = [
-                f"{c}: {v!r}" for c in non_numeric[:3]
-                for v in block[c][pd.to_numeric(block[c], errors="coerce").isna() & block[c].notna()].head(1)
-            ]
+            bad = {c: block[c][pd.to_numeric(block[c], errors="coerce").isna() & block[c].notna()] for c in non_numeric}
+            examples = [f"{c}: {v!r}" for c in non_numeric[:3] for v in bad[c].head(1)]
+            commas = [v for c in non_numeric for v in bad[c].astype(str) if DECIMAL_COMMA.match(v)]
+            if commas:
+                raise InputError(
+                    f"{path}: sample column(s) {non_numeric[:5]} write numbers with commas "
+                    f"({'; '.join(examples)}); the table must use '.' as the decimal separator and no thousands separators. "
+                    "Re-export it with '.' (e.g. R write.table(dec = '.'), or a spreadsheet in an English locale)."
+                )
             raise InputError(
                 f"{path}: sample column(s) {non_numeric[:5]} hold non-numeric values ({'; '.join(examples)}); "
                 "every column after the first must be expression values. Is this the clinical table? "
@@ -85,6 +101,23 @@ def read_expression_table(
     if not keep.all():
         table = table.loc[keep.to_numpy()]
     table.index = pd.Index(symbols[keep].to_numpy(dtype=str), name="gene_symbol")
+    infinite = np.isinf(table.to_numpy())
+    if infinite.any():
+        gene, sample = _where(table, infinite)
+        raise InputError(
+            f"{path}: {int(infinite.sum())} value(s) are infinite (e.g. {gene} in {sample}: "
+            f"{table.to_numpy()[infinite][0]:g}), what a log of 0 or a division by 0 writes (R's Inf, -Inf). "
+            "Recompute them in the program that wrote the file (e.g. log2(x + 1), not log2(x)), or write "
+            "them as NA if they are missing."
+        )
+    dates = [symbol for symbol in table.index if SPREADSHEET_DATE.match(symbol)]
+    if dates:
+        raise InputError(
+            f"{path}: {len(dates)} gene symbol(s) in the first column are dates a spreadsheet made of "
+            f"gene names ({', '.join(dates[:8])}): '1-Mar' was MARCH1 or MARC1, '2-Sep' SEPT2, '1-Dec' DEC1, "
+            "and which is no longer knowable from the file. Re-export the matrix from its source with "
+            "the gene column as text (or use the platform's probe IDs); never open it in a spreadsheet."
+        )
     table.columns = table.columns.astype(str)
     empty = [c for c in table.columns if table[c].isna().all()]
     if empty:

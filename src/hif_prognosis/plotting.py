@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
+# Text from a config or data file (a gene-set name, a cohort's label) is drawn as written: "$"
+# never starts mathtext, so no name can turn into markup or fail to parse.
+matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -110,7 +113,13 @@ def top_sets_dotplot(
     x, colour -log10 FDR (an FDR of 0 is drawn at ``fdr_floor``, the resolution of the test),
     dot size the leading-edge fraction of the set."""
     import gseapy  # here, not at module level: it adds 2 s to every figure job's start-up
-    top = table.sort_values(["fdr_q", "nom_p", "term"]).head(n_top)
+    estimable = table[np.isfinite(table["nes"].astype(float)) & np.isfinite(table["fdr_q"].astype(float))]
+    if estimable.empty:
+        return message_figure(
+            f"{title}: no gene set has an estimable NES (see nes_status in the GSEA table; "
+            "too few permutations leave no random set beyond the observed score)"
+        )
+    top = estimable.sort_values(["fdr_q", "nom_p", "term"]).head(n_top)
     frame = pd.DataFrame(
         {
             "Term": top["term"].to_numpy(),

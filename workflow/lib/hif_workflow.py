@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import gzip
 import hashlib
 import posixpath
@@ -427,6 +428,86 @@ def check_comparator(name: str, comparator: Mapping[str, Any], cohorts: Mapping[
             f"{configfile}: comparators.{name}.training_endpoint {comparator['training_endpoint']!r} is not "
             f"an endpoint of cohort {training} {sorted(cohorts[training]['endpoints'])}; name one of them."
         )
+
+
+def gene_set_names(path: Path) -> set[str] | None:
+    """The set names (first column) of a GMT or Enrichr library file, gzipped or not; None for
+    a file that is not tab-separated (its reader, in the first job, says what is wrong)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
+        rows = [line for line in lines if line.strip()]
+    if not all("\t" in row for row in rows):
+        return None
+    return {row.split("\t", 1)[0].strip() for row in rows}
+
+
+def check_plotted_set(config: Mapping[str, Any], configfile: str, resolve_shipped: Callable[[str], str]) -> None:
+    """enrichment.plotted_set names a set of some library. Checked before any job over the
+    libraries already on disk (local, shipped or downloaded); one still to be downloaded leaves
+    the check to the run after it."""
+    name = config["enrichment"]["plotted_set"]
+    names: set[str] = set()
+    for location in config["enrichment"]["libraries"].values():
+        path = Path(str(gene_set_file(location, config["downloads"]["mirrors"], resolve_shipped)))
+        read = gene_set_names(path) if path.is_file() else None
+        if read is None:
+            return
+        names |= read
+    if name not in names:
+        near = difflib.get_close_matches(name, sorted(names), n=5, cutoff=0.6)
+        raise ConfigError(
+            f"{configfile}: enrichment.plotted_set {name!r} is a set of none of the libraries "
+            f"{sorted(config['enrichment']['libraries'])}"
+            + (f"; near matches: {near}" if near else "")
+            + ". Name a set one of them holds (the first column of its GMT)."
+        )
+
+
+def check_config_file(path: str | Path) -> None:
+    """Raise ConfigError for a YAML config that gives one key twice (YAML loaders keep the last
+    silently, so the file says two things and the run does one), naming the key and both lines;
+    and for a YTE template (``__use_yte__``), whose Python expressions Snakemake runs while
+    loading it: this workflow takes plain YAML only."""
+    import yaml  # type: ignore[import-untyped]  # Snakemake's own dependency, there whenever this runs
+
+    def walk(node: yaml.Node) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        raise ConfigError(
+                            f"{path}, line {line}: key {key.value!r} is given twice (first on line "
+                            f"{seen[key.value]}); YAML would keep the last silently. Keep one of them."
+                        )
+                    seen[key.value] = line
+                walk(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item)
+
+    with open(path, encoding="utf-8") as text:
+        for document in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            if document is None:
+                continue
+            walk(document)
+            if isinstance(document, yaml.MappingNode) and any(k.value == "__use_yte__" for k, _ in document.value):
+                raise ConfigError(
+                    f"{path}: __use_yte__ makes this config a YTE template, whose expressions are Python "
+                    "that Snakemake has already run while loading it. This workflow takes plain YAML "
+                    "only: remove __use_yte__ and write the values out."
+                )
+
+
+# Config fields a reader sees and no computation reads: editing them reruns only the pages.
+DISPLAY_FIELDS = ("description", "disease")
+
+
+def without_display(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A cohort's or signature's config block as its computing rules take it: without
+    DISPLAY_FIELDS, so that editing those reruns no computation."""
+    return {key: value for key, value in spec.items() if key not in DISPLAY_FIELDS}
 
 
 def ranking_endpoint(cohort: Mapping[str, Any], preferred: list[str]) -> str:

@@ -27,7 +27,7 @@ rule harmonise_local_cohort:
         mem_mb=scaled(2000, 20),
         runtime=scaled(20),
     params:
-        cohort=cohort_config,
+        cohort=lambda w: hif_workflow.without_display(cohort_config(w)),
         min_samples=config["survival"]["min_samples"],
         min_events=config["survival"]["min_events"],
     script:

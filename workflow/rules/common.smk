@@ -41,6 +41,11 @@ def schema_problem(error):
 
 
 try:
+    for configfile in workflow.overwrite_configfiles or workflow.configfiles:
+        hif_workflow.check_config_file(configfile)
+except hif_workflow.ConfigError as error:
+    raise WorkflowError(f"Invalid configuration: {error}") from None
+try:
     validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
 except WorkflowError as error:
     raise WorkflowError(
@@ -152,6 +157,13 @@ def gene_set_file(location):
         location, config["downloads"]["mirrors"], shipped_file
     )
     return path if path in REMOTE_FILES else user_file(path)
+
+
+# The set drawn per ranking exists: checked before any job over the libraries on disk.
+try:
+    hif_workflow.check_plotted_set(config, CONFIGFILES, shipped_file)
+except hif_workflow.ConfigError as error:
+    raise WorkflowError(f"Invalid configuration: {error}") from None
 
 
 def signature_files():

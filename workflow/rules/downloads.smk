@@ -27,8 +27,10 @@ rule download_clinical_release:
     conda:
         "../envs/analysis.yaml"
     params:
-        cohort=lambda w: next(
-            c for c in config["cohorts"].values() if c.get("project") == w.project
+        cohort=lambda w: hif_workflow.without_display(
+            next(
+                c for c in config["cohorts"].values() if c.get("project") == w.project
+            )
         ),
         settings=config["downloads"],
     script:

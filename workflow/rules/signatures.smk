@@ -19,7 +19,10 @@ rule collect_signatures:
     conda:
         "../envs/analysis.yaml"
     params:
-        signatures=config["signatures"],
+        signatures={
+            name: hif_workflow.without_display(spec)
+            for name, spec in config["signatures"].items()
+        },
         files=signature_files_read,
     script:
         "../scripts/collect_signatures.py"

@@ -1,0 +1,60 @@
+"""No config text reaches a reader as markup: every caption of Snakemake's report rendered as
+Snakemake renders it (Jinja, then docutils' reStructuredText with its default settings, where
+``raw`` and ``include`` are live), with markup payloads in every free-text field of the config."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+from docutils.core import publish_parts
+from jinja2 import Environment
+from snakemake.utils import validate
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = REPO / "tests" / "data" / "not_for_the_report.txt"
+PAYLOADS = {
+    "raw HTML directive": "x\n\n.. raw:: html\n\n   <script>alert('raw')</script>\n",
+    "include directive": f"x\n\n.. include:: {SECRET}\n",
+    "javascript link": "`click me <javascript:alert('link')>`_",
+    "standalone javascript URI": "javascript:alert('uri')",
+    "HTML tag": "<img src=x onerror=alert('img')>",
+    "substitution": "|x|\n\n.. |x| raw:: html\n\n   <b onclick=alert('sub')>x</b>\n",
+}
+
+
+def hostile_config(payload: str) -> dict:
+    """The default config, schema-valid, with ``payload`` in every free-text field."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for cohort in config["cohorts"].values():
+        cohort["description"] = cohort["disease"] = payload
+    for signature in config["signatures"].values():
+        signature["description"] = payload
+    for comparator in config["comparators"].values():
+        comparator["citation"] = payload
+    config["enrichment"]["plotted_set"] = payload
+    validate(config, str(REPO / "config" / "schemas" / "config.schema.yaml"), set_default=True)
+    return config
+
+
+class Names(SimpleNamespace):
+    """Wildcards and params as a job has them: names at the schema's limits."""
+
+    def __getattr__(self, name: str) -> str:
+        return "A.b-1_c"
+
+
+@pytest.mark.parametrize("kind", PAYLOADS)
+def test_no_config_text_reaches_a_report_caption_as_markup(kind):
+    assert SECRET.read_text().startswith("SECRET-CONTENTS")
+    config = hostile_config(PAYLOADS[kind])
+    snakemake = SimpleNamespace(config=config, wildcards=Names(), params=Names(method="zscore", signature="HIF1A_REVIEW_TARGETS"))
+    env = Environment(trim_blocks=True, lstrip_blocks=True)  # as snakemake.report builds it
+    captions = sorted((REPO / "workflow" / "report").glob("*.rst"))
+    assert len(captions) > 30
+    for caption in captions:
+        text = env.from_string(caption.read_text()).render(snakemake=snakemake, categories={}, files=[])
+        html = publish_parts(text, writer_name="html")["body"]  # as snakemake.report renders a caption
+        for forbidden in ("<script", "javascript:", "onerror=", "onclick=", "SECRET-CONTENTS", "alert("):
+            assert forbidden not in html, (caption.name, kind, forbidden)
+        assert "system-message" not in html, (caption.name, html)
