@@ -63,6 +63,18 @@ def test_coverage_matches_symbols_then_aliases_one_gene_each():
     assert coverage["present"].tolist() == [True, True, True, False, True]
 
 
+def test_symbols_renamed_because_spreadsheets_made_dates_of_them_match_either_way():
+    """A 2024 gene set (SEPTIN7, MARCHF5) on a 2010 array (SEPT7, MARCH5), and the reverse, keep
+    their genes instead of silently dropping them; a gene of the set itself is never taken twice."""
+    new_names = signature_table("S", ["SEPTIN7", "MARCHF5", "MTARC1", "DELEC1", "SEPTIN9"], "x")
+    coverage = coverage_table(new_names, ["SEPT7", "MARCH5", "MARC1", "DEC1", "SEPTIN9", "SEPT9"]).set_index("symbol")
+    assert coverage["matched_as"].to_dict() == {"SEPTIN7": "SEPT7", "MARCHF5": "MARCH5", "MTARC1": "MARC1", "DELEC1": "DEC1",
+                                                "SEPTIN9": "SEPTIN9"}
+    old_names = signature_table("S", ["SEPT2", "MARCH8", "MARCH10"], "x")
+    coverage = coverage_table(old_names, ["SEPTIN2", "MARCHF8"]).set_index("symbol")
+    assert coverage["matched_as"].to_dict() == {"SEPT2": "SEPTIN2", "MARCH8": "MARCHF8", "MARCH10": ""}
+
+
 def test_coverage_below_threshold_names_the_missing_genes():
     coverage = coverage_table(signature_table("S", ["A", "B", "C", "D"], "x"), ["A", "B"])
     check_coverage(coverage, 0.5, "X")

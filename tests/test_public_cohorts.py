@@ -290,7 +290,7 @@ def test_offline_run_fails_fast_and_names_the_mirror_setting(tmp_path, shared_da
     result = snakemake(tmp_path, "--cores", "1", "results/GSE21257/clinical.tsv", check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "Is this machine offline?" in output and "downloads.mirrors.geo" in output
+    assert "is this machine offline?" in output and "downloads.mirrors.geo" in output and "make run-example" in output
     downloads = tmp_path / "resources" / "downloads"
     assert not downloads.exists() or not any(p.is_file() for p in downloads.rglob("*"))
 

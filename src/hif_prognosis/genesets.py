@@ -162,12 +162,29 @@ def weighted_signature_table(name: str, weights: pd.DataFrame, source: str, weig
     })[SIGNATURE_COLUMNS]
 
 
+# HGNC's 2020 renames of the symbols spreadsheets turned into dates (Bruford et al. 2020):
+# SEPT7 is SEPTIN7, MARCH5 MARCHF5, MARC1 MTARC1, DEC1 DELEC1. A matrix annotated before the
+# rename and a gene set written after it (or the reverse) name one gene two ways.
+SPREADSHEET_RENAMES = (
+    (re.compile(r"^SEPT(\d+)$"), r"SEPTIN\1"), (re.compile(r"^SEPTIN(\d+)$"), r"SEPT\1"),
+    (re.compile(r"^MARCH(\d+)$"), r"MARCHF\1"), (re.compile(r"^MARCHF(\d+)$"), r"MARCH\1"),
+    (re.compile(r"^MARC([12])$"), r"MTARC\1"), (re.compile(r"^MTARC([12])$"), r"MARC\1"),
+    (re.compile(r"^DEC1$"), "DELEC1"), (re.compile(r"^DELEC1$"), "DEC1"),
+)
+
+
+def renamed(symbol: str) -> list[str]:
+    """The symbol's other name across HGNC's renames of date-prone symbols (SPREADSHEET_RENAMES)."""
+    return [pattern.sub(replacement, symbol) for pattern, replacement in SPREADSHEET_RENAMES if pattern.match(symbol)]
+
+
 def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFrame:
     """Which measured gene stands for each signature gene (COVERAGE_COLUMNS).
 
     The symbol itself wins; failing that, the first alias that the cohort measures (an old
-    symbol on an old array is still the gene). A measured gene serves one signature gene at
-    most, and an alias that is another gene's symbol in the same signature is never used.
+    symbol on an old array is still the gene), then the symbol's name across HGNC's renames of
+    date-prone symbols (SEPT7 and SEPTIN7). A measured gene serves one signature gene at most,
+    and an alias that is another gene's symbol in the same signature is never used.
     """
     measured = set(genes)
     frames = []
@@ -178,7 +195,7 @@ def coverage_table(signatures: pd.DataFrame, genes: Iterable[str]) -> pd.DataFra
         for gene, aliases in zip(symbols, signature["aliases"].fillna(""), strict=True):
             if gene in matched:
                 continue
-            for alias in filter(None, str(aliases).split("|")):
+            for alias in [*filter(None, str(aliases).split("|")), *renamed(gene)]:
                 if alias in measured and alias not in used and alias not in symbols:
                     matched[gene] = alias
                     used.add(alias)
