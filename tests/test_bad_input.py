@@ -142,6 +142,13 @@ def _latin1_expression(work: Work, *, declare: bool) -> None:
         work.cohort["encoding"] = "latin-1"
 
 
+def _r_write_table(work: Work) -> None:
+    """What R's write.table(x, sep = "\\t", quote = FALSE) writes: one header cell fewer."""
+    path = work.data / "expression.tsv.gz"
+    header, rest = gzip.decompress(path.read_bytes()).split(b"\n", 1)
+    path.write_bytes(gzip.compress(header.split(b"\t", 1)[1] + b"\n" + rest))
+
+
 def _bom(work: Work) -> None:
     path = work.data / "clinical.tsv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
@@ -318,17 +325,23 @@ CORRECT = [
     Case("Latin-1 files with their encoding declared", lambda w: _latin1_expression(w, declare=True), ()),
     Case("UTF-8 byte-order mark", _bom, ()),
     Case("CRLF line ends", _crlf, ()),
+    Case("R write.table export (no header cell above the row names)", _r_write_table, ()),
     Case("unmatched labels counted as censored when asked", lambda w: (
         _clinical(_died_beside_dead)(w), w.cohort["endpoints"]["overall_survival"].update(unmatched_values="censored")), ()),
 ]
 
 
 @pytest.fixture(scope="module")
-def clean_clinical(tmp_path_factory) -> pd.DataFrame:
+def clean_work(tmp_path_factory) -> Work:
     work = prepare(tmp_path_factory.mktemp("clean"))
     result = run(work, CLINICAL_TARGET)
     assert result.returncode == 0, result.stderr
-    return pd.read_csv(work.directory / CLINICAL_TARGET, sep="\t")
+    return work
+
+
+@pytest.fixture(scope="module")
+def clean_clinical(clean_work) -> pd.DataFrame:
+    return pd.read_csv(clean_work.directory / CLINICAL_TARGET, sep="\t")
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -351,7 +364,7 @@ def test_bad_input_stops_with_the_file_field_and_fix(case, tmp_path):
 
 
 @pytest.mark.parametrize("case", CORRECT, ids=lambda c: c.name)
-def test_awkward_but_valid_input_gives_the_correct_result(case, tmp_path, clean_clinical):
+def test_awkward_but_valid_input_gives_the_correct_result(case, tmp_path, clean_clinical, clean_work):
     work = prepare(tmp_path)
     case.change(work)
     work.save()
@@ -368,6 +381,11 @@ def test_awkward_but_valid_input_gives_the_correct_result(case, tmp_path, clean_
         assert clinical["overall_survival_event"].sum() == (raw["os_status"] == "Dead").sum()  # 'Died' counted censored, as asked
         return
     pd.testing.assert_frame_equal(clinical, clean_clinical)
+    from hif_prognosis.tables import read_matrix
+
+    matrix = Path("results") / "TEST" / "expression.npz"
+    ours = read_matrix(work.directory / matrix).rename(columns={"TÉST001": "TEST001"})
+    pd.testing.assert_frame_equal(ours, read_matrix(clean_work.directory / matrix))
 
 
 def test_a_gene_set_url_answering_an_error_message_caches_nothing(tmp_path):

@@ -55,7 +55,11 @@ def read_expression_table(
     an error, never a silently dropped or imputed patient.
     """
     raw, codec = read_text_bytes(path, encoding, encoding_field=encoding_field)
-    header = raw.split(b"\n", 1)[0].decode(codec).rstrip("\r").split("\t")
+    lines = raw.split(b"\n", 2)
+    header = lines[0].decode(codec).rstrip("\r").split("\t")
+    first_row = lines[1].decode(codec, errors="replace").rstrip("\r").split("\t") if len(lines) > 1 else []
+    if len(first_row) == len(header) + 1:  # R's write.table: no header cell above the row names
+        header = ["gene_symbol", *header]
     samples = pd.Series([name.strip() for name in header[1:]])
     duplicated = samples[samples.duplicated()].unique()
     if len(duplicated):
@@ -72,7 +76,8 @@ def read_expression_table(
         )
     values = np.empty((raw.count(b"\n") + 1, len(header) - 1))
     labels, filled, columns = [], 0, pd.Index(header[1:])
-    for block in pd.read_csv(io.BytesIO(raw), sep="\t", index_col=0, encoding=codec, chunksize=ROW_BLOCK):
+    for block in pd.read_csv(io.BytesIO(raw), sep="\t", index_col=0, encoding=codec, chunksize=ROW_BLOCK,
+                             header=0, names=header):
         columns = block.columns
         non_numeric = [c for c in block.columns if not pd.api.types.is_numeric_dtype(block[c])]
         if non_numeric:
