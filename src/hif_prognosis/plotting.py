@@ -244,15 +244,16 @@ def message_figure(text: str) -> plt.Figure:
     return figure
 
 
-def hazard_ratio_axis(axis: plt.Axes, label: str) -> None:
-    """Log-scale HR axis with a dashed line at 1 and plain tick labels (0.5, 1, 2, ...)."""
-    axis.axvline(1.0, color="black", linewidth=0.8, linestyle="--")
-    axis.set_xscale("log")
-    left, right = axis.get_xlim()
-    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if left <= t <= right]
-    axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
-    axis.xaxis.set_minor_formatter(NullFormatter())
-    axis.set_xlabel(label)
+def hazard_ratio_axis(axis: plt.Axes, label: str, *, along: str = "x") -> None:
+    """Log-scale HR axis (``along`` x or y) with a dashed line at 1 and plain tick labels (0.5,
+    1, 2, ...)."""
+    (axis.axvline if along == "x" else axis.axhline)(1.0, color="black", linewidth=0.8, linestyle="--")
+    getattr(axis, f"set_{along}scale")("log")
+    low, high = getattr(axis, f"get_{along}lim")()
+    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if low <= t <= high]
+    getattr(axis, f"set_{along}ticks")(ticks, [f"{t:g}" for t in ticks])
+    getattr(axis, f"{along}axis").set_minor_formatter(NullFormatter())
+    getattr(axis, f"set_{along}label")(label)
 
 
 def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.Figure:
@@ -451,13 +452,7 @@ def specification_curve_figure(table: pd.DataFrame, primary: Primary) -> plt.Fig
     top.scatter(x, hr, c=colours, s=10, zorder=3)
     chosen = np.flatnonzero(pooled["is_primary"].astype(bool).to_numpy())
     top.scatter(x[chosen], hr[chosen], marker="D", s=45, facecolors="none", edgecolors="black", zorder=4, label="primary")
-    top.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
-    top.set_yscale("log")
-    bottom_hr, top_hr = top.get_ylim()
-    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if bottom_hr <= t <= top_hr]
-    top.set_yticks(ticks, [f"{t:g}" for t in ticks])
-    top.yaxis.set_minor_formatter(NullFormatter())
-    top.set_ylabel("Pooled HR per SD (95% CI, log scale)")
+    hazard_ratio_axis(top, "Pooled HR per SD (95% CI, log scale)", along="y")
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=v) for v, c in VERDICT_COLOURS.items()]
     top.legend(handles=[*handles, *top.get_legend_handles_labels()[0]], fontsize=8, loc="upper left")
     agree = int((pooled["verdict"] == pooled.loc[chosen, "verdict"].iloc[0]).sum()) if len(chosen) else 0

@@ -309,9 +309,9 @@ rule refit_comparator:
             labels={"comparator": "{comparator}", "table": "refitted weights"},
         ),
     log:
-        "logs/comparators/refit_{comparator}.log",
+        "logs/comparators/refit_comparator.{comparator}.log",
     benchmark:
-        "logs/benchmarks/comparators/refit_{comparator}.tsv"
+        "logs/benchmarks/comparators/refit_comparator.{comparator}.tsv"
     conda:
         "../envs/analysis.yaml"
     resources:
