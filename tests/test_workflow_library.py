@@ -184,7 +184,7 @@ def test_a_plotted_set_no_library_holds_stops_the_run_before_any_job_with_near_m
                                           r"near matches: \['HALLMARK_HYPOXIA'\]"):
         check_plotted_set(config, "config.yaml", str)
     config["enrichment"]["libraries"]["REMOTE"] = "https://example.org/not/yet/downloaded.gmt"
-    check_plotted_set(config, "config.yaml", str)  # a library still to be downloaded: checked on the run after
+    check_plotted_set(config, "config.yaml", str)  # a library still to be downloaded: gsea_figures checks it once read
 
 
 def test_names_in_paths_and_captions_are_short_and_end_in_a_letter_or_digit(config):

@@ -4,6 +4,7 @@ chosen set (see hif_prognosis.plotting and hif_prognosis.enrichment.enrichment_c
 import pandas as pd
 
 from hif_prognosis.enrichment import RANKING_METRIC, enrichment_curve, ranking_labels, smallest_reported_fdr
+from hif_prognosis.errors import InputError
 from hif_prognosis.genesets import read_gmt
 from hif_prognosis.plotting import enrichment_curve_figure, message_figure, save_figure, top_sets_dotplot
 from hif_prognosis.runlog import logged_step
@@ -32,10 +33,14 @@ def main(smk) -> None:
                 n_draws=p.permutations if p.engine == "permutation" else None,
             )
         else:
+            if not any(p.plotted_set in read_gmt(path) for path in p.libraries.values()):
+                raise InputError(  # a library downloaded by this run; the next run's check lists near matches
+                    f"enrichment.plotted_set {p.plotted_set!r} is a set of none of the libraries {list(p.libraries)}; "
+                    "name a set one of them holds (run snakemake --dry-run to see near matches)."
+                )
             reason = (
-                f"{p.plotted_set} was not tested in {cohort}: it is in none of the libraries "
-                f"{list(p.libraries)}, or fewer than {p.min_size} (more than {p.max_size}) of its "
-                "genes were measured."
+                f"{p.plotted_set} was not tested in {cohort}: fewer than {p.min_size} (or more than "
+                f"{p.max_size}) of its genes were measured."
             )
             log.warning(reason)
             figure = message_figure(reason)
