@@ -149,12 +149,15 @@ def refitted_scores(weights: pd.DataFrame, matrix: pd.DataFrame, cohort: str) ->
     return ComparatorScores(pd.Series(score, index=z.index), pd.Series(dtype=str), "scored")
 
 
-def comparator_scores(comparator: Comparator, matrix: pd.DataFrame, clinical: pd.DataFrame, cohort: str) -> ComparatorScores:
-    """The comparator scored in one cohort, as its ``score`` says."""
+def comparator_scores(
+    comparator: Comparator, matrix: pd.DataFrame, measured: Sequence[str], clinical: pd.DataFrame, cohort: str
+) -> ComparatorScores:
+    """The comparator scored in one cohort, as its ``score`` says (``measured``: its genes the
+    cohort measures)."""
     if comparator.score == "refitted_cox":
         assert comparator.weights is not None, f"{comparator.name}: refitted_cox without its weights table"
         return refitted_scores(comparator.weights, matrix, cohort)
-    return cinsarc_scores(matrix.loc[[g for g in dict.fromkeys(comparator.genes) if g in matrix.index]], clinical)
+    return cinsarc_scores(matrix.loc[list(measured)], clinical)
 
 
 def _class_columns(outcome: pd.DataFrame, classes: pd.Series) -> dict[str, object]:
@@ -181,7 +184,7 @@ def comparator_tables(
         measured = [g for g in dict.fromkeys(comparator.genes) if g in matrix.index]
         base = {"cohort": cohort, "comparator": comparator.name, "score": comparator.description(),
                 "citation": comparator.citation, "genes_measured": len(measured), "genes_listed": len(comparator.genes)}
-        scored = comparator_scores(comparator, matrix, clinical, cohort)
+        scored = comparator_scores(comparator, matrix, measured, clinical, cohort)
         for endpoint in endpoints:
             outcome = endpoint_data(clinical, endpoint)
             row = dict.fromkeys(COMPARATOR_COLUMNS, np.nan) | base | {"endpoint": endpoint, "comparator_status": scored.status}

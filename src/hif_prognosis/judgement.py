@@ -21,7 +21,7 @@ import pandas as pd
 
 from hif_prognosis.clinical import joined_endpoint, joined_member
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
-from hif_prognosis.power import detectable_hr
+from hif_prognosis.power import detectable_hr, informative
 from hif_prognosis.stats import ALPHA
 
 # The questions, in order, each in one sentence: what the criterion rows of that number test.
@@ -215,7 +215,7 @@ def _what_no_rules_out(estimate: tuple[float, float, float], reading: Reading) -
     events, _, upper = estimate
     detectable = detectable_hr(events, reading.power)
     power = f"{int(events)} events detect HR {detectable:.2f} per SD at {reading.power:.0%} power (Schoenfeld)"
-    if detectable > reading.max_detectable_hr:
+    if not informative(events, reading.power, reading.max_detectable_hr):
         return f"{power}, above the bound {reading.max_detectable_hr:g} (robustness.max_detectable_hr)", False
     ruled_out = f"HRs per SD above {upper:.2f} ruled out at 95%" if np.isfinite(upper) else "no finite upper limit"
     return f"no evidence of a higher risk, and {ruled_out}; {power}", True

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
-from hif_prognosis.specifications import DIMENSIONS, Primary, choice_label
+from hif_prognosis.specifications import DIMENSIONS, Primary, choice_label, robustness
 from hif_prognosis.survival import (  # noqa: E402
     kaplan_meier_curves,
     median_groups,
@@ -455,9 +455,9 @@ def specification_curve_figure(table: pd.DataFrame, primary: Primary) -> plt.Fig
     hazard_ratio_axis(top, "Pooled HR per SD (95% CI, log scale)", along="y")
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=v) for v, c in VERDICT_COLOURS.items()]
     top.legend(handles=[*handles, *top.get_legend_handles_labels()[0]], fontsize=8, loc="upper left")
-    agree = int((pooled["verdict"] == pooled.loc[chosen, "verdict"].iloc[0]).sum()) if len(chosen) else 0
+    counted = robustness(table, primary)  # the counts the page's first screen gives
     top.set_title(
-        f"{len(pooled)} specifications of the primary question; {agree} agree with the primary "
+        f"{counted.specifications} specifications of the primary question; {counted.agreeing} agree with the primary "
         f"({primary.signature}, {method_label(primary.method)}, {endpoint_label(primary.endpoint)})", fontsize=9)
     for row, (dimension, value) in enumerate(choices):
         picked = (pooled[dimension].astype(str) == value).to_numpy()

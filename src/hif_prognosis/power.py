@@ -20,7 +20,6 @@ from scipy.stats import norm
 from hif_prognosis.stats import Z95
 
 
-
 def detectable_hr(events: float, power: float) -> float:
     """The HR per SD a two-sided 5%-level Wald test detects with ``power`` at ``events``
     events (Schoenfeld); infinite without events."""
@@ -52,7 +51,7 @@ def power_table(
     its events, the detectable HR per SD at ``power``, the power at each of ``hazard_ratios``,
     and the largest HR per SD its 95% interval allows."""
     chosen = specifications[
-        specifications["primary_choice"] & (specifications["left_out"].fillna("") == "")
+        specifications["primary_choice"] & (specifications["left_out"] == "")
         & ((specifications["level"] == "cohort") | (specifications["k"] >= 2))  # one cohort: its own row
     ]
     rows = []

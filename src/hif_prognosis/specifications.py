@@ -88,9 +88,9 @@ def specification_table(
     remain), then each cohort's own rows; ``signatures``: the variants compared."""
     cox = cox[cox["signature"].isin(signatures)]
     pooled = [_pooled(cox, joined, "")]
+    every = pooled[0].set_index(["signature", "method", "endpoint"])["cohorts"]
     for cohort in pd.unique(cox["cohort"]):
         others = _pooled(cox[cox["cohort"] != cohort], joined, cohort)
-        every = pooled[0].set_index(["signature", "method", "endpoint"])["cohorts"]
         held = [cohort in every.get(key, "").split(";") for key in zip(others["signature"], others["method"], others["endpoint"], strict=True)]
         pooled.append(others[held])  # only pools the cohort was in: leaving it out changes them
     cohorts = pd.DataFrame({
@@ -166,11 +166,11 @@ def robustness(table: pd.DataFrame, primary: Primary) -> Robustness:
         others = pooled
         for fixed, value in base.items():
             if fixed != dimension:
-                others = others[others[fixed].fillna("") == value]
-        flips = others[(others[dimension].fillna("") != base[dimension]) & (others["verdict"] != answer)]
+                others = others[others[fixed] == value]
+        flips = others[(others[dimension] != base[dimension]) & (others["verdict"] != answer)]
         if len(flips):
             depends[words] = [
-                f"{choice_label(dimension, str(row[dimension] if isinstance(row[dimension], str) else ''))} gives HR "
+                f"{choice_label(dimension, str(row[dimension]))} gives HR "
                 f"{format_hr(row['hr_per_sd'], row['hr_ci_low'], row['hr_ci_high'])} ({row['verdict']})"
                 for _, row in flips.iterrows()
             ]

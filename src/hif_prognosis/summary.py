@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import platform
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -17,10 +17,9 @@ import pandas as pd
 from hif_prognosis.enrichment import ranking_labels
 from hif_prognosis.judgement import JUDGED_WEIGHTINGS, QUESTIONS
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
-from hif_prognosis.meta import dersimonian_laird
+from hif_prognosis.meta import random_effects
 from hif_prognosis.offset import OFFSET_WARNING_R
 from hif_prognosis.specifications import Primary, robustness
-from hif_prognosis.stats import wald_hr_interval
 
 
 @dataclass(frozen=True)
@@ -184,17 +183,15 @@ def published_comparison(
             "hr": row["hr_high_vs_low"], "hr_ci_low": row["hr_high_vs_low_ci_low"],
             "hr_ci_high": row["hr_high_vs_low_ci_high"], "kind": "pipeline",
         })
-    for endpoint, group in ours.groupby("endpoint", sort=False):
-        usable = group[np.isfinite(group["se_log_hr_high_vs_low"].astype(float))]
-        if len(usable) < 2:
+    splits = ours.assign(log_hr=np.log(ours["hr_high_vs_low"].astype(float)), se_log_hr=ours["se_log_hr_high_vs_low"])
+    for _, pool in random_effects(splits).iterrows():
+        if pool["k"] < 2:
             continue
-        pooled = dersimonian_laird(np.log(usable["hr_high_vs_low"].to_numpy(float)), usable["se_log_hr_high_vs_low"].to_numpy(float))
-        low, high = wald_hr_interval(pooled["pooled"], pooled["se"])
         rows.append({
-            "source": (f"this pipeline: random-effects pool of {len(usable)} cohorts "
-                       f"(n={usable['n'].sum()}, {usable['events'].sum()} events)"),
-            **population(list(usable["cohort"])), "measure": measure, "endpoint": endpoint,
-            "hr": float(np.exp(pooled["pooled"])), "hr_ci_low": float(low), "hr_ci_high": float(high), "kind": "pipeline",
+            "source": f"this pipeline: random-effects pool of {pool['k']} cohorts (n={pool['patients']}, {pool['events']} events)",
+            **population(pool["cohorts"].split(";")), "measure": measure, "endpoint": pool["endpoint"],
+            "hr": pool["pooled_hr"], "hr_ci_low": pool["pooled_hr_ci_low"], "hr_ci_high": pool["pooled_hr_ci_high"],
+            "kind": "pipeline",
         })
     return pd.DataFrame(rows)
 
@@ -202,6 +199,12 @@ def published_comparison(
 def _detectable_column(power: pd.DataFrame) -> str:
     """power.tsv's detectable-HR column, named for its power level."""
     return next(c for c in power.columns if c.startswith("detectable_hr_per_sd_at_"))
+
+
+def power_records(power: pd.DataFrame) -> list[dict[Hashable, Any]]:
+    """power.tsv's rows for the page, each with its detectable HR under one name."""
+    detectable = _detectable_column(power)
+    return [row | {"detectable_hr_per_sd": row[detectable]} for row in power.to_dict("records")]
 
 
 def ruled_out_sentence(power: pd.DataFrame, endpoint: str) -> str:
@@ -515,9 +518,7 @@ def page_context(
         "robustness": robust.sentence(primary) if robust else "",
         "robustness_depends": bool(robust and robust.depends_on),
         "ruled_out": ruled_out_sentence(power, primary_endpoint) if power is not None else "",
-        "power": [] if power is None else [
-            row | {"detectable_hr_per_sd": row[_detectable_column(power)]} for row in power.to_dict("records")
-        ],
+        "power": [] if power is None else power_records(power),
         "signature": signature,
         "method": method,
         "method_label": method_label(method),

@@ -138,8 +138,9 @@ def univariable_survival_row(
     """All univariable statistics of one score against one endpoint."""
     cox = cox_per_sd(time, event, score)
     ci_low, ci_high = cox.hr_ci()
-    chisq, p_logrank, n_high, n_low = median_split_logrank(time, event, score)
-    split = cox_per_sd(time, event, (median_groups(score) == "high").astype(float), standardised=False)
+    high = median_groups(score) == "high"
+    chisq, p_logrank, n_high, n_low = split_logrank(time, event, high.to_numpy())
+    split = cox_per_sd(time, event, high.astype(float), standardised=False)
     split_low, split_high = split.hr_ci()
     return {
         "n": cox.n,

@@ -443,8 +443,8 @@ def gene_set_names(path: Path) -> set[str] | None:
 
 def check_plotted_set(config: Mapping[str, Any], configfile: str, resolve_shipped: Callable[[str], str]) -> None:
     """enrichment.plotted_set names a set of some library. Checked before any job over the
-    libraries already on disk (local, shipped or downloaded); one still to be downloaded leaves
-    the check to the run after it."""
+    libraries already on disk (local, shipped or downloaded); while one is still to be
+    downloaded, the GSEA figures' job checks the set once it reads the libraries."""
     name = config["enrichment"]["plotted_set"]
     names: set[str] = set()
     for location in config["enrichment"]["libraries"].values():

@@ -188,6 +188,11 @@ def comparator_files():
     }
 
 
+def training_cohort(wildcards):
+    """The cohort a refitted comparator's weights are learned in."""
+    return config["comparators"][wildcards.comparator]["training_cohort"]
+
+
 def comparator_weights_path(comparator):
     """A refitted comparator's gene weights, learned in its training cohort."""
     return f"results/comparators/{comparator}.weights.tsv"

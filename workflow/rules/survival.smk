@@ -296,10 +296,10 @@ rule refit_comparator:
     input:
         genes=lambda w: comparator_files()[w.comparator],
         expression=lambda w: rules.harmonise_local_cohort.output.expression.format(
-            cohort=config["comparators"][w.comparator]["training_cohort"]
+            cohort=training_cohort(w)
         ),
         clinical=lambda w: rules.harmonise_local_cohort.output.clinical.format(
-            cohort=config["comparators"][w.comparator]["training_cohort"]
+            cohort=training_cohort(w)
         ),
     output:
         report(
@@ -318,7 +318,7 @@ rule refit_comparator:
         mem_mb=scaled(1500, 3),
         runtime=scaled(10),
     params:
-        training_cohort=lambda w: config["comparators"][w.comparator]["training_cohort"],
+        training_cohort=training_cohort,
         training_endpoint=lambda w: config["comparators"][w.comparator][
             "training_endpoint"
         ],
