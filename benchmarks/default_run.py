@@ -39,9 +39,9 @@ from public_mirror import mirrored_config, public_mirror  # noqa: E402
 
 def rule_table(directory: Path) -> pd.DataFrame:
     """Per rule: jobs, summed wall and CPU seconds, largest max RSS (MB), from the benchmark
-    files logs/benchmarks/<group>/<rule>[.<wildcard>].tsv."""
+    files logs/<run>/benchmarks/<group>/<rule>[.<wildcard>].tsv."""
     rows = []
-    for path in sorted((directory / "logs" / "benchmarks").rglob("*.tsv")):
+    for path in sorted((directory / "logs" / "config" / "benchmarks").rglob("*.tsv")):
         record = pd.read_csv(path, sep="\t").iloc[-1]
         rows.append(
             {

@@ -28,8 +28,8 @@ from mirror import Mirror
 REPO = Path(__file__).resolve().parents[1]
 TEST_CASE = REPO / ".test"
 ALLOWED = ("results", "resources/downloads", "logs", ".snakemake")
-CLINICAL_TARGET = "results/TEST/clinical.tsv"
-SIGNATURES_TARGET = "results/signatures/signatures.tsv"
+CLINICAL_TARGET = "results/config/TEST/clinical.tsv"
+SIGNATURES_TARGET = "results/config/signatures/signatures.tsv"
 
 
 @dataclass
@@ -254,7 +254,7 @@ CASES = [
          ("data/clinical.tsv: binary data, not a tab-separated text table",)),
     Case("review signature under another name", _set("signatures__MY_REVIEW", {"review_table": "workflow:resources/signatures/hif1a_review.tsv"}),
          ("signature 'MY_REVIEW' names the review table but is not one of ['HIF1A_REVIEW_TARGETS'", "rename it in the config"),
-         "results/signatures/signatures.tsv"),
+         "results/config/signatures/signatures.tsv"),
     Case("Died beside Dead", _clinical(_died_beside_dead),
          ("data/clinical.tsv: event column 'os_status' of endpoint 'overall_survival' holds values matching neither event_values ['Dead'] nor censored_values ['Alive']",
           "'Died' (5), 'alive, lost to follow-up' (2)", "or set unmatched_values: censored")),
@@ -317,8 +317,8 @@ CASES = [
     Case("gene list holding JSON", _gene_list('{"error": "not found"}\n'),
          ("data/genes.txt, line 1: '{\"error\": \"not found\"}' is not a gene symbol",), SIGNATURES_TARGET),
     Case("signature the cohort does not measure", _gene_list("NOTAGENE1\nNOTAGENE2\nNOTAGENE3\nTP53X\n"),
-         ("LISTED", "NOTAGENE1"), "results/TEST/signature_coverage.tsv",
-         (CLINICAL_TARGET, "results/TEST/expression.npz", "results/TEST/expression.tsv.gz", SIGNATURES_TARGET)),
+         ("LISTED", "NOTAGENE1"), "results/config/TEST/signature_coverage.tsv",
+         (CLINICAL_TARGET, "results/config/TEST/expression.npz", "results/config/TEST/expression.tsv.gz", SIGNATURES_TARGET)),
 ]
 
 CORRECT = [
@@ -383,7 +383,7 @@ def test_awkward_but_valid_input_gives_the_correct_result(case, tmp_path, clean_
     pd.testing.assert_frame_equal(clinical, clean_clinical)
     from hif_prognosis.tables import read_matrix
 
-    matrix = Path("results") / "TEST" / "expression.npz"
+    matrix = Path("results") / "config" / "TEST" / "expression.npz"
     ours = read_matrix(work.directory / matrix).rename(columns={"TÉST001": "TEST001"})
     pd.testing.assert_frame_equal(ours, read_matrix(clean_work.directory / matrix))
 

@@ -80,7 +80,7 @@ def test_multilevel_resolves_small_p_and_its_fdr_is_bh_of_p_within_each_library(
     assert table["fwer_p"].isna().all()
     floored = table["nom_p"] <= MULTILEVEL_P_FLOOR  # below the floor: reported at it, no log2err
     assert floored.any() and table.loc[floored, "log2err"].isna().all() and table.loc[~floored, "log2err"].notna().all()
-    assert table["significance_method"].str.contains("Benjamini-Hochberg of nom_p").all()
+    assert table["significance_method"].str.contains("Benjamini-Hochberg of p within the library").all()
     pd.testing.assert_frame_equal(table, prerank(ranking, libraries, threads=2, **kwargs))
 
 

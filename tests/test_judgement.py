@@ -188,7 +188,7 @@ def test_a_no_says_what_it_rules_out_where_the_events_could_have_told_and_not_en
                                     "80 events detect HR 1.37 per SD at 80% power (Schoenfeld); not met: 1 signal")
     table = judge(signature="HIF", method="zscore", **inputs, reading=Reading(power=0.8, max_detectable_hr=1.3))
     assert answer(table).startswith("not enough events to tell (80 events detect HR 1.37 per SD "
-                                    "at 80% power (Schoenfeld), above the bound 1.3 (robustness.max_detectable_hr)")
+                                    "at 80% power (Schoenfeld), above the bound 1.3 set in the config")
     assert not table.loc[table["question"] == "answer", "met"].iloc[0]
     failing_elsewhere = judge(signature="HIF", method="zscore", **two_cohorts(**GOOD | {"p_null": 0.3}))
     assert answer(failing_elsewhere) == "no (not met: 2 beyond random sets)"

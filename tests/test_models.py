@@ -134,7 +134,7 @@ def test_refuses_below_events_per_variable_and_obeys_a_lower_bar():
 def test_unrecorded_covariate_and_self_adjustment_are_reported_not_fitted():
     scores, clinical = cohort(100, seed=3)
     result = table(scores, clinical, {"age": ["age_years"], "proliferation": [PROLIFERATION]})
-    assert result.loc[("HIF", "age"), "status"] == "not fitted: age_years not recorded in synthetic"
+    assert result.loc[("HIF", "age"), "status"] == "not fitted: age not recorded in synthetic"
     assert result.loc[("G2M", "proliferation"), "status"] == "not fitted: the score is the proliferation score"
     assert result.loc[("HIF", "proliferation"), "status"] == "fitted"
     assert result.loc[("HIF", "univariable"), "coefficients"] == 1

@@ -155,21 +155,21 @@ def test_a_patient_in_two_cohorts_stops_the_run_before_pooling_and_exclude_sampl
 
     def run(exclude):
         write_config(tmp_path, cohorts={"A": cohort("a"), "B": cohort("b", exclude)}, scoring__methods=["zscore"])
-        return snakemake(tmp_path, "--cores", "2", "results/meta/meta_analysis.tsv", check=False)
+        return snakemake(tmp_path, "--cores", "2", "results/config/meta/meta_analysis.tsv", check=False)
 
     stopped = run(())
     assert stopped.returncode != 0
     output = stopped.stdout + stopped.stderr
     assert "2 sample pair(s) look like one patient counted in two cohorts" in output
     assert f"cohorts.B.exclude_samples: [re_{copied[0]}, re_{copied[1]}]" in output
-    assert not (tmp_path / "results" / "meta" / "meta_analysis.tsv").exists()
-    assert not (tmp_path / "results" / "meta" / "cohort_overlap.tsv").exists()
+    assert not (tmp_path / "results" / "config" / "meta" / "meta_analysis.tsv").exists()
+    assert not (tmp_path / "results" / "config" / "meta" / "cohort_overlap.tsv").exists()
 
     finished = run([f"re_{s}" for s in copied])
     assert finished.returncode == 0, finished.stderr[-3000:]
-    meta = pd.read_csv(tmp_path / "results" / "meta" / "meta_analysis.tsv", sep="\t")
+    meta = pd.read_csv(tmp_path / "results" / "config" / "meta" / "meta_analysis.tsv", sep="\t")
     known = clinical.dropna(subset=["os_months", "os_event"])
     assert (meta["k"] == 2).all() and (meta["patients"] == len(known)).all()
-    pooled = pd.read_csv(tmp_path / "results" / "meta" / "pooled_patients.tsv", sep="\t")
+    pooled = pd.read_csv(tmp_path / "results" / "config" / "meta" / "pooled_patients.tsv", sep="\t")
     assert pooled["sample_id"].is_unique and len(pooled) == len(known)
-    assert pd.read_csv(tmp_path / "results" / "meta" / "cohort_overlap.tsv", sep="\t").empty
+    assert pd.read_csv(tmp_path / "results" / "config" / "meta" / "cohort_overlap.tsv", sep="\t").empty

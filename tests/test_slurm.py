@@ -17,7 +17,7 @@ import pytest
 from test_workflow import snakemake, snakemake_command, table_hashes, write_config
 
 pytestmark = pytest.mark.workflow
-TARGETS = ["results/summary/judgement.tsv", "results/GSE4335/survival/km/HALLMARK_HYPOXIA.overall_survival.png"]
+TARGETS = ["results/config/summary/judgement.tsv", "results/config/GSE4335/survival/km/HALLMARK_HYPOXIA.overall_survival.png"]
 # Small and quick: one scoring method, the smallest null the schema allows.
 SMALL = {"scoring__methods": ["zscore"], "random_null__n_sets": 1000, "survival": {"bootstrap_resamples": 100}}
 # CI cluster without accounting: poll squeue (finished jobs stay visible for MinJobAge = 300 s),
@@ -73,10 +73,10 @@ def test_failed_job_surfaces_then_rerun_resumes_and_equals_a_local_run(cluster, 
     # the message names each job's SLURM log and the rule's log, and the rule log says why
     for failed_id in failed_ids:
         assert f".snakemake/slurm_logs/rule_signature_coverage/GSE4335/{failed_id}.log" in output
-    assert "logs/GSE4335/signature_coverage.log" in output
-    assert "HALLMARK_HYPOXIA" in (cluster_run / "logs" / "GSE4335" / "signature_coverage.log").read_text()
-    assert (cluster_run / "results" / "GSE4335" / "expression.npz").is_file()  # the finished harmonisation
-    assert not (cluster_run / "results" / "GSE4335" / "signature_coverage.tsv").exists()
+    assert "logs/config/GSE4335/signature_coverage.log" in output
+    assert "HALLMARK_HYPOXIA" in (cluster_run / "logs" / "config" / "GSE4335" / "signature_coverage.log").read_text()
+    assert (cluster_run / "results" / "config" / "GSE4335" / "expression.npz").is_file()  # the finished harmonisation
+    assert not (cluster_run / "results" / "config" / "GSE4335" / "signature_coverage.tsv").exists()
 
     # 2. Fixed, the rerun resumes: the finished harmonisation is not submitted again. Meanwhile
     # the same config runs locally on one core (the cluster's jobs mostly wait to be polled).

@@ -36,7 +36,7 @@ def tables():
     null = pd.DataFrame(
         [{"cohort": c, "signature": s, **KEY, "percentile_log_hr": 97.5, "p_empirical_abs_log_hr": 0.04, "n_random_sets": 1000,
           "null_log_hr_sd": 0.05, "r_sample_mean_z": 0.87 if c == "C2" else 0.1, "offset_warning": c == "C2",
-          "p_empirical_abs_log_hr_adj_sample_mean_z": 0.31}
+          "percentile_log_hr_adj_sample_mean_z": 73.5, "p_empirical_abs_log_hr_adj_sample_mean_z": 0.31}
          for c, s in rows]
     )
     models = pd.DataFrame(
@@ -60,6 +60,11 @@ def test_headline_joins_the_controls_of_one_method_primary_first():
     # a refused model shows its status, not its estimate
     assert np.isnan(first["hr_adj_metastasis"]) and first["status_adj_metastasis"].startswith("refused")
     assert headline.iloc[1]["status_adj_metastasis"] == "not in config"
+    # the null that decides question 2: adjusted for the sample-wide offset where the score follows it (C2)
+    assert (first["null_deciding"], first["null_deciding_p_empirical_abs_log_hr"]) == ("unadjusted", 0.04)
+    second = headline.iloc[1]
+    assert second["null_deciding"] == "adjusted for the sample-wide mean z-score"
+    assert (second["null_deciding_percentile_log_hr"], second["null_deciding_p_empirical_abs_log_hr"]) == (73.5, 0.31)
 
 
 def test_published_high_vs_low_figures_sit_beside_the_pipelines_own_median_split_never_its_hr_per_sd():
@@ -116,7 +121,7 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
         gsea_method=significance_method("multilevel", permutations=1000, sample_size=101),
     )
     page = render_summary_page(context)
-    assert "fdr_q: Benjamini-Hochberg of nom_p within the library" in page  # which GSEA FDR it is
+    assert "FDR: Benjamini-Hochberg of p within the library" in page  # which GSEA FDR it is
     assert 'id="headline"' in page and 'class="answer open"' in page
     assert "&lt;needs two cohorts&gt;" in page and "a &lt;b&gt; c" in page  # text is escaped
     assert "not assessable" in page and "1.50 [1.10–2.00]" in page and "3.67 [2.24–5.99]" in page
@@ -125,7 +130,7 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
     assert "surely-not-installed</td><td>not installed" in page
     # the offset warning: flagged in C2's row, explained with the adjusted p under the table
     assert '<td class="num warning">0.87 ⚠</td>' in page and '<td class="num">0.10</td>' in page
-    assert "In C2 (overall survival) the random sets' log HRs have SD 0.050" in page and "empirical p is\n0.31" in page
+    assert "In C2 (overall survival) the unadjusted random sets' log HRs have SD\n0.050" in page  # the deciding null is the adjusted one
     assert "In C1 (overall survival)" not in page
 
 
@@ -254,9 +259,9 @@ def test_the_page_names_each_cohort_s_disease_and_links_only_to_sections_it_has(
 
 def test_a_set_agrees_across_cohorts_only_with_one_sign_and_a_low_fdr_in_each():
     nes = pd.DataFrame([
-        {"ranking": "r", "library": "H", "term": "BOTH_LOW", "nes_C1": 1.9, "fdr_q_C1": 0.01, "nes_C2": 1.7,
+        {"ranking": "survival_cox_z", "library": "H", "term": "BOTH_LOW", "nes_C1": 1.9, "fdr_q_C1": 0.01, "nes_C2": 1.7,
          "fdr_q_C2": 0.2, "n_cohorts": 2, "same_sign": True, "mean_nes": 1.8},
-        {"ranking": "r", "library": "H", "term": "ONE_HIGH_FDR", "nes_C1": 2.5, "fdr_q_C1": 0.01, "nes_C2": 1.0,
+        {"ranking": "survival_cox_z", "library": "H", "term": "ONE_HIGH_FDR", "nes_C1": 2.5, "fdr_q_C1": 0.01, "nes_C2": 1.0,
          "fdr_q_C2": 1.0, "n_cohorts": 2, "same_sign": True, "mean_nes": 1.75},
     ])
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")

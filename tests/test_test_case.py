@@ -54,7 +54,7 @@ def finished_test_case(tmp_path_factory) -> Path:
 
 
 def test_the_test_case_runs_end_to_end_without_shared_data(finished_test_case):
-    results = finished_test_case / "results"
+    results = finished_test_case / "results" / "config"
     for path in ["summary/index.html", "summary/judgement.tsv", "TEST/survival/null.png", "TEST/survival/gene_forest.png",
                  "TEST/enrichment/enrichment_plot.survival_cox_z.png", "TEST/survival/km/HIF1A_REVIEW_TARGETS.overall_survival.png"]:
         assert (results / path).stat().st_size > 0, path
@@ -83,8 +83,8 @@ def test_changing_primary_reruns_no_computation_independent_of_it(finished_test_
     before = table_hashes(work)
     snakemake(work, "--cores", "2")
     after = table_hashes(work)
-    for path in ["results/TEST/survival/null.tsv", "results/TEST/survival/genes.tsv",
-                 "results/TEST/enrichment/prerank.survival_cox_z.tsv"]:
+    for path in ["results/config/TEST/survival/null.tsv", "results/config/TEST/survival/genes.tsv",
+                 "results/config/TEST/enrichment/prerank.survival_cox_z.tsv"]:
         assert after[path] == before[path], path
 
 

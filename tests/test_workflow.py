@@ -105,7 +105,7 @@ def finished_run(tmp_path_factory, shared_data) -> Path:
 
 
 def test_outputs_of_every_stage(finished_run):
-    results = finished_run / "results" / "GSE4335"
+    results = finished_run / "results" / "config" / "GSE4335"
     clinical = pd.read_csv(results / "clinical.tsv", sep="\t")
     assert list(clinical.columns) == ["sample_id", "patient_id", "overall_survival_months", "overall_survival_event"]
     assert len(clinical) == 115 and clinical["overall_survival_event"].sum() == 38
@@ -151,7 +151,7 @@ def test_outputs_of_every_stage(finished_run):
     cut = read("survival/cutpoint.tsv")
     assert cut["p_lausen_schumacher_1992"].between(0, 1).all() and (cut["permutations"] == 1000).all()
     assert ((cut["n_low"] >= 11) & (cut["n_high"] >= 11)).all()
-    judgement = pd.read_csv(finished_run / "results" / "summary" / "judgement.tsv", sep="\t")
+    judgement = pd.read_csv(finished_run / "results" / "config" / "summary" / "judgement.tsv", sep="\t")
     final = judgement[judgement["question"] == "answer"]["value"].iloc[0]
     assert "5 carries over" in final.split("not assessable: ")[1]  # one cohort: nothing to carry over to
     for ranking in ("survival_cox_z", "score_spearman"):
@@ -177,21 +177,21 @@ def test_outputs_of_every_stage(finished_run):
     measured = int(coverage.loc[coverage["signature"] == "HALLMARK_HYPOXIA", "present"].sum())
     assert len(ora) == 50 and ora.loc["HALLMARK_HYPOXIA", "overlap"] == measured == 166  # its own genes
     assert (ora["background_size"] == 12793).all()
-    nes = pd.read_csv(finished_run / "results" / "enrichment" / "nes_across_cohorts.tsv", sep="\t")
+    nes = pd.read_csv(finished_run / "results" / "config" / "enrichment" / "nes_across_cohorts.tsv", sep="\t")
     assert len(nes) == 2 * 50 and set(nes["ranking"]) == {"survival_cox_z", "score_spearman"}
-    headline = pd.read_csv(finished_run / "results" / "summary" / "headline.tsv", sep="\t")
+    headline = pd.read_csv(finished_run / "results" / "config" / "summary" / "headline.tsv", sep="\t")
     assert list(headline["signature"]) == ["HALLMARK_HYPOXIA", "HALLMARK_G2M_CHECKPOINT"]
     np.testing.assert_allclose(
         headline["hr"], cox.set_index(["signature", "method"]).loc[[("HALLMARK_HYPOXIA", "zscore"), ("HALLMARK_G2M_CHECKPOINT", "zscore")], "hr"],
         rtol=1e-12,
     )
-    log = (finished_run / "logs" / "GSE4335" / "harmonise_cohort.log").read_text()
+    log = (finished_run / "logs" / "config" / "GSE4335" / "harmonise_cohort.log").read_text()
     assert "115 samples have both expression and clinical data; dropped 0" in log
     assert "log2 scale detected" in log
 
 
 def test_cox_row_matches_r_coxph_efron(finished_run, r_survival):
-    results = finished_run / "results" / "GSE4335"
+    results = finished_run / "results" / "config" / "GSE4335"
     scores = pd.read_csv(results / "scores.tsv", sep="\t")
     score = scores.query("signature == 'HALLMARK_HYPOXIA' and method == 'zscore'").set_index("sample_id")["score"]
     clinical = pd.read_csv(results / "clinical.tsv", sep="\t").set_index("sample_id")
@@ -275,7 +275,7 @@ def test_no_config_text_runs_in_the_report_or_the_page(finished_run):
         browser.open((finished_run / "report.html").as_uri())
         assert [f for f in browser.failures() if not f.startswith(("console error", "script error"))] == []
         assert [link for link in browser.script_links() if not own_navigation.match(link)] == []
-        browser.open((finished_run / "results" / "summary" / "index.html").as_uri())
+        browser.open((finished_run / "results" / "config" / "summary" / "index.html").as_uri())
         assert browser.failures() == [] and browser.script_links() == []
         assert MARKUP in browser.evaluate("document.body.innerText")
 
@@ -284,7 +284,7 @@ def test_summary_page_renders_in_headless_chromium(finished_run, tmp_path):
     chromium = find_chromium()
     if chromium is None:
         pytest.skip("no Chromium on this machine: apt-get install chromium (make system-deps)")
-    page = finished_run / "results" / "summary" / "index.html"
+    page = finished_run / "results" / "config" / "summary" / "index.html"
     width, height = 1280, 900
     with Browser(chromium, width=width, height=height) as browser:
         browser.open(page.as_uri())
@@ -347,18 +347,18 @@ def test_gene_sets_by_url_and_enrichr_name_through_a_faulty_mirror(finished_run,
             enrichment__libraries={"HALLMARK": url, "MSIGDB_HALLMARK": "enrichr:MSigDB_Hallmark_2020"},
             downloads={"backoff_seconds": 0.05, "mirrors": {"enrichr": enrichr}},
         )
-        snakemake(tmp_path, "--cores", "2", "results/GSE4335/signature_coverage.tsv", "results/GSE4335/enrichment/ora.tsv")
+        snakemake(tmp_path, "--cores", "2", "results/config/GSE4335/signature_coverage.tsv", "results/config/GSE4335/enrichment/ora.tsv")
         # One failed and one good request; the second signature reuses the cached copy.
         assert mirror.requests[gmt_path] == 2
         # Enrichr: a login page is not a library; the retry gets the real export
         assert mirror.queries["/Enrichr/geneSetLibrary"] == ["mode=text&libraryName=MSigDB_Hallmark_2020"] * 2
-    ora = pd.read_csv(tmp_path / "results" / "GSE4335" / "enrichment" / "ora.tsv", sep="\t")
+    ora = pd.read_csv(tmp_path / "results" / "config" / "GSE4335" / "enrichment" / "ora.tsv", sep="\t")
     by_library = ora.set_index(["library", "term"])["p_hypergeometric"]
     assert by_library[("MSIGDB_HALLMARK", "Hypoxia")] == by_library[("HALLMARK", "HALLMARK_HYPOXIA")]
     np.testing.assert_allclose(np.sort(by_library["MSIGDB_HALLMARK"]), np.sort(by_library["HALLMARK"]), rtol=1e-12)
-    signatures = pd.read_csv(tmp_path / "results" / "signatures" / "signatures.tsv", sep="\t")
+    signatures = pd.read_csv(tmp_path / "results" / "config" / "signatures" / "signatures.tsv", sep="\t")
     assert set(signatures["source"]) == {f"{url}#HALLMARK_HYPOXIA", f"{url}#HALLMARK_G2M_CHECKPOINT"}
-    coverage = "results/GSE4335/signature_coverage.tsv"  # the same genes, read through the mirror
+    coverage = "results/config/GSE4335/signature_coverage.tsv"  # the same genes, read through the mirror
     assert (tmp_path / coverage).read_bytes() == (finished_run / coverage).read_bytes()
     assert "Nothing to be done" in snakemake(tmp_path, "--dry-run", coverage).stdout
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from hif_workflow import ConfigError, RANKINGS, check_config, gene_set_file, remote_files
+from hif_workflow import ConfigError, RANKINGS, check_config, gene_set_file, remote_files, run_name
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,6 +31,24 @@ def config(tmp_path, monkeypatch) -> dict:
 
 def test_valid_config_passes(config):
     check_config(config)
+
+
+def test_each_config_file_names_its_own_results_folder():
+    assert run_name({}, ["config/config.yaml"]) == "config"
+    assert run_name({}, ["config/config.yaml", "config/examples/gse4335.yaml"]) == "gse4335"  # the last given wins
+    assert run_name({"run_name": "trial-2"}, ["config/examples/gse4335.yaml"]) == "trial-2"
+    assert run_name({}, []) == "default"
+    with pytest.raises(ConfigError, match=r"my config\.yaml: the file's name 'my config' cannot name .* set run_name"):
+        run_name({}, ["my config.yaml"])
+
+
+def test_a_shipped_cohort_file_is_read_from_the_workflow_not_checked_in_the_working_directory(config):
+    cohort = next(iter(config["cohorts"].values()))
+    cohort["expression"] = "workflow:resources/example/GSE4335/expression.tsv.gz"
+    check_config(config)  # not looked for in the working directory
+    cohort["expression"] = "workflow:../outside.tsv"
+    with pytest.raises(ConfigError, match=r"cohorts\.\w+\.expression: 'workflow:\.\./outside\.tsv' must name a file inside"):
+        check_config(config)
 
 
 def test_missing_file_names_field_and_path(config):

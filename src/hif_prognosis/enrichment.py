@@ -29,6 +29,11 @@ def gseapy():  # type: ignore[no-untyped-def]
 
 RANKING_METRIC = {"survival_cox_z": "wald_z", "score_spearman": "spearman_rho"}  # column ranked by
 RANKINGS = tuple(RANKING_METRIC)
+# How a reader sees each ranking where no single endpoint or score is named (tables across cohorts).
+RANKING_NAMES = {
+    "survival_cox_z": "by survival (per-gene Cox z)",
+    "score_spearman": "by correlation with the primary score",
+}
 
 
 @dataclass(frozen=True)
@@ -77,17 +82,17 @@ NES_NORMALISED = "normalised"
 # significance_method, and read by the page and the README).
 GSEA_ENGINES = {
     "multilevel": (
-        "nom_p: fgseaMultilevel (Korotkevich et al. 2021; gseapy's port): from the "
+        "p: fgseaMultilevel (Korotkevich et al. 2021; gseapy's port): from the "
         "{permutations} random gene sets of the set's size where they resolve it, else by adaptive "
         "multilevel splitting (sample size {sample_size}); p below 1e-50 is reported as 1e-50 with "
-        "no log2err; log2err: the estimated standard deviation of log2 p; NES = ES / mean same-sign "
-        "ES of the {permutations} random gene sets; fdr_q: Benjamini-Hochberg of nom_p within the "
-        "library; fwer_p: not computed"
+        "no log2 error; log2 error: the estimated standard deviation of log2 p; NES = ES / mean "
+        "same-sign ES of the {permutations} random gene sets; FDR: Benjamini-Hochberg of p within "
+        "the library; family-wise error rate: not computed"
     ),
     "permutation": (
-        "nom_p: {permutations} gene-set permutations, sign-specific (Subramanian et al. 2005); "
-        "NES = ES / mean same-sign permutation ES; fdr_q: GSEA's FDR from the NES null within "
-        "the library; fwer_p: GSEA's family-wise error rate; log2err: not computed"
+        "p: {permutations} gene-set permutations, sign-specific (Subramanian et al. 2005); "
+        "NES = ES / mean same-sign permutation ES; FDR: GSEA's FDR from the NES null within "
+        "the library; family-wise error rate: GSEA's; log2 error: not computed"
     ),
 }
 # The multilevel engine reports p-values down to this floor (gseapy's and fgsea's eps).

@@ -22,11 +22,28 @@ def format_p(p: float, n_draws: int | None = None) -> str:
     return f"{p:.2g}" if p >= 0.001 else f"{p:.1e}"
 
 
+def format_bound(value: float, reference: float = 1.0, digits: int = 2, *, signed: bool = False) -> str:
+    """An interval bound to ``digits`` decimals, with more (up to 6) where that would print it
+    as ``reference`` without being it: 1.003 stays "1.003", so a printed interval never seems
+    to contain 1 while its verdict says it excludes 1."""
+    sign = "+" if signed else ""
+    text = f"{value:{sign}.{digits}f}"
+    while digits < 6 and math.isfinite(value) and value != reference and float(text) == reference:
+        digits += 1
+        text = f"{value:{sign}.{digits}f}"
+    return text
+
+
+def format_delta_c(delta: float, low: float, high: float) -> str:
+    """A change in Harrell's C with its 95% interval, signed, bounds by format_bound against 0."""
+    return f"{delta:+.3f} [{format_bound(low, 0.0, 3, signed=True)}, {format_bound(high, 0.0, 3, signed=True)}]"
+
+
 def format_hr(hr: float, low: float, high: float) -> str:
-    """A hazard ratio with its 95% interval, "HR [low–high]"; missing: "–"."""
+    """A hazard ratio with its 95% interval, "HR [low–high]" (bounds by format_bound); missing: "–"."""
     if not math.isfinite(hr):
         return "–"
-    return f"{hr:.2f} [{low:.2f}–{high:.2f}]"
+    return f"{hr:.2f} [{format_bound(low)}–{format_bound(high)}]"
 
 
 # How each scoring method (scoring.SCORING_METHODS, tested to hold the same names) is named in
@@ -45,6 +62,22 @@ METHOD_LABELS = {
 def method_label(method: str) -> str:
     """The name a reader sees for a scoring method (its config name where it has no label)."""
     return METHOD_LABELS.get(method, method)
+
+
+# How each harmonised covariate (clinical.COVARIATES, models.PROLIFERATION) is named in sentences.
+COVARIATE_LABELS = {
+    "metastasis_at_diagnosis": "metastasis at diagnosis",
+    "distant_metastasis": "distant metastasis",
+    "age_years": "age",
+    "sex": "sex",
+    "histologic_response": "histologic response",
+    "proliferation_score": "proliferation score",
+}
+
+
+def covariate_label(name: str) -> str:
+    """The words a reader sees for a covariate (its name, underscores as spaces, where unlisted)."""
+    return COVARIATE_LABELS.get(name, name.replace("_", " "))
 
 
 def endpoint_label(endpoint: str) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from hif_prognosis.clinical import joined_endpoint, joined_member
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
+from hif_prognosis.offset import ADJUSTED_LABEL, deciding_suffix
 from hif_prognosis.power import detectable_hr, informative
 from hif_prognosis.stats import ALPHA
 
@@ -69,12 +70,12 @@ def _beyond_random_sets(n: pd.Series) -> tuple[str, bool | None]:
     the null's centre) and the two-sided empirical p (how many random sets lie at least as far
     from HR 1). Where the score follows the sample-wide mean z-score (``offset_warning``), the
     comparison adjusted for it decides, since the unadjusted null is then narrow."""
-    suffix = "_adj_sample_mean_z" if bool(n["offset_warning"]) else ""
+    suffix = deciding_suffix(bool(n["offset_warning"]))
     log_hr, percentile, p_value = (
         n[f"log_hr{suffix}"], n[f"percentile_log_hr{suffix}"], n[f"p_empirical_abs_log_hr{suffix}"]
     )
     value = (
-        f"{'adjusted for the sample-wide mean z-score (the score follows it, r ' + format(n['r_sample_mean_z'], '.2f') + '): ' if suffix else ''}"
+        f"{ADJUSTED_LABEL + ' (the score follows it, r ' + format(n['r_sample_mean_z'], '.2f') + '): ' if suffix else ''}"
         f"percentile {percentile:.1f} (% of random sets with a smaller log HR), "
         f"empirical p {format_p(p_value, int(n['n_random_sets']))} (share of random sets at least as far from HR 1)"
     )
@@ -216,7 +217,7 @@ def _what_no_rules_out(estimate: tuple[float, float, float], reading: Reading) -
     detectable = detectable_hr(events, reading.power)
     power = f"{int(events)} events detect HR {detectable:.2f} per SD at {reading.power:.0%} power (Schoenfeld)"
     if not informative(events, reading.power, reading.max_detectable_hr):
-        return f"{power}, above the bound {reading.max_detectable_hr:g} (robustness.max_detectable_hr)", False
+        return f"{power}, above the bound {reading.max_detectable_hr:g} set in the config (the largest hazard ratio a \"no\" may leave undetected)", False
     ruled_out = f"HRs per SD above {upper:.2f} ruled out at 95%" if np.isfinite(upper) else "no finite upper limit"
     return f"no evidence of a higher risk, and {ruled_out}; {power}", True
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.clinical import COVARIATES
+from hif_prognosis.formatting import covariate_label
 from hif_prognosis.fastcox import FLAG_OK, cox_model, proportional_hazards_test
 from hif_prognosis.stats import wald_hr_interval
 from hif_prognosis.survival import scored_outcomes, standardise
@@ -126,7 +127,7 @@ def model_table(
                 c for c in covs if c != PROLIFERATION and (c not in clinical or clinical[c].isna().all())
             ]
             if missing:
-                rows.append(key | {"status": f"not fitted: {', '.join(missing)} not recorded in {cohort}"})
+                rows.append(key | {"status": f"not fitted: {', '.join(map(covariate_label, missing))} not recorded in {cohort}"})
                 continue
             if PROLIFERATION in covs and item.signature == proliferation_signature:
                 rows.append(key | {"status": "not fitted: the score is the proliferation score"})

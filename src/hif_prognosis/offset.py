@@ -11,6 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 OFFSET_WARNING_R = 0.5
+# The random-set comparison that decides whether a score beats random gene sets: adjusted for
+# the sample-wide mean z-score where the score follows it (the unadjusted null is then narrow).
+ADJUSTED_SUFFIX = "_adj_sample_mean_z"
+ADJUSTED_LABEL = "adjusted for the sample-wide mean z-score"
+
+
+def deciding_suffix(offset_warning: bool) -> str:
+    """The column suffix of the null comparison that decides (``""``: unadjusted)."""
+    return ADJUSTED_SUFFIX if offset_warning else ""
 
 
 def sample_mean_z(z: np.ndarray) -> np.ndarray:

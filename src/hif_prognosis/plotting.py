@@ -20,6 +20,7 @@ import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 
 from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
+from hif_prognosis.offset import ADJUSTED_LABEL, ADJUSTED_SUFFIX, deciding_suffix
 from hif_prognosis.specifications import DIMENSIONS, Primary, choice_label, robustness
 from hif_prognosis.survival import (  # noqa: E402
     kaplan_meier_curves,
@@ -40,6 +41,7 @@ OKABE_ITO = {
     "vermillion": "#D55E00",
     "purple": "#CC79A7",
     "grey": "#999999",
+    "black": "#000000",
 }
 GROUP_COLOURS = {"high": OKABE_ITO["vermillion"], "low": OKABE_ITO["blue"]}
 
@@ -170,10 +172,47 @@ def enrichment_curve_figure(
     return figure
 
 
+def _null_panel(axis: plt.Axes, row: pd.Series, null: pd.DataFrame, bins: list[float]) -> None:
+    """One signature's panel: the null that decides question 2 filled, with the signature's log
+    HR and its mirror image (p counts the random sets outside the two lines); where the score
+    follows the sample-wide offset, the narrow unadjusted null beside it as an outline; the
+    proliferation-adjusted null as a second outline."""
+    suffix = deciding_suffix(bool(row["offset_warning"]))
+    n_sets = int(row["n_random_sets"])
+    deciding = f", {ADJUSTED_LABEL} (decides)" if suffix else ""
+    axis.hist(null[f"null_log_hr{suffix}"].dropna(), bins=bins, color=OKABE_ITO["grey"], label="random sets" + deciding)
+    axis.axvline(row[f"log_hr{suffix}"], color=OKABE_ITO["vermillion"], linewidth=2, label="signature" + deciding)
+    axis.axvline(-row[f"log_hr{suffix}"], color=OKABE_ITO["vermillion"], linewidth=1, linestyle=":",
+                 label="signature mirrored: p counts random sets outside the two lines")
+    title = (
+        f"{row['signature']} ({endpoint_label(row['endpoint'])})\n"
+        f"{'offset-adjusted: ' if suffix else ''}percentile {row[f'percentile_log_hr{suffix}']:.1f}, "
+        f"p {format_p(row[f'p_empirical_abs_log_hr{suffix}'], n_sets)}"
+    )
+    if suffix:
+        axis.hist(null["null_log_hr"].dropna(), bins=bins, histtype="step", color=OKABE_ITO["black"],
+                  label="random sets, unadjusted (narrow: they share the sample-wide offset)")
+        axis.axvline(row["log_hr"], color=OKABE_ITO["black"], linewidth=1, linestyle="-.", label="signature, unadjusted")
+        title += f"; unadjusted: p {format_p(row['p_empirical_abs_log_hr'], n_sets)}"
+    if np.isfinite(row["log_hr_adj_proliferation"]):
+        axis.hist(null["null_log_hr_adj_proliferation"].dropna(), bins=bins, histtype="step",
+                  color=OKABE_ITO["blue"], label="random sets, adjusted for proliferation")
+        axis.axvline(row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=2,
+                     linestyle="--", label="signature, adjusted for proliferation")
+        axis.axvline(-row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=1, linestyle=":",
+                     label="adjusted signature mirrored")
+        title += (f"; proliferation-adjusted: percentile {row['percentile_log_hr_adj_proliferation']:.1f}, "
+                  f"p {format_p(row['p_empirical_abs_log_hr_adj_proliferation'], n_sets)}")
+    axis.set_title(title, fontsize=8)
+    axis.set_xlabel("log HR per SD")
+    axis.set_ylabel("Random sets")
+    axis.tick_params(labelbottom=True)
+
+
 def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: str, cohort: str) -> plt.Figure:
-    """Null log HR per signature and endpoint (one method), the signature's own marked. Every
-    panel shares one x range, so the nulls' widths compare at a glance; the legend sits below
-    the panels, off the data; the title gives the number of random sets."""
+    """Null log HR per signature and endpoint (one method), the signature's own marked (see
+    _null_panel). Every panel shares one x range, so the nulls' widths compare at a glance; the
+    legend sits below the panels, off the data; the title gives the number of random sets."""
     rows = summary[summary["method"] == method].reset_index(drop=True)
     n_cols = min(3, len(rows))
     n_rows = -(-len(rows) // n_cols)
@@ -182,10 +221,10 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
         sharex=True,
     )
     chosen = distribution[distribution["method"] == method]
+    drawn = ["", "_adj_proliferation", ADJUSTED_SUFFIX]
+    signature_values = rows[[f"log_hr{s}" for s in drawn]].abs().to_numpy(dtype=float).ravel()
     values = np.concatenate([
-        chosen[["null_log_hr", "null_log_hr_adj_proliferation"]].to_numpy(dtype=float).ravel(),
-        rows[["log_hr", "log_hr_adj_proliferation"]].abs().to_numpy(dtype=float).ravel(),
-        -rows[["log_hr", "log_hr_adj_proliferation"]].abs().to_numpy(dtype=float).ravel(),
+        chosen[[f"null_log_hr{s}" for s in drawn]].to_numpy(dtype=float).ravel(), signature_values, -signature_values,
     ])
     values = values[np.isfinite(values)]
     low, high = (float(values.min()), float(values.max())) if len(values) else (-1.0, 1.0)
@@ -193,30 +232,7 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
     bins = np.linspace(low - pad, high + pad, 61)
     for axis, (_, row) in zip(axes.ravel(), rows.iterrows(), strict=False):
         null = chosen[(chosen["signature"] == row["signature"]) & (chosen["endpoint"] == row["endpoint"])]
-        n_sets = int(row["n_random_sets"])
-        axis.hist(null["null_log_hr"].dropna(), bins=bins, color=OKABE_ITO["grey"], label="random sets")
-        axis.axvline(row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=2, label="signature")
-        # p counts the random sets at least as far from HR 1 as the signature, on either side:
-        # the mirror image of the signature's line marks the other side.
-        axis.axvline(-row["log_hr"], color=OKABE_ITO["vermillion"], linewidth=1, linestyle=":",
-                     label="signature mirrored: p counts random sets outside the two lines")
-        title = (
-            f"{row['signature']} ({endpoint_label(row['endpoint'])})\n"
-            f"percentile {row['percentile_log_hr']:.1f}, p {format_p(row['p_empirical_abs_log_hr'], n_sets)}"
-        )
-        if np.isfinite(row["log_hr_adj_proliferation"]):
-            axis.hist(null["null_log_hr_adj_proliferation"].dropna(), bins=bins, histtype="step",
-                      color=OKABE_ITO["blue"], label="random sets, adjusted for proliferation")
-            axis.axvline(row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=2,
-                         linestyle="--", label="signature, adjusted for proliferation")
-            axis.axvline(-row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=1, linestyle=":",
-                         label="adjusted signature mirrored")
-            title += (f"; adjusted: percentile {row['percentile_log_hr_adj_proliferation']:.1f}, "
-                      f"p {format_p(row['p_empirical_abs_log_hr_adj_proliferation'], n_sets)}")
-        axis.set_title(title, fontsize=8)
-        axis.set_xlabel("log HR per SD")
-        axis.set_ylabel("Random sets")
-        axis.tick_params(labelbottom=True)
+        _null_panel(axis, row, null, bins.tolist())
     for axis in axes.ravel()[len(rows):]:
         axis.set_visible(False)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
@@ -287,7 +303,7 @@ def forest_figure(cox: pd.DataFrame, meta: pd.DataFrame, *, title: str) -> plt.F
         axis.set_ylim(-0.8, len(cohorts) + 0.6)
         hazard_ratio_axis(axis, "Hazard ratio per SD of score (95% CI, log scale)")
         what = "pooled HR" if pooled["k"] > 1 else "HR"
-        axis.set_title(f"{endpoint_label(endpoint).capitalize()}: {what} {mid:.2f} [{low:.2f}-{high:.2f}]", fontsize=9)
+        axis.set_title(f"{endpoint_label(endpoint).capitalize()}: {what} {format_hr(mid, low, high)}", fontsize=9)
     figure.suptitle(title, fontsize=10)
     return figure
 

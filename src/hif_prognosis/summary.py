@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import platform
+import subprocess
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
@@ -14,11 +16,11 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.enrichment import ranking_labels
+from hif_prognosis.enrichment import RANKING_NAMES, ranking_labels
 from hif_prognosis.judgement import JUDGED_WEIGHTINGS, QUESTIONS
-from hif_prognosis.formatting import endpoint_label, format_hr, format_p, method_label
+from hif_prognosis.formatting import endpoint_label, format_delta_c, format_hr, format_p, method_label
 from hif_prognosis.meta import random_effects
-from hif_prognosis.offset import OFFSET_WARNING_R
+from hif_prognosis.offset import ADJUSTED_LABEL, OFFSET_WARNING_R, deciding_suffix
 from hif_prognosis.specifications import Primary, robustness
 
 
@@ -74,6 +76,7 @@ HEADLINE_COLUMNS = [
     "harrell_c", "harrell_c_ci_low", "harrell_c_ci_high",
     "null_percentile_log_hr", "p_empirical_abs_log_hr", "n_random_sets", "null_log_hr_sd",
     "r_sample_mean_z", "offset_warning", "p_empirical_abs_log_hr_adj_sample_mean_z",
+    "null_deciding", "null_deciding_percentile_log_hr", "null_deciding_p_empirical_abs_log_hr",
     "hr_adj_proliferation", "hr_adj_proliferation_ci_low", "hr_adj_proliferation_ci_high",
     "status_adj_proliferation",
     "hr_adj_metastasis", "hr_adj_metastasis_ci_low", "hr_adj_metastasis_ci_high",
@@ -109,7 +112,9 @@ def headline_table(
     """One row per cohort, signature and endpoint for one scoring method: HR per SD with its
     Wald 95% CI and p, Harrell's C with its bootstrap CI, the random-signature null percentile
     and empirical p, the null's spread, the score's correlation with the sample-wide mean
-    z-score with its warning and the empirical p adjusted for it, and the HR adjusted for proliferation and for metastasis (NaN with the
+    z-score with its warning and the empirical p adjusted for it, the null comparison that
+    decides question 2 (``null_deciding``: adjusted where the score follows the sample-wide mean
+    z-score) with its percentile and p, and the HR adjusted for proliferation and for metastasis (NaN with the
     status where a model was not fitted). The primary signature comes first, then the others
     in the order of ``cox``."""
     table = cox[cox["method"] == method].set_index(_KEY)[["n", "events", "hr", "hr_ci_low", "hr_ci_high", "p_wald", *HIGH_VS_LOW]]
@@ -120,6 +125,11 @@ def headline_table(
             "p_empirical_abs_log_hr_adj_sample_mean_z",
         ]].rename(columns={"percentile_log_hr": "null_percentile_log_hr"})
     )
+    null_rows = null.set_index(_KEY).reindex(table.index)
+    suffixes = [deciding_suffix(bool(w)) for w in null_rows["offset_warning"].fillna(False)]
+    table["null_deciding"] = [ADJUSTED_LABEL if s else "unadjusted" for s in suffixes]
+    for column in ("percentile_log_hr", "p_empirical_abs_log_hr"):
+        table[f"null_deciding_{column}"] = [null_rows[column + s].iloc[i] for i, s in enumerate(suffixes)]
     for model in ("proliferation", "metastasis"):
         table = table.join(_adjusted(models, model))
         table[f"status_adj_{model}"] = table[f"status_adj_{model}"].fillna("not in config")
@@ -307,6 +317,26 @@ def software_versions(packages: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["software", "version"])
 
 
+def workflow_version(source: str | Path) -> str:
+    """Which workflow wrote the page: ``git describe`` of its checkout (``-dirty`` with
+    uncommitted changes), else the installed analysis package's release."""
+    try:
+        described = subprocess.run(
+            ["git", "-C", str(source), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True, text=True, check=True, timeout=30,
+        ).stdout.strip()
+        return f"git commit {described}"
+    except (OSError, subprocess.SubprocessError):
+        return f"hif-prognosis release {metadata.version('hif-prognosis')} (not a git checkout)"
+
+
+def run_stamp(source: str | Path) -> dict[str, str]:
+    """When and by which workflow the page was written (on the page only: tables carry no
+    date, so that the same config and seed give byte-identical tables)."""
+    written = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return {"written": written, "workflow": workflow_version(source)}
+
+
 def image_data_uri(path: str | Path) -> str:
     """A PNG as a data: URI, so the page carries its figures inside itself."""
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
@@ -320,7 +350,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(hr=format_hr, p=format_p, endpoint=endpoint_label)
+    environment.filters.update(hr=format_hr, p=format_p, endpoint=endpoint_label, delta_c=format_delta_c)
     return environment
 
 
@@ -370,10 +400,12 @@ def page_figure_sections(
     comparator_kaplan_meier: Sequence[str] = (),
     comparators: Sequence[str] = (),
     specification_curve: str | None = None,
+    offset_cohorts: Sequence[str] = (),
 ) -> list[FigureSection]:
     """The page's figure sections with their captions (``locked_kaplan_meier``: each locked
     split's figure with its signature, weights, training and test cohort and endpoint;
-    ``ranking_endpoints``: the endpoint each cohort's genes are ranked by). Per-cohort figures come in cohort order
+    ``ranking_endpoints``: the endpoint each cohort's genes are ranked by; ``offset_cohorts``:
+    where the primary score follows the sample-wide mean z-score). Per-cohort figures come in cohort order
     (Kaplan-Meier: each cohort's endpoints in turn; enrichment: each cohort's rankings), as the
     workflow expands them."""
     sections = []
@@ -427,7 +459,9 @@ def page_figure_sections(
     ))
     sections.append(FigureSection(
         "null", "Random-signature null", "Random gene sets of the same size and expression profile, scored and fitted the same way (Venet et al. 2011).",
-        [(path, f"{c}: the signatures' log HR (vermillion) among random sets (grey); blue: adjusted for proliferation.")
+        [(path, f"{c}: the signatures' log HR (vermillion) among random sets (grey)"
+                + (f", both {ADJUSTED_LABEL}, the comparison that decides (black outline: unadjusted)" if c in offset_cohorts else "")
+                + "; blue: adjusted for proliferation.")
          for path, c in zip(null_plot, cohorts, strict=True)],
     ))
     keys = [(c, r) for c in cohorts for r in rankings]
@@ -442,7 +476,11 @@ def page_figure_sections(
         "enrichment", "Enrichment: which pathways explain the signal",
         "Two rankings of every gene: its own Cox association with survival (independent of any "
         "signature), and its correlation with the primary score (the signature's own genes are "
-        "expected at the top).",
+        "expected at the top)."
+        + (f" In {', '.join(offset_cohorts)} the primary score mostly follows the sample-wide mean "
+           "z-score, so the correlation ranking orders genes largely by how much they share that "
+           "offset: there the signature's own genes need not come first, and their enrichment says "
+           "little either way." if offset_cohorts else ""),
         figures,
     ))
     return sections
@@ -462,14 +500,17 @@ def top_rows(table: pd.DataFrame, by: list[str], n: int, *, group: str, ascendin
 
 def cohort_labels(context: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Any]]:
     """Per cohort, what the page shows of it: ``disease`` and ``description`` from the config,
-    ``label`` (the two together), and whether its disease is other than QUESTION_DISEASE."""
+    ``label`` (the two together), and whether its disease is stated and other than
+    QUESTION_DISEASE (a cohort whose disease the config does not state is taken as asked, and
+    says so)."""
     labels = {}
     for cohort, fields in context.items():
-        disease, description = fields.get("disease", "not stated in the config"), fields.get("description", "")
+        stated = "disease" in fields
+        disease, description = fields.get("disease", "disease not stated in the config"), fields.get("description", "")
         labels[cohort] = {
             "disease": disease, "description": description,
             "label": disease + (f"; {description}" if description else ""),
-            "other_disease": is_other_disease(disease),
+            "other_disease": stated and is_other_disease(disease),
         }
     return labels
 
@@ -496,6 +537,7 @@ def page_context(
     specifications: pd.DataFrame | None = None,
     power: pd.DataFrame | None = None,
     primary_endpoint: str = "overall_survival",
+    run_stamp: Mapping[str, str] | None = None,
     nes_top_n: int = 10,
     ora_top_n: int = 5,
 ) -> dict[str, Any]:
@@ -550,7 +592,9 @@ def page_context(
         "head_to_head": [] if head_to_head is None else head_to_head.to_dict("records"),
         "head_to_head_pooled": [] if head_to_head_pooled is None else head_to_head_pooled.to_dict("records"),
         "model_comparison_question": MODEL_COMPARISON_QUESTION,
+        "run_stamp": run_stamp or {"written": "at a time not recorded", "workflow": "a version not recorded"},
         "offset_warning_r": OFFSET_WARNING_R,
+        "adjusted_label": ADJUSTED_LABEL,
         "figure_sections": [
             {
                 "anchor": section.anchor, "title": section.title, "note": section.note,
@@ -566,6 +610,7 @@ def page_context(
         "gsea_draws": gsea_draws,
         "nes_top": top_rows(nes, ["_abs", "term"], nes_top_n, group="ranking").to_dict("records"),
         "nes_top_n": nes_top_n,
+        "ranking_names": RANKING_NAMES,
         "agreement_fdr": AGREEMENT_FDR,
         "ora_top": top_rows(
             ora[~ora["self_match"].astype(bool)] if "self_match" in ora else ora,

@@ -55,6 +55,23 @@ SIGNATURE_KINDS = {
 }
 
 
+def run_name(config: Mapping[str, Any], configfiles: list[str]) -> str:
+    """The name of a run's results/ and logs/ folders: ``run_name`` if the config sets it, else
+    the stem of the config file that took effect last, so that two configs never write into
+    each other's results (the example and the full run, a user's copy and the default)."""
+    if "run_name" in config:
+        return str(config["run_name"])
+    if not configfiles:
+        return "default"
+    stem = Path(configfiles[-1]).stem
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?", stem):
+        raise ConfigError(
+            f"{configfiles[-1]}: the file's name {stem!r} cannot name the results folder; "
+            "set run_name: <letters, digits, _ . -> in it"
+        )
+    return stem
+
+
 def contained(path: str, root: str, field: str) -> str:
     """``path`` normalised, or a ConfigError naming ``field`` where it would leave ``root``
     (a URL path or a name holding ``..``): nothing built from config text writes outside it."""
@@ -295,13 +312,18 @@ def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:
     return files
 
 
-def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(config field, path) of every file in the user's working directory the config names."""
+def _local_cohort_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(config field, location) of the expression and clinical files of every local cohort."""
     for name, cohort in config["cohorts"].items():
         if cohort["source"] == "local":
             yield f"cohorts.{name}.expression", cohort["expression"]
             yield f"cohorts.{name}.clinical", cohort["clinical"]
-    for field, location, _ in located_fields(config):
+
+
+def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(config field, path) of every file in the user's working directory the config names."""
+    located = [(field, location) for field, location, _ in located_fields(config)]
+    for field, location in [*_local_cohort_files(config), *located]:
         if not (is_url(location) or is_enrichr(location) or is_shipped(location)):
             yield field, location
 
@@ -335,7 +357,8 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
                 "embedding the config in a script block without escaping it, would let run as "
                 "HTML in the reader's browser; remove it."
             )
-    for field, location, _ in located_fields(config):
+    located = [(field, location) for field, location, _ in located_fields(config)]
+    for field, location in [*_local_cohort_files(config), *located]:
         if is_shipped(location):
             shipped_path(location, field)
     missing = [(fld, p) for fld, p in _local_files(config) if not Path(p).is_file()]

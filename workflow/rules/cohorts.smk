@@ -4,21 +4,21 @@
 
 rule harmonise_local_cohort:
     input:
-        expression=lambda w: user_file(cohort_config(w)["expression"]),
-        clinical=lambda w: user_file(cohort_config(w)["clinical"]),
+        expression=lambda w: local_cohort_file(cohort_config(w)["expression"]),
+        clinical=lambda w: local_cohort_file(cohort_config(w)["clinical"]),
     output:
-        expression="results/{cohort}/expression.npz",
+        expression=results("{cohort}/expression.npz"),
         clinical=report(
-            "results/{cohort}/clinical.tsv",
+            results("{cohort}/clinical.tsv"),
             caption="../report/clinical.rst",
             category="Cohorts",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "clinical"},
         ),
     log:
-        "logs/{cohort}/harmonise_cohort.log",
+        logs("{cohort}/harmonise_cohort.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/harmonise_cohort.tsv"
+        benchmarks("{cohort}/harmonise_cohort.tsv")
     wildcard_constraints:
         cohort=one_of(COHORTS_BY_SOURCE["local"]),
     conda:
@@ -60,11 +60,11 @@ rule export_expression:
     input:
         matrix=rules.harmonise_local_cohort.output.expression,
     output:
-        table="results/{cohort}/expression.tsv.gz",
+        table=results("{cohort}/expression.tsv.gz"),
     log:
-        "logs/{cohort}/export_expression.log",
+        logs("{cohort}/export_expression.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/export_expression.tsv"
+        benchmarks("{cohort}/export_expression.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:

@@ -2,9 +2,12 @@
 # Snakemake alone: the parse-time logic is workflow/lib/hif_workflow.py (standard library only),
 # loaded from the workflow's own source so that a deployed module finds it too.
 
+import hashlib
 import importlib.util
+import json
 import re
 import sys
+import warnings
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -22,6 +25,15 @@ def load_workflow_library():
 
 
 hif_workflow = load_workflow_library()
+
+# Snakemake 9 creates, and drops unawaited, a coroutine each time a resource reads
+# input.size_mb before the inputs exist (snakemake/snakemake#4280, harmless): silenced so that
+# --report and dry runs show only warnings that mean something.
+warnings.filterwarnings(
+    "ignore",
+    message="coroutine 'InputFiles._predicated_size_files",
+    category=RuntimeWarning,
+)
 
 # The files the config came from: those given on the command line, else the default.
 CONFIGFILES = (
@@ -55,6 +67,28 @@ try:
     hif_workflow.check_config(config, configfile=CONFIGFILES)
 except hif_workflow.ConfigError as error:
     raise WorkflowError(f"Invalid configuration: {error}") from None
+
+# Every output, log and benchmark of this config lives under its own folders (path helpers
+# below): the example, the full run and a user's copy never overwrite each other.
+try:
+    RUN_NAME = hif_workflow.run_name(
+        config, [str(f) for f in workflow.overwrite_configfiles or workflow.configfiles]
+    )
+except hif_workflow.ConfigError as error:
+    raise WorkflowError(f"Invalid configuration: {error}") from None
+
+
+def results(path):
+    return f"results/{RUN_NAME}/{path}"
+
+
+def logs(path):
+    return f"logs/{RUN_NAME}/{path}"
+
+
+def benchmarks(path):
+    return f"logs/{RUN_NAME}/benchmarks/{path}"
+
 
 COHORTS = list(config["cohorts"])
 COHORTS_BY_SOURCE = {
@@ -151,6 +185,14 @@ def shipped_file(relative):
     return workflow.source_path(f"../../{relative}")
 
 
+def local_cohort_file(location):
+    """A local cohort's expression or clinical table: the user's file, or one shipped with the
+    workflow (``workflow:<path>``, the example's cohort)."""
+    if hif_workflow.is_shipped(location):
+        return shipped_file(hif_workflow.shipped_path(location, location))
+    return user_file(location)
+
+
 def gene_set_file(location):
     """The file the workflow reads a configured gene-set location from."""
     path = hif_workflow.gene_set_file(
@@ -195,7 +237,7 @@ def training_cohort(wildcards):
 
 def comparator_weights_path(comparator):
     """A refitted comparator's gene weights, learned in its training cohort."""
-    return f"results/comparators/{comparator}.weights.tsv"
+    return results(f"comparators/{comparator}.weights.tsv")
 
 
 def library_files():
@@ -211,14 +253,14 @@ def kaplan_meier_path(
     ext, cohort="{cohort}", signature="{signature}", endpoint="{endpoint}"
 ):
     """A Kaplan-Meier figure (png, pdf) or its numbers at risk (at_risk.tsv)."""
-    return f"results/{cohort}/survival/km/{signature}.{endpoint}.{ext}"
+    return results(f"{cohort}/survival/km/{signature}.{endpoint}.{ext}")
 
 
 def comparator_kaplan_meier_path(
     ext, comparator, cohort="{cohort}", endpoint="{endpoint}"
 ):
     """A Kaplan-Meier figure (png, pdf) of a comparator's classes."""
-    return f"results/{cohort}/survival/km_comparators/{comparator}.{endpoint}.{ext}"
+    return results(f"{cohort}/survival/km_comparators/{comparator}.{endpoint}.{ext}")
 
 
 def comparator_kaplan_meier_figures(cohort, extensions=("png", "pdf")):
@@ -261,12 +303,14 @@ def locked_kaplan_meier_keys():
 
 def locked_kaplan_meier_path(ext, key):
     signature, weights, training, test, endpoint = key
-    return f"results/meta/locked_km/{training}_to_{test}.{signature}.{weights}.{endpoint}.{ext}"
+    return results(
+        f"meta/locked_km/{training}_to_{test}.{signature}.{weights}.{endpoint}.{ext}"
+    )
 
 
 def ranking_table(ranking="{ranking}"):
     """Every gene ranked one of the RANKINGS ways, for pre-ranked GSEA."""
-    return f"results/{{cohort}}/enrichment/ranking.{ranking}.tsv"
+    return results(f"{{cohort}}/enrichment/ranking.{ranking}.tsv")
 
 
 def primary_scores():

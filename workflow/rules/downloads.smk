@@ -6,7 +6,7 @@ rule download_file:
     output:
         "{remote_file}",
     log:
-        "logs/downloads/{remote_file}.log",
+        logs("downloads/{remote_file}.log"),
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -22,7 +22,7 @@ rule download_clinical_release:
         release=hif_workflow.clinical_release_path("{project}"),
         listing=hif_workflow.clinical_release_path("{project}") + ".gdc_files.json",
     log:
-        "logs/downloads/{project}.clinical_release.log",
+        logs("downloads/{project}.clinical_release.log"),
     localrule: True
     conda:
         "../envs/analysis.yaml"

@@ -10,9 +10,9 @@ rule rank_genes_by_score:
     output:
         table=ranking_table("score_spearman"),
     log:
-        "logs/{cohort}/rank_genes_by_score.log",
+        logs("{cohort}/rank_genes_by_score.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/rank_genes_by_score.tsv"
+        benchmarks("{cohort}/rank_genes_by_score.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -31,9 +31,9 @@ rule rank_genes_by_survival:
     output:
         table=ranking_table("survival_cox_z"),
     log:
-        "logs/{cohort}/rank_genes_by_survival.log",
+        logs("{cohort}/rank_genes_by_survival.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/rank_genes_by_survival.tsv"
+        benchmarks("{cohort}/rank_genes_by_survival.tsv")
     conda:
         "../envs/analysis.yaml"
     # One thread: at 20,000 genes x 10,000 samples a second gained nothing (30 s either way;
@@ -62,7 +62,7 @@ rule prerank_gsea:
         libraries=library_files(),
     output:
         table=report(
-            "results/{cohort}/enrichment/prerank.{ranking}.tsv",
+            results("{cohort}/enrichment/prerank.{ranking}.tsv"),
             caption="../report/prerank.rst",
             category="Enrichment",
             subcategory="{cohort}",
@@ -73,9 +73,9 @@ rule prerank_gsea:
             },
         ),
     log:
-        "logs/{cohort}/prerank_gsea.{ranking}.log",
+        logs("{cohort}/prerank_gsea.{ranking}.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/prerank_gsea.{ranking}.tsv"
+        benchmarks("{cohort}/prerank_gsea.{ranking}.tsv")
     conda:
         "../envs/analysis.yaml"
     # One thread: gseapy's engines gained nothing from a second (four libraries on a 20,000-gene
@@ -109,7 +109,7 @@ rule gsea_figures:
         libraries=library_files(),
     output:
         dotplot=report(
-            "results/{cohort}/enrichment/top_sets.{ranking}.png",
+            results("{cohort}/enrichment/top_sets.{ranking}.png"),
             caption="../report/top_sets.rst",
             category="Enrichment",
             subcategory="{cohort}",
@@ -119,9 +119,9 @@ rule gsea_figures:
                 "item": "dot plot of the top sets",
             },
         ),
-        dotplot_pdf="results/{cohort}/enrichment/top_sets.{ranking}.pdf",
+        dotplot_pdf=results("{cohort}/enrichment/top_sets.{ranking}.pdf"),
         curve=report(
-            "results/{cohort}/enrichment/enrichment_plot.{ranking}.png",
+            results("{cohort}/enrichment/enrichment_plot.{ranking}.png"),
             caption="../report/enrichment_plot.rst",
             category="Enrichment",
             subcategory="{cohort}",
@@ -131,11 +131,11 @@ rule gsea_figures:
                 "item": "enrichment plot",
             },
         ),
-        curve_pdf="results/{cohort}/enrichment/enrichment_plot.{ranking}.pdf",
+        curve_pdf=results("{cohort}/enrichment/enrichment_plot.{ranking}.pdf"),
     log:
-        "logs/{cohort}/gsea_figures.{ranking}.log",
+        logs("{cohort}/gsea_figures.{ranking}.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/gsea_figures.{ranking}.tsv"
+        benchmarks("{cohort}/gsea_figures.{ranking}.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -163,7 +163,7 @@ rule over_representation:
         libraries=library_files(),
     output:
         table=report(
-            "results/{cohort}/enrichment/ora.tsv",
+            results("{cohort}/enrichment/ora.tsv"),
             caption="../report/ora.rst",
             category="Enrichment",
             subcategory="{cohort}",
@@ -174,9 +174,9 @@ rule over_representation:
             },
         ),
     log:
-        "logs/{cohort}/over_representation.log",
+        logs("{cohort}/over_representation.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/over_representation.tsv"
+        benchmarks("{cohort}/over_representation.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -200,16 +200,16 @@ rule nes_across_cohorts:
         ),
     output:
         table=report(
-            "results/enrichment/nes_across_cohorts.tsv",
+            results("enrichment/nes_across_cohorts.tsv"),
             caption="../report/nes_across_cohorts.rst",
             category="Enrichment",
             subcategory="across cohorts",
             labels={"table": "NES per cohort"},
         ),
     log:
-        "logs/enrichment/nes_across_cohorts.log",
+        logs("enrichment/nes_across_cohorts.log"),
     benchmark:
-        "logs/benchmarks/enrichment/nes_across_cohorts.tsv"
+        benchmarks("enrichment/nes_across_cohorts.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"

@@ -11,17 +11,17 @@ rule cohort_overlap:
         clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
     output:
         flagged=report(
-            "results/meta/cohort_overlap.tsv",
+            results("meta/cohort_overlap.tsv"),
             caption="../report/cohort_overlap.rst",
             category="Meta-analysis",
             labels={"table": "patients in two cohorts"},
         ),
-        pairs="results/meta/cohort_overlap_pairs.tsv",
-        pooled="results/meta/pooled_patients.tsv",
+        pairs=results("meta/cohort_overlap_pairs.tsv"),
+        pooled=results("meta/pooled_patients.tsv"),
     log:
-        "logs/meta/cohort_overlap.log",
+        logs("meta/cohort_overlap.log"),
     benchmark:
-        "logs/benchmarks/meta/cohort_overlap.tsv"
+        benchmarks("meta/cohort_overlap.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -41,22 +41,22 @@ rule meta_analysis:
         no_overlap=rules.cohort_overlap.output.flagged,
     output:
         table=report(
-            "results/meta/meta_analysis.tsv",
+            results("meta/meta_analysis.tsv"),
             caption="../report/meta.rst",
             category="Meta-analysis",
             labels={"table": "random-effects meta-analysis"},
         ),
         forest=report(
-            "results/meta/forest.png",
+            results("meta/forest.png"),
             caption="../report/forest.rst",
             category="Meta-analysis",
             labels={"figure": "forest plot"},
         ),
-        forest_pdf="results/meta/forest.pdf",
+        forest_pdf=results("meta/forest.pdf"),
     log:
-        "logs/meta/meta_analysis.log",
+        logs("meta/meta_analysis.log"),
     benchmark:
-        "logs/benchmarks/meta/meta_analysis.tsv"
+        benchmarks("meta/meta_analysis.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -78,18 +78,18 @@ rule locked_models:
         no_overlap=rules.cohort_overlap.output.flagged,
     output:
         table=report(
-            "results/meta/locked_models.tsv",
+            results("meta/locked_models.tsv"),
             caption="../report/locked_models.rst",
             category="Meta-analysis",
             labels={"table": "locked-model validation"},
         ),
-        auc="results/meta/locked_models_auc.tsv",
-        at_risk="results/meta/locked_models_at_risk.tsv",
-        scores="results/meta/locked_models_scores.tsv",
+        auc=results("meta/locked_models_auc.tsv"),
+        at_risk=results("meta/locked_models_at_risk.tsv"),
+        scores=results("meta/locked_models_scores.tsv"),
     log:
-        "logs/meta/locked_models.log",
+        logs("meta/locked_models.log"),
     benchmark:
-        "logs/benchmarks/meta/locked_models.tsv"
+        benchmarks("meta/locked_models.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -109,16 +109,16 @@ rule locked_models_forest:
         table=rules.locked_models.output.table,
     output:
         png=report(
-            "results/meta/locked_models_forest.png",
+            results("meta/locked_models_forest.png"),
             caption="../report/locked_models_forest.rst",
             category="Meta-analysis",
             labels={"figure": "locked-score forest plot"},
         ),
-        pdf="results/meta/locked_models_forest.pdf",
+        pdf=results("meta/locked_models_forest.pdf"),
     log:
-        "logs/meta/locked_models_forest.log",
+        logs("meta/locked_models_forest.log"),
     benchmark:
-        "logs/benchmarks/meta/locked_models_forest.tsv"
+        benchmarks("meta/locked_models_forest.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -153,9 +153,9 @@ rule locked_kaplan_meier:
         ],
         pdf=[locked_kaplan_meier_path("pdf", key) for key in locked_kaplan_meier_keys()],
     log:
-        "logs/meta/locked_kaplan_meier.log",
+        logs("meta/locked_kaplan_meier.log"),
     benchmark:
-        "logs/benchmarks/meta/locked_kaplan_meier.tsv"
+        benchmarks("meta/locked_kaplan_meier.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -175,15 +175,15 @@ rule head_to_head_pooled:
         no_overlap=across_cohorts(rules.cohort_overlap.output.flagged),
     output:
         table=report(
-            "results/summary/head_to_head.tsv",
+            results("summary/head_to_head.tsv"),
             caption="../report/head_to_head_pooled.rst",
             category="Summary",
             labels={"table": "head to head, pooled"},
         ),
     log:
-        "logs/summary/head_to_head_pooled.log",
+        logs("summary/head_to_head_pooled.log"),
     benchmark:
-        "logs/benchmarks/summary/head_to_head_pooled.tsv"
+        benchmarks("summary/head_to_head_pooled.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -201,15 +201,15 @@ rule judgement:
         head_to_head=rules.head_to_head_pooled.output.table,
     output:
         table=report(
-            "results/summary/judgement.tsv",
+            results("summary/judgement.tsv"),
             caption="../report/judgement.rst",
             category="Summary",
             labels={"table": "how the answer is judged"},
         ),
     log:
-        "logs/summary/judgement.log",
+        logs("summary/judgement.log"),
     benchmark:
-        "logs/benchmarks/summary/judgement.tsv"
+        benchmarks("summary/judgement.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -232,15 +232,15 @@ rule specifications:
         no_overlap=across_cohorts(rules.cohort_overlap.output.flagged),
     output:
         table=report(
-            "results/summary/specifications.tsv",
+            results("summary/specifications.tsv"),
             caption="../report/specifications.rst",
             category="Summary",
             labels={"table": "specifications of the primary question"},
         ),
     log:
-        "logs/summary/specifications.log",
+        logs("summary/specifications.log"),
     benchmark:
-        "logs/benchmarks/summary/specifications.tsv"
+        benchmarks("summary/specifications.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -256,16 +256,16 @@ rule specification_curve:
         table=rules.specifications.output.table,
     output:
         png=report(
-            "results/summary/specification_curve.png",
+            results("summary/specification_curve.png"),
             caption="../report/specification_curve.rst",
             category="Summary",
             labels={"figure": "specification curve"},
         ),
-        pdf="results/summary/specification_curve.pdf",
+        pdf=results("summary/specification_curve.pdf"),
     log:
-        "logs/summary/specification_curve.log",
+        logs("summary/specification_curve.log"),
     benchmark:
-        "logs/benchmarks/summary/specification_curve.tsv"
+        benchmarks("summary/specification_curve.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -281,15 +281,15 @@ rule power:
         specifications=rules.specifications.output.table,
     output:
         table=report(
-            "results/summary/power.tsv",
+            results("summary/power.tsv"),
             caption="../report/power.rst",
             category="Summary",
             labels={"table": "power and what is ruled out"},
         ),
     log:
-        "logs/summary/power.log",
+        logs("summary/power.log"),
     benchmark:
-        "logs/benchmarks/summary/power.tsv"
+        benchmarks("summary/power.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"

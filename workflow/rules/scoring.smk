@@ -7,11 +7,11 @@ rule score_signatures:
         expression=rules.harmonise_local_cohort.output.expression,
         coverage=rules.signature_coverage.output.table,
     output:
-        table="results/{cohort}/scores/{method}.tsv",
+        table=results("{cohort}/scores/{method}.tsv"),
     log:
-        "logs/{cohort}/score_signatures.{method}.log",
+        logs("{cohort}/score_signatures.{method}.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/score_signatures.{method}.tsv"
+        benchmarks("{cohort}/score_signatures.{method}.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -31,16 +31,16 @@ rule merge_scores:
         expand(rules.score_signatures.output.table, method=METHODS, allow_missing=True),
     output:
         table=report(
-            "results/{cohort}/scores.tsv",
+            results("{cohort}/scores.tsv"),
             caption="../report/scores.rst",
             category="Scores",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "scores"},
         ),
     log:
-        "logs/{cohort}/merge_scores.log",
+        logs("{cohort}/merge_scores.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/merge_scores.tsv"
+        benchmarks("{cohort}/merge_scores.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"

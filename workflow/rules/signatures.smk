@@ -6,15 +6,15 @@ rule collect_signatures:
         list(signature_files().values()),
     output:
         table=report(
-            "results/signatures/signatures.tsv",
+            results("signatures/signatures.tsv"),
             caption="../report/signatures.rst",
             category="Signature",
             labels={"table": "signature genes"},
         ),
     log:
-        "logs/signatures/collect_signatures.log",
+        logs("signatures/collect_signatures.log"),
     benchmark:
-        "logs/benchmarks/signatures/collect_signatures.tsv"
+        benchmarks("signatures/collect_signatures.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -34,16 +34,16 @@ rule signature_coverage:
         expression=rules.harmonise_local_cohort.output.expression,
     output:
         table=report(
-            "results/{cohort}/signature_coverage.tsv",
+            results("{cohort}/signature_coverage.tsv"),
             caption="../report/coverage.rst",
             category="Signature",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "coverage"},
         ),
     log:
-        "logs/{cohort}/signature_coverage.log",
+        logs("{cohort}/signature_coverage.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/signature_coverage.tsv"
+        benchmarks("{cohort}/signature_coverage.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:

@@ -16,6 +16,7 @@ SOFTWARE = [
     "scikit-survival",
     "statsmodels",
     "matplotlib",
+    "numba",
     "jinja2",
     "snakemake-executor-plugin-slurm",
 ]
@@ -24,26 +25,30 @@ SOFTWARE = [
 rule provenance:
     output:
         versions=report(
-            "results/summary/software_versions.tsv",
+            results("summary/software_versions.tsv"),
             caption="../report/software_versions.rst",
             category="Provenance",
             labels={"table": "software versions"},
         ),
         config=report(
-            "results/summary/config.yaml",
+            results("summary/config.yaml"),
             caption="../report/config_used.rst",
             category="Provenance",
             labels={"table": "config used"},
         ),
     log:
-        "logs/summary/provenance.log",
+        logs("summary/provenance.log"),
     benchmark:
-        "logs/benchmarks/summary/provenance.tsv"
+        benchmarks("summary/provenance.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"
     params:
-        config=config,
+        # The job writes snakemake.config; its digest reruns it when the config changes without
+        # printing the whole config as a changed parameter in every dry run.
+        config_sha256=hashlib.sha256(
+            json.dumps(config, sort_keys=True, default=str).encode()
+        ).hexdigest(),
         software=SOFTWARE,
     script:
         "../scripts/provenance.py"
@@ -90,27 +95,27 @@ rule summary_page:
         config=rules.provenance.output.config,
     output:
         page=report(
-            "results/summary/index.html",
+            results("summary/index.html"),
             caption="../report/summary_page.rst",
             category="Summary",
             labels={"table": "one-page summary (open in a browser)"},
         ),
         headline=report(
-            "results/summary/headline.tsv",
+            results("summary/headline.tsv"),
             caption="../report/headline.rst",
             category="Summary",
             labels={"table": "headline table"},
         ),
         published_models=report(
-            "results/summary/published_models.tsv",
+            results("summary/published_models.tsv"),
             caption="../report/published_models.rst",
             category="Summary",
             labels={"table": "published models beside the HIF-1alpha signature"},
         ),
     log:
-        "logs/summary/summary_page.log",
+        logs("summary/summary_page.log"),
     benchmark:
-        "logs/benchmarks/summary/summary_page.tsv"
+        benchmarks("summary/summary_page.tsv")
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -137,5 +142,7 @@ rule summary_page:
         gsea_engine=config["enrichment"]["engine"],
         permutations=config["enrichment"]["permutations"],
         sample_size=config["enrichment"]["multilevel_sample_size"],
+        # the checkout whose git commit the page names (a deployed module: its release)
+        workflow_source=os.path.dirname(WORKFLOW_DIR),
     script:
         "../scripts/summary_page.py"

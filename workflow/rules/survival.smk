@@ -7,16 +7,16 @@ rule cox_univariable:
         clinical=rules.harmonise_local_cohort.output.clinical,
     output:
         table=report(
-            "results/{cohort}/survival/cox.tsv",
+            results("{cohort}/survival/cox.tsv"),
             caption="../report/cox.rst",
             category="Survival",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "univariable Cox"},
         ),
     log:
-        "logs/{cohort}/cox_univariable.log",
+        logs("{cohort}/cox_univariable.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/cox_univariable.tsv"
+        benchmarks("{cohort}/cox_univariable.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -50,9 +50,9 @@ rule kaplan_meier:
         pdf=[kaplan_meier_path("pdf", signature=s) for s in SIGNATURES],
         at_risk=[kaplan_meier_path("at_risk.tsv", signature=s) for s in SIGNATURES],
     log:
-        "logs/{cohort}/kaplan_meier.{endpoint}.log",
+        logs("{cohort}/kaplan_meier.{endpoint}.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/kaplan_meier.{endpoint}.tsv"
+        benchmarks("{cohort}/kaplan_meier.{endpoint}.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -73,17 +73,17 @@ rule random_signature_null:
         scores=rules.merge_scores.output.table,
     output:
         table=report(
-            "results/{cohort}/survival/null.tsv",
+            results("{cohort}/survival/null.tsv"),
             caption="../report/null.rst",
             category="Null",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "random-signature null"},
         ),
-        distribution="results/{cohort}/survival/null_log_hr.tsv.gz",
+        distribution=results("{cohort}/survival/null_log_hr.tsv.gz"),
     log:
-        "logs/{cohort}/random_signature_null.log",
+        logs("{cohort}/random_signature_null.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/random_signature_null.tsv"
+        benchmarks("{cohort}/random_signature_null.tsv")
     conda:
         "../envs/analysis.yaml"
     threads: 2
@@ -117,17 +117,17 @@ rule null_figure:
         distribution=rules.random_signature_null.output.distribution,
     output:
         png=report(
-            "results/{cohort}/survival/null.png",
+            results("{cohort}/survival/null.png"),
             caption="../report/null_plot.rst",
             category="Null",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "figure": "null distributions"},
         ),
-        pdf="results/{cohort}/survival/null.pdf",
+        pdf=results("{cohort}/survival/null.pdf"),
     log:
-        "logs/{cohort}/null_figure.log",
+        logs("{cohort}/null_figure.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/null_figure.tsv"
+        benchmarks("{cohort}/null_figure.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -146,16 +146,16 @@ rule gene_cox:
         clinical=rules.harmonise_local_cohort.output.clinical,
     output:
         table=report(
-            "results/{cohort}/survival/genes.tsv",
+            results("{cohort}/survival/genes.tsv"),
             caption="../report/genes.rst",
             category="Survival",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "per-gene Cox"},
         ),
     log:
-        "logs/{cohort}/gene_cox.log",
+        logs("{cohort}/gene_cox.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/gene_cox.tsv"
+        benchmarks("{cohort}/gene_cox.tsv")
     conda:
         "../envs/analysis.yaml"
     threads: 1  # a few hundred signature genes: reading the matrix is most of the job
@@ -171,17 +171,17 @@ rule gene_forest:
         table=rules.gene_cox.output.table,
     output:
         png=report(
-            "results/{cohort}/survival/gene_forest.png",
+            results("{cohort}/survival/gene_forest.png"),
             caption="../report/gene_forest.rst",
             category="Survival",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "figure": "gene forest plot"},
         ),
-        pdf="results/{cohort}/survival/gene_forest.pdf",
+        pdf=results("{cohort}/survival/gene_forest.pdf"),
     log:
-        "logs/{cohort}/gene_forest.log",
+        logs("{cohort}/gene_forest.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/gene_forest.tsv"
+        benchmarks("{cohort}/gene_forest.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -199,16 +199,16 @@ rule adjusted_cox:
         clinical=rules.harmonise_local_cohort.output.clinical,
     output:
         table=report(
-            "results/{cohort}/survival/models.tsv",
+            results("{cohort}/survival/models.tsv"),
             caption="../report/models.rst",
             category="Survival",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "multivariable Cox and PH tests"},
         ),
     log:
-        "logs/{cohort}/adjusted_cox.log",
+        logs("{cohort}/adjusted_cox.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/adjusted_cox.tsv"
+        benchmarks("{cohort}/adjusted_cox.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -228,23 +228,23 @@ rule discrimination:
         clinical=rules.harmonise_local_cohort.output.clinical,
     output:
         c_index=report(
-            "results/{cohort}/survival/discrimination.tsv",
+            results("{cohort}/survival/discrimination.tsv"),
             caption="../report/discrimination.rst",
             category="Survival",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "C-index (Harrell, Uno)"},
         ),
         auc=report(
-            "results/{cohort}/survival/time_dependent_auc.tsv",
+            results("{cohort}/survival/time_dependent_auc.tsv"),
             caption="../report/time_dependent_auc.rst",
             category="Survival",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "time-dependent AUC"},
         ),
     log:
-        "logs/{cohort}/discrimination.log",
+        logs("{cohort}/discrimination.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/discrimination.tsv"
+        benchmarks("{cohort}/discrimination.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -264,7 +264,7 @@ rule cutpoint:
         clinical=rules.harmonise_local_cohort.output.clinical,
     output:
         table=report(
-            "results/{cohort}/survival/cutpoint.tsv",
+            results("{cohort}/survival/cutpoint.tsv"),
             caption="../report/cutpoint.rst",
             category="Survival",
             subcategory="{cohort}",
@@ -274,9 +274,9 @@ rule cutpoint:
             },
         ),
     log:
-        "logs/{cohort}/cutpoint.log",
+        logs("{cohort}/cutpoint.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/cutpoint.tsv"
+        benchmarks("{cohort}/cutpoint.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -309,9 +309,9 @@ rule refit_comparator:
             labels={"comparator": "{comparator}", "table": "refitted weights"},
         ),
     log:
-        "logs/comparators/refit_comparator.{comparator}.log",
+        logs("comparators/refit_comparator.{comparator}.log"),
     benchmark:
-        "logs/benchmarks/comparators/refit_comparator.{comparator}.tsv"
+        benchmarks("comparators/refit_comparator.{comparator}.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -340,17 +340,17 @@ rule head_to_head:
         weights=[comparator_weights_path(c) for c in REFITTED_COMPARATORS],
     output:
         table=report(
-            "results/{cohort}/survival/head_to_head.tsv",
+            results("{cohort}/survival/head_to_head.tsv"),
             caption="../report/head_to_head.rst",
             category="Survival",
             subcategory="{cohort}",
             labels={"cohort": "{cohort}", "table": "head to head with comparators"},
         ),
-        scores="results/{cohort}/survival/comparator_scores.tsv",
+        scores=results("{cohort}/survival/comparator_scores.tsv"),
     log:
-        "logs/{cohort}/head_to_head.log",
+        logs("{cohort}/head_to_head.log"),
     benchmark:
-        "logs/benchmarks/{cohort}/head_to_head.tsv"
+        benchmarks("{cohort}/head_to_head.tsv")
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -392,9 +392,9 @@ if CLASSED_COMPARATORS:
             ],
             pdf=[comparator_kaplan_meier_path("pdf", c) for c in CLASSED_COMPARATORS],
         log:
-            "logs/{cohort}/comparator_kaplan_meier.{endpoint}.log",
+            logs("{cohort}/comparator_kaplan_meier.{endpoint}.log"),
         benchmark:
-            "logs/benchmarks/{cohort}/comparator_kaplan_meier.{endpoint}.tsv"
+            benchmarks("{cohort}/comparator_kaplan_meier.{endpoint}.tsv")
         conda:
             "../envs/analysis.yaml"
         resources:

@@ -14,7 +14,7 @@ def main(smk) -> None:
             log.info("%s %s", row["software"], row["version"])
         write_tsv(versions, smk.output.versions)
         with open(smk.output.config, "w", encoding="utf-8") as handle:
-            yaml.safe_dump(dict(smk.params.config), handle, sort_keys=False, allow_unicode=True)
+            yaml.safe_dump(dict(smk.config), handle, sort_keys=False, allow_unicode=True)
 
 
 if __name__ == "__main__":

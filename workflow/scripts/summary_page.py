@@ -14,6 +14,7 @@ from hif_prognosis.summary import (
     page_context,
     page_figure_sections,
     render_summary_page,
+    run_stamp,
 )
 from hif_prognosis.tables import read_tsv, write_tsv
 
@@ -25,8 +26,9 @@ def read_all(paths, cohorts=None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def figure_sections(smk) -> list[FigureSection]:
+def figure_sections(smk, headline: pd.DataFrame) -> list[FigureSection]:
     p, i = smk.params, smk.input
+    primary = headline[headline["signature"] == p.signature]
     return page_figure_sections(
         forest=i.forest[0] if i.forest else None,
         locked_forest=i.locked_forest[0] if i.locked_forest else None,
@@ -46,6 +48,7 @@ def figure_sections(smk) -> list[FigureSection]:
         method=p.method,
         plotted_set=p.plotted_set,
         ranking_endpoints=dict(p.ranking_endpoints),
+        offset_cohorts=list(dict.fromkeys(primary.loc[primary["offset_warning"].astype(bool), "cohort"])),
     )
 
 
@@ -73,7 +76,7 @@ def main(smk) -> None:
             ora=read_all(i.ora, p.cohorts),
             versions=read_tsv(i.versions),
             config_text=Path(i.config).read_text(encoding="utf-8"),
-            figure_sections=figure_sections(smk),
+            figure_sections=figure_sections(smk, headline),
             gsea_method=significance_method(p.gsea_engine, permutations=p.permutations, sample_size=p.sample_size),
             gsea_draws=p.permutations if p.gsea_engine == "permutation" else None,
             model_comparison=comparison,
@@ -83,6 +86,7 @@ def main(smk) -> None:
             power=read_tsv(i.power),
             primary_endpoint=p.primary_endpoint,
             cohort_context=dict(p.cohort_context),
+            run_stamp=run_stamp(p.workflow_source),
         )
         page = render_summary_page(context)
         Path(smk.output.page).write_text(page, encoding="utf-8")
