@@ -30,20 +30,20 @@ system-deps:
 		echo "R packages or Chromium missing and not root: the R comparison and browser tests will skip"; \
 	fi
 
-# Both reports: results/summary/index.html (a rule of the workflow) and Snakemake's own report.
-REPORT := results/summary/snakemake_report.html
+# Each config writes under results/<its file's name>/ (workflow/rules/common.smk, run_name):
+# the page results/<name>/summary/index.html is a rule of the workflow, Snakemake's own report is
+# written beside it.
 EXAMPLE := --configfile config/examples/gse4335.yaml --replace-workflow-config
 
 run: env
 	$(VENV)/bin/snakemake --cores $(CORES)
-	$(VENV)/bin/snakemake --report $(REPORT)
+	$(VENV)/bin/snakemake --report results/config/summary/snakemake_report.html
 
-# A quick example, offline (about 1 minute on 2 cores): GSE4335, a real breast-cancer cohort
-# (not osteosarcoma) from the project's shared data, with a reduced null (1000 random sets) and
-# 200 GSEA permutations; config/config.yaml is the full run.
+# The example, offline and from a clone alone: GSE4335, a real breast-cancer cohort (not
+# osteosarcoma) shipped in resources/example/, with a reduced null (1000 random sets) and 200
+# GSEA permutations; config/config.yaml is the full run.
 run-example: env
 	$(VENV)/bin/snakemake $(EXAMPLE) --cores $(CORES)
-	$(VENV)/bin/snakemake $(EXAMPLE) --report $(REPORT)
 
 dry-run: env
 	$(VENV)/bin/snakemake --dry-run

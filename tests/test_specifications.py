@@ -54,7 +54,7 @@ def test_on_the_example_cohort_the_first_screen_says_the_verdict_depends_on_the_
     assert found.agreeing == int((pooled["verdict"] == "no evidence").sum()) < 6
     sentence = found.sentence(PRIMARY)
     assert sentence.startswith(f"{found.agreeing} of 6 specifications agree with the primary answer (no evidence for os).")
-    assert "The verdict depends on the choice. Changing one choice of the primary changes it for the scoring method: scanpy score_genes gives HR 1.41 [1.07–1.86] (higher risk), ssGSEA score gives HR 1.37 [1.00–1.88] (higher risk)." in sentence
+    assert "The verdict depends on the choice. Changing one choice of the primary changes it for the scoring method: scanpy score_genes gives HR 1.41 [1.07–1.86] (higher risk), ssGSEA score gives HR 1.37 [1.003–1.88] (higher risk)." in sentence
 
     judgement = pd.DataFrame([{"endpoint": "os", "question": "answer", "criterion": "does it predict?", "cohort": "all",
                                "value": "no (not met: 1 signal)", "met": False}])

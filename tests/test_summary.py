@@ -7,15 +7,19 @@ import pytest
 from hif_prognosis.enrichment import significance_method
 from hif_prognosis.summary import (
     HEADLINE_COLUMNS,
-    PUBLISHED_HAZARD_RATIOS,
     FigureSection,
     answer_kind,
     headline_table,
+    linked_dois,
     page_context,
     published_comparison,
+    read_published_hazard_ratios,
     render_summary_page,
     software_versions,
 )
+from conftest import REPO
+
+PUBLISHED = REPO / "resources" / "published_hazard_ratios.tsv"
 
 KEY = {"method": "zscore", "endpoint": "overall_survival"}
 
@@ -73,7 +77,7 @@ def test_published_high_vs_low_figures_sit_beside_the_pipelines_own_median_split
     from hif_prognosis.meta import dersimonian_laird
 
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
-    table = published_comparison(headline, signature="HIF", method="zscore")
+    table = published_comparison(headline, read_published_hazard_ratios(PUBLISHED), signature="HIF", method="zscore")
     published = table[table["kind"] == "published"]
     assert list(published["hr"]) == [3.0, 3.67, 2.61]
     assert list(published["hr_ci_high"]) == [6.15, 5.99, 3.23]
@@ -84,7 +88,23 @@ def test_published_high_vs_low_figures_sit_beside_the_pipelines_own_median_split
     assert ours["source"].iloc[-1] == "this pipeline: random-effects pool of 2 cohorts (n=100, 40 events)"
     assert ours["hr"].iloc[-1] == pytest.approx(np.exp(pooled["pooled"]))
     assert ours["hr_ci_low"].iloc[-1] == pytest.approx(np.exp(pooled["pooled"] - 1.959963984540054 * pooled["se"]))
-    assert len(PUBLISHED_HAZARD_RATIOS) == 3
+    assert list(published["doi"]) == ["", "10.5301/jbm.5000216", "10.1186/s13018-019-1101-5"]
+
+
+@pytest.mark.parametrize("column, value", [("url", "javascript:alert(1)"), ("doi", "see the paper"), ("hr", "3,0")])
+def test_a_published_row_that_could_not_be_shown_safely_is_refused_with_the_fix(tmp_path, column, value):
+    table = pd.read_csv(PUBLISHED, sep="\t", dtype=str, keep_default_na=False)
+    table.loc[0, column] = value
+    path = tmp_path / "published.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    with pytest.raises(ValueError, match=rf"published\.tsv: column '{column}' holds \[.*\]; write a DOI"):
+        read_published_hazard_ratios(path)
+
+
+def test_dois_in_a_citation_become_links_and_the_rest_stays_text():
+    html = str(linked_dois("Wu 2022, doi:10.3389/fmolb.2021.705148. <b>x</b>"))
+    assert html == ('Wu 2022, doi:<a href="https://doi.org/10.3389/fmolb.2021.705148">10.3389/fmolb.2021.705148</a>.'
+                    ' &lt;b&gt;x&lt;/b&gt;')
 
 
 @pytest.mark.parametrize(
@@ -119,6 +139,7 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
         meta=None, nes=nes, ora=ora, versions=software_versions(["pandas", "surely-not-installed"]),
         config_text="seed: 1\n", figure_sections=[FigureSection("km", "Kaplan-Meier", "", [(str(png), "a <b> c")])],
         gsea_method=significance_method("multilevel", permutations=1000, sample_size=101),
+        published_hazard_ratios=read_published_hazard_ratios(PUBLISHED),
     )
     page = render_summary_page(context)
     assert "FDR: Benjamini-Hochberg of p within the library" in page  # which GSEA FDR it is
@@ -126,7 +147,8 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
     assert "&lt;needs two cohorts&gt;" in page and "a &lt;b&gt; c" in page  # text is escaped
     assert "not assessable" in page and "1.50 [1.10–2.00]" in page and "3.67 [2.24–5.99]" in page
     sources = re.findall(r'(?:src|href)="([^"#][^"]*)"', page)
-    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert sources and all(s.startswith(("data:image/png;base64,", "https://")) for s in sources)
+    assert '<a href="https://doi.org/10.5301/jbm.5000216">doi:10.5301/jbm.5000216</a>' in page  # citations are links
     assert "surely-not-installed</td><td>not installed" in page
     # the offset warning: flagged in C2's row, explained with the adjusted p under the table
     assert '<td class="num warning">0.87 ⚠</td>' in page and '<td class="num">0.10</td>' in page
@@ -242,6 +264,7 @@ def test_the_page_names_each_cohort_s_disease_and_links_only_to_sections_it_has(
         judgement=judgement, meta=None, nes=nes, ora=ora, versions=software_versions([]), config_text="",
         figure_sections=[FigureSection("km", "Kaplan-Meier", "", [(str(png), "km")])], gsea_method="permutation",
         gsea_draws=1000, cohort_context={"C1": {"disease": "breast cancer", "description": "cDNA arrays"}},
+        published_hazard_ratios=read_published_hazard_ratios(PUBLISHED),
     )
     page = render_summary_page(context)
     assert "C1</b> (breast cancer; cDNA arrays)" in page and "<b>Not osteosarcoma:</b>" in page
@@ -294,3 +317,39 @@ def test_the_first_screen_lists_each_endpoint_with_its_cohorts_patients_and_even
     assert rows[0] == {"endpoint": "overall_survival", "cohorts": ["A", "B"], "patients": 90, "events": 30, "joins": []}
     assert rows[1]["joins"] == ["A (event-free survival)", "C (recurrence-free survival)"]
     assert rows[2]["cohorts"] == [] and rows[2]["joins"] == []
+
+
+@pytest.mark.parametrize("low, high, printed", [
+    (1.0031, 1.88, "1.37 [1.003–1.88]"),    # above 1, would print as 1.00
+    (0.81, 0.9996, "1.37 [0.81–0.9996]"),   # below 1, would print as 1.00
+    (0.95, 1.2, "1.37 [0.95–1.20]"),        # plainly across 1: two decimals
+    (1.0, 1.2, "1.37 [1.00–1.20]"),         # exactly 1 prints as 1
+])
+def test_a_printed_interval_never_seems_to_contain_1_when_it_does_not(low, high, printed):
+    from hif_prognosis.formatting import format_hr
+
+    assert format_hr(1.37, low, high) == printed
+
+
+def test_a_change_in_c_keeps_its_bounds_off_zero():
+    from hif_prognosis.formatting import format_delta_c
+
+    assert format_delta_c(0.02, 0.0004, 0.05) == "+0.020 [+0.0004, +0.050]"
+
+
+def test_a_cohort_without_a_disease_is_taken_as_asked_and_says_so(tmp_path):
+    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    judgement = pd.DataFrame([{"endpoint": "overall_survival", "question": "answer", "criterion": "x", "cohort": "all",
+                               "value": "no", "met": False}])
+    headline.loc[headline["cohort"] == "C1", "harrell_c"] = 0.43
+    context = page_context(
+        signature="HIF", method="zscore", cohorts=["C1"], headline=headline[headline["cohort"] == "C1"],
+        judgement=judgement, meta=None, nes=pd.DataFrame(columns=["ranking", "library", "term", "mean_nes", "same_sign"]),
+        ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric", "self_match"]), versions=software_versions([]),
+        config_text="", figure_sections=[], gsea_method="x", cohort_context={"C1": {}},
+    )
+    page = render_summary_page(context)
+    assert "<h1>Does HIF-1α activity predict survival in osteosarcoma?</h1>" in page
+    assert "disease not stated in the config" in page and "Not osteosarcoma" not in page
+    # a C below 0.5 is explained where it is shown
+    assert "Harrell's C is 0.430, below 0.5:\nhigher scores went with longer survival there (1 − C = 0.570)" in page

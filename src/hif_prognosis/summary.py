@@ -5,14 +5,17 @@ from __future__ import annotations
 import base64
 import datetime
 import platform
+import re
 import subprocess
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup, escape
 import numpy as np
 import pandas as pd
 
@@ -24,32 +27,49 @@ from hif_prognosis.offset import ADJUSTED_LABEL, OFFSET_WARNING_R, deciding_suff
 from hif_prognosis.specifications import Primary, robustness
 
 
-@dataclass(frozen=True)
-class PublishedHazardRatio:
-    source: str
-    population: str
-    measure: str
-    endpoint: str
-    hr: float
-    hr_ci_low: float
-    hr_ci_high: float
+# resources/published_hazard_ratios.tsv: pooled hazard ratios of HIF-1alpha protein
+# (immunohistochemistry, high vs low staining), one row per published meta-analysis.
+PUBLISHED_HR_COLUMNS = [
+    "source", "doi", "url", "population", "measure", "endpoint", "hr", "hr_ci_low", "hr_ci_high", "where_in_source",
+]
+DOI = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
 
 
-# Pooled hazard ratios of HIF-1alpha protein (immunohistochemistry, high vs low staining).
-PUBLISHED_HAZARD_RATIOS = (
-    PublishedHazardRatio(
-        "Ren et al. 2016, OncoTargets Ther 9:1477 (meta-analysis)", "osteosarcoma",
-        "HIF-1α protein by IHC, high vs low", "overall_survival", 3.0, 1.46, 6.15,
-    ),
-    PublishedHazardRatio(
-        "Ouyang et al. 2016, Int J Biol Markers, doi:10.5301/jbm.5000216 (meta-analysis)", "osteosarcoma",
-        "HIF-1α protein by IHC, high vs low", "overall_survival", 3.67, 2.24, 5.99,
-    ),
-    PublishedHazardRatio(
-        "J Orthop Surg Res 2019, 14:56 (meta-analysis)", "bone tumours",
-        "HIF-1α protein by IHC, high vs low", "overall_survival", 2.61, 2.11, 3.23,
-    ),
-)
+def read_published_hazard_ratios(path: str | Path) -> pd.DataFrame:
+    """The published hazard ratios beside which the page sets the pipeline's median split; a
+    ValueError names the file, the column, the values and the fix where a row cannot be shown
+    (a link must be a DOI or an https address, so no edited row can run in the page)."""
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in PUBLISHED_HR_COLUMNS if c not in table]
+    if missing:
+        raise ValueError(f"{path}: columns {missing} missing; the file needs {PUBLISHED_HR_COLUMNS}")
+    checks = {
+        "doi": lambda v: v == "" or DOI.fullmatch(v) is not None,
+        "url": lambda v: v == "" or v.startswith("https://"),
+        **{c: lambda v: re.fullmatch(r"\d+(\.\d+)?", v) is not None for c in ("hr", "hr_ci_low", "hr_ci_high")},
+    }
+    for column, valid in checks.items():
+        bad = [v for v in table[column] if not valid(v)]
+        if bad:
+            raise ValueError(
+                f"{path}: column {column!r} holds {bad}; write a DOI (10.xxxx/...), an https:// address, "
+                "or a positive number as the column asks, or leave a link empty"
+            )
+    return table[PUBLISHED_HR_COLUMNS].astype({"hr": float, "hr_ci_low": float, "hr_ci_high": float})
+
+
+def linked_dois(text: str) -> Markup:
+    """``text`` escaped, each DOI in it a link to doi.org (a citation a reader can follow)."""
+    parts, last = [], 0
+    for match in DOI.finditer(text):
+        doi = match.group().rstrip(".,;)")
+        end = match.start() + len(doi)
+        parts += [escape(text[last:match.start()]),
+                  Markup('<a href="https://doi.org/{}">{}</a>').format(quote(doi, safe="/:;()._-"), doi)]
+        last = end
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
 
 WHY_PUBLISHED_DIFFER = (
     "A high-against-low immunohistochemistry HR and an mRNA HR per SD are different scales, and "
@@ -163,9 +183,10 @@ def endpoint_summary(headline: pd.DataFrame, meta: pd.DataFrame | None, *, signa
 
 
 def published_comparison(
-    headline: pd.DataFrame, *, signature: str, method: str, diseases: Mapping[str, str] | None = None,
+    headline: pd.DataFrame, published: pd.DataFrame, *, signature: str, method: str,
+    diseases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The published pooled HRs beside the pipeline's on their scale: the HR of ``signature``'s
+    """The published pooled HRs (read_published_hazard_ratios) beside the pipeline's on their scale: the HR of ``signature``'s
     score above against below each cohort's median (high vs low, Cox, Wald 95% CI), for the
     endpoints the published figures report, per cohort and pooled over two or more
     (DerSimonian-Laird). The pipeline's HR per SD is another scale and is not set beside them.
@@ -180,10 +201,8 @@ def published_comparison(
             "population_differs": any(is_other_disease(diseases.get(c, "")) for c in cohorts),
         }
 
-    rows: list[dict[str, Any]] = [
-        {**asdict(p), "kind": "published", "population_differs": False} for p in PUBLISHED_HAZARD_RATIOS
-    ]
-    endpoints = {p.endpoint for p in PUBLISHED_HAZARD_RATIOS}
+    rows: list[dict[Any, Any]] = published.assign(kind="published", population_differs=False).to_dict("records")
+    endpoints = set(published["endpoint"])
     measure = f"{signature} mRNA score ({method_label(method)}), above vs below the cohort's median"
     ours = headline[(headline["signature"] == signature) & headline["endpoint"].isin(endpoints)]
     for _, row in ours.iterrows():
@@ -350,7 +369,9 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(hr=format_hr, p=format_p, endpoint=endpoint_label, delta_c=format_delta_c)
+    environment.filters.update(
+        hr=format_hr, p=format_p, endpoint=endpoint_label, delta_c=format_delta_c, linked_dois=linked_dois,
+    )
     return environment
 
 
@@ -538,6 +559,7 @@ def page_context(
     power: pd.DataFrame | None = None,
     primary_endpoint: str = "overall_survival",
     run_stamp: Mapping[str, str] | None = None,
+    published_hazard_ratios: pd.DataFrame | None = None,
     nes_top_n: int = 10,
     ora_top_n: int = 5,
 ) -> dict[str, Any]:
@@ -584,7 +606,8 @@ def page_context(
         "judgement": judgement[judgement["question"] != "answer"].to_dict("records"),
         "questions": [{"name": name, "text": text} for name, text in QUESTIONS.items()],
         "published": published_comparison(
-            headline, signature=signature, method=method,
+            headline, published_hazard_ratios if published_hazard_ratios is not None else pd.DataFrame(columns=PUBLISHED_HR_COLUMNS),
+            signature=signature, method=method,
             diseases={cohort: label["disease"] for cohort, label in labels.items()},
         ).to_dict("records"),
         "why_published_differ": WHY_PUBLISHED_DIFFER,

@@ -61,17 +61,8 @@ rule prerank_gsea:
         ranking=ranking_table(),
         libraries=library_files(),
     output:
-        table=report(
-            results("{cohort}/enrichment/prerank.{ranking}.tsv"),
-            caption="../report/prerank.rst",
-            category="Enrichment",
-            subcategory="{cohort}",
-            labels={
-                "cohort": "{cohort}",
-                "ranking": "{ranking}",
-                "item": "pre-ranked GSEA table",
-            },
-        ),
+        # every set of every library: in results/, too large for Snakemake's report
+        table=results("{cohort}/enrichment/prerank.{ranking}.tsv"),
     log:
         logs("{cohort}/prerank_gsea.{ranking}.log"),
     benchmark:

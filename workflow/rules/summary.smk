@@ -93,6 +93,7 @@ rule summary_page:
         signatures=rules.collect_signatures.output.table,
         versions=rules.provenance.output.versions,
         config=rules.provenance.output.config,
+        published_hazard_ratios=shipped_file("resources/published_hazard_ratios.tsv"),
     output:
         page=report(
             results("summary/index.html"),

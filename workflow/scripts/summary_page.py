@@ -13,6 +13,7 @@ from hif_prognosis.summary import (
     model_comparison,
     page_context,
     page_figure_sections,
+    read_published_hazard_ratios,
     render_summary_page,
     run_stamp,
 )
@@ -87,6 +88,7 @@ def main(smk) -> None:
             primary_endpoint=p.primary_endpoint,
             cohort_context=dict(p.cohort_context),
             run_stamp=run_stamp(p.workflow_source),
+            published_hazard_ratios=read_published_hazard_ratios(i.published_hazard_ratios),
         )
         page = render_summary_page(context)
         Path(smk.output.page).write_text(page, encoding="utf-8")
