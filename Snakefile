@@ -14,3 +14,8 @@ module hif_prognosis:
 
 
 use rule * from hif_prognosis
+
+
+# A module's handlers run only when the using workflow calls them: say where the page is.
+onsuccess:
+    hif_prognosis.onsuccess()
