@@ -184,16 +184,16 @@ def _null_panel(axis: plt.Axes, row: pd.Series, null: pd.DataFrame, bins: list[f
     axis.axvline(row[f"log_hr{suffix}"], color=OKABE_ITO["vermillion"], linewidth=2, label="signature" + deciding)
     axis.axvline(-row[f"log_hr{suffix}"], color=OKABE_ITO["vermillion"], linewidth=1, linestyle=":",
                  label="signature mirrored: p counts random sets outside the two lines")
-    title = (
-        f"{row['signature']} ({endpoint_label(row['endpoint'])})\n"
-        f"{'offset-adjusted: ' if suffix else ''}percentile {row[f'percentile_log_hr{suffix}']:.1f}, "
-        f"p {format_p(row[f'p_empirical_abs_log_hr{suffix}'], n_sets)}"
-    )
+    lines = [
+        f"{row['signature']} ({endpoint_label(row['endpoint'])})",
+        f"{'offset-adjusted (decides): ' if suffix else ''}percentile {row[f'percentile_log_hr{suffix}']:.1f}, "
+        f"p {format_p(row[f'p_empirical_abs_log_hr{suffix}'], n_sets)}",
+    ]
     if suffix:
         axis.hist(null["null_log_hr"].dropna(), bins=bins, histtype="step", color=OKABE_ITO["black"],
                   label="random sets, unadjusted (narrow: they share the sample-wide offset)")
         axis.axvline(row["log_hr"], color=OKABE_ITO["black"], linewidth=1, linestyle="-.", label="signature, unadjusted")
-        title += f"; unadjusted: p {format_p(row['p_empirical_abs_log_hr'], n_sets)}"
+        lines.append(f"unadjusted: percentile {row['percentile_log_hr']:.1f}, p {format_p(row['p_empirical_abs_log_hr'], n_sets)}")
     if np.isfinite(row["log_hr_adj_proliferation"]):
         axis.hist(null["null_log_hr_adj_proliferation"].dropna(), bins=bins, histtype="step",
                   color=OKABE_ITO["blue"], label="random sets, adjusted for proliferation")
@@ -201,9 +201,9 @@ def _null_panel(axis: plt.Axes, row: pd.Series, null: pd.DataFrame, bins: list[f
                      linestyle="--", label="signature, adjusted for proliferation")
         axis.axvline(-row["log_hr_adj_proliferation"], color=OKABE_ITO["blue"], linewidth=1, linestyle=":",
                      label="adjusted signature mirrored")
-        title += (f"; proliferation-adjusted: percentile {row['percentile_log_hr_adj_proliferation']:.1f}, "
-                  f"p {format_p(row['p_empirical_abs_log_hr_adj_proliferation'], n_sets)}")
-    axis.set_title(title, fontsize=8)
+        lines.append(f"proliferation-adjusted: percentile {row['percentile_log_hr_adj_proliferation']:.1f}, "
+                     f"p {format_p(row['p_empirical_abs_log_hr_adj_proliferation'], n_sets)}")
+    axis.set_title("\n".join(lines), fontsize=8)
     axis.set_xlabel("log HR per SD")
     axis.set_ylabel("Random sets")
     axis.tick_params(labelbottom=True)
@@ -217,7 +217,7 @@ def null_figure(summary: pd.DataFrame, distribution: pd.DataFrame, *, method: st
     n_cols = min(3, len(rows))
     n_rows = -(-len(rows) // n_cols)
     figure, axes = plt.subplots(
-        n_rows, n_cols, figsize=(4.2 * n_cols, 3.0 * n_rows + 0.6), squeeze=False, layout="constrained",
+        n_rows, n_cols, figsize=(4.6 * n_cols, 3.4 * n_rows + 0.8), squeeze=False, layout="constrained",
         sharex=True,
     )
     chosen = distribution[distribution["method"] == method]
