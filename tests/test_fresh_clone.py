@@ -64,6 +64,22 @@ def test_the_example_writes_only_its_own_folders(example_run):
     assert not (example_run / "resources" / "downloads").exists()  # nothing downloaded
 
 
+def test_the_page_records_what_ran_on_what(example_run):
+    """Provenance: each shipped input's checksum equals the one resources/example/SOURCE.md
+    publishes; the page names its date and the clone's git commit; numba is in the versions."""
+    summary = example_run / "results" / RUN / "summary"
+    checksums = pd.read_csv(summary / "input_checksums.tsv", sep="\t").set_index("file")["sha256"]
+    published = dict(re.findall(r"^\| (\S+) \| [\d,]+ \| ([0-9a-f]{64}) \|$",
+                                (example_run / "resources" / "example" / "SOURCE.md").read_text(), flags=re.MULTILINE))
+    shipped = {f"workflow:resources/example/{name}": sha for name, sha in published.items() if not name.endswith(".txt")}
+    assert len(shipped) == 4 and {f: checksums[f] for f in shipped} == shipped
+    commit = subprocess.run(["git", "-C", str(example_run), "rev-parse", "--short=12", "HEAD"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    page = (summary / "index.html").read_text()
+    assert re.search(rf"Page written \d{{4}}-\d\d-\d\d \d\d:\d\d UTC by the workflow at git commit \\S*{commit[:7]}", page)
+    assert "<td>numba</td>" in page
+
+
 def test_the_first_screen_answers_and_cannot_be_misread(example_run, tmp_path):
     chromium = find_chromium()
     if chromium is None:

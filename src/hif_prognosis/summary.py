@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import platform
 import re
 import subprocess
@@ -325,6 +326,19 @@ def model_comparison(
     return pd.DataFrame(rows, columns=MODEL_COMPARISON_COLUMNS)
 
 
+def input_checksums(files: Mapping[str, str | Path]) -> pd.DataFrame:
+    """Every data file the run read (``files``: its location as the config names it -> the file
+    read), with its size and SHA-256: what tells whether a rerun read the same inputs."""
+    rows = []
+    for location, path in files.items():
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        rows.append((location, Path(path).stat().st_size, digest.hexdigest()))
+    return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
+
+
 def software_versions(packages: Iterable[str]) -> pd.DataFrame:
     """Python and the installed version of each package (``not installed`` where absent)."""
     rows = [("python", platform.python_version())]
@@ -560,6 +574,7 @@ def page_context(
     primary_endpoint: str = "overall_survival",
     run_stamp: Mapping[str, str] | None = None,
     published_hazard_ratios: pd.DataFrame | None = None,
+    checksums: pd.DataFrame | None = None,
     nes_top_n: int = 10,
     ora_top_n: int = 5,
 ) -> dict[str, Any]:
@@ -615,6 +630,7 @@ def page_context(
         "head_to_head": [] if head_to_head is None else head_to_head.to_dict("records"),
         "head_to_head_pooled": [] if head_to_head_pooled is None else head_to_head_pooled.to_dict("records"),
         "model_comparison_question": MODEL_COMPARISON_QUESTION,
+        "checksums": [] if checksums is None else checksums.to_dict("records"),
         "run_stamp": run_stamp or {"written": "at a time not recorded", "workflow": "a version not recorded"},
         "offset_warning_r": OFFSET_WARNING_R,
         "adjusted_label": ADJUSTED_LABEL,

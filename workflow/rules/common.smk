@@ -240,6 +240,28 @@ def comparator_weights_path(comparator):
     return results(f"comparators/{comparator}.weights.tsv")
 
 
+def input_data_files():
+    """Every data file the run reads (cohort tables, downloads, gene sets), once each, as its
+    location in the config (a URL, or workflow:<path> for a shipped file: the same on every
+    machine) -> the file read; a cohort's downloads by their cached path. Checksummed by rule
+    provenance."""
+    files = {}
+    for cohort in config["cohorts"].values():
+        if cohort["source"] == "local":
+            for role in ("expression", "clinical"):
+                files[cohort[role]] = local_cohort_file(cohort[role])
+    for _, location, _ in hif_workflow.located_fields(config):
+        files[location] = gene_set_file(location)
+    downloads = [*REMOTE_FILES] + [
+        hif_workflow.clinical_release_path(c["project"])
+        for c in config["cohorts"].values()
+        if c["source"] == "xena"
+    ]
+    read = set(files.values())
+    files.update((path, path) for path in downloads if path not in read)
+    return files
+
+
 def library_files():
     return [gene_set_file(loc) for loc in config["enrichment"]["libraries"].values()]
 

@@ -23,12 +23,20 @@ SOFTWARE = [
 
 
 rule provenance:
+    input:
+        data=list(input_data_files().values()),
     output:
         versions=report(
             results("summary/software_versions.tsv"),
             caption="../report/software_versions.rst",
             category="Provenance",
             labels={"table": "software versions"},
+        ),
+        checksums=report(
+            results("summary/input_checksums.tsv"),
+            caption="../report/input_checksums.rst",
+            category="Provenance",
+            labels={"table": "input file checksums"},
         ),
         config=report(
             results("summary/config.yaml"),
@@ -50,6 +58,7 @@ rule provenance:
             json.dumps(config, sort_keys=True, default=str).encode()
         ).hexdigest(),
         software=SOFTWARE,
+        data_locations=list(input_data_files()),
     script:
         "../scripts/provenance.py"
 
@@ -92,6 +101,7 @@ rule summary_page:
         locked_kaplan_meier=rules.locked_kaplan_meier.output.png,
         signatures=rules.collect_signatures.output.table,
         versions=rules.provenance.output.versions,
+        checksums=rules.provenance.output.checksums,
         config=rules.provenance.output.config,
         published_hazard_ratios=shipped_file("resources/published_hazard_ratios.tsv"),
     output:

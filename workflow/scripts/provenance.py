@@ -1,9 +1,10 @@
-"""Adapter: the config as this run used it (defaults filled in) and the software versions."""
+"""Adapter: the config as this run used it (defaults filled in), the software versions and the
+checksums of the data files it read."""
 
 import yaml
 
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.summary import software_versions
+from hif_prognosis.summary import input_checksums, software_versions
 from hif_prognosis.tables import write_tsv
 
 
@@ -13,6 +14,9 @@ def main(smk) -> None:
         for _, row in versions.iterrows():
             log.info("%s %s", row["software"], row["version"])
         write_tsv(versions, smk.output.versions)
+        checksums = input_checksums(dict(zip(smk.params.data_locations, smk.input.data, strict=True)))
+        log.info("%d input files checksummed", len(checksums))
+        write_tsv(checksums, smk.output.checksums)
         with open(smk.output.config, "w", encoding="utf-8") as handle:
             yaml.safe_dump(dict(smk.config), handle, sort_keys=False, allow_unicode=True)
 

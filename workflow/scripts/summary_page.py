@@ -89,6 +89,7 @@ def main(smk) -> None:
             cohort_context=dict(p.cohort_context),
             run_stamp=run_stamp(p.workflow_source),
             published_hazard_ratios=read_published_hazard_ratios(i.published_hazard_ratios),
+            checksums=read_tsv(i.checksums),
         )
         page = render_summary_page(context)
         Path(smk.output.page).write_text(page, encoding="utf-8")
