@@ -9,12 +9,17 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+# Lower-case snake_case words are identifiers, not words; scanpy's function keeps its own name.
+IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+PROPER_NAMES = {"score_genes"}
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -145,6 +150,15 @@ class Browser:
             " return {dead_links: dead, zero_p: zeros, questions: questions, text: text};"
             "})()"
         )
+
+    def identifiers_in_prose(self) -> set[str]:
+        """Identifiers a reader meets in the page's words: its visible text without file names,
+        code and the config (``pre``, ``code``, ``details``), less PROPER_NAMES."""
+        prose = self.evaluate(
+            "(() => { const b = document.body.cloneNode(true);"
+            " b.querySelectorAll('pre, code, details').forEach(e => e.remove()); return b.innerText; })()"
+        )
+        return set(IDENTIFIER.findall(prose)) - PROPER_NAMES
 
     def script_links(self) -> list[str]:
         """The href of every link on the open page that would run a script (javascript:)."""

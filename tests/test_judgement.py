@@ -76,7 +76,7 @@ def test_a_refused_multivariable_locked_model_leaves_the_answer_to_the_judged_we
     assert set(JUDGED_WEIGHTINGS) < set(WEIGHTINGS)
     inputs = two_cohorts(**GOOD)
     refused = KEY | {"weights": "multivariable_cox", "training_cohort": "A", "test_cohort": "B",
-                     "status": "refused: 2.3 training events per gene < 10 (survival.min_events_per_variable)"}
+                     "status": "refused: 2.3 training events per gene < 10 (the minimum events per variable set in the config)"}
     inputs["locked"] = pd.concat([inputs["locked"], pd.DataFrame([refused])], ignore_index=True)
     table = judge(signature="HIF", method="zscore", **inputs)
     assert answer(table).startswith("yes") and (table["question"] == "5 carries over").sum() == 4

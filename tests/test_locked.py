@@ -119,7 +119,7 @@ def test_multivariable_model_is_refused_below_the_events_per_variable_bar():
     table = locked_model_table(cohorts, min_events_per_variable=10).table.set_index(["training_cohort", "weights"])
     events = int(cohorts["A"].clinical["os_event"].sum())
     assert table.loc[("A", "multivariable_cox"), "status"] == (
-        f"refused: {events / 12:.1f} training events per gene < 10 (survival.min_events_per_variable)"
+        f"refused: {events / 12:.1f} training events per gene < 10 (the minimum events per variable set in the config)"
     )
     assert (table.xs("cox", level="weights")["status"] == "estimated").all()
     fitted = locked_model_table(cohorts, min_events_per_variable=1).table.set_index(["training_cohort", "weights"])

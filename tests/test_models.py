@@ -124,7 +124,7 @@ def test_refuses_below_events_per_variable_and_obeys_a_lower_bar():
     models = {"clinical": ["metastasis_at_diagnosis", "sex"]}
     assert events / 3 < 10
     refused = table(scores, clinical, models).loc[("HIF", "clinical")]
-    assert refused["status"].startswith("refused") and "survival.min_events_per_variable" in refused["status"]
+    assert refused["status"].startswith("refused") and "minimum events per variable set in the config" in refused["status"]
     assert np.isnan(refused["hr"])
     lowered = table(scores, clinical, models, min_epv=1.0).loc[("HIF", "clinical")]
     assert lowered["status"] == "fitted" and np.isfinite(lowered["hr"])

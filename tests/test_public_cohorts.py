@@ -301,7 +301,7 @@ def test_controls_across_cohorts(mirror_run):
     hif = models[(models["signature"] == "HIF1A_REVIEW_TARGETS") & (models["method"] == "zscore")].set_index("model")
     # 23 deaths: metastasis alone (2 coefficients) is allowed, with age and sex (4) it is refused
     assert hif.loc["metastasis", "status"] == "fitted" and hif.loc["metastasis", "events_per_variable"] == 11.5
-    assert hif.loc["clinical", "status"] == "refused: 5.8 events per variable < 10 (survival.min_events_per_variable)"
+    assert hif.loc["clinical", "status"] == "refused: 5.8 events per variable < 10 (the minimum events per variable set in the config)"
     log = (directory / "logs" / "config" / "GSE21257" / "adjusted_cox.log").read_text()
     assert "models refused for too few events per variable" in log
     target = pd.read_csv(directory / "results" / "config" / "TARGET" / "survival" / "time_dependent_auc.tsv", sep="\t")
@@ -396,9 +396,11 @@ def test_four_cohort_page_in_a_browser_names_each_cohort_and_endpoint_in_words(m
         browser.open((mirror_run[0] / "results" / "config" / "summary" / "index.html").as_uri())
         assert browser.failures() == []
         reader = browser.reader_checks()
+        identifiers = browser.identifiers_in_prose()
         endpoints = browser.evaluate("document.getElementById('endpoints').innerText")
         in_view = browser.evaluate("document.getElementById('endpoints').getBoundingClientRect().bottom < window.innerHeight")
     assert reader["dead_links"] == [] and reader["zero_p"] == []
+    assert identifiers == set()  # words, not identifiers, outside file names, code and the config
     # the criteria table answers one endpoint after another, each with its questions in order
     runs: list[list[int]] = [[]]
     for number in reader["questions"]:
@@ -438,7 +440,7 @@ def test_cinsarc_head_to_head_where_the_labels_are_and_refused_with_the_reason_e
     assert gse21257["class_c1"] + gse21257["class_c2"] == 53 and gse21257["n"] == 53
     assert gse21257["delta_harrell_c_ci_low"] <= gse21257["delta_harrell_c"] <= gse21257["delta_harrell_c_ci_high"]
     for cohort in ("TARGET", "GSE39055", "GSE16091"):
-        assert rows[cohort]["comparator_status"].str.startswith("refused: the cohort records no distant metastasis labels").all()
+        assert rows[cohort]["comparator_status"].str.startswith("refused: the cohort records no distant-metastasis labels").all()
         assert set(rows[cohort]["endpoint"]) == COHORT_ENDPOINTS[cohort]
     scores = pd.read_csv(directory / "results" / "config" / "GSE21257" / "survival" / "comparator_scores.tsv", sep="\t")
     scores = scores[scores["comparator"] == "CINSARC"]

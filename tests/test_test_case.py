@@ -141,8 +141,13 @@ def test_module_run_equals_direct_run(prefix, tmp_path, mirrored_library, finish
     user = deploy(tmp_path, mirrored_library, prefix)
     run_outer(user, "--cores", "2")
     base = user / prefix if prefix else user
+    # the checksum table names each input by its config location: the library is a URL here
+    provenance = "results/config/summary/input_checksums.tsv"
     tables = table_hashes(base)
-    assert tables == table_hashes(finished_test_case)
+    assert tables.pop(provenance) != table_hashes(finished_test_case)[provenance]
+    assert tables == {k: v for k, v in table_hashes(finished_test_case).items() if k != provenance}
+    checksums = pd.read_csv(base / provenance, sep="\t")
+    assert mirrored_library in set(checksums["file"])  # named by its URL, not by the cache path
     # the URL library was downloaded into the module's own (prefixed) tree, nowhere else
     cached = sorted(p.relative_to(user) for p in user.rglob("gene_sets.gmt") if "downloads" in p.parts)
     assert cached == [Path(prefix or ".") / "resources/downloads/url/127.0.0.1_{}/msigdb/gene_sets.gmt".format(mirrored_library.split(":")[2].split("/")[0])]

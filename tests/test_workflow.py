@@ -135,7 +135,7 @@ def test_outputs_of_every_stage(finished_run):
     assert null.loc[null["signature"] == "HALLMARK_G2M_CHECKPOINT", "log_hr_adj_proliferation"].isna().all()
     models = read("survival/models.tsv").set_index(["signature", "method", "model"])
     # GSE4335 records no clinical covariates: listed, not fitted
-    assert models.xs("clinical", level="model")["status"].str.startswith("not fitted: metastasis_at_diagnosis").all()
+    assert models.xs("clinical", level="model")["status"].str.startswith("not fitted: metastasis at diagnosis").all()
     adjusted = models.loc[("HALLMARK_HYPOXIA", "zscore", "proliferation")]
     assert adjusted["status"] == "fitted" and adjusted["n"] == 115 and adjusted["events_per_variable"] == 19
     univariable = models.loc[("HALLMARK_HYPOXIA", "zscore", "univariable")]

@@ -117,7 +117,7 @@ def cinsarc_scores(genes: pd.DataFrame, clinical: pd.DataFrame) -> ComparatorSco
     """CINSARC's leave-one-out score and class on the cohort's distant_metastasis labels."""
     if "distant_metastasis" not in clinical:
         return ComparatorScores(pd.Series(dtype=float), pd.Series(dtype=str), (
-            "refused: the cohort records no distant metastasis labels (covariate distant_metastasis), "
+            "refused: the cohort records no distant-metastasis labels, "
             "which CINSARC's centroids are built on"))
     labels = clinical.set_index("sample_id")["distant_metastasis"].map({"yes": True, "no": False})
     result = cinsarc_classes(genes, labels)

@@ -178,7 +178,7 @@ def _unpenalised_weights(
         if epv < min_events_per_variable:
             raise NotEstimable(
                 f"refused: {epv:.1f} training events per gene < {min_events_per_variable:g} "
-                "(survival.min_events_per_variable)"
+                "(the minimum events per variable set in the config)"
             )
         model = cox_model(time, event, z.to_numpy())
         if model.flag != FLAG_OK:

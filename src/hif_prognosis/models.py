@@ -74,7 +74,7 @@ def fit_model(
     epv = events / coefficients
     row: dict[str, object] = {"n": n, "events": events, "coefficients": coefficients, "events_per_variable": epv}
     if epv < min_epv:
-        return row | {"status": f"refused: {epv:.1f} events per variable < {min_epv:g} (survival.min_events_per_variable)"}
+        return row | {"status": f"refused: {epv:.1f} events per variable < {min_epv:g} (the minimum events per variable set in the config)"}
     constant = [c for c in data.columns[2:] if data[c].nunique() < 2]
     if constant:
         return row | {"status": f"not fitted: {', '.join(constant)} takes one value in the {n} complete cases"}
