@@ -1,10 +1,8 @@
 """Adapter: multivariable Cox models with PH tests (see hif_prognosis.models)."""
 
-import pandas as pd
-
 from hif_prognosis.models import model_table
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_tsv, write_tsv
 
 
 def main(smk) -> None:
@@ -12,8 +10,8 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"multivariable Cox models in {cohort}") as log:
         table = model_table(
             cohort,
-            pd.read_csv(smk.input.scores, sep="\t"),
-            pd.read_csv(smk.input.clinical, sep="\t"),
+            read_tsv(smk.input.scores),
+            read_tsv(smk.input.clinical),
             p.models,
             proliferation_signature=p.proliferation_signature,
             min_events_per_variable=p.min_events_per_variable,

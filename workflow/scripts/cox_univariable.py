@@ -1,10 +1,8 @@
 """Adapter: univariable Cox, C-index and median-split log-rank (see hif_prognosis.survival)."""
 
-import pandas as pd
-
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.survival import survival_table
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_tsv, write_tsv
 
 
 def main(smk) -> None:
@@ -12,8 +10,8 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"univariable survival in {cohort}"):
         table = survival_table(
             cohort,
-            pd.read_csv(smk.input.scores, sep="\t"),
-            pd.read_csv(smk.input.clinical, sep="\t"),
+            read_tsv(smk.input.scores),
+            read_tsv(smk.input.clinical),
         )
         write_tsv(table, smk.output[0])
 

@@ -1,10 +1,8 @@
 """Adapter: maximally selected log-rank cut-points with corrected p (see hif_prognosis.cutpoint)."""
 
-import pandas as pd
-
 from hif_prognosis.cutpoint import cutpoint_table
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_tsv, write_tsv
 
 
 def main(smk) -> None:
@@ -12,8 +10,8 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"maximally selected log-rank cut-points in {cohort}"):
         table = cutpoint_table(
             cohort,
-            pd.read_csv(smk.input.scores, sep="\t"),
-            pd.read_csv(smk.input.clinical, sep="\t"),
+            read_tsv(smk.input.scores),
+            read_tsv(smk.input.clinical),
             min_fraction=p.min_fraction,
             permutations=p.permutations,
             seed=p.seed,

@@ -1,11 +1,9 @@
 """Adapter: Harrell's C with bootstrap interval, Uno's C, time-dependent AUC
 (see hif_prognosis.discrimination)."""
 
-import pandas as pd
-
 from hif_prognosis.discrimination import discrimination_tables
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_tsv, write_tsv
 
 
 def main(smk) -> None:
@@ -13,8 +11,8 @@ def main(smk) -> None:
     with logged_step(smk.log[0], f"discrimination in {cohort}") as log:
         c_index, auc = discrimination_tables(
             cohort,
-            pd.read_csv(smk.input.scores, sep="\t"),
-            pd.read_csv(smk.input.clinical, sep="\t"),
+            read_tsv(smk.input.scores),
+            read_tsv(smk.input.clinical),
             resamples=p.resamples,
             auc_years=p.auc_years,
             seed=p.seed,

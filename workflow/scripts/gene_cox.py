@@ -1,10 +1,8 @@
 """Adapter: Cox per signature gene with BH q-values (see hif_prognosis.survival.gene_cox_table)."""
 
-import pandas as pd
-
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.survival import gene_cox_table
-from hif_prognosis.tables import read_matrix, write_tsv
+from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
 def main(smk) -> None:
@@ -13,8 +11,8 @@ def main(smk) -> None:
         genes = gene_cox_table(
             cohort,
             read_matrix(smk.input.expression),
-            pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False),
-            pd.read_csv(smk.input.clinical, sep="\t"),
+            read_tsv(smk.input.coverage),
+            read_tsv(smk.input.clinical),
             threads=smk.threads,
         )
         log.info("%d gene x signature x endpoint rows; %d with BH q < 0.05", len(genes), int((genes["q_bh"] < 0.05).sum()))

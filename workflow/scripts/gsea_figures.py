@@ -1,8 +1,6 @@
 """Adapter: the dot plot of the top sets of one GSEA table and the enrichment plot of the
 chosen set (see hif_prognosis.plotting and hif_prognosis.enrichment.enrichment_curve)."""
 
-import pandas as pd
-
 from hif_prognosis.enrichment import RANKING_METRIC, enrichment_curve, ranking_labels, smallest_reported_fdr
 from hif_prognosis.errors import InputError
 from hif_prognosis.genesets import read_gmt
@@ -25,7 +23,7 @@ def main(smk) -> None:
         if len(tested):
             row = tested.iloc[0]
             library = p.libraries[row["library"]]
-            ranking = pd.read_csv(smk.input.ranking, sep="\t", index_col=0)[RANKING_METRIC[ranking_name]]
+            ranking = read_tsv(smk.input.ranking).set_index("gene")[RANKING_METRIC[ranking_name]]
             figure = enrichment_curve_figure(
                 enrichment_curve(ranking, read_gmt(library)[p.plotted_set], row),
                 title=f"{p.plotted_set} in {cohort}\nranked by {labels.ranked_by}",

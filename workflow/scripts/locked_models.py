@@ -1,10 +1,8 @@
 """Adapter: the locked-model validation across cohorts (see hif_prognosis.locked)."""
 
-import pandas as pd
-
 from hif_prognosis.locked import Cohort, locked_model_table
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import read_matrix, write_tsv
+from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
 def main(smk) -> None:
@@ -12,8 +10,8 @@ def main(smk) -> None:
         cohorts = {
             name: Cohort(
                 read_matrix(expression),
-                pd.read_csv(coverage, sep="\t", keep_default_na=False),
-                pd.read_csv(clinical, sep="\t"),
+                read_tsv(coverage),
+                read_tsv(clinical),
             )
             for name, expression, coverage, clinical in zip(
                 smk.params.cohorts, smk.input.expression, smk.input.coverage, smk.input.clinical, strict=True

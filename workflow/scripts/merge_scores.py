@@ -3,12 +3,12 @@
 import pandas as pd
 
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_tsv, write_tsv
 
 
 def main(smk) -> None:
     with logged_step(smk.log[0], f"merge scores of {smk.wildcards.cohort}"):
-        scores = pd.concat([pd.read_csv(p, sep="\t") for p in smk.input], ignore_index=True)
+        scores = pd.concat([read_tsv(p) for p in smk.input], ignore_index=True)
         write_tsv(scores, smk.output[0])
 
 

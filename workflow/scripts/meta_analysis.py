@@ -7,13 +7,13 @@ from hif_prognosis.formatting import method_label
 from hif_prognosis.meta import random_effects
 from hif_prognosis.plotting import forest_figure, save_figure
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_tsv, write_tsv
 
 
 def main(smk) -> None:
     p = smk.params
     with logged_step(smk.log[0], "meta-analysis across cohorts") as log:
-        cox = pd.concat([pd.read_csv(path, sep="\t") for path in smk.input.cox], ignore_index=True)
+        cox = pd.concat([read_tsv(path) for path in smk.input.cox], ignore_index=True)
         meta = random_effects(cox, p.joined_endpoints)
         log.info("%d signature x method x endpoint rows over %d cohorts", len(meta), cox["cohort"].nunique())
         write_tsv(meta, smk.output.table)

@@ -1,18 +1,16 @@
 """Adapter: over-representation of a signature's measured genes in the enrichment libraries,
 against the genes the cohort measured (see hif_prognosis.enrichment.over_representation)."""
 
-import pandas as pd
-
 from hif_prognosis.enrichment import over_representation
 from hif_prognosis.genesets import read_gmt
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import read_matrix_genes, write_tsv
+from hif_prognosis.tables import read_matrix_genes, read_tsv, write_tsv
 
 
 def main(smk) -> None:
     p, cohort = smk.params, smk.wildcards.cohort
     with logged_step(smk.log[0], f"over-representation of {p.signature} in {cohort}") as log:
-        coverage = pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False)
+        coverage = read_tsv(smk.input.coverage)
         measured = coverage[(coverage["signature"] == p.signature) & coverage["present"].astype(bool)]
         background = read_matrix_genes(smk.input.expression)
         libraries = {name: read_gmt(path) for name, path in p.libraries.items()}

@@ -1,17 +1,15 @@
 """Adapter: pre-ranked GSEA of one gene ranking (see hif_prognosis.enrichment.prerank)."""
 
-import pandas as pd
-
 from hif_prognosis.enrichment import RANKING_METRIC, prerank
 from hif_prognosis.genesets import read_gmt
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import write_tsv
+from hif_prognosis.tables import read_tsv, write_tsv
 
 
 def main(smk) -> None:
     p, cohort, ranking_name = smk.params, smk.wildcards.cohort, smk.wildcards.ranking
     with logged_step(smk.log[0], f"pre-ranked GSEA of {ranking_name} in {cohort}") as log:
-        ranking = pd.read_csv(smk.input.ranking, sep="\t", index_col=0)[RANKING_METRIC[ranking_name]]
+        ranking = read_tsv(smk.input.ranking).set_index("gene")[RANKING_METRIC[ranking_name]]
         libraries = {name: read_gmt(path) for name, path in p.libraries.items()}
         table = prerank(
             ranking, libraries, engine=p.engine, permutations=p.permutations, sample_size=p.sample_size,

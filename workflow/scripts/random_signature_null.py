@@ -1,11 +1,9 @@
 """Adapter: the random-signature null of every signature and method (see hif_prognosis.null)."""
 
-import pandas as pd
-
 from hif_prognosis.null import random_signature_null
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.scoring import method_parameters
-from hif_prognosis.tables import read_matrix, write_tsv
+from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
 def main(smk) -> None:
@@ -14,9 +12,9 @@ def main(smk) -> None:
         summary, distribution = random_signature_null(
             cohort,
             read_matrix(smk.input.expression),
-            pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False),
-            pd.read_csv(smk.input.clinical, sep="\t"),
-            pd.read_csv(smk.input.scores, sep="\t"),
+            read_tsv(smk.input.coverage),
+            read_tsv(smk.input.clinical),
+            read_tsv(smk.input.scores),
             {method: method_parameters(method, settings, p.seed) for method, settings in p.methods.items()},
             n_sets=p.n_sets,
             n_bins=p.expression_bins,

@@ -1,16 +1,14 @@
 """Adapter: score every signature in one cohort with one method (see hif_prognosis.scoring)."""
 
-import pandas as pd
-
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.scoring import method_parameters, score_signatures
-from hif_prognosis.tables import read_matrix, write_tsv
+from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
 def main(smk) -> None:
     with logged_step(smk.log[0], f"{smk.params.method} scores in {smk.wildcards.cohort}") as log:
         matrix = read_matrix(smk.input.expression)
-        coverage = pd.read_csv(smk.input.coverage, sep="\t", keep_default_na=False)
+        coverage = read_tsv(smk.input.coverage)
         params = method_parameters(smk.params.method, smk.params.settings, smk.params.seed)
         log.info("parameters: %s", params)
         scores = score_signatures(matrix, coverage, smk.params.method, params)

@@ -1,18 +1,16 @@
 """Adapter: which measured gene stands for each signature gene in a cohort; stops below the
 minimum coverage (see hif_prognosis.genesets)."""
 
-import pandas as pd
-
 from hif_prognosis.genesets import check_coverage, coverage_table
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.tables import read_matrix_genes, write_tsv
+from hif_prognosis.tables import read_matrix_genes, read_tsv, write_tsv
 
 
 def main(smk) -> None:
     cohort = smk.wildcards.cohort
     with logged_step(smk.log[0], f"signature coverage in {cohort}") as log:
         genes = read_matrix_genes(smk.input.expression)
-        signatures = pd.read_csv(smk.input.signatures, sep="\t", keep_default_na=False)
+        signatures = read_tsv(smk.input.signatures)
         coverage = coverage_table(signatures, genes)
         for name, rows in coverage.groupby("signature", sort=False):
             by_alias = rows[rows["present"] & (rows["matched_as"] != rows["symbol"])]
