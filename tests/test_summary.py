@@ -347,9 +347,12 @@ def test_a_cohort_without_a_disease_is_taken_as_asked_and_says_so(tmp_path):
         judgement=judgement, meta=None, nes=pd.DataFrame(columns=["ranking", "library", "term", "mean_nes", "same_sign"]),
         ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric", "self_match"]), versions=software_versions([]),
         config_text="", figure_sections=[], gsea_method="x", cohort_context={"C1": {}},
+        published_hazard_ratios=read_published_hazard_ratios(PUBLISHED),
     )
     page = render_summary_page(context)
     assert "<h1>Does HIF-1α activity predict survival in osteosarcoma?</h1>" in page
     assert "disease not stated in the config" in page and "Not osteosarcoma" not in page
+    # beside the published figures too: named as not stated, not marked as another population
+    assert "cohort C1 (disease not stated in the config)" in page and "population differs" not in page
     # a C below 0.5 is explained where it is shown
     assert "Harrell's C is 0.430, below 0.5:\nhigher scores went with longer survival there (1 − C = 0.570)" in page

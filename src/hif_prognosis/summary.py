@@ -140,17 +140,19 @@ def headline_table(
     in the order of ``cox``."""
     table = cox[cox["method"] == method].set_index(_KEY)[["n", "events", "hr", "hr_ci_low", "hr_ci_high", "p_wald", *HIGH_VS_LOW]]
     table = table.join(discrimination.set_index(_KEY)[["harrell_c", "harrell_c_ci_low", "harrell_c_ci_high"]])
+    null_rows = null.set_index(_KEY).reindex(table.index)
     table = table.join(
-        null.set_index(_KEY)[[
+        null_rows[[
             "percentile_log_hr", "p_empirical_abs_log_hr", "n_random_sets", "null_log_hr_sd", "r_sample_mean_z", "offset_warning",
             "p_empirical_abs_log_hr_adj_sample_mean_z",
         ]].rename(columns={"percentile_log_hr": "null_percentile_log_hr"})
     )
-    null_rows = null.set_index(_KEY).reindex(table.index)
-    suffixes = [deciding_suffix(bool(w)) for w in null_rows["offset_warning"].fillna(False)]
-    table["null_deciding"] = [ADJUSTED_LABEL if s else "unadjusted" for s in suffixes]
+    adjusted = null_rows["offset_warning"].fillna(False).astype(bool).to_numpy()
+    table["null_deciding"] = np.where(adjusted, ADJUSTED_LABEL, "unadjusted")
     for column in ("percentile_log_hr", "p_empirical_abs_log_hr"):
-        table[f"null_deciding_{column}"] = [null_rows[column + s].iloc[i] for i, s in enumerate(suffixes)]
+        table[f"null_deciding_{column}"] = np.where(
+            adjusted, null_rows[column + deciding_suffix(True)], null_rows[column + deciding_suffix(False)]
+        )
     for model in ("proliferation", "metastasis"):
         table = table.join(_adjusted(models, model))
         table[f"status_adj_{model}"] = table[f"status_adj_{model}"].fillna("not in config")
@@ -185,21 +187,22 @@ def endpoint_summary(headline: pd.DataFrame, meta: pd.DataFrame | None, *, signa
 
 def published_comparison(
     headline: pd.DataFrame, published: pd.DataFrame, *, signature: str, method: str,
-    diseases: Mapping[str, str] | None = None,
+    cohort_info: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """The published pooled HRs (read_published_hazard_ratios) beside the pipeline's on their scale: the HR of ``signature``'s
     score above against below each cohort's median (high vs low, Cox, Wald 95% CI), for the
     endpoints the published figures report, per cohort and pooled over two or more
     (DerSimonian-Laird). The pipeline's HR per SD is another scale and is not set beside them.
-    ``population`` names each cohort's disease (``diseases``); ``population_differs`` marks the
-    pipeline's rows whose cohorts are not all of the published figures' disease."""
-    diseases = diseases or {}
+    ``population`` names each cohort's disease and ``population_differs`` marks the pipeline's
+    rows whose cohorts are not all of the published figures' disease, both as cohort_labels
+    gives them (``cohort_info``; a cohort not in it: disease not stated)."""
 
     def population(cohorts: list[str]) -> dict[str, Any]:
-        named = [f"{c} ({diseases.get(c, 'disease not stated')})" for c in cohorts]
+        info = cohort_labels({c: {} for c in cohorts}) | dict(cohort_info or {})
+        named = [f"{c} ({info[c]['disease']})" for c in cohorts]
         return {
             "population": "cohort" + ("s " if len(cohorts) > 1 else " ") + ", ".join(named),
-            "population_differs": any(is_other_disease(diseases.get(c, "")) for c in cohorts),
+            "population_differs": any(info[c]["other_disease"] for c in cohorts),
         }
 
     rows: list[dict[Any, Any]] = published.assign(kind="published", population_differs=False).to_dict("records")
@@ -331,11 +334,9 @@ def input_checksums(files: Mapping[str, str | Path]) -> pd.DataFrame:
     read), with its size and SHA-256: what tells whether a rerun read the same inputs."""
     rows = []
     for location, path in files.items():
-        digest = hashlib.sha256()
         with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        rows.append((location, Path(path).stat().st_size, digest.hexdigest()))
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        rows.append((location, Path(path).stat().st_size, digest))
     return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
 
 
@@ -623,7 +624,7 @@ def page_context(
         "published": published_comparison(
             headline, published_hazard_ratios if published_hazard_ratios is not None else pd.DataFrame(columns=PUBLISHED_HR_COLUMNS),
             signature=signature, method=method,
-            diseases={cohort: label["disease"] for cohort, label in labels.items()},
+            cohort_info=labels,
         ).to_dict("records"),
         "why_published_differ": WHY_PUBLISHED_DIFFER,
         "model_comparison": [] if model_comparison is None else model_comparison.to_dict("records"),

@@ -142,9 +142,9 @@ def enrichr_library(
 
 
 def gene_set_file(location: str, mirrors: Mapping[str, str], resolve_shipped: Callable[[str], str]) -> str:
-    """Where the workflow reads a gene-set location from: a URL's or Enrichr library's cached
-    copy, a shipped file through ``resolve_shipped`` (Snakemake's ``workflow.source_path``), or a
-    local path as given."""
+    """Where the workflow reads a configured location from (a gene set, or a local cohort's
+    table): a URL's or Enrichr library's cached copy, a shipped file through ``resolve_shipped``
+    (Snakemake's ``workflow.source_path``), or a local path as given."""
     if is_enrichr(location):
         return enrichr_library(location, mirrors)[0]
     if is_shipped(location):
@@ -312,18 +312,20 @@ def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:
     return files
 
 
-def _local_cohort_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(config field, location) of the expression and clinical files of every local cohort."""
+def configured_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(config field, location) of every input file the config names: each local cohort's
+    expression and clinical tables, then every gene-set location (located_fields)."""
     for name, cohort in config["cohorts"].items():
         if cohort["source"] == "local":
             yield f"cohorts.{name}.expression", cohort["expression"]
             yield f"cohorts.{name}.clinical", cohort["clinical"]
+    for field, location, _ in located_fields(config):
+        yield field, location
 
 
 def _local_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(config field, path) of every file in the user's working directory the config names."""
-    located = [(field, location) for field, location, _ in located_fields(config)]
-    for field, location in [*_local_cohort_files(config), *located]:
+    for field, location in configured_files(config):
         if not (is_url(location) or is_enrichr(location) or is_shipped(location)):
             yield field, location
 
@@ -357,8 +359,7 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
                 "embedding the config in a script block without escaping it, would let run as "
                 "HTML in the reader's browser; remove it."
             )
-    located = [(field, location) for field, location, _ in located_fields(config)]
-    for field, location in [*_local_cohort_files(config), *located]:
+    for field, location in configured_files(config):
         if is_shipped(location):
             shipped_path(location, field)
     missing = [(fld, p) for fld, p in _local_files(config) if not Path(p).is_file()]

@@ -4,8 +4,8 @@
 
 rule harmonise_local_cohort:
     input:
-        expression=lambda w: local_cohort_file(cohort_config(w)["expression"]),
-        clinical=lambda w: local_cohort_file(cohort_config(w)["clinical"]),
+        expression=lambda w: located_file(cohort_config(w)["expression"]),
+        clinical=lambda w: located_file(cohort_config(w)["clinical"]),
     output:
         expression=results("{cohort}/expression.npz"),
         clinical=report(

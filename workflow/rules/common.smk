@@ -185,16 +185,10 @@ def shipped_file(relative):
     return workflow.source_path(f"../../{relative}")
 
 
-def local_cohort_file(location):
-    """A local cohort's expression or clinical table: the user's file, or one shipped with the
-    workflow (``workflow:<path>``, the example's cohort)."""
-    if hif_workflow.is_shipped(location):
-        return shipped_file(hif_workflow.shipped_path(location, location))
-    return user_file(location)
-
-
-def gene_set_file(location):
-    """The file the workflow reads a configured gene-set location from."""
+def located_file(location):
+    """The file the workflow reads a configured location from (a cohort table or a gene set):
+    a download's cached copy, a file shipped with the workflow, or the user's own file.
+    """
     path = hif_workflow.gene_set_file(
         location, config["downloads"]["mirrors"], shipped_file
     )
@@ -211,7 +205,7 @@ except hif_workflow.ConfigError as error:
 def signature_files():
     """Location as configured (path, URL or shipped file) -> the file it is read from."""
     return {
-        location: gene_set_file(location)
+        location: located_file(location)
         for field, location, _ in hif_workflow.located_fields(config)
         if field.startswith("signatures.")
     }
@@ -225,7 +219,7 @@ def signature_files_read(wildcards, input):
 def comparator_files():
     """Comparator name -> the file its genes are read from."""
     return {
-        name: gene_set_file(spec["genes_file"])
+        name: located_file(spec["genes_file"])
         for name, spec in config["comparators"].items()
     }
 
@@ -241,17 +235,14 @@ def comparator_weights_path(comparator):
 
 
 def input_data_files():
-    """Every data file the run reads (cohort tables, downloads, gene sets), once each, as its
+    """Every data file the run reads (cohort tables, gene sets, downloads), once each, as its
     location in the config (a URL, or workflow:<path> for a shipped file: the same on every
     machine) -> the file read; a cohort's downloads by their cached path. Checksummed by rule
     provenance."""
-    files = {}
-    for cohort in config["cohorts"].values():
-        if cohort["source"] == "local":
-            for role in ("expression", "clinical"):
-                files[cohort[role]] = local_cohort_file(cohort[role])
-    for _, location, _ in hif_workflow.located_fields(config):
-        files[location] = gene_set_file(location)
+    files = {
+        location: located_file(location)
+        for _, location in hif_workflow.configured_files(config)
+    }
     downloads = [*REMOTE_FILES] + [
         hif_workflow.clinical_release_path(c["project"])
         for c in config["cohorts"].values()
@@ -263,7 +254,7 @@ def input_data_files():
 
 
 def library_files():
-    return [gene_set_file(loc) for loc in config["enrichment"]["libraries"].values()]
+    return [located_file(loc) for loc in config["enrichment"]["libraries"].values()]
 
 
 def libraries_read(wildcards, input):

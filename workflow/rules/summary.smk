@@ -22,9 +22,13 @@ SOFTWARE = [
 ]
 
 
+# Every data file the run reads, by its config location (checksummed by rule provenance).
+DATA_FILES = input_data_files()
+
+
 rule provenance:
     input:
-        data=list(input_data_files().values()),
+        data=list(DATA_FILES.values()),
     output:
         versions=report(
             results("summary/software_versions.tsv"),
@@ -58,7 +62,7 @@ rule provenance:
             json.dumps(config, sort_keys=True, default=str).encode()
         ).hexdigest(),
         software=SOFTWARE,
-        data_locations=list(input_data_files()),
+        data_locations=list(DATA_FILES),
     script:
         "../scripts/provenance.py"
 
