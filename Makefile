@@ -5,7 +5,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CORES ?= 2
 
-.PHONY: env system-deps run run-example test lint dry-run
+.PHONY: env system-deps run run-example test lint dry-run derived
 
 env: $(VENV)/.installed
 
@@ -51,6 +51,11 @@ dry-run: env
 lint: env
 	$(VENV)/bin/snakemake --lint
 	$(VENV)/bin/snakefmt --check .
+
+# Rewrites the text derived from the registries (the schema's scoring methods, the config's
+# comments, the methods table): after adding or changing a scoring method.
+derived: env
+	$(PYTHON) -m hif_prognosis.derived
 
 # Two pytest workers, each taking whole test files: one file's end-to-end runs overlap another's
 # waiting (the SLURM test mostly waits for job polls; R and unit tests use one core).

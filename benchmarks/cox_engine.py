@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
 
-from hif_prognosis.fastcox import cox_columns
+from hif_prognosis.survival.fastcox import cox_columns
 from timing import best_of
 
 

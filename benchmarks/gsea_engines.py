@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.cohorts import harmonise_local_cohort
-from hif_prognosis.enrichment import prerank, survival_cox_ranking
-from hif_prognosis.genesets import read_gmt
+from hif_prognosis.data.clinical import endpoint_data
+from hif_prognosis.data.cohorts import harmonise_local_cohort
+from hif_prognosis.enrichment.gsea import prerank
+from hif_prognosis.enrichment.rankings import survival_cox_ranking
+from hif_prognosis.data.genesets import read_gmt
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

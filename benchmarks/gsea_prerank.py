@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.enrichment import prerank
-from hif_prognosis.genesets import read_gmt
+from hif_prognosis.enrichment.gsea import prerank
+from hif_prognosis.data.genesets import read_gmt
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 LIBRARIES = ["h.all.v7.0.symbols.gmt", "c2.cp.reactome.v7.0.symbols.gmt", "c5.bp.v6.2.symbols.gmt"]

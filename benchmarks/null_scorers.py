@@ -1,4 +1,4 @@
-"""Benchmark: each scoring method (hif_prognosis.scoring.SetScorer, vectorised over gene sets) on
+"""Benchmark: each scoring method (hif_prognosis.scoring.methods, vectorised over gene sets) on
 random gene sets as the null scores them, and Harrell's C of the scored sets by sorting.
 
 Seeded synthetic log2 matrix (default 12,000 genes x 300 samples); per method, the time to
@@ -13,8 +13,10 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.scoring import SCORING_METHODS, SetScorer, method_parameters
-from hif_prognosis.stats import harrell_c_columns
+from hif_prognosis.scoring.registry import SCORING_METHODS, method_parameters
+from hif_prognosis.scoring.matrix import SetScorer
+from hif_prognosis.scoring.signatures import score_sets
+from hif_prognosis.survival.stats import harrell_c_columns
 from timing import best_of
 
 SETTINGS = {"score_genes": {"ctrl_size": 50, "n_bins": 25}, "ssgsea": {"tau": 0.25}}
@@ -40,10 +42,10 @@ def main() -> None:
         down = np.empty((args.sets, 0), dtype=int)
         for method in SCORING_METHODS:
             params = method_parameters(method, SETTINGS.get(method, {}), seed=1)
-            scorer.score(method, up[:10], down[:10], params)  # one-off preparation (ranks)
-            seconds = best_of(args.repeats, lambda: scorer.score(method, up, down, params))
+            score_sets(scorer, method, up[:10], down[:10], params)  # one-off preparation (ranks)
+            seconds = best_of(args.repeats, lambda: score_sets(scorer, method, up, down, params))
             rows.append({"set_size": size, "step": f"score: {method}", "seconds": round(seconds, 2)})
-        scores = scorer.score("zscore", up, down, {}).T
+        scores = score_sets(scorer, "zscore", up, down, {}).T
         seconds = best_of(args.repeats, lambda: harrell_c_columns(time_, event, scores))
         rows.append({"set_size": size, "step": "Harrell's C of every set", "seconds": round(seconds, 2)})
     print(f"{args.sets:,} random sets x {args.samples} samples x {args.genes:,} genes, {args.threads} threads")

@@ -27,16 +27,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.cohorts import harmonise_local_cohort
-from hif_prognosis.cutpoint import max_selected_logrank
-from hif_prognosis.discrimination import time_dependent_auc, uno_c, uno_tau
-from hif_prognosis.fastcox import cox_model, proportional_hazards_test
-from hif_prognosis.genesets import coverage_table, read_gmt, signature_table
-from hif_prognosis.meta import dersimonian_laird
-from hif_prognosis.scoring import SetScorer, SignatureGenes
-from hif_prognosis.stats import harrell_c
-from hif_prognosis.survival import cox_per_sd, median_groups, median_split_logrank, numbers_at_risk
+from hif_prognosis.data.clinical import endpoint_data
+from hif_prognosis.data.cohorts import harmonise_local_cohort
+from hif_prognosis.survival.cutpoint import max_selected_logrank
+from hif_prognosis.survival.discrimination import time_dependent_auc, uno_c, uno_tau
+from hif_prognosis.survival.fastcox import cox_model, proportional_hazards_test
+from hif_prognosis.data.genesets import coverage_table, read_gmt, signature_table
+from hif_prognosis.survival.meta import dersimonian_laird
+from hif_prognosis.scoring.matrix import SetScorer
+from hif_prognosis.scoring.signatures import signature_scores
+from hif_prognosis.scoring.contract import SignatureGenes
+from hif_prognosis.survival.stats import harrell_c
+from hif_prognosis.survival.cox import cox_per_sd, median_groups, median_split_logrank, numbers_at_risk
 
 R_SCRIPT = r"""
 suppressMessages({library(survival); library(maxstat)})
@@ -132,7 +134,7 @@ def gse4335_cohort(shared: Path) -> pd.DataFrame:
     scores, scorer = {}, SetScorer(matrix)
     for short, name in (("hypoxia", "HALLMARK_HYPOXIA"), ("g2m", "HALLMARK_G2M_CHECKPOINT")):
         genes = SignatureGenes.measured(coverage_table(signature_table(name, hallmark[name], "h"), matrix.index))
-        scores[short] = scorer.signature("zscore", genes, {})[outcome.index].to_numpy()
+        scores[short] = signature_scores(scorer, "zscore", genes, {})[outcome.index].to_numpy()
     age = pd.read_csv(folder / "clinical.tsv", sep="\t").set_index("sample_id")["age_years"].reindex(outcome.index)
     return pd.DataFrame({
         "time": outcome["time"].to_numpy(), "event": outcome["event"].to_numpy(),

@@ -2,7 +2,7 @@
 
 GSE4335 (../shared/data/local-cohorts, harmonised as config/examples/gse4335.yaml does) and the
 50 MSigDB Hallmark sets; per method, the CPU and wall time of
-``hif_prognosis.scoring.score_signatures`` for all 50 sets (the score_signatures job's work). For
+``hif_prognosis.scoring.signatures.score_signatures`` for all 50 sets (the score_signatures job's work). For
 comparison, the same 50 sets through R GSVA 1.46 (``method="ssgsea"``, the reference the ssGSEA
 scorer is tested equal to; Rscript's own time, start-up and reading excluded) and gseapy's
 ``ssgsea`` (a related variant). Run: .venv/bin/python benchmarks/signature_scorers.py
@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from hif_prognosis.cohorts import harmonise_local_cohort
-from hif_prognosis.genesets import coverage_table, read_gmt, signature_table
-from hif_prognosis.scoring import SCORING_METHODS, method_parameters, score_signatures
+from hif_prognosis.data.cohorts import harmonise_local_cohort
+from hif_prognosis.data.genesets import coverage_table, read_gmt, signature_table
+from hif_prognosis.scoring.registry import SCORING_METHODS, method_parameters
+from hif_prognosis.scoring.signatures import score_signatures
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

@@ -38,7 +38,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def gse4335(shared_data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The harmonised GSE4335 cohort (log2 matrix, clinical table) as the workflow makes it."""
-    from hif_prognosis.cohorts import harmonise_local_cohort
+    from hif_prognosis.data.cohorts import harmonise_local_cohort
 
     cohort = {
         "sample_id_column": "sample_id",

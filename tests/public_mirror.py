@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from hif_prognosis.genesets import read_gene_list, read_gmt
-from hif_prognosis.review import read_review_table
+from hif_prognosis.data.genesets import read_gene_list, read_gmt
+from hif_prognosis.data.review import read_review_table
 from mirror import Mirror
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
 """The scoring methods written per signature, as their papers define them: readable pandas,
-one signature at a time. The package's one implementation (hif_prognosis.scoring.SetScorer,
+one signature at a time. The package's one implementation (hif_prognosis.scoring.matrix.SetScorer and the method modules,
 vectorised over gene sets) is tested equal to these."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.expression import gene_zscores
-from hif_prognosis.scoring import SignatureGenes
+from hif_prognosis.data.expression import gene_zscores
+from hif_prognosis.scoring.contract import SignatureGenes
 
 
 def _signs(genes: SignatureGenes) -> pd.Series:
@@ -103,7 +103,44 @@ def weighted_score(matrix: pd.DataFrame, genes: SignatureGenes) -> pd.Series:
     return values.mul(weights, axis=0).sum(axis=0)
 
 
+def gsva_score(matrix: pd.DataFrame, genes: SignatureGenes, tau: float, mx_diff: bool) -> pd.Series:
+    """GSVA as R GSVA 1.46's C code computes it, loop for loop where it walks: genes that do not
+    vary dropped; per gene, each sample's Gaussian-kernel left tail (bandwidth SD / 4, the normal
+    CDF read from GSVA's table with the index truncated) as log-odds; per sample, genes ordered
+    by it (highest first, ties in gene order) with rank score |n/2 - position|; the walk over
+    the whole ranking, step by step. ``down`` genes: their walk subtracted."""
+    from scipy.special import ndtr
+
+    table = ndtr(10.0 * np.arange(10001) / 10000)
+    values = matrix[matrix.std(axis=1, ddof=1) > 0]
+    log_odds = {}
+    for gene, row in values.iterrows():
+        x = row.to_numpy(dtype=float)
+        v = (x[:, None] - x[None, :]) / (x.std(ddof=1) / 4)
+        index = np.minimum((np.abs(v) / 10 * 10000).astype(int), 10000)
+        cdf = np.where(v < -10, 0.0, np.where(v > 10, 1.0, np.where(v < 0, 1 - table[index], table[index])))
+        left = cdf.mean(axis=1)
+        log_odds[gene] = np.log(left / (1 - left))
+    density = pd.DataFrame(log_odds, index=matrix.columns).T
+    n = len(density)
+
+    def walk(sample: str, members: list[str]) -> float:
+        ranking = density[sample].sort_values(ascending=False, kind="stable").index
+        rank_score = pd.Series(np.abs(n / 2 - np.arange(n)) ** tau, index=ranking)
+        total = rank_score[members].sum()
+        walked, highest, lowest = 0.0, 0.0, 0.0
+        for gene in ranking:
+            walked += rank_score[gene] / total if gene in members else -1 / (n - len(members))
+            highest, lowest = max(highest, walked), min(lowest, walked)
+        return highest + lowest if mx_diff else (highest if highest > abs(lowest) else lowest)
+
+    up, down = set(genes.up), set(genes.down)
+    return pd.Series(
+        [walk(s, list(up)) - (walk(s, list(down)) if down else 0.0) for s in matrix.columns], index=matrix.columns
+    )
+
+
 REFERENCE_FORMS = {
     "zscore": zscore_score, "median": median_score, "pc1": pc1_score, "singscore": singscore_score,
-    "ssgsea": ssgsea_score, "weighted": weighted_score,
+    "ssgsea": ssgsea_score, "weighted": weighted_score, "gsva": gsva_score,
 }

@@ -2,13 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.clinical import (
-    Endpoint,
-    endpoint_data,
-    harmonise_clinical,
-    match_samples,
-    read_clinical_table,
-)
+from hif_prognosis.data.clinical import Endpoint, endpoint_data, harmonise_clinical, match_samples, read_clinical_table
 from hif_prognosis.errors import InputError
 
 
@@ -130,7 +124,7 @@ def test_numbers_with_unit_words_must_agree_with_the_unit():
 
 
 def test_covariates_map_patterns_and_convert_age():
-    from hif_prognosis.clinical import Covariate
+    from hif_prognosis.data.clinical import Covariate
 
     raw = pd.DataFrame({
         "id": ["a", "b", "c", "d"], "t": ["1"] * 4, "e": ["0"] * 4,
@@ -180,7 +174,7 @@ def test_unmatched_event_labels_are_an_error_with_counts_not_censored():
     (list(range(1, 11)), [1, 0] * 5, {"min_samples": 10, "min_events": 5}, None),
 ])
 def test_degenerate_endpoints_stop_the_harmonise_step(times, events, limits, message):
-    from hif_prognosis.clinical import EndpointLimits, check_endpoints
+    from hif_prognosis.data.clinical import EndpointLimits, check_endpoints
 
     ids = [f"s{i}" for i in range(len(times))]
     raw = pd.DataFrame({"id": ids, "t": [str(t) for t in times], "e": [str(e) for e in events]})

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from lifelines.statistics import logrank_test
 
-from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.cutpoint import cutpoint_table, logrank_scores, max_selected_logrank
+from hif_prognosis.data.clinical import endpoint_data
+from hif_prognosis.survival.cutpoint import cutpoint_table, logrank_scores, max_selected_logrank
 
 R_MAXSTAT = """
 suppressMessages(library(maxstat))

@@ -6,14 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.discrimination import (
-    bootstrap_harrell_c,
-    discrimination_tables,
-    time_dependent_auc,
-    uno_c,
-    uno_tau,
-)
-from hif_prognosis.stats import harrell_c, harrell_c_columns
+from hif_prognosis.survival.discrimination import bootstrap_harrell_c, discrimination_tables, time_dependent_auc, uno_c, uno_tau
+from hif_prognosis.survival.stats import harrell_c, harrell_c_columns
 
 
 def survival_data(n: int, seed: int, censoring: bool = True):
@@ -119,8 +113,8 @@ def test_uno_c_equals_r_concordance_n_g2_on_real_follow_up(cohort_name, r_surviv
 
 
 def test_uno_c_equals_r_concordance_on_gse4335_scores(gse4335, r_survival):
-    from hif_prognosis.clinical import endpoint_data
-    from hif_prognosis.expression import gene_zscores
+    from hif_prognosis.data.clinical import endpoint_data
+    from hif_prognosis.data.expression import gene_zscores
 
     matrix, clinical = gse4335
     outcome = endpoint_data(clinical, "os")
@@ -214,7 +208,7 @@ def test_concordance_by_sorting_equals_the_pairwise_definition():
     """stats.concordance_sums (a tree walked in time order) equals the n^2 definition of
     comparable and concordant pairs, weights, tied times, tied scores and censorings tied with
     failures included."""
-    from hif_prognosis.stats import concordance_sums, dense_ranks
+    from hif_prognosis.survival.stats import concordance_sums, dense_ranks
 
     rng = np.random.default_rng(11)
     time, event, _ = survival_data(120, seed=3)
@@ -235,7 +229,7 @@ def test_concordance_by_sorting_equals_the_pairwise_definition():
 def test_dense_ranks_are_scipys_and_missing_scores_rank_last_each_alone():
     from scipy.stats import rankdata
 
-    from hif_prognosis.stats import dense_ranks
+    from hif_prognosis.survival.stats import dense_ranks
 
     scores = np.round(np.random.default_rng(2).normal(size=(300, 7)), 1)
     np.testing.assert_array_equal(dense_ranks(scores), rankdata(scores, method="dense", axis=0))
@@ -246,7 +240,7 @@ def test_dense_ranks_are_scipys_and_missing_scores_rank_last_each_alone():
 def test_fraction_below_is_the_pairwise_mean_to_the_last_bit():
     """The time-dependent AUC's comparison of cases with controls, by sorting: equal to the mean
     over all pairs of 1 / 0.5 / 0, ties included."""
-    from hif_prognosis.stats import fraction_below
+    from hif_prognosis.survival.stats import fraction_below
 
     rng = np.random.default_rng(3)
     cases, controls = np.round(rng.normal(size=300), 1), np.round(rng.normal(size=700), 1)
@@ -264,8 +258,8 @@ def test_scikit_survival_auc_differs_from_timerocs_where_deaths_fall_exactly_at_
     from sksurv.metrics import cumulative_dynamic_auc
     from sksurv.util import Surv
 
-    from hif_prognosis.discrimination import time_dependent_auc
-    from hif_prognosis.expression import gene_zscores
+    from hif_prognosis.survival.discrimination import time_dependent_auc
+    from hif_prognosis.data.expression import gene_zscores
 
     matrix, clinical = gse4335
     time, event = clinical["os_months"].to_numpy(float), clinical["os_event"].to_numpy(int)

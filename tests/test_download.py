@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from hif_prognosis.download import DownloadError, DownloadSettings, fetch
+from hif_prognosis.data.download import DownloadError, DownloadSettings, fetch
 from hif_prognosis.errors import InputError
 from mirror import Mirror
 
@@ -116,7 +116,7 @@ GMT = b"HALLMARK_HYPOXIA\thttp://x\tPGK1\tPDK1\tCA9\nHALLMARK_G2M\thttp://x\tMKI
 def test_an_error_message_sent_with_status_200_is_never_cached(mirror, tmp_path):
     """A JSON error body instead of a GMT passes every transfer check; the GMT reader refuses
     it, so nothing is cached that a rerun would trust."""
-    from hif_prognosis.download import content_check
+    from hif_prognosis.data.download import content_check
 
     url = mirror.add("/h.gmt", GMT, "json", "json", "json")
     target = tmp_path / "h.gmt"
@@ -132,7 +132,7 @@ def test_an_error_message_sent_with_status_200_is_never_cached(mirror, tmp_path)
 
 
 def test_a_gene_list_url_answering_json_is_refused():
-    from hif_prognosis.genesets import read_gene_list
+    from hif_prognosis.data.genesets import read_gene_list
 
     with pytest.raises(InputError, match=r"line 1: '\{\"error\": 1\}' is not a gene symbol"):
         read_gene_list(io_path('{"error": 1}\n'))

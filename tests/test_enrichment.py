@@ -3,24 +3,15 @@ import pandas as pd
 import pytest
 from scipy.stats import hypergeom, spearmanr
 
-from hif_prognosis.enrichment import (
-    MULTILEVEL_P_FLOOR,
-    enrichment_curve,
-    ORA_COLUMNS,
-    PRERANK_COLUMNS,
-    nes_across_cohorts,
-    over_representation,
-    prerank,
-    ranking_labels,
-    spearman_with_score,
-    survival_cox_ranking,
-)
+from hif_prognosis.enrichment.gsea import MULTILEVEL_P_FLOOR, enrichment_curve, ORA_COLUMNS, PRERANK_COLUMNS, nes_across_cohorts, over_representation, prerank
+from hif_prognosis.presentation.labels import ranking_labels
+from hif_prognosis.enrichment.rankings import spearman_with_score, survival_cox_ranking
 
 
 def test_spearman_matches_scipy_with_ties(monkeypatch):
-    from hif_prognosis import enrichment
+    from hif_prognosis.enrichment import rankings
 
-    monkeypatch.setattr(enrichment, "GENE_BLOCK", 7)  # genes ranked in blocks, the last one short
+    monkeypatch.setattr(rankings, "GENE_BLOCK", 7)  # genes ranked in blocks, the last one short
     rng = np.random.default_rng(2)
     matrix = pd.DataFrame(
         np.round(rng.normal(size=(50, 25)), 1), index=[f"G{i}" for i in range(50)],
@@ -60,7 +51,7 @@ def test_multilevel_resolves_small_p_and_its_fdr_is_bh_of_p_within_each_library(
     """The multilevel engine's p goes far below 1/permutations, its FDR is the Benjamini-Hochberg
     adjustment of its p within each library (not GSEA's NES-null FDR), it computes no FWER, and
     two threads give the same table as one."""
-    from hif_prognosis.survival import benjamini_hochberg
+    from hif_prognosis.survival.cox import benjamini_hochberg
 
     rng = np.random.default_rng(11)
     genes = [f"G{i:04d}" for i in range(3000)]
@@ -89,7 +80,7 @@ def test_multilevel_nes_no_random_set_can_normalise_is_not_estimable_and_left_ou
     random sets have a negative ES, so gseapy's multilevel engine leaves the NES and p of BOTTOM
     missing (fgsea's rule).
     The table says why, and the other sets' FDR is taken over the sets that have a p."""
-    from hif_prognosis.survival import benjamini_hochberg
+    from hif_prognosis.survival.cox import benjamini_hochberg
 
     genes = [f"G{i}" for i in range(500)]
     ranking = pd.Series(np.linspace(3, 0.1, 500), index=genes)
@@ -105,7 +96,7 @@ def test_multilevel_nes_no_random_set_can_normalise_is_not_estimable_and_left_ou
 
 
 def test_benjamini_hochberg_counts_only_the_tests_that_have_a_p():
-    from hif_prognosis.survival import benjamini_hochberg
+    from hif_prognosis.survival.cox import benjamini_hochberg
 
     q = benjamini_hochberg([0.01, np.nan, 0.04, 0.03])
     assert np.isnan(q[1])
@@ -116,9 +107,9 @@ def test_benjamini_hochberg_counts_only_the_tests_that_have_a_p():
 def test_survival_ranking_is_the_per_gene_cox_wald_z_of_lifelines(monkeypatch):
     from lifelines import CoxPHFitter
 
-    from hif_prognosis import survival
+    from hif_prognosis.survival import cox
 
-    monkeypatch.setattr(survival, "GENE_BLOCK", 7)  # genes fitted in blocks, the last one short
+    monkeypatch.setattr(cox, "GENE_BLOCK", 7)  # genes fitted in blocks, the last one short
 
     rng = np.random.default_rng(5)
     n = 80
@@ -172,7 +163,7 @@ def test_prerank_table_is_gseapy_prerank_s_own(engine, shared_data):
     no ties, since gseapy re-sorts ties in an order of its own)."""
     import gseapy
 
-    from hif_prognosis.genesets import read_gmt
+    from hif_prognosis.data.genesets import read_gmt
 
     library = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
     genes = pd.read_csv(shared_data / "local-cohorts" / "GSE4335" / "expression.tsv.gz", sep="\t", index_col=0,
@@ -262,8 +253,8 @@ def test_nes_the_permutation_null_cannot_normalise_is_not_estimable():
 
 def test_the_enrichment_plot_prints_p_and_fdr_as_the_page_does():
     """gseapy writes "Pval: 0.000e+00" for a p no permutation reached; the figure says "< 1/n"."""
-    from hif_prognosis.enrichment import EnrichmentCurve
-    from hif_prognosis.plotting import enrichment_curve_figure
+    from hif_prognosis.enrichment.gsea import EnrichmentCurve
+    from hif_prognosis.presentation.plotting import enrichment_curve_figure
 
     ranking = pd.Series(np.linspace(2, -2, 200), index=[f"G{i}" for i in range(200)])
     hits = list(range(0, 40, 2))
@@ -278,7 +269,7 @@ def test_the_enrichment_plot_prints_p_and_fdr_as_the_page_does():
 def test_the_top_sets_figure_says_why_when_no_set_has_an_estimable_nes():
     """At the schema's fewest permutations every NES can be NA (nes_status says why): the
     figure step draws a figure that says so instead of failing inside gseapy."""
-    from hif_prognosis.plotting import top_sets_dotplot
+    from hif_prognosis.presentation.plotting import top_sets_dotplot
 
     table = pd.DataFrame({"term": ["A", "B"], "nes": [np.nan, np.nan], "fdr_q": [np.nan, np.nan], "nom_p": [np.nan, np.nan],
                           "tag_fraction": ["4/20", "6/20"]})

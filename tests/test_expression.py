@@ -3,13 +3,7 @@ import pandas as pd
 import pytest
 
 from hif_prognosis.errors import InputError
-from hif_prognosis.expression import (
-    collapse_duplicate_genes,
-    handle_missing_values,
-    looks_log2_transformed,
-    read_expression_table,
-    to_log2_scale,
-)
+from hif_prognosis.data.expression import collapse_duplicate_genes, handle_missing_values, looks_log2_transformed, read_expression_table, to_log2_scale
 
 
 @pytest.fixture

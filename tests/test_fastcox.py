@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import kstest
 
-from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.fastcox import FLAG_CONSTANT, FLAG_NOT_CONVERGED, FLAG_OK, cox_columns
+from hif_prognosis.data.clinical import endpoint_data
+from hif_prognosis.survival.fastcox import FLAG_CONSTANT, FLAG_NOT_CONVERGED, FLAG_OK, cox_columns
 
 R_LOOP = """
 fits <- t(sapply(3:ncol(data), function(j) {

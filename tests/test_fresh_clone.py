@@ -23,7 +23,7 @@ import pytest
 from browser import Browser, find_chromium
 from conftest import REPO
 
-from hif_prognosis.formatting import format_p
+from hif_prognosis.wording import format_p
 
 pytestmark = pytest.mark.workflow
 VENV = REPO / ".venv"

@@ -1,14 +1,7 @@
 import pytest
 
 from hif_prognosis.errors import InputError
-from hif_prognosis.genesets import (
-    check_coverage,
-    collect_signatures,
-    coverage_table,
-    read_gene_list,
-    read_gmt,
-    signature_table,
-)
+from hif_prognosis.data.genesets import check_coverage, collect_signatures, coverage_table, read_gene_list, read_gmt, signature_table
 
 
 def test_read_gmt_ignores_trailing_tabs_and_duplicates(tmp_path):

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis import geo
-from hif_prognosis.clinical import EndpointLimits
-from hif_prognosis.cohorts import harmonise_geo_cohort
+from hif_prognosis.data import geo
+from hif_prognosis.data.clinical import EndpointLimits
+from hif_prognosis.data.cohorts import harmonise_geo_cohort
 from hif_prognosis.errors import InputError
 
 
@@ -96,7 +96,7 @@ def test_series_on_two_platforms_is_combined_on_shared_genes(tmp_path, caplog):
                  [["9", "9.5"], ["3", "4"]], status)
     write_platform(tmp_path / "gpl1.soft.gz", [("a1", "TP53"), ("a2", "MYC"), ("a3", "ONLY_A"), ("a4", "MYC")])
     write_platform(tmp_path / "gpl2.soft.gz", [("b1", "TP53"), ("b2", "MYC")], symbol_header="Gene Symbol")
-    caplog.set_level("INFO", logger="hif_prognosis.cohorts")
+    caplog.set_level("INFO", logger="hif_prognosis.data.cohorts")
     matrix, clinical = harmonise_geo_cohort(
         [tmp_path / "a.txt.gz", tmp_path / "b.txt.gz"],
         {"GPL1": tmp_path / "gpl1.soft.gz", "GPL2": tmp_path / "gpl2.soft.gz"},
@@ -137,7 +137,7 @@ def test_gse87437_real_series_matrix_is_read_and_its_linear_values_log2_transfor
     """GEO's own series matrix of GSE87437 (21 osteosarcomas, GPL570, MAS5 on a linear scale),
     byte for byte: every sample, probe and characteristic is read, quoting and the two-space
     'Huvos grade  3' kept, and expression_scale auto recognises the linear values."""
-    from hif_prognosis.expression import to_log2_scale
+    from hif_prognosis.data.expression import to_log2_scale
 
     series = geo.read_series_matrix(shared_data / GSE87437)
     assert series.accession == "GSE87437" and series.platform == "GPL570"

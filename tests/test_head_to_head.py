@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from conftest import GSE4335
-from hif_prognosis.cinsarc import cinsarc_classes
-from hif_prognosis.genesets import read_gene_list
-from hif_prognosis.head_to_head import head_to_head
+from hif_prognosis.scoring.cinsarc import cinsarc_classes
+from hif_prognosis.data.genesets import read_gene_list
+from hif_prognosis.survival.head_to_head import head_to_head
 
 COMPARATORS = Path(__file__).resolve().parents[1] / "resources" / "signatures" / "comparators"
 
@@ -86,8 +86,8 @@ write.table(data.frame(
 def test_two_score_cox_model_and_its_likelihood_ratio_test_equal_r(gse4335, r_survival):
     """HALLMARK_HYPOXIA (mean z-score) as the HIF-1alpha score against CINSARC's genes (mean
     z-score), on GSE4335's real overall survival."""
-    from hif_prognosis.clinical import endpoint_data
-    from hif_prognosis.genesets import read_gmt
+    from hif_prognosis.data.clinical import endpoint_data
+    from hif_prognosis.data.genesets import read_gmt
     from conftest import MSIGDB
 
     matrix, clinical = gse4335
@@ -109,8 +109,8 @@ def test_pooled_head_to_head_adds_only_where_the_pooled_change_in_c_is_above_zer
     """Two cohorts pooled by DerSimonian-Laird on the change in C (bootstrap SEs) and on the
     adjusted log HR; a cohort refused for want of labels is left out, and a comparator no cohort
     could estimate says why, with hif_adds missing."""
-    from hif_prognosis.head_to_head import pool_head_to_head
-    from hif_prognosis.meta import dersimonian_laird
+    from hif_prognosis.survival.head_to_head import pool_head_to_head
+    from hif_prognosis.survival.meta import dersimonian_laird
 
     def row(cohort, delta, se, status="estimated", comparator="CINSARC"):
         return {"cohort": cohort, "comparator": comparator, "endpoint": "overall_survival", "status": status,
@@ -143,7 +143,7 @@ write.table(data.frame(gene = names(coef(fit)), weight = unname(coef(fit))), std
 @pytest.fixture(scope="module")
 def gse4335_halves(gse4335):
     """GSE4335 split by sample order into a training and a test cohort, as two cohorts would be."""
-    from hif_prognosis.clinical import endpoint_data
+    from hif_prognosis.data.clinical import endpoint_data
 
     matrix, clinical = gse4335
     samples = list(endpoint_data(clinical, "os").index)
@@ -156,7 +156,7 @@ def test_refitted_weights_are_r_coxph_in_the_training_cohort_and_applied_unchang
     weights in the training half (equal to R coxph on the z-scores); the test half scores
     sum(w z) / sum|w| with its own z-scores and reads it head to head; the training half is
     refused with the reason, never scored in-sample."""
-    from hif_prognosis.comparators import Comparator, comparator_tables, refit_weights
+    from hif_prognosis.survival.comparators import Comparator, comparator_tables, refit_weights
 
     (train, train_clinical), (test, test_clinical) = gse4335_halves
     genes = read_gene_list(COMPARATORS / "liu2025_autophagy_4gene.txt")
@@ -165,7 +165,7 @@ def test_refitted_weights_are_r_coxph_in_the_training_cohort_and_applied_unchang
     assert list(weights["gene"]) == genes and (weights["status"] == "refitted").all()
     measured = weights[weights["measured_in_training"]]
     assert len(measured) >= 3 and measured["weight_log_hr_per_sd"].notna().all()
-    from hif_prognosis.clinical import endpoint_data
+    from hif_prognosis.data.clinical import endpoint_data
 
     outcome = endpoint_data(train_clinical, "os")
     data = pd.concat([pd.Series(outcome.index, index=outcome.index, name="sample_id"), outcome[["time", "event"]],
@@ -196,7 +196,7 @@ def test_refitted_weights_are_r_coxph_in_the_training_cohort_and_applied_unchang
 
 
 def test_a_refit_with_too_few_training_events_per_gene_is_refused_everywhere_with_the_reason(gse4335_halves):
-    from hif_prognosis.comparators import Comparator, comparator_tables, refit_weights
+    from hif_prognosis.survival.comparators import Comparator, comparator_tables, refit_weights
 
     (train, train_clinical), (test, test_clinical) = gse4335_halves
     genes = read_gene_list(COMPARATORS / "zhang2022_hypoxia_immune_7gene.txt")

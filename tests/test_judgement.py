@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.judgement import JUDGEMENT_COLUMNS, judge
+from hif_prognosis.survival.judgement import JUDGEMENT_COLUMNS, judge
 
 KEY = {"signature": "HIF", "method": "zscore", "endpoint": "os"}
 
@@ -70,8 +70,8 @@ def test_a_signal_no_better_than_random_sets_answers_no():
 def test_a_refused_multivariable_locked_model_leaves_the_answer_to_the_judged_weights():
     """The locked-score table also holds the multivariable model, refused in small cohorts; the
     "carries over" criterion reads only the weights every signature gets (JUDGED_WEIGHTINGS)."""
-    from hif_prognosis.locked import WEIGHTINGS
-    from hif_prognosis.judgement import JUDGED_WEIGHTINGS
+    from hif_prognosis.survival.locked import WEIGHTINGS
+    from hif_prognosis.survival.judgement import JUDGED_WEIGHTINGS
 
     assert set(JUDGED_WEIGHTINGS) < set(WEIGHTINGS)
     inputs = two_cohorts(**GOOD)
@@ -179,7 +179,7 @@ def test_a_no_says_what_it_rules_out_where_the_events_could_have_told_and_not_en
     """No pooled signal: with 80 events (Schoenfeld: HR 1.37 per SD detectable at 80% power) the
     answer is "no" and names the upper limit ruled out; with 20 events (HR 1.87) it is "not
     enough events to tell". A pooled signal failing elsewhere stays a plain "no"."""
-    from hif_prognosis.judgement import Reading
+    from hif_prognosis.survival.judgement import Reading
 
     inputs = two_cohorts(**GOOD)
     inputs["meta"] = inputs["meta"].assign(pooled_hr=1.02, pooled_hr_ci_low=0.8, pooled_hr_ci_high=1.3)

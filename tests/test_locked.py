@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.locked import LOCKED_AUC_COLUMNS, LOCKED_COLUMNS, Cohort, locked_model_table
-from hif_prognosis.genesets import coverage_table, signature_table
+from hif_prognosis.survival.locked import LOCKED_AUC_COLUMNS, LOCKED_COLUMNS, Cohort, locked_model_table
+from hif_prognosis.data.genesets import coverage_table, signature_table
 
 GENES = [f"G{i}" for i in range(12)]
 SIGNATURE = signature_table("SIG", GENES[:6], "test", down=GENES[6:])
@@ -134,7 +134,7 @@ def test_locked_model_validation_equals_r(gse4335, r_survival):
     training half's median score (survdiff), to 1e-6. The AUC rows are timeROC's estimator of
     the test half's score at 1, 3 and 5 years (discrimination.time_dependent_auc, tested
     against the pairwise definition there)."""
-    from hif_prognosis.discrimination import time_dependent_auc
+    from hif_prognosis.survival.discrimination import time_dependent_auc
 
     matrix, clinical = gse4335
     genes = ["VEGFA", "CA9", "PGK1", "SLC2A1"]
@@ -208,8 +208,8 @@ def test_penalised_weights_cross_validate_from_the_seed_and_lasso_selects():
     gene 0 with by far the largest weight and drops noise genes (Harrell's C is flat near the
     optimum, so the chosen penalty is mild and keeps some with small weights); the ridge shrinks the
     unpenalised multivariable coefficients; the same seed gives the same folds and weights."""
-    from hif_prognosis.fastcox import cox_model
-    from hif_prognosis.locked import CV_FOLDS, RIDGE_PENALTIES, penalised_weights
+    from hif_prognosis.survival.fastcox import cox_model
+    from hif_prognosis.survival.locked import CV_FOLDS, RIDGE_PENALTIES, penalised_weights
 
     assert CV_FOLDS == 5
     rng = np.random.default_rng(9)
@@ -246,7 +246,7 @@ def test_locked_forest_draws_estimated_rows_and_names_the_refused():
     HR [CI] and C printed beside, a refused one its reason beside and no point."""
     import matplotlib.pyplot as plt
 
-    from hif_prognosis.plotting import locked_forest_figure
+    from hif_prognosis.presentation.plotting import locked_forest_figure
 
     cohorts = {
         "A": synthetic_cohort(61, 90, effect=0.8, scale=1.0, shift=8.0),
@@ -274,9 +274,9 @@ def test_a_published_model_is_applied_with_its_own_coefficients_on_its_scale(sca
     """A signature from a weight file gets a ``published`` row per ordered pair: its
     coefficients unchanged (never refitted), on its weighted_scale, the test cohort split at the
     training cohort's median of the same score; signatures without a weight file get none."""
-    from hif_prognosis.expression import gene_zscores
-    from hif_prognosis.genesets import weighted_signature_table
-    from hif_prognosis.survival import cox_per_sd
+    from hif_prognosis.data.expression import gene_zscores
+    from hif_prognosis.data.genesets import weighted_signature_table
+    from hif_prognosis.survival.cox import cox_per_sd
 
     weights = pd.DataFrame({"gene": ["G0", "G2", "G7", "G11"], "weight": [0.9, 0.4, -0.6, -0.2], "citation": "test"})
     model = weighted_signature_table("MODEL", weights, "model.tsv", scale)
@@ -306,9 +306,9 @@ def test_locked_scores_and_their_kaplan_meier_split_agree_with_the_table():
     """Each estimated row's test samples carry their locked score and their group at the training
     median: the groups' sizes are the row's n_high/n_low, and the Kaplan-Meier figure's numbers
     at risk are the row's at-risk table."""
-    from hif_prognosis.locked import KEY_COLUMNS, LOCKED_SCORE_COLUMNS
-    from hif_prognosis.plotting import locked_split_figure
-    from hif_prognosis.clinical import endpoint_data
+    from hif_prognosis.survival.locked import KEY_COLUMNS, LOCKED_SCORE_COLUMNS
+    from hif_prognosis.presentation.plotting import locked_split_figure
+    from hif_prognosis.data.clinical import endpoint_data
 
     cohorts = {
         "A": synthetic_cohort(21, 100, effect=0.8, scale=1.0, shift=8.0),

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
-from hif_prognosis.meta import META_COLUMNS, random_effects
+from hif_prognosis.survival.meta import META_COLUMNS, random_effects
 
 
 def cox_rows(log_hr, se, endpoint="os"):
@@ -108,7 +108,7 @@ def test_each_endpoint_kind_is_pooled_apart_and_a_joined_group_in_a_row_of_its_o
 
 
 def test_forest_figure_names_each_endpoint_in_words_and_draws_a_joined_pools_members():
-    from hif_prognosis.plotting import forest_figure
+    from hif_prognosis.presentation.plotting import forest_figure
 
     rows = [("A", "overall_survival", 0.2, 0.1), ("A", "event_free_survival", 0.3, 0.2), ("B", "overall_survival", 0.4, 0.15),
             ("C", "recurrence_free_survival", 0.1, 0.25)]

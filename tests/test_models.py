@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import kstest
 
-from hif_prognosis.fastcox import cox_model, proportional_hazards_test
-from hif_prognosis.models import PROLIFERATION, fit_model, model_table
+from hif_prognosis.survival.fastcox import cox_model, proportional_hazards_test
+from hif_prognosis.survival.models import PROLIFERATION, fit_model, model_table
 
 R_ADJUSTED = """
 data$z <- as.numeric(scale(data$score))

@@ -6,20 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.genesets import coverage_table, signature_table
-from hif_prognosis.null import (
-    NULL_COLUMNS,
-    draw_matched_sets,
-    empirical_p,
-    expression_bins,
-    random_signature_null,
-)
-from hif_prognosis.scoring import SetScorer, SignatureGenes, scanpy_score, score_signatures
-from hif_prognosis.stats import harrell_c, harrell_c_columns
+from hif_prognosis.data.genesets import coverage_table, signature_table
+from hif_prognosis.survival.null import NULL_COLUMNS, draw_matched_sets, empirical_p, expression_bins, random_signature_null
+from hif_prognosis.scoring.matrix import SetScorer
+from hif_prognosis.scoring.contract import SignatureGenes
+from hif_prognosis.scoring.methods.score_genes import scanpy_score
+from hif_prognosis.scoring.signatures import score_sets, score_signatures
+from hif_prognosis.survival.stats import harrell_c, harrell_c_columns
 from reference_scoring import REFERENCE_FORMS
 
 PARAMS = {
     "zscore": {}, "median": {}, "pc1": {}, "singscore": {}, "ssgsea": {"tau": 0.25}, "weighted": {},
+    "gsva": {"tau": 1.0, "mx_diff": True},
 }
 
 
@@ -60,7 +58,7 @@ def test_vectorised_scorers_equal_the_pipelines_methods(matrix, method):
     up_w, down_w = rng.permuted(np.tile(np.linspace(0.2, 1.6, 15), (8, 1)), axis=1), -rng.uniform(0.1, 1, (8, 7))
     scale = "zscore"
     weighted = {"up_weights": up_w, "down_weights": down_w, "scale": scale} if method == "weighted" else {}
-    scores = SetScorer(matrix).score(method, up, down, {**PARAMS[method], **weighted})
+    scores = score_sets(SetScorer(matrix), method, up, down, {**PARAMS[method], **weighted})
     for k in range(8):
         genes = SignatureGenes(
             up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]),
@@ -76,7 +74,7 @@ def test_vectorised_pc1_equals_the_pipelines_for_sets_larger_than_the_cohort(mat
     bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
     up = draw_matched_sets(bins, np.arange(40), 6, rng, eligible)
     down = draw_matched_sets(bins, np.arange(40, 52), 6, rng, eligible)
-    scores = SetScorer(matrix).score("pc1", up, down, {})
+    scores = score_sets(SetScorer(matrix), "pc1", up, down, {})
     for k in range(6):
         genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
         np.testing.assert_allclose(scores[k], REFERENCE_FORMS["pc1"](matrix, genes).to_numpy(), atol=1e-10)
@@ -89,14 +87,14 @@ def test_vectorised_score_genes_equals_scanpy_where_nothing_is_sampled(matrix):
     up = draw_matched_sets(bins, np.arange(12), 5, rng, eligible)
     down = draw_matched_sets(bins, np.arange(12, 16), 5, rng, eligible)
     params = dict(ctrl_size=2000, n_bins=25, seed=1)
-    scores = SetScorer(matrix).score("score_genes", up, down, params)
+    scores = score_sets(SetScorer(matrix), "score_genes", up, down, params)
     for k in range(5):
         genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
         np.testing.assert_allclose(scores[k], scanpy_score(matrix, genes, **params).to_numpy(), atol=1e-12)
 
 
 def test_vectorised_harrell_c_equals_lifelines():
-    """The one Harrell's C (hif_prognosis.stats) against lifelines' concordance_index, ties in
+    """The one Harrell's C (hif_prognosis.survival.stats) against lifelines' concordance_index, ties in
     time and in score included."""
     from lifelines.utils import concordance_index
 
@@ -228,7 +226,7 @@ def test_no_offset_no_warning(matrix):
 
 def test_pc1_kernel_compiles_and_agrees_for_either_memory_layout():
     """z-scores from pandas come column-major; the kernel once failed to compile for them."""
-    from hif_prognosis.kernels import pc1_components
+    from hif_prognosis.scoring.methods.pc1 import pc1_components
 
     rng = np.random.default_rng(12)
     z = rng.normal(size=(300, 40))
@@ -242,7 +240,7 @@ def test_pc1_kernel_compiles_and_agrees_for_either_memory_layout():
 def test_gathered_median_selects_in_place_as_numpy_forms_the_median():
     """The gathered median (an in-place selection) equals np.median to the last bit for odd and
     even sizes, one gene, signed genes and tied values."""
-    from hif_prognosis.kernels import gathered_medians
+    from hif_prognosis.scoring.methods.median import gathered_medians
 
     rng = np.random.default_rng(5)
     for trial in range(200):
@@ -259,7 +257,7 @@ def test_median_by_bitset_and_by_gathering_are_equal_and_released_arrays_are_reb
     """The median's two forms (a bitset over each sample's prepared order for many sets of a
     small matrix, gathering otherwise) give the same numbers; a scorer whose prepared arrays
     were released (as the null does between methods) scores as before."""
-    from hif_prognosis.kernels import gathered_medians, signed_medians, signed_order
+    from hif_prognosis.scoring.methods.median import gathered_medians, signed_medians, signed_order
 
     rng = np.random.default_rng(8)
     bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
@@ -267,11 +265,11 @@ def test_median_by_bitset_and_by_gathering_are_equal_and_released_arrays_are_reb
     down = draw_matched_sets(bins, np.arange(16, 21), 150, rng, eligible).astype(np.int64)
     scorer = SetScorer(matrix)
     np.testing.assert_array_equal(signed_medians(*signed_order(scorer.z), up, down), gathered_medians(scorer.z, up, down))
-    before = {method: scorer.score(method, up, down, set_params(method, up, down)) for method in PARAMS}
+    before = {method: score_sets(scorer, method, up, down, set_params(method, up, down)) for method in PARAMS}
     scorer.release()
-    assert "z" not in scorer.__dict__ and not hasattr(scorer, "_ssgsea_ranks")
+    assert "z" not in scorer.__dict__ and not scorer._prepared
     for method, scores in before.items():
-        np.testing.assert_array_equal(scorer.score(method, up, down, set_params(method, up, down)), scores, err_msg=method)
+        np.testing.assert_array_equal(score_sets(scorer, method, up, down, set_params(method, up, down)), scores, err_msg=method)
 
 
 def test_kernels_run_on_the_jobs_threads_and_scores_do_not_depend_on_them(matrix):
@@ -282,7 +280,7 @@ def test_kernels_run_on_the_jobs_threads_and_scores_do_not_depend_on_them(matrix
     import subprocess
     import sys
 
-    probe = "import numba, hif_prognosis.kernels; print(numba.get_num_threads())"
+    probe = "import numba, hif_prognosis.survival.stats; print(numba.get_num_threads())"  # a module of kernels
     for threads in ("1", "2"):
         env = dict(os.environ, OMP_NUM_THREADS=threads, NUMBA_NUM_THREADS="2")
         out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
@@ -292,8 +290,8 @@ def test_kernels_run_on_the_jobs_threads_and_scores_do_not_depend_on_them(matrix
     up = draw_matched_sets(bins, np.arange(12), 40, rng, eligible).astype(np.int64)
     down = np.empty((40, 0), dtype=np.int64)
     for method in PARAMS:
-        one = SetScorer(matrix, threads=1).score(method, up, down, set_params(method, up, down))
-        two = SetScorer(matrix, threads=2).score(method, up, down, set_params(method, up, down))
+        one = score_sets(SetScorer(matrix, threads=1), method, up, down, set_params(method, up, down))
+        two = score_sets(SetScorer(matrix, threads=2), method, up, down, set_params(method, up, down))
         np.testing.assert_array_equal(one, two, err_msg=method)
 
 
@@ -301,7 +299,7 @@ def test_random_sets_take_the_signature_s_weights_in_random_order_within_each_si
     """Each random set's weights are the model's, shuffled among the genes drawn for the same
     sign; an unweighted signature's weighted null is its zscore null (a sum of signed z-scores is
     the mean times the gene count: the same log HR per SD for every random set)."""
-    from hif_prognosis.null import random_set_weights
+    from hif_prognosis.survival.null import random_set_weights
 
     model = SignatureGenes(up=["G1", "G2", "G3"], down=["G4", "G5"], up_weights=(0.5, 1.2, 2.0), down_weights=(-0.3, -0.9))
     drawn = random_set_weights(model, 200, np.random.default_rng(3))

@@ -7,14 +7,7 @@ import pandas as pd
 import pytest
 
 from hif_prognosis.errors import InputError
-from hif_prognosis.overlap import (
-    OVERLAP_COLUMNS,
-    PAIR_COLUMNS,
-    OverlapCohort,
-    check_no_overlap,
-    cohort_overlap,
-    pooled_patients,
-)
+from hif_prognosis.data.overlap import OVERLAP_COLUMNS, PAIR_COLUMNS, OverlapCohort, check_no_overlap, cohort_overlap, pooled_patients
 
 
 def halves(gse4335, copies: slice) -> dict[str, OverlapCohort]:
@@ -107,7 +100,7 @@ def test_a_joined_pool_takes_each_cohorts_first_kind_of_the_group():
 
 def test_exclude_samples_drops_them_at_harmonisation_and_an_unknown_id_is_an_error(shared_data):
     from conftest import GSE4335
-    from hif_prognosis.cohorts import harmonise_local_cohort
+    from hif_prognosis.data.cohorts import harmonise_local_cohort
 
     cohort = {
         "sample_id_column": "sample_id", "expression_scale": "auto", "duplicate_genes": "max_mean",

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO, SHARED
 from hif_prognosis.errors import InputError
-from hif_prognosis.review import REVIEW_SIGNATURES, read_review_table, review_signature_genes
+from hif_prognosis.data.review import REVIEW_SIGNATURES, read_review_table, review_signature_genes
 
 TABLE = REPO / "resources" / "signatures" / "hif1a_review.tsv"
 REVIEW = SHARED / "seeds" / "003_e5df44241d5c83b3.txt"
@@ -99,7 +99,7 @@ def test_derived_signatures(table):
 
 
 def test_noncoding_members_do_not_count_towards_coverage(table):
-    from hif_prognosis.genesets import check_coverage, coverage_table, signature_table
+    from hif_prognosis.data.genesets import check_coverage, coverage_table, signature_table
 
     targets = review_signature_genes(table, "HIF1A_REVIEW_TARGETS")
     signature = signature_table("T", targets.up, "x", optional=targets.optional)

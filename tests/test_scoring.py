@@ -7,16 +7,12 @@ import scanpy as sc
 from scipy.stats import spearmanr
 
 from hif_prognosis.errors import InputError
-from hif_prognosis.expression import gene_zscores
-from hif_prognosis.genesets import coverage_table, signature_table
-from hif_prognosis.scoring import (
-    SCORE_COLUMNS,
-    SetScorer,
-    SignatureGenes,
-    scanpy_score,
-    score_signature,
-    score_signatures,
-)
+from hif_prognosis.data.expression import gene_zscores
+from hif_prognosis.data.genesets import coverage_table, signature_table
+from hif_prognosis.scoring.signatures import SCORE_COLUMNS, score_signature, score_signatures
+from hif_prognosis.scoring.matrix import SetScorer
+from hif_prognosis.scoring.contract import SignatureGenes
+from hif_prognosis.scoring.methods.score_genes import scanpy_score
 
 
 def score(matrix: pd.DataFrame, genes: SignatureGenes, method: str, **params) -> pd.Series:
@@ -197,7 +193,7 @@ def test_ssgsea_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_
     probe = subprocess.run([r_survival.rscript, "-e", "library(GSVA)"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip("R package GSVA not installed: apt-get install r-bioc-gsva (make system-deps)")
-    from hif_prognosis.genesets import read_gmt
+    from hif_prognosis.data.genesets import read_gmt
 
     matrix, _ = gse4335
     hallmark = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
@@ -215,42 +211,120 @@ def test_ssgsea_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_
         np.testing.assert_allclose(ours, expected, rtol=1e-9)
 
 
-def test_the_method_table_is_the_one_definition_the_schema_and_the_null_follow():
-    """SCORING_METHODS defines each method once: the config schema lists exactly these, each
-    method's config block holds exactly its keyword parameters (those of its one implementation,
-    SetScorer's), the seed goes to the methods that draw random numbers, and a library form
-    takes the same parameters."""
+GSVA_GSVA = """
+suppressMessages(library(GSVA))
+x <- as.matrix(data[, -1]); rownames(x) <- data[[1]]
+sets <- lapply(strsplit(readLines("{sets}"), "\\t"), function(row) row[-1])
+names(sets) <- sapply(strsplit(readLines("{sets}"), "\\t"), `[`, 1)
+invisible(capture.output(s <- suppressWarnings(gsva(x, sets, method = "gsva", tau = {tau}, mx.diff = {mx_diff}, verbose = FALSE))))
+out <- data.frame(sample = colnames(s), t(s), check.names = FALSE)
+write.table(out, stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
+"""
+
+
+@pytest.mark.parametrize("tau, mx_diff", [(1.0, True), (0.5, False)])
+def test_gsva_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_path, tau, mx_diff):
+    """GSVA's Gaussian-kernel method equals R GSVA 1.46 (``gsva(method = "gsva")``, its
+    defaults and another setting) on a real cohort, for twelve Hallmark sets."""
+    import subprocess
+
+    probe = subprocess.run([r_survival.rscript, "-e", "library(GSVA)"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("R package GSVA not installed: apt-get install r-bioc-gsva (make system-deps)")
+    from hif_prognosis.data.genesets import read_gmt
+
+    matrix, _ = gse4335
+    hallmark = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
+    sets = {name: [g for g in genes if g in matrix.index] for name, genes in list(hallmark.items())[:12]}
+    path = tmp_path / "sets.tsv"
+    path.write_text("".join("\t".join([name, *genes]) + "\n" for name, genes in sets.items()))
+    reference = r_survival.table(
+        GSVA_GSVA.format(sets=path, tau=tau, mx_diff="TRUE" if mx_diff else "FALSE"), matrix.reset_index()
+    ).set_index("sample")
+    scorer = SetScorer(matrix)
+    for name, genes in sets.items():
+        ours = score_signature(scorer, "gsva", SignatureGenes(up=genes, down=[]), {"tau": tau, "mx_diff": mx_diff})
+        np.testing.assert_allclose(ours, reference[name].reindex(ours.index), rtol=0, atol=1e-9, err_msg=name)
+
+
+def test_gsva_leaves_out_genes_that_do_not_vary_and_says_so_when_none_is_left(matrix):
+    """As GSVA does, a flat gene neither enters the ranking nor a signature's walk; a signature
+    of flat genes only is refused with the reason and the remedy."""
+    from reference_scoring import gsva_score
+
+    flat = matrix.copy()
+    flat.loc[["G0", "G1"]] = 3.0
+    genes = SignatureGenes(up=["G0", "G2", "G3", "G4"], down=["G5", "G1"])
+    ours = score(flat, genes, "gsva", tau=1.0, mx_diff=True)
+    kept = SignatureGenes(up=["G2", "G3", "G4"], down=["G5"])
+    np.testing.assert_allclose(ours, gsva_score(flat.drop(["G0", "G1"]), kept, 1.0, True), atol=1e-12)
+    with pytest.raises(InputError, match="the gsva score needs their kernel density estimates"):
+        score(flat, SignatureGenes(up=["G0", "G1"], down=[]), "gsva", tau=1.0, mx_diff=True)
+
+
+def test_each_method_module_declares_its_parameters_and_the_schema_follows_the_registry():
+    """A method module is the one definition of its method: its config block holds exactly the
+    keyword parameters of its implementation, the seed goes to the methods that draw random
+    numbers, a library form takes the same parameters, and the config schema lists exactly the
+    registered methods with their blocks (derived from the modules)."""
     import inspect
     from pathlib import Path
 
     import yaml
 
-    from hif_prognosis.scoring import SCORING_METHODS, method_parameters
+    from hif_prognosis.scoring.registry import SCORING_METHODS, method_label, method_parameters
 
     schema = yaml.safe_load((Path(__file__).parents[1] / "config" / "schemas" / "config.schema.yaml").read_text())
     scoring = schema["properties"]["scoring"]["properties"]
     assert scoring["methods"]["items"]["enum"] == list(SCORING_METHODS)
     for name, method in SCORING_METHODS.items():
         keywords = {
-            p.name for p in inspect.signature(getattr(SetScorer, f"_{name}")).parameters.values() if p.kind is p.KEYWORD_ONLY
+            p.name for p in inspect.signature(method.set_scores).parameters.values() if p.kind is p.KEYWORD_ONLY
         }
         assert method.seeded == ("seed" in keywords), name
-        assert set(scoring.get(name, {}).get("properties", {})) == keywords - {"seed"} - method.signature_parameters, name
+        assert set(method.parameters) == keywords - {"seed"} - method.signature_parameters, name
+        assert set(scoring.get(name, {}).get("properties", {})) == set(method.parameters), name
         if method.library_form is not None:
             library_keywords = inspect.signature(method.library_form).parameters.values()
             assert {p.name for p in library_keywords if p.kind is p.KEYWORD_ONLY} == keywords, name
-    from hif_prognosis.formatting import METHOD_LABELS
-
-    assert list(METHOD_LABELS) == list(SCORING_METHODS)  # every method has the name readers see
+        assert method.label and method.summary and method.description, name
+    assert method_label("zscore") == "mean z-score" and method_label("unregistered") == "unregistered"
     assert method_parameters("zscore", {}, seed=1) == {}
     assert method_parameters("score_genes", {"ctrl_size": 50, "n_bins": 25}, seed=1) == {"ctrl_size": 50, "n_bins": 25, "seed": 1}
+    with pytest.raises(InputError, match="unknown scoring method 'gsea'; use one of"):
+        method_parameters("gsea", {}, seed=1)
+
+
+def test_text_derived_from_the_registry_is_current_and_rewritten_when_stale(tmp_path):
+    """The schema, the configs' comments, the methods table and the report caption are derived
+    from the method modules (make derived); a region edited by hand is found stale and
+    rewritten, and the text around it is kept."""
+    import shutil
+    from pathlib import Path
+
+    from hif_prognosis import derived
+
+    assert derived.stale() == [], "run `make derived` (python -m hif_prognosis.derived)"
+    repository = Path(__file__).parents[1]
+    for region in derived.REGIONS:
+        (tmp_path / region.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(repository / region.path, tmp_path / region.path)
+    docs = tmp_path / "docs" / "methods.md"
+    original = docs.read_text()
+    docs.write_text(original.replace("| `zscore` | mean z-score |", "| `zscore` | mean z |"))
+    assert derived.stale(tmp_path) == ["docs/methods.md"]
+    derived.main(tmp_path)
+    assert docs.read_text() == original and derived.stale(tmp_path) == []
+    docs.write_text(original.replace("(scoring methods): end", "(scoring methods): over"))
+    with pytest.raises(ValueError, match="docs/methods.md: 0 regions 'scoring methods'"):
+        derived.stale(tmp_path)
 
 
 def test_weighted_score_is_a_published_models_sum_on_its_scale(matrix, tmp_path):
     """A weight file's coefficients score sum(w x z) or sum(w x log2); a gene the cohort does not
     measure is left out; the sign of each weight is the gene's direction in every other method;
     an unweighted signature's weighted score is its zscore score times its gene count."""
-    from hif_prognosis.genesets import collect_signatures
+    from hif_prognosis.data.genesets import collect_signatures
 
     weights = tmp_path / "model.tsv"
     weights.write_text("gene\tweight\tcitation\nG1\t0.8\tpaper, Table 2\nG7\t-0.35\tpaper, Table 2\n"
@@ -293,7 +367,7 @@ def _gene_list(folder, genes):
     ],
 )
 def test_a_bad_weight_file_names_the_file_column_and_rows(tmp_path, content, message):
-    from hif_prognosis.genesets import read_weights_table
+    from hif_prognosis.data.genesets import read_weights_table
 
     path = tmp_path / "model.tsv"
     path.write_text(content)

@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 
 from conftest import MSIGDB
-from hif_prognosis.genesets import coverage_table, read_gmt, signature_table
-from hif_prognosis.meta import random_effects
-from hif_prognosis.power import detectable_hr, power_at, power_table
-from hif_prognosis.scoring import method_parameters, score_signatures
-from hif_prognosis.specifications import Primary, holm, robustness, specification_table
-from hif_prognosis.survival import survival_table
+from hif_prognosis.data.genesets import coverage_table, read_gmt, signature_table
+from hif_prognosis.survival.meta import random_effects
+from hif_prognosis.survival.power import detectable_hr, power_at, power_table
+from hif_prognosis.scoring.registry import method_parameters
+from hif_prognosis.scoring.signatures import score_signatures
+from hif_prognosis.survival.specifications import Primary, holm, robustness, specification_table
+from hif_prognosis.survival.cox import survival_table
 
 METHOD_SETTINGS = {"ssgsea": {"tau": 0.25}, "score_genes": {"ctrl_size": 50, "n_bins": 25}}
 METHODS = ["zscore", "score_genes", "ssgsea", "singscore", "median", "pc1"]
@@ -41,9 +42,9 @@ def test_on_the_example_cohort_the_first_screen_says_the_verdict_depends_on_the_
     finds higher risk; the first screen says so in words, beside the count of agreeing
     specifications."""
     from test_summary import tables
-    from hif_prognosis.summary import headline_table, page_context, render_summary_page
-    from hif_prognosis.enrichment import significance_method
-    from hif_prognosis.summary import software_versions
+    from hif_prognosis.presentation.summary import headline_table, page_context, render_summary_page
+    from hif_prognosis.enrichment.gsea import significance_method
+    from hif_prognosis.presentation.summary import software_versions
 
     table = specification_table(example_cox, primary=PRIMARY, signatures=["HALLMARK_HYPOXIA"])
     pooled = table[table["level"] == "pooled"].set_index("method")

@@ -4,19 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.enrichment import significance_method
-from hif_prognosis.summary import (
-    HEADLINE_COLUMNS,
-    FigureSection,
-    answer_kind,
-    headline_table,
-    linked_dois,
-    page_context,
-    published_comparison,
-    read_published_hazard_ratios,
-    render_summary_page,
-    software_versions,
-)
+from hif_prognosis.enrichment.gsea import significance_method
+from hif_prognosis.presentation.summary import HEADLINE_COLUMNS, FigureSection, answer_kind, headline_table, linked_dois, page_context, published_comparison, read_published_hazard_ratios, render_summary_page, software_versions
 from conftest import REPO
 
 PUBLISHED = REPO / "resources" / "published_hazard_ratios.tsv"
@@ -74,7 +63,7 @@ def test_headline_joins_the_controls_of_one_method_primary_first():
 def test_published_high_vs_low_figures_sit_beside_the_pipelines_own_median_split_never_its_hr_per_sd():
     """A published IHC HR compares high against low staining; the pipeline's rows beside it are
     its own median split of the same score (per cohort, then DerSimonian-Laird), not HRs per SD."""
-    from hif_prognosis.meta import dersimonian_laird
+    from hif_prognosis.survival.meta import dersimonian_laird
 
     headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
     table = published_comparison(headline, read_published_hazard_ratios(PUBLISHED), signature="HIF", method="zscore")
@@ -157,7 +146,7 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
 
 
 def test_the_locked_score_forest_gets_a_section_only_where_there_are_two_cohorts():
-    from hif_prognosis.summary import page_figure_sections
+    from hif_prognosis.presentation.summary import page_figure_sections
 
     common = dict(
         forest=None, kaplan_meier=["km.png"], gene_forest=["genes.png"], null_plot=["null.png"], enrichment_plot=[],
@@ -181,8 +170,8 @@ def test_published_models_sit_beside_the_hif_signature_within_and_locked():
     published weights locked in each direction, beside the primary signature's primary score and
     its cox/pc1 locked weights; the page renders the rows, the reason of an inestimable one and
     the citation, and says the table is empty-by-design where no published model is configured."""
-    from hif_prognosis.genesets import signature_table, weighted_signature_table
-    from hif_prognosis.summary import MODEL_COMPARISON_COLUMNS, model_comparison
+    from hif_prognosis.data.genesets import signature_table, weighted_signature_table
+    from hif_prognosis.presentation.summary import MODEL_COMPARISON_COLUMNS, model_comparison
 
     cox, discrimination, null, models = tables()
     cox = pd.concat([cox, pd.DataFrame([
@@ -231,7 +220,7 @@ def test_published_models_sit_beside_the_hif_signature_within_and_locked():
 def test_p_values_print_one_way_and_never_zero():
     """One format for every p on the page and in the judgement; an empirical or permutation p at
     the test's resolution prints "< 1/n", never 0.0e+00."""
-    from hif_prognosis.formatting import format_p
+    from hif_prognosis.wording import format_p
 
     assert format_p(1 / 10001, 10000) == "< 1/10000" and format_p(0.0, 1000) == "< 1/1000"
     assert format_p(2 / 10001, 10000) == "2.0e-04"  # one random set as extreme: a p the test resolves
@@ -303,7 +292,7 @@ def test_the_first_screen_lists_each_endpoint_with_its_cohorts_patients_and_even
     """From the meta-analysis: each kind over the cohorts recording it, and a joined pool naming
     the kind each cohort entered with; a plain kind names no join, and a pool no cohort could
     enter lists none."""
-    from hif_prognosis.summary import endpoint_summary
+    from hif_prognosis.presentation.summary import endpoint_summary
 
     base = {"signature": "HIF", "method": "zscore"}
     meta = pd.DataFrame([
@@ -326,13 +315,13 @@ def test_the_first_screen_lists_each_endpoint_with_its_cohorts_patients_and_even
     (1.0, 1.2, "1.37 [1.00–1.20]"),         # exactly 1 prints as 1
 ])
 def test_a_printed_interval_never_seems_to_contain_1_when_it_does_not(low, high, printed):
-    from hif_prognosis.formatting import format_hr
+    from hif_prognosis.wording import format_hr
 
     assert format_hr(1.37, low, high) == printed
 
 
 def test_a_change_in_c_keeps_its_bounds_off_zero():
-    from hif_prognosis.formatting import format_delta_c
+    from hif_prognosis.wording import format_delta_c
 
     assert format_delta_c(0.02, 0.0004, 0.05) == "+0.020 [+0.0004, +0.050]"
 

@@ -4,19 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.genesets import coverage_table, read_gmt, signature_table
-from hif_prognosis.scoring import SetScorer, SignatureGenes
-from hif_prognosis.survival import (
-    COX_COLUMNS,
-    cox_per_sd,
-    harrell_c,
-    median_groups,
-    median_split_logrank,
-    standardise,
-    survival_table,
-    univariable_survival_row,
-)
+from hif_prognosis.data.clinical import endpoint_data
+from hif_prognosis.data.genesets import coverage_table, read_gmt, signature_table
+from hif_prognosis.scoring.matrix import SetScorer
+from hif_prognosis.scoring.signatures import signature_scores
+from hif_prognosis.scoring.contract import SignatureGenes
+from hif_prognosis.survival.cox import COX_COLUMNS, cox_per_sd, harrell_c, median_groups, median_split_logrank, standardise, survival_table, univariable_survival_row
 
 R_UNIVARIABLE = """
 data$z <- as.numeric(scale(data$score))
@@ -61,7 +54,7 @@ def test_gse4335_hypoxia_zscore_matches_r(gse4335, shared_data, r_survival):
     genes = SignatureGenes.measured(
         coverage_table(signature_table("HALLMARK_HYPOXIA", hallmark["HALLMARK_HYPOXIA"], "test"), matrix.index)
     )
-    score = SetScorer(matrix).signature("zscore", genes, {})
+    score = signature_scores(SetScorer(matrix), "zscore", genes, {})
     outcome = endpoint_data(clinical, "os")
     assert len(outcome) == 115 and outcome["event"].sum() == 38
     assert_matches_r(outcome["time"], outcome["event"], score[outcome.index], r_survival)
@@ -143,7 +136,7 @@ def test_survival_table_one_row_per_signature_method_endpoint():
 def test_numbers_at_risk_agree_with_lifelines():
     from lifelines import KaplanMeierFitter
 
-    from hif_prognosis.survival import numbers_at_risk
+    from hif_prognosis.survival.cox import numbers_at_risk
 
     rng = np.random.default_rng(12)
     time = pd.Series(np.round(rng.exponential(30, 80), 1))
@@ -163,8 +156,8 @@ def test_numbers_at_risk_agree_with_lifelines():
 
 
 def test_gene_cox_table_matches_lifelines_and_adjusts_within_signatures(gse4335, shared_data):
-    from hif_prognosis.genesets import coverage_table
-    from hif_prognosis.survival import GENE_COLUMNS, gene_cox_table
+    from hif_prognosis.data.genesets import coverage_table
+    from hif_prognosis.survival.cox import GENE_COLUMNS, gene_cox_table
 
     matrix, clinical = gse4335
     hallmark = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
@@ -196,8 +189,8 @@ write.table(out, stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
 def test_kaplan_meier_figure_draws_the_numbers_at_risk_of_the_table_and_r(r_survival):
     """Follow-up in whole months ties many times with the 12-month grid, where counting
     time > t (lifelines' figure helper) and time >= t (R survfit's n.risk) differ."""
-    from hif_prognosis.plotting import kaplan_meier_figure
-    from hif_prognosis.survival import kaplan_meier_curves, numbers_at_risk
+    from hif_prognosis.presentation.plotting import kaplan_meier_figure
+    from hif_prognosis.survival.cox import kaplan_meier_curves, numbers_at_risk
 
     rng = np.random.default_rng(3)
     score = pd.Series(rng.normal(size=120))
@@ -216,7 +209,7 @@ def test_kaplan_meier_figure_draws_the_numbers_at_risk_of_the_table_and_r(r_surv
     figure = kaplan_meier_figure(curves, table, title="t", subtitle="s", endpoint="overall_survival")
     assert figure.axes[0].get_ylabel() == "Overall survival probability"
     # each curve ends where fewer than KM_MIN_AT_RISK of its group remain at risk
-    from hif_prognosis.plotting import KM_MIN_AT_RISK
+    from hif_prognosis.presentation.plotting import KM_MIN_AT_RISK
 
     for label, kmf in curves.items():
         table_at_risk = kmf.event_table["at_risk"]

@@ -102,7 +102,7 @@ def test_each_cohorts_genes_are_ranked_by_the_first_preferred_endpoint_it_record
 
 def test_every_downloaded_gene_set_is_checked_by_the_reader_of_its_kind(config):
     """Each URL's cached file must satisfy the reader of what the config uses it as."""
-    from hif_prognosis.download import content_check
+    from hif_prognosis.data.download import content_check
 
     config["signatures"]["LISTED"] = {"genes_file": "https://example.org/lists/hif.txt"}
     config["signatures"]["MODEL"] = {"weights_file": "https://example.org/models/wu2022.tsv"}
@@ -156,7 +156,7 @@ def test_public_url_layout(config):
 
 def test_rankings_are_the_packages():
     """The workflow's ranking names (wildcards) and the package's ranking metrics agree."""
-    from hif_prognosis.enrichment import RANKING_METRIC
+    from hif_prognosis.enrichment.rankings import RANKING_METRIC
 
     assert set(RANKINGS) == set(RANKING_METRIC)
 

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from hif_prognosis import xena
+from hif_prognosis.data import xena
 from hif_prognosis.errors import InputError
 
 RELEASE = "TARGET-OS/TARGET_OS_ClinicalData_Discovery_20210520.txt"
@@ -73,7 +73,7 @@ def test_fetch_clinical_release_finds_the_newest_file_and_checks_its_md5(tmp_pat
     fetched and its published md5 checked; a configured URL is fetched as given."""
     import hashlib
 
-    from hif_prognosis.download import DownloadError, DownloadSettings
+    from hif_prognosis.data.download import DownloadError, DownloadSettings
     from mirror import Mirror
 
     body = b"TARGET USI\tVital Status\nTARGET-40-PAKZZK\tAlive\n"

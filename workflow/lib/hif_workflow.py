@@ -42,7 +42,7 @@ class RemoteFile:
     url: str
     expected_start: str | None = None  # what the first (decompressed) line must begin with
     mirror_hint: str = ""  # config setting that points this source at a mirror
-    kind: str | None = None  # hif_prognosis.download.CONTENT_KINDS: the reader it must satisfy
+    kind: str | None = None  # hif_prognosis.data.download.CONTENT_KINDS: the reader it must satisfy
 
     def as_params(self) -> dict[str, str | None]:
         """Plain values for a job's params (a job cannot unpickle this module's classes)."""
@@ -208,7 +208,7 @@ def geo_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> dict
 
 def characteristic_key(key: str) -> str:
     """A GEO characteristic key as the config's keys are matched to it, case and white space
-    ignored (hif_prognosis.geo.characteristic_key matches the same way when the data are read)."""
+    ignored (hif_prognosis.data.geo.characteristic_key matches the same way when the data are read)."""
     return "".join(key.split()).casefold()
 
 

@@ -20,7 +20,7 @@ rule score_signatures:
     params:
         method="{method}",
         settings=lambda w: method_settings(w.method),
-        # taken by methods that draw random numbers (hif_prognosis.scoring.SCORING_METHODS)
+        # taken by methods that draw random numbers (hif_prognosis.scoring.registry)
         seed=config["seed"],
     script:
         "../scripts/score_signatures.py"

@@ -1,6 +1,6 @@
-"""Adapter: multivariable Cox models with PH tests (see hif_prognosis.models)."""
+"""Adapter: multivariable Cox models with PH tests (see hif_prognosis.survival.models)."""
 
-from hif_prognosis.models import model_table
+from hif_prognosis.survival.models import model_table
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

@@ -1,7 +1,7 @@
 """Adapter: the check that no patient is in two cohorts, before anything is pooled (see
-hif_prognosis.overlap)."""
+hif_prognosis.data.overlap)."""
 
-from hif_prognosis.overlap import OverlapCohort, check_no_overlap, cohort_overlap, pooled_patients
+from hif_prognosis.data.overlap import OverlapCohort, check_no_overlap, cohort_overlap, pooled_patients
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 

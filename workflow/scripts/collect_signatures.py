@@ -1,6 +1,6 @@
-"""Adapter: collect the configured signatures into one table (see hif_prognosis.genesets)."""
+"""Adapter: collect the configured signatures into one table (see hif_prognosis.data.genesets)."""
 
-from hif_prognosis.genesets import collect_signatures
+from hif_prognosis.data.genesets import collect_signatures
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import write_tsv
 

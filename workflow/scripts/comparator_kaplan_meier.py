@@ -1,8 +1,8 @@
 """Adapter: Kaplan-Meier figures of each comparator's classes for one cohort and endpoint (see
-hif_prognosis.plotting.class_split_figure); a refused comparator's figure says why."""
+hif_prognosis.presentation.plotting.class_split_figure); a refused comparator's figure says why."""
 
-from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.plotting import class_split_figure, message_figure, save_figure
+from hif_prognosis.data.clinical import endpoint_data
+from hif_prognosis.presentation.plotting import class_split_figure, message_figure, save_figure
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv
 

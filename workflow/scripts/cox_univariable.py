@@ -1,7 +1,7 @@
 """Adapter: univariable Cox, C-index and median-split log-rank (see hif_prognosis.survival)."""
 
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.survival import survival_table
+from hif_prognosis.survival.cox import survival_table
 from hif_prognosis.tables import read_tsv, write_tsv
 
 

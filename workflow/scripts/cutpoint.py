@@ -1,6 +1,6 @@
-"""Adapter: maximally selected log-rank cut-points with corrected p (see hif_prognosis.cutpoint)."""
+"""Adapter: maximally selected log-rank cut-points with corrected p (see hif_prognosis.survival.cutpoint)."""
 
-from hif_prognosis.cutpoint import cutpoint_table
+from hif_prognosis.survival.cutpoint import cutpoint_table
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

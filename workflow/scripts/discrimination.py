@@ -1,7 +1,7 @@
 """Adapter: Harrell's C with bootstrap interval, Uno's C, time-dependent AUC
-(see hif_prognosis.discrimination)."""
+(see hif_prognosis.survival.discrimination)."""
 
-from hif_prognosis.discrimination import discrimination_tables
+from hif_prognosis.survival.discrimination import discrimination_tables
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

@@ -1,9 +1,9 @@
 """Adapter: fetch a GDC project's clinical release table (see
-hif_prognosis.xena.fetch_clinical_release)."""
+hif_prognosis.data.xena.fetch_clinical_release)."""
 
-from hif_prognosis.download import settings_from_config
+from hif_prognosis.data.download import settings_from_config
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.xena import fetch_clinical_release
+from hif_prognosis.data.xena import fetch_clinical_release
 
 
 def main(smk) -> None:

@@ -1,6 +1,6 @@
-"""Adapter: download one public file (see hif_prognosis.download)."""
+"""Adapter: download one public file (see hif_prognosis.data.download)."""
 
-from hif_prognosis.download import content_check, fetch, settings_from_config
+from hif_prognosis.data.download import content_check, fetch, settings_from_config
 from hif_prognosis.runlog import logged_step
 
 

@@ -1,7 +1,7 @@
 """Adapter: Cox per signature gene with BH q-values (see hif_prognosis.survival.gene_cox_table)."""
 
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.survival import gene_cox_table
+from hif_prognosis.survival.cox import gene_cox_table
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 

@@ -1,6 +1,6 @@
-"""Adapter: the gene forest plot of the primary signature (see hif_prognosis.plotting)."""
+"""Adapter: the gene forest plot of the primary signature (see hif_prognosis.presentation.plotting)."""
 
-from hif_prognosis.plotting import gene_forest_figure, save_figure
+from hif_prognosis.presentation.plotting import gene_forest_figure, save_figure
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv
 

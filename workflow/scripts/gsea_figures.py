@@ -1,10 +1,12 @@
 """Adapter: the dot plot of the top sets of one GSEA table and the enrichment plot of the
-chosen set (see hif_prognosis.plotting and hif_prognosis.enrichment.enrichment_curve)."""
+chosen set (see hif_prognosis.presentation.plotting and hif_prognosis.enrichment.enrichment_curve)."""
 
-from hif_prognosis.enrichment import RANKING_METRIC, enrichment_curve, ranking_labels, smallest_reported_fdr
+from hif_prognosis.enrichment.rankings import RANKING_METRIC
+from hif_prognosis.enrichment.gsea import enrichment_curve, smallest_reported_fdr
+from hif_prognosis.presentation.labels import ranking_labels
 from hif_prognosis.errors import InputError
-from hif_prognosis.genesets import read_gmt
-from hif_prognosis.plotting import enrichment_curve_figure, message_figure, save_figure, top_sets_dotplot
+from hif_prognosis.data.genesets import read_gmt
+from hif_prognosis.presentation.plotting import enrichment_curve_figure, message_figure, save_figure, top_sets_dotplot
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv
 

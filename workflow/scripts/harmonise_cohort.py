@@ -1,7 +1,7 @@
-"""Adapter: harmonise one cohort of any source (see hif_prognosis.cohorts)."""
+"""Adapter: harmonise one cohort of any source (see hif_prognosis.data.cohorts)."""
 
-from hif_prognosis.clinical import EndpointLimits
-from hif_prognosis.cohorts import harmonise_geo_cohort, harmonise_local_cohort, harmonise_xena_cohort
+from hif_prognosis.data.clinical import EndpointLimits
+from hif_prognosis.data.cohorts import harmonise_geo_cohort, harmonise_local_cohort, harmonise_xena_cohort
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import write_matrix, write_tsv
 

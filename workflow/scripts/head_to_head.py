@@ -1,9 +1,9 @@
 """Adapter: the comparators alone and beside the primary HIF-1alpha score in one cohort (see
-hif_prognosis.comparators and hif_prognosis.head_to_head)."""
+hif_prognosis.survival.comparators and hif_prognosis.survival.head_to_head)."""
 
-from hif_prognosis.clinical import endpoint_names
-from hif_prognosis.comparators import comparator_tables, comparators_from_config
-from hif_prognosis.genesets import read_gene_list
+from hif_prognosis.data.clinical import endpoint_names
+from hif_prognosis.survival.comparators import comparator_tables, comparators_from_config
+from hif_prognosis.data.genesets import read_gene_list
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 

@@ -1,8 +1,8 @@
-"""Adapter: each comparator's head-to-head pooled across cohorts (see hif_prognosis.head_to_head)."""
+"""Adapter: each comparator's head-to-head pooled across cohorts (see hif_prognosis.survival.head_to_head)."""
 
 import pandas as pd
 
-from hif_prognosis.head_to_head import pool_head_to_head
+from hif_prognosis.survival.head_to_head import pool_head_to_head
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

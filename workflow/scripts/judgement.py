@@ -1,6 +1,6 @@
-"""Adapter: the README's six questions answered for the primary signature (see hif_prognosis.judgement)."""
+"""Adapter: the README's six questions answered for the primary signature (see hif_prognosis.survival.judgement)."""
 
-from hif_prognosis.judgement import Reading, judge
+from hif_prognosis.survival.judgement import Reading, judge
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

@@ -1,8 +1,8 @@
 """Adapter: Kaplan-Meier figures of each signature's median split for one cohort and endpoint
-(see hif_prognosis.plotting.median_split_figure)."""
+(see hif_prognosis.presentation.plotting.median_split_figure)."""
 
-from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.plotting import median_split_figure, save_figure
+from hif_prognosis.data.clinical import endpoint_data
+from hif_prognosis.presentation.plotting import median_split_figure, save_figure
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

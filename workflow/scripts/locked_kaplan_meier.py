@@ -1,10 +1,10 @@
 """Adapter: Kaplan-Meier figures of each test cohort split at the training cohort's median locked
-score (see hif_prognosis.plotting.locked_split_figure)."""
+score (see hif_prognosis.presentation.plotting.locked_split_figure)."""
 
-from hif_prognosis.clinical import endpoint_data
-from hif_prognosis.formatting import endpoint_label
-from hif_prognosis.locked import KEY_COLUMNS
-from hif_prognosis.plotting import locked_split_figure, message_figure, save_figure
+from hif_prognosis.data.clinical import endpoint_data
+from hif_prognosis.data.clinical import endpoint_label
+from hif_prognosis.survival.locked import KEY_COLUMNS
+from hif_prognosis.presentation.plotting import locked_split_figure, message_figure, save_figure
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv
 

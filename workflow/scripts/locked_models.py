@@ -1,6 +1,6 @@
-"""Adapter: the locked-model validation across cohorts (see hif_prognosis.locked)."""
+"""Adapter: the locked-model validation across cohorts (see hif_prognosis.survival.locked)."""
 
-from hif_prognosis.locked import Cohort, locked_model_table
+from hif_prognosis.survival.locked import Cohort, locked_model_table
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 

@@ -1,6 +1,6 @@
-"""Adapter: the locked-score forest plot of the primary signature (see hif_prognosis.plotting)."""
+"""Adapter: the locked-score forest plot of the primary signature (see hif_prognosis.presentation.plotting)."""
 
-from hif_prognosis.plotting import locked_forest_figure, save_figure
+from hif_prognosis.presentation.plotting import locked_forest_figure, save_figure
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv
 

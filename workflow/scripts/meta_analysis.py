@@ -1,11 +1,11 @@
 """Adapter: random-effects meta-analysis across cohorts, and the primary signature's forest plot
-(see hif_prognosis.meta)."""
+(see hif_prognosis.survival.meta)."""
 
 import pandas as pd
 
-from hif_prognosis.formatting import method_label
-from hif_prognosis.meta import random_effects
-from hif_prognosis.plotting import forest_figure, save_figure
+from hif_prognosis.scoring.registry import method_label
+from hif_prognosis.survival.meta import random_effects
+from hif_prognosis.presentation.plotting import forest_figure, save_figure
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

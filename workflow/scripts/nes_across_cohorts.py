@@ -1,8 +1,8 @@
-"""Adapter: each gene set's NES per cohort side by side (see hif_prognosis.enrichment)."""
+"""Adapter: each gene set's NES per cohort side by side (see hif_prognosis.enrichment.gsea)."""
 
 import pandas as pd
 
-from hif_prognosis.enrichment import nes_across_cohorts
+from hif_prognosis.enrichment.gsea import nes_across_cohorts
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

@@ -1,7 +1,7 @@
 """Adapter: histograms of the random-signature null of the primary method, the signatures'
-own log HRs marked (see hif_prognosis.plotting.null_figure)."""
+own log HRs marked (see hif_prognosis.presentation.plotting.null_figure)."""
 
-from hif_prognosis.plotting import null_figure, save_figure
+from hif_prognosis.presentation.plotting import null_figure, save_figure
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv
 

@@ -1,8 +1,8 @@
 """Adapter: over-representation of a signature's measured genes in the enrichment libraries,
 against the genes the cohort measured (see hif_prognosis.enrichment.over_representation)."""
 
-from hif_prognosis.enrichment import over_representation
-from hif_prognosis.genesets import read_gmt
+from hif_prognosis.enrichment.gsea import over_representation
+from hif_prognosis.data.genesets import read_gmt
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_matrix_genes, read_tsv, write_tsv
 

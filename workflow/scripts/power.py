@@ -1,7 +1,7 @@
 """Adapter: what the cohorts could have detected, and what the primary's intervals rule out
-(see hif_prognosis.power)."""
+(see hif_prognosis.survival.power)."""
 
-from hif_prognosis.power import power_table
+from hif_prognosis.survival.power import power_table
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

@@ -1,7 +1,8 @@
 """Adapter: pre-ranked GSEA of one gene ranking (see hif_prognosis.enrichment.prerank)."""
 
-from hif_prognosis.enrichment import RANKING_METRIC, prerank
-from hif_prognosis.genesets import read_gmt
+from hif_prognosis.enrichment.rankings import RANKING_METRIC
+from hif_prognosis.enrichment.gsea import prerank
+from hif_prognosis.data.genesets import read_gmt
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 

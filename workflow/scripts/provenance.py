@@ -4,7 +4,7 @@ checksums of the data files it read."""
 import yaml
 
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.summary import input_checksums, software_versions
+from hif_prognosis.presentation.summary import input_checksums, software_versions
 from hif_prognosis.tables import write_tsv
 
 

@@ -1,8 +1,8 @@
-"""Adapter: the random-signature null of every signature and method (see hif_prognosis.null)."""
+"""Adapter: the random-signature null of every signature and method (see hif_prognosis.survival.null)."""
 
-from hif_prognosis.null import random_signature_null
+from hif_prognosis.survival.null import random_signature_null
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.scoring import method_parameters
+from hif_prognosis.scoring.registry import method_parameters
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 

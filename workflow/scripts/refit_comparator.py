@@ -1,8 +1,8 @@
 """Adapter: a refitted comparator's gene weights, learned in its training cohort (see
-hif_prognosis.comparators.refit_weights)."""
+hif_prognosis.survival.comparators.refit_weights)."""
 
-from hif_prognosis.comparators import refit_weights
-from hif_prognosis.genesets import read_gene_list
+from hif_prognosis.survival.comparators import refit_weights
+from hif_prognosis.data.genesets import read_gene_list
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 

@@ -1,7 +1,8 @@
 """Adapter: score every signature in one cohort with one method (see hif_prognosis.scoring)."""
 
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.scoring import method_parameters, score_signatures
+from hif_prognosis.scoring.registry import method_parameters
+from hif_prognosis.scoring.signatures import score_signatures
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 

@@ -1,7 +1,7 @@
 """Adapter: which measured gene stands for each signature gene in a cohort; stops below the
-minimum coverage (see hif_prognosis.genesets)."""
+minimum coverage (see hif_prognosis.data.genesets)."""
 
-from hif_prognosis.genesets import check_coverage, coverage_table
+from hif_prognosis.data.genesets import check_coverage, coverage_table
 from hif_prognosis.runlog import logged_step
 from hif_prognosis.tables import read_matrix_genes, read_tsv, write_tsv
 

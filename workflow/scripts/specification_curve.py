@@ -1,8 +1,8 @@
-"""Adapter: the specification-curve figure (see hif_prognosis.plotting.specification_curve_figure)."""
+"""Adapter: the specification-curve figure (see hif_prognosis.presentation.plotting.specification_curve_figure)."""
 
-from hif_prognosis.plotting import save_figure, specification_curve_figure
+from hif_prognosis.presentation.plotting import save_figure, specification_curve_figure
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.specifications import Primary
+from hif_prognosis.survival.specifications import Primary
 from hif_prognosis.tables import read_tsv
 
 

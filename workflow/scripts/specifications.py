@@ -1,10 +1,10 @@
 """Adapter: the specification curve's table, every reasonable choice of the primary question
-(see hif_prognosis.specifications)."""
+(see hif_prognosis.survival.specifications)."""
 
 import pandas as pd
 
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.specifications import Primary, compared_signatures, robustness, specification_table
+from hif_prognosis.survival.specifications import Primary, compared_signatures, robustness, specification_table
 from hif_prognosis.tables import read_tsv, write_tsv
 
 

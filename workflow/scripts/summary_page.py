@@ -1,22 +1,13 @@
 """Adapter: the one-page summary results/summary/index.html and its headline table
-(see hif_prognosis.summary)."""
+(see hif_prognosis.presentation.summary)."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from hif_prognosis.enrichment import significance_method
+from hif_prognosis.enrichment.gsea import significance_method
 from hif_prognosis.runlog import logged_step
-from hif_prognosis.summary import (
-    FigureSection,
-    headline_table,
-    model_comparison,
-    page_context,
-    page_figure_sections,
-    read_published_hazard_ratios,
-    render_summary_page,
-    run_stamp,
-)
+from hif_prognosis.presentation.summary import FigureSection, headline_table, model_comparison, page_context, page_figure_sections, read_published_hazard_ratios, render_summary_page, run_stamp
 from hif_prognosis.tables import read_tsv, write_tsv
 
 

@@ -1,0 +1,80 @@
+"""Compiled kernels more than one scoring method (or the random-signature null) uses: draws of
+random gene subsets, and each sample's ranking of the genes. A kernel that serves one method
+lives in that method's module."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+import hif_prognosis.compiled  # noqa: F401 - the kernels' thread count follows the job's
+
+
+@njit(cache=True, inline="always")
+def floyd_subset(n: int, uniforms: np.ndarray, chosen: np.ndarray, out: np.ndarray) -> None:
+    """Robert Floyd's algorithm: ``out`` gets len(uniforms) distinct positions in 0..n-1,
+    uniformly at random (each subset equally likely), one uniform per position; ``chosen``
+    (length n, all False) marks the positions taken and is left marked."""
+    count = len(uniforms)
+    for i in range(count):
+        j = n - count + i
+        t = min(int(uniforms[i] * (j + 1)), j)  # min: u * (j + 1) may round up to j + 1
+        if chosen[t]:
+            t = j
+        chosen[t] = True
+        out[i] = t
+
+
+@njit(cache=True, parallel=True)
+def sample_subsets(pool: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Row s: uniforms.shape[1] distinct elements of ``pool`` drawn without replacement with
+    the uniforms of row s (sets x count)."""
+    n_sets, count = uniforms.shape
+    out = np.empty((n_sets, count), dtype=pool.dtype)
+    for s in prange(n_sets):
+        positions = np.empty(count, dtype=np.int64)
+        floyd_subset(len(pool), uniforms[s], np.zeros(len(pool), dtype=np.bool_), positions)
+        for i in range(count):
+            out[s, i] = pool[positions[i]]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def column_ranks(
+    values: np.ndarray, order: np.ndarray, first: int, tau: float, lowest: np.ndarray, weight: np.ndarray,
+    remaining: np.ndarray,
+) -> None:
+    """For samples ``first``.. (columns of genes x samples ``values``, no NaN), each sorted by
+    its row of ``order`` (numpy's argsort; ties are put in gene order here), fills these
+    samples' columns of the outputs of shape ``values.shape`` (an output of 0 rows is skipped):
+    ``lowest``, each gene's lowest rank among its ties (1-based, R's ``rank(ties.method =
+    "min")``); ``weight``, its average rank truncated to an integer (GSVA's
+    ``as.integer(rank(x))``) raised to ``tau``; ``remaining``, how many genes from it to the end
+    of the ranking by decreasing truncated rank, ties in gene order (GSVA's ``order(decreasing =
+    TRUE)``). Truncated average ranks differ between tie groups, so that order only reverses
+    the groups. No other matrix-sized array is made. Serial and free of the GIL: callers run
+    blocks of samples on threads of their own."""
+    n_genes = values.shape[0]
+    for k in range(order.shape[0]):
+        j, sample_order = first + k, order[k]
+        start = 0
+        while start < n_genes:
+            stop = start + 1
+            while stop < n_genes and values[sample_order[stop], j] == values[sample_order[start], j]:
+                stop += 1
+            for i in range(start + 1, stop):  # insertion sort of the (small) tie group
+                gene, h = sample_order[i], i
+                while h > start and sample_order[h - 1] > gene:
+                    sample_order[h] = sample_order[h - 1]
+                    h -= 1
+                sample_order[h] = gene
+            truncated = float(int((start + 1 + stop) / 2.0))
+            for i in range(start, stop):
+                gene = sample_order[i]
+                if lowest.shape[0]:
+                    lowest[gene, j] = start + 1
+                if weight.shape[0]:
+                    weight[gene, j] = truncated**tau
+                if remaining.shape[0]:
+                    remaining[gene, j] = stop - (i - start)
+            start = stop

@@ -1,0 +1,109 @@
+"""One expression matrix prepared for scoring many gene sets (:class:`SetScorer`).
+
+Matrix-wide work a method needs (gene z-scores, each sample's ranking of the genes) is done
+once per matrix and kept until released; the methods themselves live in
+``hif_prognosis.scoring.methods``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from hif_prognosis.compiled import compiled_threads
+from hif_prognosis.data.expression import gene_zscores
+from hif_prognosis.scoring.contract import ScoringMethod
+from hif_prognosis.scoring.kernels import column_ranks
+
+SAMPLE_BLOCK = 1000  # samples per block of a matrix-sized product formed piecewise
+Prepared = TypeVar("Prepared")
+
+
+def indicator(
+    sets: np.ndarray, n_genes: int, dtype: Any = np.float64, weights: np.ndarray | None = None
+) -> sparse.csr_matrix:
+    """Sets x genes, 1 where a set holds a gene, or the gene's weight in that set (``weights``,
+    shaped as ``sets``); ``dtype``: that of the matrix it multiplies, so scipy makes no converted
+    copy of it."""
+    rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
+    data = np.ones(sets.size, dtype=dtype) if weights is None else np.asarray(weights, dtype=dtype).ravel()
+    return sparse.csr_matrix((data, (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
+
+
+@dataclass
+class SetScorer:
+    """Scores many gene sets (rows of gene indices) of one matrix by one method at a time, the
+    compiled scorers on ``threads`` threads (the scores do not depend on it). A signature is a
+    set of one; the random-signature null scores thousands of random sets."""
+
+    matrix: pd.DataFrame
+    threads: int = 1
+    _prepared: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.n_genes = len(self.matrix)
+
+    @cached_property
+    def z(self) -> np.ndarray:
+        """Each gene's z-scores (sample SD); NaN for a gene that does not vary."""
+        return gene_zscores(self.matrix).to_numpy()
+
+    @cached_property
+    def varies(self) -> np.ndarray:
+        """Which genes vary across samples (have z-scores): kept when the z-scores are released."""
+        return np.isfinite(self.z).all(axis=1)
+
+    def prepared(self, key: Hashable, build: Callable[[], Prepared]) -> Prepared:
+        """A method's matrix-wide arrays under ``key``, built on first use and kept until released."""
+        if key not in self._prepared:
+            self._prepared[key] = build()
+        return self._prepared[key]  # type: ignore[no-any-return]
+
+    def release(self) -> None:
+        """Drop the matrix-sized arrays prepared for the methods; the null scores method by
+        method and frees each method's before the next."""
+        self.__dict__.pop("z", None)
+        self._prepared.clear()
+
+    def score(self, method: ScoringMethod, up: np.ndarray, down: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+        """(n_sets x samples) scores; ``up``/``down`` are (n_sets x n) index arrays."""
+        with compiled_threads(self.threads):
+            return method.set_scores(self, up, down, **params)
+
+    def column_ranks(self, *, lowest: bool = False, tau: float | None = None) -> tuple[np.ndarray, ...]:
+        """Each sample's ranks of the genes (kernels.column_ranks): the lowest rank of each tie
+        group where ``lowest``; GSVA's truncated rank raised to ``tau`` and the genes remaining
+        from each to the end of the ranking where ``tau`` is given (others: 0 x 0)."""
+        values = np.asfortranarray(self.matrix.to_numpy(dtype=np.float64))
+        shape, none = values.shape, (0, 0)
+        outputs = (
+            np.empty(shape if lowest else none, dtype=np.int32),
+            np.empty(shape if tau is not None else none),
+            np.empty(shape if tau is not None else none, dtype=np.int32),
+        )
+        # Blocks of samples on the scorer's threads, each sorted by numpy's argsort (its SIMD sort
+        # is twice numba's) and ranked by the compiled pass; both release the GIL.
+        block = min(SAMPLE_BLOCK, -(-values.shape[1] // self.threads))
+
+        def rank_block(first: int) -> None:
+            order = np.argsort(values[:, first:first + block].T, axis=1)
+            column_ranks(values, order, first, 0.0 if tau is None else tau, *outputs)
+
+        with ThreadPoolExecutor(self.threads) as pool:
+            list(pool.map(rank_block, range(0, values.shape[1], block)))
+        return outputs
+
+    def mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
+        """Per set, the mean of its genes' rows of ``values``."""
+        return np.asarray(indicator(sets, self.n_genes) @ values) / sets.shape[1]
+
+    def sum_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
+        """Per set, the sum of its genes' rows of an integer matrix, exactly (integer sums)."""
+        return np.asarray(indicator(sets, self.n_genes, values.dtype) @ values)

@@ -1,0 +1,294 @@
+"""locked-model validation: gene weights and direction learned in one cohort, applied unchanged to
+another.
+
+A score re-fitted in every cohort can look prognostic everywhere for different reasons. Here,
+for each signature and each ordered pair of cohorts (training, test) sharing an endpoint:
+
+- the weights come from the training cohort alone, on the signature genes both cohorts measure:
+  ``cox``: each gene's univariable Cox log HR per SD for that endpoint (fast engine), so the
+  score points towards higher risk by construction (a one-gene signature keeps its training
+  sign); ``pc1``: the genes' first principal component loadings (z-scores), oriented as the
+  ``pc1`` scoring method orients them, so that the component correlates positively with the
+  mean of the genes' z-scores (down genes sign-flipped): the signature's own direction, never a
+  training hazard ratio near 1 whose sign is chance (one gene: its direction, +1 or -1);
+  ``multivariable_cox``: the coefficients of one Cox model (Efron) of all the genes' z-scores,
+  the locked risk model of most prognosis papers; refused below ``min_events_per_variable``
+  training events per gene, and not estimable where the model has no finite maximum;
+  ``ridge_cox`` and ``lasso_cox``: penalised Cox models of the same z-scores (scikit-survival:
+  ``CoxPHSurvivalAnalysis(alpha, ties="efron")``, penalty alpha/2 |w|^2; ``CoxnetSurvivalAnalysis
+  (l1_ratio=1)``, glmnet's path of 50 penalties down to 1% of the largest, Breslow ties), the
+  penalty chosen by CV_FOLDS-fold cross-validation in the training cohort (folds shuffled from
+  the config's seed): the one with the highest mean Harrell's C on the held-out folds, the
+  strongest of those tied; reported in ``penalty``. A LASSO that keeps no gene is not estimable;
+  ``published``, for a signature with a weight file only: its coefficients as published, on
+  its ``weighted_scale`` (z-scores as below, or the log2 values of every gene measured in both
+  cohorts, as a model published on log2 expression is applied); the training cohort then gives
+  only the median that splits the test cohort;
+- in the test cohort the genes are z-scored within the cohort (platforms differ in scale; the
+  weights and their signs are not touched), the score is sum(w z) / sum(|w|), and a univariable
+  Cox model (Efron, per SD) and Harrell's C are computed there, and the test cohort is split at
+  the **training** cohort's median score (high: above it), as papers validate a locked model,
+  with the log-rank test of the split. ``status`` says ``estimated`` or why not (no gene
+  measured in both cohorts, a refused or inestimable training model, or no finite Cox estimate
+  in the test cohort).
+- the time-dependent AUC of the test cohort's score at each of ``auc_years`` is timeROC's
+  estimator (``discrimination.time_dependent_auc``), in a long table of its own.
+
+The claim under test is directional, so besides the two-sided Wald p the table gives the
+one-sided p for HR > 1 in the test cohort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hif_prognosis.data.clinical import endpoint_data, endpoint_names
+from hif_prognosis.survival.discrimination import AUC_COLUMNS, time_dependent_auc
+from hif_prognosis.data.expression import gene_zscores
+from hif_prognosis.survival.fastcox import FLAG_OK, cox_columns, cox_model
+from hif_prognosis.survival.stats import harrell_c, set_rng
+from hif_prognosis.survival.cox import AT_RISK_COLUMNS, cox_per_sd, numbers_at_risk, split_logrank
+
+WEIGHTINGS = ("cox", "pc1", "multivariable_cox", "ridge_cox", "lasso_cox")
+CV_FOLDS = 5
+RIDGE_PENALTIES = np.logspace(-2, 4, 25)  # scikit-survival's alpha: none to overwhelming at n = 50-300
+KEY_COLUMNS = ["signature", "endpoint", "weights", "training_cohort", "test_cohort"]
+LOCKED_COLUMNS = [
+    *KEY_COLUMNS, "genes", "status", "penalty", "training_log_hr", "training_median_score", "n", "events", "hr",
+    "hr_ci_low", "hr_ci_high", "log_hr", "se_log_hr", "p_wald", "p_one_sided_hr_above_1", "c_index",
+    "direction_replicated", "n_high", "n_low", "logrank_chisq", "logrank_p",
+]
+LOCKED_AUC_COLUMNS = [*KEY_COLUMNS, *AUC_COLUMNS[AUC_COLUMNS.index("years"):]]
+LOCKED_AT_RISK_COLUMNS = [*KEY_COLUMNS, *AT_RISK_COLUMNS]
+LOCKED_SCORE_COLUMNS = [*KEY_COLUMNS, "sample_id", "score", "group"]
+
+
+@dataclass(frozen=True)
+class LockedTables:
+    """The check's tables: one row per signature x endpoint x weighting x ordered pair
+    (LOCKED_COLUMNS); the test cohort's time-dependent AUC (LOCKED_AUC_COLUMNS); the numbers
+    at risk of its split at the training median score (LOCKED_AT_RISK_COLUMNS); and each test
+    sample's locked score and its group in that split (LOCKED_SCORE_COLUMNS), which the
+    Kaplan-Meier figures draw."""
+
+    table: pd.DataFrame
+    auc: pd.DataFrame
+    at_risk: pd.DataFrame
+    scores: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """What the check needs of one cohort."""
+
+    matrix: pd.DataFrame  # gene symbols x samples
+    coverage: pd.DataFrame  # signature_coverage.tsv
+    clinical: pd.DataFrame  # clinical.tsv
+
+
+def measured_symbols(coverage: pd.DataFrame, signature: str) -> pd.DataFrame:
+    """Signature symbol -> the cohort's gene it was matched to (``matched_as``), its
+    ``direction`` (+1 up, -1 down) and its ``weight`` in the signature (a weight file's
+    coefficient, else the direction), for measured genes."""
+    rows = coverage[(coverage["signature"] == signature) & coverage["present"].astype(bool)]
+    rows = rows.drop_duplicates("symbol").set_index("symbol")
+    direction = np.where(rows["direction"] == "down", -1.0, 1.0)
+    weight = rows["weight"].astype(float) if "weight" in rows else direction
+    return pd.DataFrame({"matched_as": rows["matched_as"], "direction": direction, "weight": weight})
+
+
+def published_scale(coverage: pd.DataFrame, signature: str) -> str | None:
+    """The scale a signature's weight-file coefficients multiply (``zscore`` or ``log2``), or
+    None for a signature without a weight file."""
+    rows = coverage[coverage["signature"] == signature]
+    if "weight_from" not in rows or not (rows["weight_from"] == "weights_file").any():
+        return None
+    return str(rows["weighted_scale"].iloc[0])
+
+
+class NotEstimable(Exception):
+    """A training model that is refused or has no estimate; the message says which and why."""
+
+
+def penalised_weights(
+    z: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str, rng: np.random.Generator
+) -> tuple[np.ndarray, float]:
+    """Coefficients of a ridge or LASSO Cox model (see the module's docstring) at the penalty
+    chosen by cross-validated Harrell's C, and that penalty."""
+    from sklearn.model_selection import KFold  # here: scikit-learn costs a second of start-up
+    from sksurv.linear_model import CoxnetSurvivalAnalysis, CoxPHSurvivalAnalysis
+    from sksurv.util import Surv
+
+    lasso = weighting == "lasso_cox"
+    y = Surv.from_arrays(event.astype(bool), time)
+    # The LASSO's path on all training data sets its penalties and, at the chosen one, its weights.
+    full_path = CoxnetSurvivalAnalysis(l1_ratio=1.0, n_alphas=50, alpha_min_ratio=0.01).fit(z, y) if lasso else None
+    penalties = full_path.alphas_ if full_path is not None else RIDGE_PENALTIES
+
+    def risk_scores(fit_rows: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+        """Each penalty's risk scores of ``rows`` from models fitted on ``fit_rows``: the LASSO's
+        whole path in one fit, the ridge one fit per penalty."""
+        if lasso:
+            path = CoxnetSurvivalAnalysis(l1_ratio=1.0, alphas=penalties).fit(z[fit_rows], y[fit_rows])
+            return [path.predict(z[rows], alpha=penalty) for penalty in penalties]
+        return [
+            CoxPHSurvivalAnalysis(alpha=penalty, ties="efron").fit(z[fit_rows], y[fit_rows]).predict(z[rows])
+            for penalty in penalties
+        ]
+
+    folds = KFold(CV_FOLDS, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
+    c = np.array([
+        [harrell_c(time[held_out], event[held_out], risk) for risk in risk_scores(fit_rows, held_out)]
+        for fit_rows, held_out in folds.split(z)
+    ])
+    mean_c = np.nanmean(c, axis=0)
+    best = float(max(p for p, m in zip(penalties, mean_c, strict=True) if m == np.nanmax(mean_c)))
+    if full_path is not None:
+        weights = full_path.coef_[:, list(penalties).index(best)]
+    else:
+        weights = CoxPHSurvivalAnalysis(alpha=best, ties="efron").fit(z, y).coef_
+    if not np.any(weights):
+        raise NotEstimable(f"not estimable: at the cross-validated penalty {best:.3g} the LASSO keeps no gene")
+    return weights, best
+
+
+def training_weights(
+    z: pd.DataFrame, direction: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str,
+    min_events_per_variable: float, rng: np.random.Generator,
+) -> tuple[np.ndarray, float]:
+    """The weighting's gene weights learned in the training cohort, and its penalty (NaN for
+    the unpenalised ones)."""
+    if weighting in ("ridge_cox", "lasso_cox"):
+        return penalised_weights(z.to_numpy(), time, event, weighting, rng)
+    return _unpenalised_weights(z, direction, time, event, weighting, min_events_per_variable), np.nan
+
+
+def _unpenalised_weights(
+    z: pd.DataFrame, direction: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str,
+    min_events_per_variable: float,
+) -> np.ndarray:
+    if weighting == "cox":
+        return cox_columns(time, event, z.to_numpy()).beta
+    if weighting == "multivariable_cox":
+        epv = event.sum() / z.shape[1]
+        if epv < min_events_per_variable:
+            raise NotEstimable(
+                f"refused: {epv:.1f} training events per gene < {min_events_per_variable:g} "
+                "(the minimum events per variable set in the config)"
+            )
+        model = cox_model(time, event, z.to_numpy())
+        if model.flag != FLAG_OK:
+            raise NotEstimable("not estimable: the training model has no finite estimate (genes collinear or separating the events)")
+        return model.coefficients
+    values = z.to_numpy()
+    _, _, vt = np.linalg.svd(values - values.mean(axis=0), full_matrices=False)
+    loadings = vt[0]
+    signed_mean = values @ direction / len(direction)
+    return loadings if np.corrcoef(values @ loadings, signed_mean)[0, 1] >= 0 else -loadings
+
+
+def locked_model_table(
+    cohorts: Mapping[str, Cohort], *, auc_years: Sequence[float] = (1, 3, 5), min_events_per_variable: float = 10,
+    seed: int = 0,
+) -> LockedTables:
+    """Every signature x shared endpoint x weighting x ordered cohort pair; for the estimated
+    ones, the test cohort's time-dependent AUC at each of ``auc_years`` and the numbers at risk
+    of its split at the training median score. The penalised models' folds are drawn from
+    ``seed``."""
+    rows, auc_rows, at_risk, scores = [], [], [], []
+    names = list(cohorts)
+    signatures = pd.unique(pd.concat([c.coverage["signature"] for c in cohorts.values()]))
+    for signature in signatures:
+        for train in names:
+            for test in names:
+                if train == test:
+                    continue
+                a, b = cohorts[train], cohorts[test]
+                in_a, in_b = measured_symbols(a.coverage, signature), measured_symbols(b.coverage, signature)
+                shared = in_a.index.intersection(in_b.index)
+                for endpoint in [e for e in endpoint_names(a.clinical) if e in endpoint_names(b.clinical)]:
+                    out_a, out_b = endpoint_data(a.clinical, endpoint), endpoint_data(b.clinical, endpoint)
+                    z_a = gene_zscores(a.matrix.loc[in_a.loc[shared, "matched_as"], out_a.index]).T
+                    z_b = gene_zscores(b.matrix.loc[in_b.loc[shared, "matched_as"], out_b.index]).T
+                    usable = z_a.notna().all().to_numpy() & z_b.notna().all().to_numpy()
+                    z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
+                    direction = in_a.loc[shared, "direction"].to_numpy()[usable]
+                    time_a, event_a = out_a["time"].to_numpy(), out_a["event"].to_numpy()
+                    scale = published_scale(a.coverage, signature)
+                    weightings = [*WEIGHTINGS, "published"] if scale else WEIGHTINGS
+                    for weighting in weightings:
+                        key = {
+                            "signature": signature, "endpoint": endpoint, "weights": weighting,
+                            "training_cohort": train, "test_cohort": test, "genes": int(usable.sum()),
+                        }
+                        values_a, values_b = z_a, z_b
+                        if weighting == "published":  # the coefficients as published, on their scale
+                            kept = shared if scale == "log2" else shared[usable]  # log2: every shared gene
+                            if scale == "log2":
+                                values_a = a.matrix.loc[in_a.loc[kept, "matched_as"], out_a.index].T
+                                values_b = b.matrix.loc[in_b.loc[kept, "matched_as"], out_b.index].T
+                            key["genes"] = len(kept)
+                            w, penalty = in_a.loc[kept, "weight"].to_numpy(), np.nan
+                        if not key["genes"]:
+                            rows.append(key | {"status": f"not estimable: no gene of {signature} varies in both cohorts"})
+                            continue
+                        if weighting != "published":
+                            try:
+                                w, penalty = training_weights(
+                                    z_a, direction, time_a, event_a, weighting, min_events_per_variable,
+                                    set_rng(seed, "locked", str(signature), endpoint, train, weighting),
+                                )
+                            except NotEstimable as reason:
+                                rows.append(key | {"status": str(reason)})
+                                continue
+                        train_score = pd.Series(values_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
+                        test_score = pd.Series(values_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
+                        trained = cox_per_sd(out_a["time"], out_a["event"], train_score)
+                        tested = cox_per_sd(out_b["time"], out_b["event"], test_score)
+                        if not np.isfinite(tested.log_hr):
+                            rows.append(key | {"status": f"not estimable: no finite Cox estimate in {test}"})
+                            continue
+                        low, high = tested.hr_ci()
+                        one_sided = tested.p_wald / 2 if tested.log_hr > 0 else 1 - tested.p_wald / 2
+                        threshold = float(train_score.median())
+                        above = (test_score > threshold).to_numpy()
+                        chisq, p_logrank, n_high, n_low = split_logrank(out_b["time"], out_b["event"], above)
+                        groups = pd.Series(np.where(above, "high", "low"), index=out_b.index)
+                        at_risk.append(numbers_at_risk(out_b["time"], out_b["event"], groups).assign(**key))
+                        scores.append(pd.DataFrame({
+                            "sample_id": out_b.index, "score": test_score.to_numpy(), "group": groups.to_numpy(),
+                        }).assign(**key))
+                        rows.append(key | {
+                            "status": "estimated", "penalty": penalty,
+                            "training_log_hr": trained.log_hr, "training_median_score": threshold,
+                            "n": tested.n, "events": tested.events,
+                            "hr": tested.hr, "hr_ci_low": low, "hr_ci_high": high, "log_hr": tested.log_hr,
+                            "se_log_hr": tested.se_log_hr, "p_wald": tested.p_wald,
+                            "p_one_sided_hr_above_1": one_sided,
+                            "c_index": harrell_c(out_b["time"], out_b["event"], test_score),
+                            "direction_replicated": bool(tested.log_hr > 0),
+                            "n_high": n_high, "n_low": n_low, "logrank_chisq": chisq, "logrank_p": p_logrank,
+                        })
+                        for years in auc_years:
+                            cases, controls, auc, status = time_dependent_auc(
+                                out_b["time"].to_numpy(), out_b["event"].to_numpy(), test_score.to_numpy(), 12 * years
+                            )
+                            auc_rows.append(key | {
+                                "years": years, "months": 12 * years, "cases": cases, "controls": controls,
+                                "auc": auc, "status": status,
+                            })
+    at_risk_table = (
+        pd.concat(at_risk, ignore_index=True)[LOCKED_AT_RISK_COLUMNS] if at_risk
+        else pd.DataFrame(columns=LOCKED_AT_RISK_COLUMNS)
+    )
+    score_table = (
+        pd.concat(scores, ignore_index=True)[LOCKED_SCORE_COLUMNS] if scores else pd.DataFrame(columns=LOCKED_SCORE_COLUMNS)
+    )
+    return LockedTables(
+        pd.DataFrame(rows, columns=LOCKED_COLUMNS), pd.DataFrame(auc_rows, columns=LOCKED_AUC_COLUMNS), at_risk_table,
+        score_table,
+    )

@@ -1,0 +1,177 @@
+"""Statistical helpers shared across the analyses, each defined once: the seeded random
+streams, the concordance sums behind every Harrell's and Uno's C (by sorting, O(n log n)), and
+the Wald interval of a hazard ratio."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from numba import njit, prange
+from scipy.stats import norm
+
+import hif_prognosis.compiled  # noqa: F401 - the kernels' thread count follows the job's
+
+
+def set_rng(seed: int, *names: str) -> np.random.Generator:
+    """A generator per (seed, names), independent of the order in which sets are drawn."""
+    return np.random.default_rng([seed, zlib.crc32("/".join(names).encode())])
+
+
+def dense_ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based dense ranks of each column of ``scores`` (n x m): tied values share a rank. Each
+    column is contiguous in the result (what the concordance walk reads)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    ranks = np.empty(scores.shape[::-1], dtype=np.int64).T
+    dense_rank_columns(scores, ranks)
+    return ranks
+
+
+def concordance_sums(
+    time: np.ndarray,
+    event: np.ndarray,
+    ranks: np.ndarray,
+    insert_weight: np.ndarray | None = None,
+    query_weight: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted concordant and comparable pair sums of every column of ``ranks`` (n x m, dense
+    ranks of a risk score), by sorting: O(n log n) per column, as R's ``concordance`` (a tree
+    over the scores, walked in time order), where the pairwise form is O(n^2).
+
+    A pair (i, j) is comparable where i failed before j was last seen, as in R's
+    ``concordance``: i's time is an event and shorter than j's, a censored time tied with it
+    counting as longer. It weighs query_weight[i] * insert_weight[j] and is concordant where
+    i's rank is higher, half where equal. Unit weights give Harrell's C; bootstrap counts as both weights give a
+    resample's C (a patient's own copies are never comparable: equal time and status); inverse
+    squared censoring weights as ``query_weight`` give Uno's C."""
+    n = len(time)
+
+    def as_columns(values: ArrayLike | None, dtype: Any) -> np.ndarray:
+        """n x m, or n x 1 for a value shared by all columns (a scalar or one column)."""
+        array = np.asarray(1.0 if values is None else values, dtype=dtype)
+        if array.ndim < 2:
+            return np.ascontiguousarray(np.broadcast_to(array.reshape(-1, 1), (n, 1)))
+        return array  # in its own layout: the walk reads a column at a time
+
+    order = np.argsort(-time, kind="stable")
+    sorted_time = time[order]
+    starts = np.flatnonzero(np.r_[True, sorted_time[1:] != sorted_time[:-1], True])
+    return concordance_columns(
+        order, starts, np.asarray(event, dtype=np.float64), as_columns(ranks, np.int64),
+        as_columns(insert_weight, np.float64), as_columns(query_weight, np.float64), int(np.max(ranks)),
+    )
+
+
+def harrell_c_columns(time: ArrayLike, event: ArrayLike, scores: ArrayLike) -> np.ndarray:
+    """Harrell's C of every column of ``scores`` (n x m) as a risk predictor, as R's
+    ``concordance(..., reverse = TRUE)``: over comparable pairs, tied scores count one half."""
+    scores = np.asarray(scores, dtype=float)
+    concordant, comparable = concordance_sums(
+        np.asarray(time, float), np.asarray(event, float), dense_ranks(scores)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return concordant / comparable
+
+
+def harrell_c(time: ArrayLike, event: ArrayLike, score: ArrayLike) -> float:
+    """Harrell's C of ``score`` as a risk predictor (higher score = shorter survival)."""
+    return float(harrell_c_columns(time, event, np.asarray(score, dtype=float)[:, None])[0])
+
+
+def fraction_below(score: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """For each of ``score``, the fraction of ``other`` it exceeds, ties counting one half: the
+    mean over ``other`` of 1 (greater), 1/2 (equal) or 0, by sorting (O((n + m) log m), not
+    over all n x m pairs). The counts are whole or half numbers, so the result equals the
+    pairwise mean to the last bit."""
+    ordered = np.sort(other)
+    below = np.searchsorted(ordered, score, side="left")
+    equal = np.searchsorted(ordered, score, side="right") - below
+    return (below + 0.5 * equal) / len(other)
+
+
+ALPHA = 0.05  # the level of every test the judgement reads (two-sided unless it says one-sided)
+Z95 = float(norm.ppf(1 - ALPHA / 2))  # two-sided 95% normal quantile of every Wald interval
+
+
+def wald_hr_interval(log_hr: Any, se: Any) -> tuple[Any, Any]:
+    """95% Wald interval of a hazard ratio, exp(log HR -/+ 1.96 SE); scalars or arrays alike."""
+    return np.exp(log_hr - Z95 * se), np.exp(log_hr + Z95 * se)
+
+
+# Compiled kernels of the concordance walk.
+
+
+@njit(cache=True, parallel=True)
+def dense_rank_columns(values: np.ndarray, out: np.ndarray) -> None:
+    """1-based dense ranks of each column of ``values`` (n x m) into ``out``: tied values share
+    a rank, the next distinct value gets the next. A NaN is sorted last and equals nothing, as
+    in numpy, so each gets a rank of its own."""
+    for c in prange(values.shape[1]):
+        column = values[:, c].copy()
+        order = np.argsort(column)
+        rank = 0
+        for k in range(len(order)):
+            if k == 0 or not column[order[k]] == column[order[k - 1]]:
+                rank += 1
+            out[order[k], c] = rank
+
+
+@njit(cache=True, inline="always")
+def _tree_add(tree: np.ndarray, position: int, weight: float) -> None:
+    """Add ``weight`` at ``position`` (1-based) of a binary indexed (Fenwick) tree."""
+    while position < len(tree):
+        tree[position] += weight
+        position += position & -position
+
+
+@njit(cache=True, inline="always")
+def _tree_prefix(tree: np.ndarray, position: int) -> float:
+    """The sum of a Fenwick tree's weights at positions 1..``position``."""
+    total = 0.0
+    while position > 0:
+        total += tree[position]
+        position -= position & -position
+    return total
+
+
+@njit(cache=True, parallel=True)
+def concordance_columns(
+    order: np.ndarray, starts: np.ndarray, event: np.ndarray, ranks: np.ndarray, insert: np.ndarray,
+    query: np.ndarray, size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The walk of ``stats.concordance_sums`` for every column, in parallel over columns: samples
+    in decreasing time (``order``), tied times in groups (``starts``, with the end appended);
+    per group the censored enter a Fenwick tree over the dense ``ranks`` (1..size) first, then
+    each failure reads how much inserted weight ranks below and equal to it, then the failures
+    enter. ``ranks``, ``insert`` and ``query`` have one column per column or one for all."""
+    n_columns = max(ranks.shape[1], insert.shape[1], query.shape[1])
+    concordant, comparable = np.zeros(n_columns), np.zeros(n_columns)
+    for column in prange(n_columns):
+        c = np.int64(column)  # prange's index may be unsigned: mixing it with 0 would give a float
+        cr = c if ranks.shape[1] > 1 else 0
+        ci = c if insert.shape[1] > 1 else 0
+        cq = c if query.shape[1] > 1 else 0
+        tree = np.zeros(size + 1)
+        inserted, total_concordant, total_comparable = 0.0, 0.0, 0.0
+        for g in range(len(starts) - 1):
+            for k in range(starts[g], starts[g + 1]):  # a censoring tied with a failure is later
+                j = order[k]
+                if event[j] == 0:
+                    _tree_add(tree, ranks[j, cr], insert[j, ci])
+                    inserted += insert[j, ci]
+            for k in range(starts[g], starts[g + 1]):
+                i = order[k]
+                if event[i] == 1:
+                    below = _tree_prefix(tree, ranks[i, cr] - 1)
+                    at = _tree_prefix(tree, ranks[i, cr])
+                    total_concordant += query[i, cq] * (below + 0.5 * (at - below))
+                    total_comparable += query[i, cq] * inserted
+            for k in range(starts[g], starts[g + 1]):
+                i = order[k]
+                if event[i] == 1:
+                    _tree_add(tree, ranks[i, cr], insert[i, ci])
+                    inserted += insert[i, ci]
+        concordant[c], comparable[c] = total_concordant, total_comparable
+    return concordant, comparable
