@@ -1,6 +1,6 @@
 """Benchmark: the default config end to end, as a new user runs it (`snakemake --cores 2`).
 
-Serves the loopback public mirror (tests/public_mirror.py) with genome-sized matrices (21,903
+Serves the loopback public mirror (tests/support/public_mirror.py) with genome-sized matrices (21,903
 MSigDB genes; TARGET-OS at the real file's 60,660 rows), points the default config at it and
 changes nothing else: default null size, permutations, libraries and methods. Prints the wall
 time of the whole run, its exact CPU time, and a table per rule from Snakemake's benchmark files
@@ -33,8 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "tests"))
 
-from conftest import apply_overrides  # noqa: E402 - tests/ is put on the path above
-from public_mirror import mirrored_config, public_mirror  # noqa: E402
+from support.workflow_runs import apply_overrides  # noqa: E402 - tests/ is put on the path above
+from support.public_mirror import mirrored_config, public_mirror  # noqa: E402
 
 
 def rule_table(directory: Path) -> pd.DataFrame:

@@ -108,7 +108,7 @@ def r_table(code: str, data: pd.DataFrame) -> pd.DataFrame:
 
 def clinical_cohorts(shared: Path) -> dict[str, pd.DataFrame]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from real_follow_up import gse21257_follow_up, target_os_follow_up
+    from support.real_follow_up import gse21257_follow_up, target_os_follow_up
 
     cohorts = {}
     for name, frame, seed in (

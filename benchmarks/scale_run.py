@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from default_run import rule_table, run_snakemake  # noqa: E402 - benchmarks/ is put on the path above
-from public_mirror import gene_universe, mirrored_config, public_mirror  # noqa: E402
+from support.public_mirror import gene_universe, mirrored_config, public_mirror  # noqa: E402
 
 from hif_prognosis.data.genesets import read_gmt  # noqa: E402
 

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-GSE4335 = SHARED / "data" / "local-cohorts" / "GSE4335"
-MSIGDB = SHARED / "data" / "msigdb"
-
-
-def apply_overrides(config: dict, overrides: dict) -> dict:
-    """Set nested config values given as ``section__key=value`` (``__`` separates levels)."""
-    for dotted, value in overrides.items():
-        *parents, leaf = dotted.split("__")
-        node = config
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return config
-
+from support.locations import GSE4335, SHARED
+from support.r_reference import R
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
@@ -50,27 +35,6 @@ def gse4335(shared_data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return harmonise_local_cohort(GSE4335 / "expression.tsv.gz", GSE4335 / "clinical.tsv", cohort)
 
 
-class R:
-    """Runs R code and reads back the tab-separated table it prints on stdout."""
-
-    def __init__(self, rscript: str) -> None:
-        self.rscript = rscript
-
-    def table(self, code: str, data: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Run ``code``; ``data``, if given, is available in R as the data frame ``data``."""
-        prelude = 'suppressMessages(library(survival))\n'
-        if data is not None:
-            prelude += 'data <- read.delim(file("stdin"), check.names = FALSE)\n'
-        result = subprocess.run(
-            [self.rscript, "--vanilla", "-e", prelude + code],
-            input="" if data is None else data.to_csv(sep="\t", index=False),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return pd.read_csv(StringIO(result.stdout), sep="\t")
-
-
 @pytest.fixture(scope="session")
 def r_survival() -> R:
     rscript = shutil.which("Rscript")
@@ -85,7 +49,7 @@ def r_survival() -> R:
 @pytest.fixture(scope="session")
 def gse21257_survival(shared_data: Path) -> pd.DataFrame:
     """GSE21257's real overall survival (whole months: tied times) and covariates."""
-    from real_follow_up import gse21257_follow_up
+    from support.real_follow_up import gse21257_follow_up
 
     return gse21257_follow_up(shared_data)
 
@@ -93,6 +57,6 @@ def gse21257_survival(shared_data: Path) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def target_os_survival(shared_data: Path) -> pd.DataFrame:
     """TARGET-OS's real overall survival (days) and covariates from its clinical release."""
-    from real_follow_up import target_os_follow_up
+    from support.real_follow_up import target_os_follow_up
 
     return target_os_follow_up(shared_data)

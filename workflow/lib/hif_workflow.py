@@ -25,8 +25,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 DOWNLOAD_DIR = "resources/downloads"
-# The two ways every gene is ranked for GSEA; hif_prognosis.enrichment.RANKING_METRIC names the
-# column each ranks by (tests/test_workflow_layer.py holds the two to the same names).
+# The two ways every gene is ranked for GSEA; hif_prognosis.enrichment.rankings.RANKING_METRIC
+# names the column each ranks by (tests/workflow/test_workflow_library.py holds the two to the
+# same names: the workflow reads these at parse time, without the analysis package).
 RANKINGS = ("survival_cox_z", "score_spearman")
 # A config location naming a file shipped with the workflow, relative to its top-level folder
 # (read from the workflow's own source, wherever Snakemake runs or the workflow is deployed).

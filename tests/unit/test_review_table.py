@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from conftest import REPO, SHARED
+from support.locations import REPO, SHARED
 from hif_prognosis.errors import InputError
 from hif_prognosis.data.review import REVIEW_SIGNATURES, read_review_table, review_signature_genes
 

@@ -74,7 +74,7 @@ def test_fetch_clinical_release_finds_the_newest_file_and_checks_its_md5(tmp_pat
     import hashlib
 
     from hif_prognosis.data.download import DownloadError, DownloadSettings
-    from mirror import Mirror
+    from support.mirror import Mirror
 
     body = b"TARGET USI\tVital Status\nTARGET-40-PAKZZK\tAlive\n"
     fast = {"settings": DownloadSettings(timeout_seconds=1, connect_timeout_seconds=1, retries=1, backoff_seconds=0.01)}

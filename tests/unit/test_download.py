@@ -9,7 +9,7 @@ import pytest
 
 from hif_prognosis.data.download import DownloadError, DownloadSettings, fetch
 from hif_prognosis.errors import InputError
-from mirror import Mirror
+from support.mirror import Mirror
 
 FAST = DownloadSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5, first_byte_timeout_seconds=0.5, retries=2,
                         backoff_seconds=0.01)

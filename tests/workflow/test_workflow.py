@@ -2,97 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from browser import Browser, find_chromium
-from conftest import GSE4335, MSIGDB, REPO, apply_overrides
-from mirror import Mirror
-from test_survival import R_UNIVARIABLE
+from support.browser import Browser, find_chromium
+from support.locations import GSE4335, MSIGDB, TEST_DATA
+from support.mirror import Mirror
+from support.r_reference import R_UNIVARIABLE
+from support.workflow_runs import MARKUP, METHODS, planned_jobs, snakemake, table_hashes, write_config
 
 pytestmark = pytest.mark.workflow
-# Three methods keep the two end-to-end runs short: the seeded one, a plain and a rank-based one.
-# All six run end to end in test_public_cohorts; each is checked against its reference in test_scoring.
-METHODS = ("zscore", "score_genes", "singscore")
-
-
-# Markup in the config's free-text fields, as a careless or hostile config might carry it: every
-# page must show it as text (test_no_config_text_runs_in_the_report_or_the_page).
-MARKUP = "<img src=x onerror=alert('img')> `x <javascript:alert('link')>`_ .. raw:: html $x^2$ javascript:alert('uri')"
-
-
-def write_config(directory: Path, **changes) -> Path:
-    """A config naming the GSE4335 local cohort and two Hallmark sets, with ``changes`` applied;
-    the cohort's description and a signature's carry MARKUP."""
-    hallmark = str(MSIGDB / "h.all.v7.0.symbols.gmt")
-    config = {
-        "seed": 123,
-        "cohorts": {
-            "GSE4335": {
-                "source": "local",
-                "expression": str(GSE4335 / "expression.tsv.gz"),
-                "clinical": str(GSE4335 / "clinical.tsv"),
-                "sample_id_column": "sample_id",
-                "disease": "breast cancer",
-                "description": MARKUP,
-                "endpoints": {
-                    "overall_survival": {"time": "os_months", "event": "os_event", "time_unit": "months"}
-                },
-            }
-        },
-        "signatures": {"HALLMARK_HYPOXIA": {"gmt": hallmark, "description": MARKUP}, "HALLMARK_G2M_CHECKPOINT": {"gmt": hallmark}},
-        "primary": {"signature": "HALLMARK_HYPOXIA", "method": "zscore"},
-        "scoring": {"methods": list(METHODS), "score_genes": {"ctrl_size": 50, "n_bins": 25}},
-        "enrichment": {"libraries": {"HALLMARK": hallmark}, "permutations": 100},
-        "random_null": {"n_sets": 1000},
-    }
-    apply_overrides(config, changes)
-    path = directory / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
-def snakemake_command(directory: Path, *args: str) -> list[str]:
-    return [
-        sys.executable, "-m", "snakemake",
-        "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(directory),
-        "--configfile", str(directory / "config.yaml"),
-        *args,
-    ]
-
-
-def snakemake(directory: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(snakemake_command(directory, *args), capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def planned_jobs(dry_run_output: str) -> dict[str, int]:
-    """Job counts from the 'Job stats' table of a dry run."""
-    table = dry_run_output.split("Job stats:", 1)[1]
-    return {
-        m.group(1): int(m.group(2))
-        for m in re.finditer(r"^(\w+)\s+(\d+)$", table, flags=re.MULTILINE)
-        if m.group(1) != "total"
-    }
-
-
-def table_hashes(directory: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted((directory / "results").rglob("*"))
-        if p.suffix in {".tsv", ".gz"}
-    }
 
 
 @pytest.fixture(scope="module")
@@ -323,7 +246,7 @@ def test_gene_sets_by_url_and_enrichr_name_through_a_faulty_mirror(finished_run,
         ({"scoring__method": ["zscore"]}, "'method' was unexpected"),
         ({"cohorts__GSE4335__clinical": "missing/clinical.tsv"}, "cohorts.GSE4335.clinical = 'missing/clinical.tsv'"),
         (
-            {"signatures__MODEL": {"weights_file": str(REPO / "tests" / "data" / "test_model_weights.tsv")}},
+            {"signatures__MODEL": {"weights_file": str(TEST_DATA / "test_model_weights.tsv")}},
             "signature(s) ['MODEL'] carry weights (weights_file), which only the weighted method uses; add weighted to "
             "scoring.methods",
         ),
@@ -338,3 +261,50 @@ def test_bad_config_fails_before_any_job(tmp_path, shared_data, change, message)
     assert message in result.stdout + result.stderr
     assert not (tmp_path / "results").exists()
     assert not (tmp_path / "logs").exists()
+
+
+@pytest.mark.workflow
+def test_a_patient_in_two_cohorts_stops_the_run_before_pooling_and_exclude_samples_resolves_it(tmp_path, shared_data):
+    """Two local cohorts cut from GSE4335, the second holding two of the first's arrays under new
+    IDs: the run stops before the meta-analysis, naming both pairs, with nothing pooled written;
+    listing the copies under exclude_samples lets it finish, and the meta-analysis states the
+    patients it pooled, each once."""
+    expression = pd.read_csv(GSE4335 / "expression.tsv.gz", sep="\t", index_col=0)
+    clinical = pd.read_csv(GSE4335 / "clinical.tsv", sep="\t")
+    first, rest = list(expression.columns[:60]), list(expression.columns[60:])
+    copied = first[:2]
+    expression[first].to_csv(tmp_path / "a_expression.tsv", sep="\t")
+    clinical[clinical["sample_id"].isin(first)].to_csv(tmp_path / "a_clinical.tsv", sep="\t", index=False)
+    pd.concat([expression[rest], expression[copied].add_prefix("re_")], axis=1).to_csv(tmp_path / "b_expression.tsv", sep="\t")
+    b_clinical = pd.concat([
+        clinical[clinical["sample_id"].isin(rest)],
+        clinical[clinical["sample_id"].isin(copied)].assign(sample_id=lambda t: "re_" + t["sample_id"]),
+    ])
+    b_clinical.to_csv(tmp_path / "b_clinical.tsv", sep="\t", index=False)
+    endpoints = {"overall_survival": {"time": "os_months", "event": "os_event", "time_unit": "months"}}
+
+    def cohort(name, exclude=()):
+        return {"source": "local", "expression": str(tmp_path / f"{name}_expression.tsv"),
+                "clinical": str(tmp_path / f"{name}_clinical.tsv"), "sample_id_column": "sample_id",
+                "endpoints": endpoints, "exclude_samples": list(exclude)}
+
+    def run(exclude):
+        write_config(tmp_path, cohorts={"A": cohort("a"), "B": cohort("b", exclude)}, scoring__methods=["zscore"])
+        return snakemake(tmp_path, "--cores", "2", "results/config/meta/meta_analysis.tsv", check=False)
+
+    stopped = run(())
+    assert stopped.returncode != 0
+    output = stopped.stdout + stopped.stderr
+    assert "2 sample pair(s) look like one patient counted in two cohorts" in output
+    assert f"cohorts.B.exclude_samples: [re_{copied[0]}, re_{copied[1]}]" in output
+    assert not (tmp_path / "results" / "config" / "meta" / "meta_analysis.tsv").exists()
+    assert not (tmp_path / "results" / "config" / "meta" / "cohort_overlap.tsv").exists()
+
+    finished = run([f"re_{s}" for s in copied])
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    meta = pd.read_csv(tmp_path / "results" / "config" / "meta" / "meta_analysis.tsv", sep="\t")
+    known = clinical.dropna(subset=["os_months", "os_event"])
+    assert (meta["k"] == 2).all() and (meta["patients"] == len(known)).all()
+    pooled = pd.read_csv(tmp_path / "results" / "config" / "meta" / "pooled_patients.tsv", sep="\t")
+    assert pooled["sample_id"].is_unique and len(pooled) == len(known)
+    assert pd.read_csv(tmp_path / "results" / "config" / "meta" / "cohort_overlap.tsv", sep="\t").empty

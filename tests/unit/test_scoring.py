@@ -13,6 +13,7 @@ from hif_prognosis.scoring.signatures import SCORE_COLUMNS, score_signature, sco
 from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.contract import SignatureGenes
 from hif_prognosis.scoring.methods.score_genes import scanpy_score
+from support.locations import REPO
 
 
 def score(matrix: pd.DataFrame, genes: SignatureGenes, method: str, **params) -> pd.Series:
@@ -250,7 +251,7 @@ def test_gsva_matches_r_gsva_on_gse4335(gse4335, shared_data, r_survival, tmp_pa
 def test_gsva_leaves_out_genes_that_do_not_vary_and_says_so_when_none_is_left(matrix):
     """As GSVA does, a flat gene neither enters the ranking nor a signature's walk; a signature
     of flat genes only is refused with the reason and the remedy."""
-    from reference_scoring import gsva_score
+    from support.reference_scoring import gsva_score
 
     flat = matrix.copy()
     flat.loc[["G0", "G1"]] = 3.0
@@ -268,13 +269,12 @@ def test_each_method_module_declares_its_parameters_and_the_schema_follows_the_r
     numbers, a library form takes the same parameters, and the config schema lists exactly the
     registered methods with their blocks (derived from the modules)."""
     import inspect
-    from pathlib import Path
 
     import yaml
 
     from hif_prognosis.scoring.registry import SCORING_METHODS, method_label, method_parameters
 
-    schema = yaml.safe_load((Path(__file__).parents[1] / "config" / "schemas" / "config.schema.yaml").read_text())
+    schema = yaml.safe_load((REPO / "config" / "schemas" / "config.schema.yaml").read_text())
     scoring = schema["properties"]["scoring"]["properties"]
     assert scoring["methods"]["items"]["enum"] == list(SCORING_METHODS)
     for name, method in SCORING_METHODS.items():
@@ -300,12 +300,11 @@ def test_text_derived_from_the_registry_is_current_and_rewritten_when_stale(tmp_
     from the method modules (make derived); a region edited by hand is found stale and
     rewritten, and the text around it is kept."""
     import shutil
-    from pathlib import Path
 
     from hif_prognosis import derived
 
     assert derived.stale() == [], "run `make derived` (python -m hif_prognosis.derived)"
-    repository = Path(__file__).parents[1]
+    repository = REPO
     for region in derived.REGIONS:
         (tmp_path / region.path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(repository / region.path, tmp_path / region.path)

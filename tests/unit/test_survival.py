@@ -4,31 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from support.r_reference import R_UNIVARIABLE
 from hif_prognosis.data.clinical import endpoint_data
 from hif_prognosis.data.genesets import coverage_table, read_gmt, signature_table
 from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.signatures import signature_scores
 from hif_prognosis.scoring.contract import SignatureGenes
 from hif_prognosis.survival.cox import COX_COLUMNS, cox_per_sd, harrell_c, median_groups, median_split_logrank, standardise, survival_table, univariable_survival_row
-
-R_UNIVARIABLE = """
-data$z <- as.numeric(scale(data$score))
-fit <- coxph(Surv(time, event) ~ z, data = data, ties = "efron",
-             control = coxph.control(eps = 1e-12, iter.max = 100))
-s <- summary(fit)
-conc <- concordance(Surv(time, event) ~ score, data = data, reverse = TRUE)
-high <- data$score > median(data$score)
-lr <- survdiff(Surv(time, event) ~ high, data = data)
-split <- coxph(Surv(time, event) ~ high, data = data, ties = "efron", control = coxph.control(eps = 1e-12, iter.max = 100))
-out <- data.frame(
-  log_hr_high_vs_low = unname(coef(split)), se_high_vs_low = unname(sqrt(diag(vcov(split)))),
-  log_hr = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
-  p_wald = s$coefficients[1, "Pr(>|z|)"], p_lrt = unname(s$logtest["pvalue"]),
-  c_index = unname(conc$concordance), logrank_chisq = lr$chisq,
-  logrank_p = pchisq(lr$chisq, df = 1, lower.tail = FALSE))
-write.table(format(out, digits = 15), stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)
-"""
-
 
 def assert_matches_r(time, event, score, r_survival, rtol=1e-9):
     reference = r_survival.table(

@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from browser import Browser, find_chromium
-from conftest import REPO
+from support.browser import Browser, find_chromium
+from support.locations import REPO
 
 from hif_prognosis.wording import format_p
 

@@ -3,7 +3,6 @@ Snakemake renders it (Jinja, then docutils' reStructuredText with its default se
 ``raw`` and ``include`` are live), with markup payloads in every free-text field of the config."""
 
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -11,9 +10,10 @@ import yaml
 from docutils.core import publish_parts
 from jinja2 import Environment
 from snakemake.utils import validate
+from support.locations import REPO
+from support.locations import TEST_DATA
 
-REPO = Path(__file__).resolve().parents[1]
-SECRET = REPO / "tests" / "data" / "not_for_the_report.txt"
+SECRET = TEST_DATA / "not_for_the_report.txt"
 PAYLOADS = {
     "raw HTML directive": "x\n\n.. raw:: html\n\n   <script>alert('raw')</script>\n",
     "include directive": f"x\n\n.. include:: {SECRET}\n",

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from test_workflow import snakemake, snakemake_command, table_hashes, write_config
+from support.workflow_runs import snakemake, snakemake_command, table_hashes, write_config
+from support.locations import REPO
 
 pytestmark = pytest.mark.workflow
 TARGETS = ["results/config/summary/judgement.tsv", "results/config/GSE4335/survival/km/HALLMARK_HYPOXIA.overall_survival.png"]
@@ -53,7 +54,7 @@ def squeue_states(job_ids: list[str]) -> dict[str, str]:
 
 
 def test_failed_job_surfaces_then_rerun_resumes_and_equals_a_local_run(cluster, tmp_path, monkeypatch):
-    monkeypatch.chdir(Path(__file__).resolve().parents[1])  # --profile profiles/slurm
+    monkeypatch.chdir(REPO)  # --profile profiles/slurm
     cluster_run, local_run = tmp_path / "slurm", tmp_path / "local"
     cluster_run.mkdir()
     local_run.mkdir()

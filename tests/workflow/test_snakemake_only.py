@@ -11,8 +11,8 @@ import venv
 from pathlib import Path
 
 import pytest
+from support.locations import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 PARSE_TIME_PACKAGES = ("snakemake", "snakemake-executor-plugin-slurm")
 # What only the jobs need (the SLURM plugin itself brings pandas and numpy, so those are present).
 ANALYSIS_MODULES = ("hif_prognosis", "gseapy", "scanpy", "lifelines", "statsmodels", "matplotlib")

@@ -13,7 +13,7 @@ from hif_prognosis.scoring.contract import SignatureGenes
 from hif_prognosis.scoring.methods.score_genes import scanpy_score
 from hif_prognosis.scoring.signatures import score_sets, score_signatures
 from hif_prognosis.survival.stats import harrell_c, harrell_c_columns
-from reference_scoring import REFERENCE_FORMS
+from support.reference_scoring import REFERENCE_FORMS
 
 PARAMS = {
     "zscore": {}, "median": {}, "pc1": {}, "singscore": {}, "ssgsea": {"tau": 0.25}, "weighted": {},

@@ -99,7 +99,7 @@ def test_a_joined_pool_takes_each_cohorts_first_kind_of_the_group():
 
 
 def test_exclude_samples_drops_them_at_harmonisation_and_an_unknown_id_is_an_error(shared_data):
-    from conftest import GSE4335
+    from support.locations import GSE4335
     from hif_prognosis.data.cohorts import harmonise_local_cohort
 
     cohort = {
@@ -116,53 +116,3 @@ def test_exclude_samples_drops_them_at_harmonisation_and_an_unknown_id_is_an_err
     assert list(clinical["sample_id"]) == list(matrix.columns)
     with pytest.raises(InputError, match=r"exclude_samples lists \['GSM_TYPO'\], which are not samples of this cohort"):
         harmonise_local_cohort(GSE4335 / "expression.tsv.gz", GSE4335 / "clinical.tsv", {**cohort, "exclude_samples": ["GSM_TYPO"]})
-
-
-@pytest.mark.workflow
-def test_a_patient_in_two_cohorts_stops_the_run_before_pooling_and_exclude_samples_resolves_it(tmp_path, shared_data):
-    """Two local cohorts cut from GSE4335, the second holding two of the first's arrays under new
-    IDs: the run stops before the meta-analysis, naming both pairs, with nothing pooled written;
-    listing the copies under exclude_samples lets it finish, and the meta-analysis states the
-    patients it pooled, each once."""
-    from conftest import GSE4335
-    from test_workflow import snakemake, write_config
-
-    expression = pd.read_csv(GSE4335 / "expression.tsv.gz", sep="\t", index_col=0)
-    clinical = pd.read_csv(GSE4335 / "clinical.tsv", sep="\t")
-    first, rest = list(expression.columns[:60]), list(expression.columns[60:])
-    copied = first[:2]
-    expression[first].to_csv(tmp_path / "a_expression.tsv", sep="\t")
-    clinical[clinical["sample_id"].isin(first)].to_csv(tmp_path / "a_clinical.tsv", sep="\t", index=False)
-    pd.concat([expression[rest], expression[copied].add_prefix("re_")], axis=1).to_csv(tmp_path / "b_expression.tsv", sep="\t")
-    b_clinical = pd.concat([
-        clinical[clinical["sample_id"].isin(rest)],
-        clinical[clinical["sample_id"].isin(copied)].assign(sample_id=lambda t: "re_" + t["sample_id"]),
-    ])
-    b_clinical.to_csv(tmp_path / "b_clinical.tsv", sep="\t", index=False)
-    endpoints = {"overall_survival": {"time": "os_months", "event": "os_event", "time_unit": "months"}}
-
-    def cohort(name, exclude=()):
-        return {"source": "local", "expression": str(tmp_path / f"{name}_expression.tsv"),
-                "clinical": str(tmp_path / f"{name}_clinical.tsv"), "sample_id_column": "sample_id",
-                "endpoints": endpoints, "exclude_samples": list(exclude)}
-
-    def run(exclude):
-        write_config(tmp_path, cohorts={"A": cohort("a"), "B": cohort("b", exclude)}, scoring__methods=["zscore"])
-        return snakemake(tmp_path, "--cores", "2", "results/config/meta/meta_analysis.tsv", check=False)
-
-    stopped = run(())
-    assert stopped.returncode != 0
-    output = stopped.stdout + stopped.stderr
-    assert "2 sample pair(s) look like one patient counted in two cohorts" in output
-    assert f"cohorts.B.exclude_samples: [re_{copied[0]}, re_{copied[1]}]" in output
-    assert not (tmp_path / "results" / "config" / "meta" / "meta_analysis.tsv").exists()
-    assert not (tmp_path / "results" / "config" / "meta" / "cohort_overlap.tsv").exists()
-
-    finished = run([f"re_{s}" for s in copied])
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    meta = pd.read_csv(tmp_path / "results" / "config" / "meta" / "meta_analysis.tsv", sep="\t")
-    known = clinical.dropna(subset=["os_months", "os_event"])
-    assert (meta["k"] == 2).all() and (meta["patients"] == len(known)).all()
-    pooled = pd.read_csv(tmp_path / "results" / "config" / "meta" / "pooled_patients.tsv", sep="\t")
-    assert pooled["sample_id"].is_unique and len(pooled) == len(known)
-    assert pd.read_csv(tmp_path / "results" / "config" / "meta" / "cohort_overlap.tsv", sep="\t").empty

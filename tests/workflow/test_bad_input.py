@@ -22,10 +22,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import apply_overrides
-from mirror import Mirror
+from support.workflow_runs import apply_overrides
+from support.mirror import Mirror
+from support.locations import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 TEST_CASE = REPO / ".test"
 ALLOWED = ("results", "resources/downloads", "logs", ".snakemake")
 CLINICAL_TARGET = "results/config/TEST/clinical.tsv"

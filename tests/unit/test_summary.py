@@ -6,43 +6,13 @@ import pytest
 
 from hif_prognosis.enrichment.gsea import significance_method
 from hif_prognosis.presentation.summary import HEADLINE_COLUMNS, FigureSection, answer_kind, headline_table, linked_dois, page_context, published_comparison, read_published_hazard_ratios, render_summary_page, software_versions
-from conftest import REPO
+from support.locations import REPO
+from support.summary_tables import summary_tables
 
 PUBLISHED = REPO / "resources" / "published_hazard_ratios.tsv"
 
-KEY = {"method": "zscore", "endpoint": "overall_survival"}
-
-
-def tables():
-    rows = [("C1", "OTHER"), ("C1", "HIF"), ("C2", "HIF"), ("C2", "OTHER")]
-    split = {"hr_high_vs_low": 2.0, "hr_high_vs_low_ci_low": 1.0, "hr_high_vs_low_ci_high": 4.0, "se_log_hr_high_vs_low": np.log(2) / 1.96}
-    cox = pd.DataFrame(
-        [{"cohort": c, "signature": s, **KEY, "n": 50, "events": 20, "hr": 1.5, "hr_ci_low": 1.1,
-          "hr_ci_high": 2.0, "p_wald": 0.01} | split for c, s in rows]
-        + [{"cohort": "C1", "signature": "HIF", "method": "pc1", "endpoint": "overall_survival", "n": 50, "events": 20,
-            "hr": 9.0, "hr_ci_low": 1.0, "hr_ci_high": 80.0, "p_wald": 0.5} | split]
-    )
-    discrimination = pd.DataFrame(
-        [{"cohort": c, "signature": s, **KEY, "harrell_c": 0.6, "harrell_c_ci_low": 0.5, "harrell_c_ci_high": 0.7}
-         for c, s in rows]
-    )
-    null = pd.DataFrame(
-        [{"cohort": c, "signature": s, **KEY, "percentile_log_hr": 97.5, "p_empirical_abs_log_hr": 0.04, "n_random_sets": 1000,
-          "null_log_hr_sd": 0.05, "r_sample_mean_z": 0.87 if c == "C2" else 0.1, "offset_warning": c == "C2",
-          "percentile_log_hr_adj_sample_mean_z": 73.5, "p_empirical_abs_log_hr_adj_sample_mean_z": 0.31}
-         for c, s in rows]
-    )
-    models = pd.DataFrame(
-        [{"cohort": c, "signature": s, **KEY, "model": "proliferation", "status": "fitted", "hr": 1.2,
-          "hr_ci_low": 0.9, "hr_ci_high": 1.6} for c, s in rows]
-        + [{"cohort": "C1", "signature": "HIF", **KEY, "model": "metastasis",
-            "status": "refused: 4.0 events per variable < 10", "hr": 1.4, "hr_ci_low": 1.0, "hr_ci_high": 2.0}]
-    )
-    return cox, discrimination, null, models
-
-
 def test_headline_joins_the_controls_of_one_method_primary_first():
-    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    headline = headline_table(*summary_tables(), method="zscore", primary_signature="HIF")
     assert list(headline.columns) == HEADLINE_COLUMNS
     assert list(zip(headline["cohort"], headline["signature"])) == [
         ("C1", "HIF"), ("C2", "HIF"), ("C1", "OTHER"), ("C2", "OTHER"),
@@ -65,7 +35,7 @@ def test_published_high_vs_low_figures_sit_beside_the_pipelines_own_median_split
     its own median split of the same score (per cohort, then DerSimonian-Laird), not HRs per SD."""
     from hif_prognosis.survival.meta import dersimonian_laird
 
-    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    headline = headline_table(*summary_tables(), method="zscore", primary_signature="HIF")
     table = published_comparison(headline, read_published_hazard_ratios(PUBLISHED), signature="HIF", method="zscore")
     published = table[table["kind"] == "published"]
     assert list(published["hr"]) == [3.0, 3.67, 2.61]
@@ -110,7 +80,7 @@ def test_page_is_self_contained_and_escapes_text(tmp_path):
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
         "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f6c2e10000000049454e44ae426082"
     ))
-    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    headline = headline_table(*summary_tables(), method="zscore", primary_signature="HIF")
     judgement = pd.DataFrame([
         {"endpoint": "overall_survival", "question": "1 signal", "criterion": "HR > 1", "cohort": "C1", "value": "HR 1.5", "met": True},
         {"endpoint": "overall_survival", "question": "5 carries over", "criterion": "locked", "cohort": "all",
@@ -173,7 +143,7 @@ def test_published_models_sit_beside_the_hif_signature_within_and_locked():
     from hif_prognosis.data.genesets import signature_table, weighted_signature_table
     from hif_prognosis.presentation.summary import MODEL_COMPARISON_COLUMNS, model_comparison
 
-    cox, discrimination, null, models = tables()
+    cox, discrimination, null, models = summary_tables()
     cox = pd.concat([cox, pd.DataFrame([
         {"cohort": c, "signature": "MODEL", "method": "weighted", "endpoint": "overall_survival", "n": 50, "events": 20,
          "hr": hr, "hr_ci_low": hr / 2, "hr_ci_high": hr * 2, "p_wald": 0.2} for c, hr in (("C1", 1.8), ("C2", np.inf))
@@ -203,7 +173,7 @@ def test_published_models_sit_beside_the_hif_signature_within_and_locked():
                             primary_signature="HIF", primary_method="zscore")
     assert none.empty and list(none.columns) == MODEL_COMPARISON_COLUMNS
 
-    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    headline = headline_table(*summary_tables(), method="zscore", primary_signature="HIF")
     judgement = pd.DataFrame([{"endpoint": "overall_survival", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
     common = dict(
         signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement, meta=None,
@@ -233,7 +203,7 @@ def test_the_page_names_each_cohort_s_disease_and_links_only_to_sections_it_has(
     published osteosarcoma figures are marked as another population, the navigation links only
     to sections present, a one-cohort page has no cross-cohort agreement column, and an ORA set
     that is the signature itself is left out and named."""
-    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    headline = headline_table(*summary_tables(), method="zscore", primary_signature="HIF")
     judgement = pd.DataFrame([{"endpoint": "overall_survival", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
     nes = pd.DataFrame([{"ranking": "survival_cox_z", "library": "H", "term": "SET", "nes_C1": 1.2, "fdr_q_C1": 0.0,
                          "n_cohorts": 1, "same_sign": True, "mean_nes": 1.2}])
@@ -276,7 +246,7 @@ def test_a_set_agrees_across_cohorts_only_with_one_sign_and_a_low_fdr_in_each():
         {"ranking": "survival_cox_z", "library": "H", "term": "ONE_HIGH_FDR", "nes_C1": 2.5, "fdr_q_C1": 0.01, "nes_C2": 1.0,
          "fdr_q_C2": 1.0, "n_cohorts": 2, "same_sign": True, "mean_nes": 1.75},
     ])
-    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    headline = headline_table(*summary_tables(), method="zscore", primary_signature="HIF")
     judgement = pd.DataFrame([{"endpoint": "overall_survival", "question": "answer", "criterion": "x", "cohort": "all", "value": "no", "met": False}])
     context = page_context(
         signature="HIF", method="zscore", cohorts=["C1", "C2"], headline=headline, judgement=judgement, meta=None,
@@ -327,7 +297,7 @@ def test_a_change_in_c_keeps_its_bounds_off_zero():
 
 
 def test_a_cohort_without_a_disease_is_taken_as_asked_and_says_so(tmp_path):
-    headline = headline_table(*tables(), method="zscore", primary_signature="HIF")
+    headline = headline_table(*summary_tables(), method="zscore", primary_signature="HIF")
     judgement = pd.DataFrame([{"endpoint": "overall_survival", "question": "answer", "criterion": "x", "cohort": "all",
                                "value": "no", "met": False}])
     headline.loc[headline["cohort"] == "C1", "harrell_c"] = 0.43

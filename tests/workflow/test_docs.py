@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from support.locations import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 PAGES = [REPO / "README.md", REPO / "config" / "README.md", *sorted((REPO / "docs").glob("*.md")),
          *sorted((REPO / "resources").rglob("*.md"))]
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")

@@ -1,18 +1,18 @@
 """The comparators: CINSARC's class against an independent implementation of the published
 centroid rule, and the two-score Cox model with its likelihood-ratio test against R."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import GSE4335
+from support.locations import GSE4335
 from hif_prognosis.scoring.cinsarc import cinsarc_classes
 from hif_prognosis.data.genesets import read_gene_list
 from hif_prognosis.survival.head_to_head import head_to_head
+from support.locations import REPO
 
-COMPARATORS = Path(__file__).resolve().parents[1] / "resources" / "signatures" / "comparators"
+COMPARATORS = REPO / "resources" / "signatures" / "comparators"
 
 # The rule of Chibon et al. / Lesluyes & Chibon, as hacksig's hack_cinsarc states it, written
 # out in base R with a loop: centre genes across samples; for each sample, centroids of the
@@ -88,7 +88,7 @@ def test_two_score_cox_model_and_its_likelihood_ratio_test_equal_r(gse4335, r_su
     z-score), on GSE4335's real overall survival."""
     from hif_prognosis.data.clinical import endpoint_data
     from hif_prognosis.data.genesets import read_gmt
-    from conftest import MSIGDB
+    from support.locations import MSIGDB
 
     matrix, clinical = gse4335
     outcome = endpoint_data(clinical, "os")

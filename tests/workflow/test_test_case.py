@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from mirror import Mirror
-from test_workflow import planned_jobs, table_hashes
+from support.mirror import Mirror
+from support.workflow_runs import planned_jobs, table_hashes
+from support.locations import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 
 # Jobs that compute numbers which do not depend on primary.*: none may rerun when it changes.
 INDEPENDENT_OF_PRIMARY = {

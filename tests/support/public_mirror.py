@@ -37,9 +37,9 @@ import yaml
 
 from hif_prognosis.data.genesets import read_gene_list, read_gmt
 from hif_prognosis.data.review import read_review_table
-from mirror import Mirror
+from support.mirror import Mirror
+from support.locations import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 REVIEW_TABLE = REPO / "resources" / "signatures" / "hif1a_review.tsv"
 COMPARATOR_GENES = REPO / "resources" / "signatures" / "comparators"
 GSE21257_TABLE = "GSE21257/GSE21257_OS_SanmleInfo_GPL10295.txt"

@@ -13,19 +13,22 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import SHARED, apply_overrides
+from support.locations import SHARED
+
+from support.workflow_runs import apply_overrides
 from hif_prognosis.tables import read_matrix
-from public_mirror import (
+from support.public_mirror import (
     EXTRA_ALIQUOTS, GSE16091_SURVIVAL, GSE21257_TABLE, GSE39055_RECORDS, OLD_SYMBOLS_ON_GPL10295, TARGET_RELEASE,
     TARGET_SURVIVAL, mirrored_config, public_mirror,
 )
-from test_workflow import snakemake
+from support.workflow_runs import snakemake
+from support.locations import TEST_DATA
 
 pytestmark = pytest.mark.workflow
 DATA = SHARED / "data"
 
 
-TEST_MODEL = Path(__file__).parent / "data" / "test_model_weights.tsv"
+TEST_MODEL = TEST_DATA / "test_model_weights.tsv"
 # The default config's 10 signatures and 6 methods, plus a model from a weight file scored by the
 # weighted method (which then scores every signature).
 N_SIGNATURES, N_METHODS = 11, 7
@@ -387,7 +390,7 @@ def test_four_cohort_page_in_a_browser_names_each_cohort_and_endpoint_in_words(m
     as zero, the questions come in order, each cohort is named with its disease, the first screen
     says which endpoints exist with their cohorts, patients and events, and "OS" stands for
     nothing anywhere a reader sees."""
-    from browser import Browser, find_chromium
+    from support.browser import Browser, find_chromium
 
     chromium = find_chromium()
     if chromium is None:

@@ -1,15 +1,14 @@
 """workflow/lib/hif_workflow.py: the parse-time config checks and download layout (standard
 library only; pyproject puts workflow/lib on pytest's path)."""
 
-from pathlib import Path
 
 import pytest
 import yaml
 from snakemake.utils import validate
 
 from hif_workflow import ConfigError, RANKINGS, check_config, gene_set_file, remote_files, run_name
+from support.locations import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import MSIGDB
+from support.locations import MSIGDB
 from hif_prognosis.data.genesets import coverage_table, read_gmt, signature_table
 from hif_prognosis.survival.meta import random_effects
 from hif_prognosis.survival.power import detectable_hr, power_at, power_table
@@ -41,7 +41,7 @@ def test_on_the_example_cohort_the_first_screen_says_the_verdict_depends_on_the_
     """GSE4335 with HALLMARK_HYPOXIA: the pre-specified mean z-score finds no evidence, ssGSEA
     finds higher risk; the first screen says so in words, beside the count of agreeing
     specifications."""
-    from test_summary import tables
+    from support.summary_tables import summary_tables
     from hif_prognosis.presentation.summary import headline_table, page_context, render_summary_page
     from hif_prognosis.enrichment.gsea import significance_method
     from hif_prognosis.presentation.summary import software_versions
@@ -61,7 +61,7 @@ def test_on_the_example_cohort_the_first_screen_says_the_verdict_depends_on_the_
                                "value": "no (not met: 1 signal)", "met": False}])
     context = page_context(
         signature="HALLMARK_HYPOXIA", method="zscore", cohorts=["C1", "C2"],
-        headline=headline_table(*tables(), method="zscore", primary_signature="HIF"), judgement=judgement, meta=None,
+        headline=headline_table(*summary_tables(), method="zscore", primary_signature="HIF"), judgement=judgement, meta=None,
         nes=pd.DataFrame(columns=["ranking", "term", "mean_nes", "same_sign"]),
         ora=pd.DataFrame(columns=["cohort", "term", "p_hypergeometric"]), versions=software_versions(["pandas"]),
         config_text="", figure_sections=[], gsea_method=significance_method("multilevel", permutations=10, sample_size=101),
