@@ -353,6 +353,13 @@ def _strings(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
 def check_config(config: Mapping[str, Any], configfile: str = "the config") -> None:
     """Raise ConfigError naming the field and the fix for the first problem a schema-valid
     config has that shows without reading data (the jobs check the data where they read it)."""
+    _check_text_and_files(config, configfile)
+    _check_settings(config, configfile)
+    _check_references(config, configfile)
+
+
+def _check_text_and_files(config: Mapping[str, Any], configfile: str) -> None:
+    """No text a report would run as markup; every file the config names is where it says."""
     for key, text in _strings(config):
         if SCRIPT_BREAKOUT.search(text):
             raise ConfigError(
@@ -371,6 +378,10 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
             f"{Path.cwd()}). Correct the path(s) or run snakemake from the intended directory."
         )
     remote_files(config)  # building the cached paths checks that each stays in resources/downloads/
+
+
+def _check_settings(config: Mapping[str, Any], configfile: str) -> None:
+    """Settings the schema cannot check alone: gene set sizes, GEO keys, text encodings."""
     enrichment = config["enrichment"]
     if enrichment["min_size"] > enrichment["max_size"]:
         raise ConfigError(
@@ -388,6 +399,10 @@ def check_config(config: Mapping[str, Any], configfile: str = "the config") -> N
                     f"{configfile}: cohorts.{name}.encoding {cohort['encoding']!r} is not a text encoding "
                     "Python knows; use e.g. utf-8, latin-1 or cp1252."
                 ) from None
+
+
+def _check_references(config: Mapping[str, Any], configfile: str) -> None:
+    """Every name a setting refers to (signatures, methods, endpoints) is defined."""
     primary = config["primary"]
     signature_fields = {
         "primary.signature": primary["signature"],

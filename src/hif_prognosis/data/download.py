@@ -239,7 +239,6 @@ def fetch(
         return destination
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".part")
-    gzipped = destination.name.endswith(".gz")
     where = f" or point {mirror_hint} in the config at a mirror" if mirror_hint else ""
     attempts = settings.retries + 1
     deadline = time.monotonic() + settings.deadline_seconds
@@ -247,36 +246,12 @@ def fetch(
         attempt = 1
         while True:
             log.info("%s: downloading (attempt %d of %d)", url, attempt, attempts)
+            response = _answer(session, url, destination, settings, mirror_hint, attempts, where)
             try:
-                response = session.get(
-                    url,
-                    stream=True,
-                    timeout=(settings.connect_timeout_seconds, settings.first_byte_timeout_seconds),
-                )
-            except (requests.ConnectionError, requests.Timeout) as error:
-                # urllib3 has already retried connecting and waiting for the headers.
-                if _timed_out_waiting(error):
-                    raise DownloadError(
-                        f"{url}: the server accepted the connection but sent no answer within "
-                        f"{settings.first_byte_timeout_seconds:g} s (downloads.first_byte_timeout_seconds), "
-                        f"twice. Try again later{where}."
-                    ) from error
-                raise DownloadError(offline_message(url, destination, mirror_hint, attempts, error)) from error
-            sock = _socket_of(response)
-            if sock is not None:  # the body may pause longer than the answer took to start
-                sock.settimeout(settings.timeout_seconds)
-            try:
-                with response:
-                    if response.status_code != 200:
-                        raise DownloadError(
-                            f"{url}: the server answered HTTP {response.status_code} "
-                            f"{response.reason}"
-                            + (" after retries" if response.status_code in RETRY_STATUSES else "")
-                            + f". Check the URL and accession{where}."
-                        )
-                    _stream(response, partial, url, deadline - time.monotonic())
+                _receive(response, partial, url, deadline, where)
                 check_download(
-                    partial, gzipped=gzipped, expected_start=expected_start, content_check=content_check, md5=md5,
+                    partial, gzipped=destination.name.endswith(".gz"), expected_start=expected_start,
+                    content_check=content_check, md5=md5,
                 )
                 os.replace(partial, destination)
                 return destination
@@ -299,6 +274,43 @@ def fetch(
                 attempt += 1
             finally:
                 partial.unlink(missing_ok=True)
+
+
+def _answer(
+    session: requests.Session, url: str, destination: Path, settings: DownloadSettings, mirror_hint: str,
+    attempts: int, where: str,
+) -> requests.Response:
+    """The server's answer to a GET of ``url``, its body still to read; a DownloadError saying
+    why where none came (urllib3 has already retried connecting and waiting for the headers)."""
+    try:
+        response = session.get(
+            url, stream=True, timeout=(settings.connect_timeout_seconds, settings.first_byte_timeout_seconds),
+        )
+    except (requests.ConnectionError, requests.Timeout) as error:
+        if _timed_out_waiting(error):
+            raise DownloadError(
+                f"{url}: the server accepted the connection but sent no answer within "
+                f"{settings.first_byte_timeout_seconds:g} s (downloads.first_byte_timeout_seconds), "
+                f"twice. Try again later{where}."
+            ) from error
+        raise DownloadError(offline_message(url, destination, mirror_hint, attempts, error)) from error
+    sock = _socket_of(response)
+    if sock is not None:  # the body may pause longer than the answer took to start
+        sock.settimeout(settings.timeout_seconds)
+    return response
+
+
+def _receive(response: requests.Response, partial: Path, url: str, deadline: float, where: str) -> None:
+    """The answer's body into ``partial``, refused unless the server answered 200."""
+    with response:
+        if response.status_code != 200:
+            raise DownloadError(
+                f"{url}: the server answered HTTP {response.status_code} "
+                f"{response.reason}"
+                + (" after retries" if response.status_code in RETRY_STATUSES else "")
+                + f". Check the URL and accession{where}."
+            )
+        _stream(response, partial, url, deadline - time.monotonic())
 
 
 def offline_message(url: str, destination: Path, mirror_hint: str, attempts: int, error: Exception) -> str:

@@ -56,6 +56,21 @@ def read_expression_table(
     an error, never a silently dropped or imputed patient.
     """
     raw, codec = read_text_bytes(path, encoding, encoding_field=encoding_field)
+    header = _expression_header(raw, codec, path)
+    table = _parsed_values(raw, codec, header, path)
+    del raw
+    symbols = table.index.to_series().astype("string").str.strip()
+    keep = symbols.notna() & (symbols != "")
+    if not keep.all():
+        table = table.loc[keep.to_numpy()]
+    table.index = pd.Index(symbols[keep].to_numpy(dtype=str), name="gene_symbol")
+    table.columns = table.columns.astype(str)
+    _check_values(table, path)
+    return table.astype(float, copy=False)
+
+
+def _expression_header(raw: bytes, codec: str, path: str | Path) -> list[str]:
+    """The table's header: a name for the symbol column, then unique sample IDs."""
     lines = raw.split(b"\n", 2)
     header = lines[0].decode(codec).rstrip("\r").split("\t")
     first_row = lines[1].decode(codec, errors="replace").rstrip("\r").split("\t") if len(lines) > 1 else []
@@ -68,45 +83,52 @@ def read_expression_table(
             f"{path}: sample ID(s) {list(duplicated[:5])} head more than one column; give each "
             "sample one column (or remove the duplicate)."
         )
-    # Parsed in blocks of rows into one preallocated array: parsing the whole file at once holds
-    # its tokens and a per-column copy besides the result (7 GB at 20,000 x 10,000).
     if len(header) < 2:
         raise InputError(
             f"{path}: expected a tab-separated genes x samples table (first column gene symbol, "
             "one column per sample) but found no sample columns. Check the file's delimiter."
         )
+    return header
+
+
+def _parsed_values(raw: bytes, codec: str, header: list[str], path: str | Path) -> pd.DataFrame:
+    """The values, parsed in blocks of rows into one preallocated array: parsing the whole file
+    at once holds its tokens and a per-column copy besides the result (7 GB at 20,000 x 10,000)."""
     values = np.empty((raw.count(b"\n") + 1, len(header) - 1))
     labels, filled, columns = [], 0, pd.Index(header[1:])
     for block in pd.read_csv(io.BytesIO(raw), sep="\t", index_col=0, encoding=codec, chunksize=ROW_BLOCK,
                              header=0, names=header):
         columns = block.columns
-        non_numeric = [c for c in block.columns if not pd.api.types.is_numeric_dtype(block[c])]
-        if non_numeric:
-            bad = {c: block[c][pd.to_numeric(block[c], errors="coerce").isna() & block[c].notna()] for c in non_numeric}
-            examples = [f"{c}: {v!r}" for c in non_numeric[:3] for v in bad[c].head(1)]
-            commas = [v for c in non_numeric for v in bad[c].astype(str) if DECIMAL_COMMA.match(v)]
-            if commas:
-                raise InputError(
-                    f"{path}: sample column(s) {non_numeric[:5]} write numbers with commas "
-                    f"({'; '.join(examples)}); the table must use '.' as the decimal separator and no thousands separators. "
-                    "Re-export it with '.' (e.g. R write.table(dec = '.'), or a spreadsheet in an English locale)."
-                )
-            raise InputError(
-                f"{path}: sample column(s) {non_numeric[:5]} hold non-numeric values ({'; '.join(examples)}); "
-                "every column after the first must be expression values. Is this the clinical table? "
-                "Check that the cohort's expression and clinical paths are not swapped."
-            )
+        _refuse_non_numeric(block, path)
         values[filled:filled + len(block)] = block.to_numpy(dtype=float)
         labels.append(block.index)
         filled += len(block)
-    del raw
     index = labels[0].append(labels[1:]) if labels else pd.Index([])
-    table = pd.DataFrame(values[:filled], index=index, columns=columns)
-    symbols = table.index.to_series().astype("string").str.strip()
-    keep = symbols.notna() & (symbols != "")
-    if not keep.all():
-        table = table.loc[keep.to_numpy()]
-    table.index = pd.Index(symbols[keep].to_numpy(dtype=str), name="gene_symbol")
+    return pd.DataFrame(values[:filled], index=index, columns=columns)
+
+
+def _refuse_non_numeric(block: pd.DataFrame, path: str | Path) -> None:
+    non_numeric = [c for c in block.columns if not pd.api.types.is_numeric_dtype(block[c])]
+    if not non_numeric:
+        return
+    bad = {c: block[c][pd.to_numeric(block[c], errors="coerce").isna() & block[c].notna()] for c in non_numeric}
+    examples = [f"{c}: {v!r}" for c in non_numeric[:3] for v in bad[c].head(1)]
+    commas = [v for c in non_numeric for v in bad[c].astype(str) if DECIMAL_COMMA.match(v)]
+    if commas:
+        raise InputError(
+            f"{path}: sample column(s) {non_numeric[:5]} write numbers with commas "
+            f"({'; '.join(examples)}); the table must use '.' as the decimal separator and no thousands separators. "
+            "Re-export it with '.' (e.g. R write.table(dec = '.'), or a spreadsheet in an English locale)."
+        )
+    raise InputError(
+        f"{path}: sample column(s) {non_numeric[:5]} hold non-numeric values ({'; '.join(examples)}); "
+        "every column after the first must be expression values. Is this the clinical table? "
+        "Check that the cohort's expression and clinical paths are not swapped."
+    )
+
+
+def _check_values(table: pd.DataFrame, path: str | Path) -> None:
+    """Refuse infinite values, gene symbols a spreadsheet turned into dates, and empty samples."""
     infinite = np.isinf(table.to_numpy())
     if infinite.any():
         gene, sample = _where(table, infinite)
@@ -124,7 +146,6 @@ def read_expression_table(
             "and which is no longer knowable from the file. Re-export the matrix from its source with "
             "the gene column as text (or use the platform's probe IDs); never open it in a spreadsheet."
         )
-    table.columns = table.columns.astype(str)
     empty = [c for c in table.columns if table[c].isna().all()]
     if empty:
         raise InputError(
@@ -132,7 +153,6 @@ def read_expression_table(
             "from the file (a sample without data cannot be scored, and would otherwise be "
             "imputed to the gene medians and analysed as a patient)."
         )
-    return table.astype(float, copy=False)
 
 
 def collapse_duplicate_genes(matrix: pd.DataFrame, rule: DuplicateRule) -> pd.DataFrame:

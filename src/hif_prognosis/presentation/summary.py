@@ -446,6 +446,59 @@ def page_figure_sections(
     where the primary score follows the sample-wide mean z-score). Per-cohort figures come in cohort order
     (Kaplan-Meier: each cohort's endpoints in turn; enrichment: each cohort's rankings), as the
     workflow expands them."""
+    sections = _across_cohort_sections(
+        forest=forest, locked_forest=locked_forest, locked_kaplan_meier=locked_kaplan_meier, cohorts=cohorts,
+        signature=signature, method=method, specification_curve=specification_curve,
+    )
+    km_keys = [(c, e) for c in cohorts for e in endpoints[c]]
+    sections.append(FigureSection(
+        "km", "Kaplan–Meier curves", "Median split of the primary score, for display only: the tests use the continuous score.",
+        [(path, f"{c}, {endpoint_label(e)}: {signature} ({method_label(method)}) above vs below the median, 95% bands, numbers at risk.")
+         for path, (c, e) in zip(kaplan_meier, km_keys, strict=True)],
+    ))
+    if comparators:
+        class_keys = [(c, comparator, e) for c in cohorts for comparator in comparators for e in endpoints[c]]
+        sections.append(FigureSection(
+            "comparators", "The comparators' classes", "CINSARC's risk classes by nearest centroid (leave-one-out); "
+            "where a cohort has no distant-metastasis labels, the figure says so.",
+            [(path, f"{c}, {endpoint_label(e)}: {comparator} C2 (high risk) against C1.")
+             for path, (c, comparator, e) in zip(comparator_kaplan_meier, class_keys, strict=True)],
+        ))
+    sections += _gene_and_null_sections(gene_forest, null_plot, cohorts, signature, offset_cohorts)
+    sections.append(_enrichment_section(
+        enrichment_plot, top_sets, [(c, r) for c in cohorts for r in rankings], signature=signature, method=method,
+        plotted_set=plotted_set, ranking_endpoints=ranking_endpoints, offset_cohorts=offset_cohorts,
+    ))
+    return sections
+
+
+def _gene_and_null_sections(
+    gene_forest: list[str], null_plot: list[str], cohorts: list[str], signature: str, offset_cohorts: Sequence[str]
+) -> list[FigureSection]:
+    """Each cohort's gene forest and random-signature null."""
+    return [
+        FigureSection(
+            "genes", "Gene forest: which genes carry the signal", "",
+            [(path, f"{c}: each gene of {signature}, univariable Cox per SD of expression; vermillion = BH q < 0.05.")
+             for path, c in zip(gene_forest, cohorts, strict=True)],
+        ),
+        FigureSection(
+            "null", "Random-signature null", "Random gene sets of the same size and expression profile, scored and fitted the same way (Venet et al. 2011).",
+            [(path, f"{c}: the signatures' log HR (vermillion) among random sets (grey)"
+                    + (f", both {ADJUSTED_LABEL}, the comparison that decides (black outline: unadjusted)" if c in offset_cohorts else "")
+                    + "; blue: adjusted for proliferation.")
+             for path, c in zip(null_plot, cohorts, strict=True)],
+        ),
+    ]
+
+
+def _across_cohort_sections(
+    *, forest: str | None, locked_forest: str | None,
+    locked_kaplan_meier: Sequence[tuple[str, tuple[str, str, str, str, str]]], cohorts: list[str], signature: str,
+    method: str, specification_curve: str | None,
+) -> list[FigureSection]:
+    """The sections that read cohorts together: the specification curve, the forest plot and
+    the locked scores (or why a single cohort has none)."""
     sections = []
     if not forest and not locked_forest:
         sections.append(FigureSection(
@@ -476,33 +529,14 @@ def page_figure_sections(
                       f"{training}'s median score.")
                for path, (name, weights, training, test, endpoint) in locked_kaplan_meier],
         ))
-    km_keys = [(c, e) for c in cohorts for e in endpoints[c]]
-    sections.append(FigureSection(
-        "km", "Kaplan–Meier curves", "Median split of the primary score, for display only: the tests use the continuous score.",
-        [(path, f"{c}, {endpoint_label(e)}: {signature} ({method_label(method)}) above vs below the median, 95% bands, numbers at risk.")
-         for path, (c, e) in zip(kaplan_meier, km_keys, strict=True)],
-    ))
-    if comparators:
-        class_keys = [(c, comparator, e) for c in cohorts for comparator in comparators for e in endpoints[c]]
-        sections.append(FigureSection(
-            "comparators", "The comparators' classes", "CINSARC's risk classes by nearest centroid (leave-one-out); "
-            "where a cohort has no distant-metastasis labels, the figure says so.",
-            [(path, f"{c}, {endpoint_label(e)}: {comparator} C2 (high risk) against C1.")
-             for path, (c, comparator, e) in zip(comparator_kaplan_meier, class_keys, strict=True)],
-        ))
-    sections.append(FigureSection(
-        "genes", "Gene forest: which genes carry the signal", "",
-        [(path, f"{c}: each gene of {signature}, univariable Cox per SD of expression; vermillion = BH q < 0.05.")
-         for path, c in zip(gene_forest, cohorts, strict=True)],
-    ))
-    sections.append(FigureSection(
-        "null", "Random-signature null", "Random gene sets of the same size and expression profile, scored and fitted the same way (Venet et al. 2011).",
-        [(path, f"{c}: the signatures' log HR (vermillion) among random sets (grey)"
-                + (f", both {ADJUSTED_LABEL}, the comparison that decides (black outline: unadjusted)" if c in offset_cohorts else "")
-                + "; blue: adjusted for proliferation.")
-         for path, c in zip(null_plot, cohorts, strict=True)],
-    ))
-    keys = [(c, r) for c in cohorts for r in rankings]
+    return sections
+
+
+def _enrichment_section(
+    enrichment_plot: list[str], top_sets: list[str], keys: list[tuple[str, str]], *, signature: str, method: str,
+    plotted_set: str, ranking_endpoints: Mapping[str, str], offset_cohorts: Sequence[str],
+) -> FigureSection:
+    """Each cohort's enrichment curve and top gene sets, ranking by ranking (``keys``)."""
     figures = []
     for curve, dots, (cohort, ranking) in zip(enrichment_plot, top_sets, keys, strict=True):
         ranked_by = ranking_labels(
@@ -510,7 +544,7 @@ def page_figure_sections(
         ).ranked_by
         figures.append((curve, f"{cohort}: {plotted_set}, genes ranked by {ranked_by}."))
         figures.append((dots, f"{cohort}: top gene sets, genes ranked by {ranked_by} (pre-ranked GSEA, all libraries)."))
-    sections.append(FigureSection(
+    return FigureSection(
         "enrichment", "Enrichment: which pathways explain the signal",
         "Two rankings of every gene: its own Cox association with survival (independent of any "
         "signature), and its correlation with the primary score (the signature's own genes are "
@@ -520,8 +554,7 @@ def page_figure_sections(
            "offset: there the signature's own genes need not come first, and their enrichment says "
            "little either way." if offset_cohorts else ""),
         figures,
-    ))
-    return sections
+    )
 
 
 def answer_kind(answer: str) -> str:
@@ -584,15 +617,6 @@ def page_context(
     """Everything the page template shows, as plain records. ``gsea_method`` says how the GSEA
     p and FDR were computed (enrichment.significance_method); ``gsea_draws``: the permutations
     behind them where those limit their resolution (an FDR of 0 prints as "< 1/n")."""
-    answers = judgement[judgement["question"] == "answer"]
-    pooled = (
-        meta[(meta["signature"] == signature) & (meta["method"] == method)] if meta is not None else pd.DataFrame()
-    )
-    fdr = nes[[f"fdr_q_{cohort}" for cohort in cohorts if f"fdr_q_{cohort}" in nes]]
-    nes = nes.assign(
-        _abs=-nes["mean_nes"].abs(),
-        agrees=nes["same_sign"].astype(bool) & (fdr < AGREEMENT_FDR).all(axis=1) & (fdr.shape[1] > 1),
-    )
     labels = cohort_labels(cohort_context or {cohort: {} for cohort in cohorts})
     primary = Primary(signature, method, primary_endpoint)
     robust = robustness(specifications, primary) if specifications is not None else None
@@ -605,6 +629,38 @@ def page_context(
         "method": method,
         "method_label": method_label(method),
         "cohorts": cohorts,
+        **_answer_context(signature, method, cohorts, labels, headline, judgement, meta, published_hazard_ratios),
+        "model_comparison": records(model_comparison),
+        "head_to_head": records(head_to_head),
+        "head_to_head_pooled": records(head_to_head_pooled),
+        "model_comparison_question": MODEL_COMPARISON_QUESTION,
+        "checksums": records(checksums),
+        "run_stamp": run_stamp or {"written": "at a time not recorded", "workflow": "a version not recorded"},
+        "offset_warning_r": OFFSET_WARNING_R,
+        "adjusted_label": ADJUSTED_LABEL,
+        "figure_sections": [_figure_section_context(section) for section in figure_sections],
+        **_enrichment_context(nes, ora, cohorts, gsea_method, gsea_draws, nes_top_n, ora_top_n),
+        "versions": versions.to_dict("records"),
+        "config_text": config_text,
+    }
+
+
+def records(table: pd.DataFrame | None) -> list[dict[Hashable, Any]]:
+    """A table's rows as records for the template; none where the run has no such table."""
+    return [] if table is None else table.to_dict("records")
+
+
+def _answer_context(
+    signature: str, method: str, cohorts: list[str], labels: Mapping[str, Mapping[str, Any]], headline: pd.DataFrame,
+    judgement: pd.DataFrame, meta: pd.DataFrame | None, published_hazard_ratios: pd.DataFrame | None,
+) -> dict[str, Any]:
+    """The answer, the cohorts it is read in, the headline and the judgement's criteria."""
+    answers = judgement[judgement["question"] == "answer"]
+    pooled = (
+        meta[(meta["signature"] == signature) & (meta["method"] == method)] if meta is not None else pd.DataFrame()
+    )
+    published = published_hazard_ratios if published_hazard_ratios is not None else pd.DataFrame(columns=PUBLISHED_HR_COLUMNS)
+    return {
         "cohort_info": labels,
         "other_disease": [cohort for cohort in cohorts if labels[cohort]["other_disease"]],
         # the disease the page's question is asked of: the cohorts', where they are all of another
@@ -624,30 +680,33 @@ def page_context(
         "judgement": judgement[judgement["question"] != "answer"].to_dict("records"),
         "questions": [{"name": name, "text": text} for name, text in QUESTIONS.items()],
         "published": published_comparison(
-            headline, published_hazard_ratios if published_hazard_ratios is not None else pd.DataFrame(columns=PUBLISHED_HR_COLUMNS),
-            signature=signature, method=method,
-            cohort_info=labels,
+            headline, published, signature=signature, method=method, cohort_info=labels,
         ).to_dict("records"),
         "why_published_differ": WHY_PUBLISHED_DIFFER,
-        "model_comparison": [] if model_comparison is None else model_comparison.to_dict("records"),
-        "head_to_head": [] if head_to_head is None else head_to_head.to_dict("records"),
-        "head_to_head_pooled": [] if head_to_head_pooled is None else head_to_head_pooled.to_dict("records"),
-        "model_comparison_question": MODEL_COMPARISON_QUESTION,
-        "checksums": [] if checksums is None else checksums.to_dict("records"),
-        "run_stamp": run_stamp or {"written": "at a time not recorded", "workflow": "a version not recorded"},
-        "offset_warning_r": OFFSET_WARNING_R,
-        "adjusted_label": ADJUSTED_LABEL,
-        "figure_sections": [
-            {
-                "anchor": section.anchor, "title": section.title, "note": section.note,
-                "nav": SECTION_NAV.get(section.anchor, section.anchor),
-                "figures": [
-                    {"uri": image_data_uri(path), "caption": caption, "path": path}
-                    for path, caption in section.figures
-                ],
-            }
-            for section in figure_sections
+    }
+
+
+def _figure_section_context(section: FigureSection) -> dict[str, Any]:
+    return {
+        "anchor": section.anchor, "title": section.title, "note": section.note,
+        "nav": SECTION_NAV.get(section.anchor, section.anchor),
+        "figures": [
+            {"uri": image_data_uri(path), "caption": caption, "path": path} for path, caption in section.figures
         ],
+    }
+
+
+def _enrichment_context(
+    nes: pd.DataFrame, ora: pd.DataFrame, cohorts: list[str], gsea_method: str, gsea_draws: int | None,
+    nes_top_n: int, ora_top_n: int,
+) -> dict[str, Any]:
+    """The gene sets most enriched across cohorts (pre-ranked GSEA) and by over-representation."""
+    fdr = nes[[f"fdr_q_{cohort}" for cohort in cohorts if f"fdr_q_{cohort}" in nes]]
+    nes = nes.assign(
+        _abs=-nes["mean_nes"].abs(),
+        agrees=nes["same_sign"].astype(bool) & (fdr < AGREEMENT_FDR).all(axis=1) & (fdr.shape[1] > 1),
+    )
+    return {
         "gsea_method": gsea_method,
         "gsea_draws": gsea_draws,
         "nes_top": top_rows(nes, ["_abs", "term"], nes_top_n, group="ranking").to_dict("records"),
@@ -660,6 +719,4 @@ def page_context(
         ).to_dict("records"),
         "ora_self_matches": sorted(set(ora.loc[ora["self_match"].astype(bool), "term"])) if "self_match" in ora else [],
         "ora_top_n": ora_top_n,
-        "versions": versions.to_dict("records"),
-        "config_text": config_text,
     }

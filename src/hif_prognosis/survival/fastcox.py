@@ -439,6 +439,27 @@ def _newton_step(information: np.ndarray, score: np.ndarray, step: np.ndarray, w
             step[r] += vectors[r, k] * projection / values[k]
 
 
+@njit(cache=True, inline="always")
+def _population_sds(design: np.ndarray, j: int, out: np.ndarray) -> None:
+    """Each covariate's population SD in column ``j``'s model (two passes)."""
+    n = design.shape[1]
+    for a in range(design.shape[2]):
+        mean, squares = 0.0, 0.0
+        for i in range(n):
+            mean += design[j, i, a]
+        mean /= n
+        for i in range(n):
+            squares += (design[j, i, a] - mean) ** 2
+        out[a] = np.sqrt(squares / n)
+
+
+@njit(cache=True, inline="always")
+def _halve(old: np.ndarray, candidate: np.ndarray) -> None:
+    """The candidate step halved towards ``old``, in place."""
+    for a in range(len(old)):
+        candidate[a] = (old[a] + candidate[a]) / 2
+
+
 @njit(cache=True, parallel=True)
 def newton_columns(
     design: np.ndarray, risk_end: np.ndarray, ties: np.ndarray, event_rows: np.ndarray, event_start: np.ndarray,
@@ -456,26 +477,16 @@ def newton_columns(
     loglik, loglik0 = np.empty(m), np.empty(m)
     iterations = np.zeros(m, dtype=np.int64)
     converged = skip.copy()
-    information = np.empty((m, p, p))
-    scale = np.empty((m, p))
-    n = design.shape[1]
+    information, scale = np.empty((m, p, p)), np.empty((m, p))
     ones = np.ones(len(risk_end))
     bounds = np.linspace(0, m, n_chunks + 1).astype(np.int64)
     for chunk in prange(n_chunks):  # working space once per chunk, not per column
-        score, new_score = np.empty(p), np.empty(p)
-        new_information, step = np.empty((p, p)), np.empty(p)
-        old, candidate = np.empty(p), np.empty(p)
+        score, new_score, step, old, candidate = np.empty(p), np.empty(p), np.empty(p), np.empty(p), np.empty(p)
+        new_information = np.empty((p, p))
         scratch = np.empty(3 * p + 2 * p * p)
         work = np.empty((2 * p + 1, p))
         for j in range(bounds[chunk], bounds[chunk + 1]):
-            for a in range(p):
-                mean, squares = 0.0, 0.0
-                for i in range(n):
-                    mean += design[j, i, a]
-                mean /= n
-                for i in range(n):
-                    squares += (design[j, i, a] - mean) ** 2
-                scale[j, a] = np.sqrt(squares / n)
+            _population_sds(design, j, scale[j])
             old[:] = 0.0
             current = efron_column(design, j, old, risk_end, ties, event_rows, event_start, ones, score,
                                    information[j], scratch)
@@ -488,11 +499,10 @@ def newton_columns(
                     candidate[a] = old[a] + step[a]
                 new = efron_column(design, j, candidate, risk_end, ties, event_rows, event_start, ones,
                                    new_score, new_information, scratch)
-                for _ in range(30):
+                for _ in range(30):  # step halving while the likelihood fell
                     if new >= current - 1e-12 * abs(current):
                         break
-                    for a in range(p):
-                        candidate[a] = (old[a] + candidate[a]) / 2
+                    _halve(old, candidate)
                     new = efron_column(design, j, candidate, risk_end, ties, event_rows, event_start, ones,
                                        new_score, new_information, scratch)
                 change = abs(new - current) / max(abs(new), 1e-300)

@@ -40,8 +40,10 @@ one-sided p for HR > 1 in the test cohort.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import permutations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -191,6 +193,128 @@ def _unpenalised_weights(
     return loadings if np.corrcoef(values @ loadings, signed_mean)[0, 1] >= 0 else -loadings
 
 
+@dataclass(frozen=True)
+class _Pair:
+    """One signature and endpoint shared by a training and a test cohort: the genes measured
+    in both (their rows in each cohort's coverage), the z-scores of those that vary in both
+    over each cohort's samples with the endpoint, and the genes' directions."""
+
+    signature: str
+    endpoint: str
+    train: str
+    test: str
+    a: Cohort
+    b: Cohort
+    in_a: pd.DataFrame
+    in_b: pd.DataFrame
+    shared: pd.Index
+    out_a: pd.DataFrame
+    out_b: pd.DataFrame
+    z_a: pd.DataFrame
+    z_b: pd.DataFrame
+    usable: np.ndarray
+    direction: np.ndarray
+
+
+def _pairs(cohorts: Mapping[str, Cohort]) -> Iterator[_Pair]:
+    """Every signature x ordered cohort pair x endpoint both cohorts record."""
+    signatures = pd.unique(pd.concat([c.coverage["signature"] for c in cohorts.values()]))
+    for signature in signatures:
+        for train, test in permutations(cohorts, 2):
+            a, b = cohorts[train], cohorts[test]
+            in_a, in_b = measured_symbols(a.coverage, signature), measured_symbols(b.coverage, signature)
+            shared = in_a.index.intersection(in_b.index)
+            for endpoint in [e for e in endpoint_names(a.clinical) if e in endpoint_names(b.clinical)]:
+                out_a, out_b = endpoint_data(a.clinical, endpoint), endpoint_data(b.clinical, endpoint)
+                z_a = gene_zscores(a.matrix.loc[in_a.loc[shared, "matched_as"], out_a.index]).T
+                z_b = gene_zscores(b.matrix.loc[in_b.loc[shared, "matched_as"], out_b.index]).T
+                usable = z_a.notna().all().to_numpy() & z_b.notna().all().to_numpy()
+                yield _Pair(
+                    signature, endpoint, train, test, a, b, in_a, in_b, shared, out_a, out_b,
+                    z_a.loc[:, usable], z_b.loc[:, usable], usable, in_a.loc[shared, "direction"].to_numpy()[usable],
+                )
+
+
+LockedWeights = tuple[pd.DataFrame, pd.DataFrame, np.ndarray, float]  # values summed in each cohort, weights, penalty
+
+
+def _locked_weights(
+    pair: _Pair, weighting: str, scale: str | None, min_events_per_variable: float, seed: int
+) -> tuple[int, LockedWeights | str]:
+    """The number of genes; and the values each cohort's score sums, the weights learned in
+    the training cohort (or as published, on their scale) and the penalty, or why none can be
+    learned."""
+    values_a, values_b, genes = pair.z_a, pair.z_b, int(pair.usable.sum())
+    if weighting == "published":  # the coefficients as published, on their scale
+        kept = pair.shared if scale == "log2" else pair.shared[pair.usable]  # log2: every shared gene
+        if scale == "log2":
+            values_a = pair.a.matrix.loc[pair.in_a.loc[kept, "matched_as"], pair.out_a.index].T
+            values_b = pair.b.matrix.loc[pair.in_b.loc[kept, "matched_as"], pair.out_b.index].T
+        genes = len(kept)
+    if not genes:
+        return genes, f"not estimable: no gene of {pair.signature} varies in both cohorts"
+    if weighting == "published":
+        return genes, (values_a, values_b, pair.in_a.loc[kept, "weight"].to_numpy(), np.nan)
+    try:
+        w, penalty = training_weights(
+            pair.z_a, pair.direction, pair.out_a["time"].to_numpy(), pair.out_a["event"].to_numpy(), weighting,
+            min_events_per_variable, set_rng(seed, "locked", str(pair.signature), pair.endpoint, pair.train, weighting),
+        )
+    except NotEstimable as reason:
+        return genes, str(reason)
+    return genes, (values_a, values_b, w, penalty)
+
+
+@dataclass
+class _Collected:
+    rows: list[dict[str, object]] = field(default_factory=list)
+    auc_rows: list[dict[str, object]] = field(default_factory=list)
+    at_risk: list[pd.DataFrame] = field(default_factory=list)
+    scores: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _validate(pair: _Pair, key: dict[str, Any], weights: LockedWeights, auc_years: Sequence[float], out: _Collected) -> None:
+    """The locked score in the test cohort: its Cox fit, C, split at the training median, and
+    time-dependent AUCs, added to ``out``."""
+    values_a, values_b, w, penalty = weights
+    out_a, out_b = pair.out_a, pair.out_b
+    train_score = pd.Series(values_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
+    test_score = pd.Series(values_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
+    trained = cox_per_sd(out_a["time"], out_a["event"], train_score)
+    tested = cox_per_sd(out_b["time"], out_b["event"], test_score)
+    if not np.isfinite(tested.log_hr):
+        out.rows.append(key | {"status": f"not estimable: no finite Cox estimate in {pair.test}"})
+        return
+    low, high = tested.hr_ci()
+    one_sided = tested.p_wald / 2 if tested.log_hr > 0 else 1 - tested.p_wald / 2
+    threshold = float(train_score.median())
+    above = (test_score > threshold).to_numpy()
+    chisq, p_logrank, n_high, n_low = split_logrank(out_b["time"], out_b["event"], above)
+    groups = pd.Series(np.where(above, "high", "low"), index=out_b.index)
+    out.at_risk.append(numbers_at_risk(out_b["time"], out_b["event"], groups).assign(**key))
+    out.scores.append(pd.DataFrame({
+        "sample_id": out_b.index, "score": test_score.to_numpy(), "group": groups.to_numpy(),
+    }).assign(**key))
+    out.rows.append(key | {
+        "status": "estimated", "penalty": penalty,
+        "training_log_hr": trained.log_hr, "training_median_score": threshold,
+        "n": tested.n, "events": tested.events,
+        "hr": tested.hr, "hr_ci_low": low, "hr_ci_high": high, "log_hr": tested.log_hr,
+        "se_log_hr": tested.se_log_hr, "p_wald": tested.p_wald,
+        "p_one_sided_hr_above_1": one_sided,
+        "c_index": harrell_c(out_b["time"], out_b["event"], test_score),
+        "direction_replicated": bool(tested.log_hr > 0),
+        "n_high": n_high, "n_low": n_low, "logrank_chisq": chisq, "logrank_p": p_logrank,
+    })
+    for years in auc_years:
+        cases, controls, auc, status = time_dependent_auc(
+            out_b["time"].to_numpy(), out_b["event"].to_numpy(), test_score.to_numpy(), 12 * years
+        )
+        out.auc_rows.append(key | {
+            "years": years, "months": 12 * years, "cases": cases, "controls": controls, "auc": auc, "status": status,
+        })
+
+
 def locked_model_table(
     cohorts: Mapping[str, Cohort], *, auc_years: Sequence[float] = (1, 3, 5), min_events_per_variable: float = 10,
     seed: int = 0,
@@ -199,96 +323,28 @@ def locked_model_table(
     ones, the test cohort's time-dependent AUC at each of ``auc_years`` and the numbers at risk
     of its split at the training median score. The penalised models' folds are drawn from
     ``seed``."""
-    rows, auc_rows, at_risk, scores = [], [], [], []
-    names = list(cohorts)
-    signatures = pd.unique(pd.concat([c.coverage["signature"] for c in cohorts.values()]))
-    for signature in signatures:
-        for train in names:
-            for test in names:
-                if train == test:
-                    continue
-                a, b = cohorts[train], cohorts[test]
-                in_a, in_b = measured_symbols(a.coverage, signature), measured_symbols(b.coverage, signature)
-                shared = in_a.index.intersection(in_b.index)
-                for endpoint in [e for e in endpoint_names(a.clinical) if e in endpoint_names(b.clinical)]:
-                    out_a, out_b = endpoint_data(a.clinical, endpoint), endpoint_data(b.clinical, endpoint)
-                    z_a = gene_zscores(a.matrix.loc[in_a.loc[shared, "matched_as"], out_a.index]).T
-                    z_b = gene_zscores(b.matrix.loc[in_b.loc[shared, "matched_as"], out_b.index]).T
-                    usable = z_a.notna().all().to_numpy() & z_b.notna().all().to_numpy()
-                    z_a, z_b = z_a.loc[:, usable], z_b.loc[:, usable]
-                    direction = in_a.loc[shared, "direction"].to_numpy()[usable]
-                    time_a, event_a = out_a["time"].to_numpy(), out_a["event"].to_numpy()
-                    scale = published_scale(a.coverage, signature)
-                    weightings = [*WEIGHTINGS, "published"] if scale else WEIGHTINGS
-                    for weighting in weightings:
-                        key = {
-                            "signature": signature, "endpoint": endpoint, "weights": weighting,
-                            "training_cohort": train, "test_cohort": test, "genes": int(usable.sum()),
-                        }
-                        values_a, values_b = z_a, z_b
-                        if weighting == "published":  # the coefficients as published, on their scale
-                            kept = shared if scale == "log2" else shared[usable]  # log2: every shared gene
-                            if scale == "log2":
-                                values_a = a.matrix.loc[in_a.loc[kept, "matched_as"], out_a.index].T
-                                values_b = b.matrix.loc[in_b.loc[kept, "matched_as"], out_b.index].T
-                            key["genes"] = len(kept)
-                            w, penalty = in_a.loc[kept, "weight"].to_numpy(), np.nan
-                        if not key["genes"]:
-                            rows.append(key | {"status": f"not estimable: no gene of {signature} varies in both cohorts"})
-                            continue
-                        if weighting != "published":
-                            try:
-                                w, penalty = training_weights(
-                                    z_a, direction, time_a, event_a, weighting, min_events_per_variable,
-                                    set_rng(seed, "locked", str(signature), endpoint, train, weighting),
-                                )
-                            except NotEstimable as reason:
-                                rows.append(key | {"status": str(reason)})
-                                continue
-                        train_score = pd.Series(values_a.to_numpy() @ w / np.abs(w).sum(), index=out_a.index)
-                        test_score = pd.Series(values_b.to_numpy() @ w / np.abs(w).sum(), index=out_b.index)
-                        trained = cox_per_sd(out_a["time"], out_a["event"], train_score)
-                        tested = cox_per_sd(out_b["time"], out_b["event"], test_score)
-                        if not np.isfinite(tested.log_hr):
-                            rows.append(key | {"status": f"not estimable: no finite Cox estimate in {test}"})
-                            continue
-                        low, high = tested.hr_ci()
-                        one_sided = tested.p_wald / 2 if tested.log_hr > 0 else 1 - tested.p_wald / 2
-                        threshold = float(train_score.median())
-                        above = (test_score > threshold).to_numpy()
-                        chisq, p_logrank, n_high, n_low = split_logrank(out_b["time"], out_b["event"], above)
-                        groups = pd.Series(np.where(above, "high", "low"), index=out_b.index)
-                        at_risk.append(numbers_at_risk(out_b["time"], out_b["event"], groups).assign(**key))
-                        scores.append(pd.DataFrame({
-                            "sample_id": out_b.index, "score": test_score.to_numpy(), "group": groups.to_numpy(),
-                        }).assign(**key))
-                        rows.append(key | {
-                            "status": "estimated", "penalty": penalty,
-                            "training_log_hr": trained.log_hr, "training_median_score": threshold,
-                            "n": tested.n, "events": tested.events,
-                            "hr": tested.hr, "hr_ci_low": low, "hr_ci_high": high, "log_hr": tested.log_hr,
-                            "se_log_hr": tested.se_log_hr, "p_wald": tested.p_wald,
-                            "p_one_sided_hr_above_1": one_sided,
-                            "c_index": harrell_c(out_b["time"], out_b["event"], test_score),
-                            "direction_replicated": bool(tested.log_hr > 0),
-                            "n_high": n_high, "n_low": n_low, "logrank_chisq": chisq, "logrank_p": p_logrank,
-                        })
-                        for years in auc_years:
-                            cases, controls, auc, status = time_dependent_auc(
-                                out_b["time"].to_numpy(), out_b["event"].to_numpy(), test_score.to_numpy(), 12 * years
-                            )
-                            auc_rows.append(key | {
-                                "years": years, "months": 12 * years, "cases": cases, "controls": controls,
-                                "auc": auc, "status": status,
-                            })
+    out = _Collected()
+    for pair in _pairs(cohorts):
+        scale = published_scale(pair.a.coverage, pair.signature)
+        for weighting in [*WEIGHTINGS, "published"] if scale else WEIGHTINGS:
+            genes, weights = _locked_weights(pair, weighting, scale, min_events_per_variable, seed)
+            key: dict[str, Any] = {
+                "signature": pair.signature, "endpoint": pair.endpoint, "weights": weighting,
+                "training_cohort": pair.train, "test_cohort": pair.test, "genes": genes,
+            }
+            if isinstance(weights, str):
+                out.rows.append(key | {"status": weights})
+            else:
+                _validate(pair, key, weights, auc_years, out)
     at_risk_table = (
-        pd.concat(at_risk, ignore_index=True)[LOCKED_AT_RISK_COLUMNS] if at_risk
+        pd.concat(out.at_risk, ignore_index=True)[LOCKED_AT_RISK_COLUMNS] if out.at_risk
         else pd.DataFrame(columns=LOCKED_AT_RISK_COLUMNS)
     )
     score_table = (
-        pd.concat(scores, ignore_index=True)[LOCKED_SCORE_COLUMNS] if scores else pd.DataFrame(columns=LOCKED_SCORE_COLUMNS)
+        pd.concat(out.scores, ignore_index=True)[LOCKED_SCORE_COLUMNS] if out.scores
+        else pd.DataFrame(columns=LOCKED_SCORE_COLUMNS)
     )
     return LockedTables(
-        pd.DataFrame(rows, columns=LOCKED_COLUMNS), pd.DataFrame(auc_rows, columns=LOCKED_AUC_COLUMNS), at_risk_table,
-        score_table,
+        pd.DataFrame(out.rows, columns=LOCKED_COLUMNS), pd.DataFrame(out.auc_rows, columns=LOCKED_AUC_COLUMNS),
+        at_risk_table, score_table,
     )

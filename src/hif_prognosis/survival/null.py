@@ -24,6 +24,7 @@ Random sets are scored by the methods' one implementation, vectorised over sets
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -119,6 +120,110 @@ def read_against_null(observed: float, null: np.ndarray) -> tuple[int, float, fl
     return len(null), float(np.median(null)), float(100 * np.mean(null < observed)), empirical_p(observed, null)
 
 
+@dataclass(frozen=True)
+class _Fits:
+    """One endpoint's Cox fits and Harrell's C of the observed score and of every random set:
+    alone, adjusted for the proliferation score (NaN where not adjusted) and for the sample-wide
+    mean z-score; the observed score's and the random sets' correlation with that offset."""
+
+    beta_obs: float
+    beta_null: np.ndarray
+    c_obs: float
+    c_null: np.ndarray
+    beta_obs_adj: float
+    beta_null_adj: np.ndarray
+    beta_obs_offset: float
+    beta_null_offset: np.ndarray
+    r_obs: float
+    r_null: np.ndarray
+
+
+def _fit_endpoint(
+    outcome: pd.DataFrame, columns: np.ndarray, null_scores: np.ndarray, observed: pd.Series,
+    proliferation: pd.Series | None, offset_all: np.ndarray, threads: int,
+) -> _Fits:
+    """The observed and random scores of one endpoint's samples (``columns`` of the matrix),
+    standardised and fitted alike (fast Cox engine, Efron ties)."""
+    time, event = outcome["time"].to_numpy(), outcome["event"].to_numpy()
+    random = np.nan_to_num(standardise_rows(null_scores[:, columns]).T)
+    obs = standardise_rows(observed.reindex(outcome.index).to_numpy()[None, :]).T
+    beta_null_adj, beta_obs_adj = np.full(null_scores.shape[0], np.nan), np.nan
+    if proliferation is not None:
+        z = standardise_rows(proliferation.reindex(outcome.index).to_numpy()[None, :]).T
+        beta_null_adj = cox_columns(time, event, random, adjust=z, threads=threads).beta
+        beta_obs_adj = float(cox_columns(time, event, obs, adjust=z).beta[0])
+    offset = standardise_rows(offset_all[columns][None, :]).T
+    return _Fits(
+        beta_obs=float(cox_columns(time, event, obs).beta[0]),
+        beta_null=cox_columns(time, event, random, threads=threads).beta,
+        c_obs=float(harrell_c_columns(time, event, obs)[0]),
+        c_null=harrell_c_columns(time, event, random),
+        beta_obs_adj=beta_obs_adj,
+        beta_null_adj=beta_null_adj,
+        beta_obs_offset=float(cox_columns(time, event, obs, adjust=offset).beta[0]),
+        beta_null_offset=cox_columns(time, event, random, adjust=offset, threads=threads).beta,
+        r_obs=float(row_correlations(obs.T, offset[:, 0])[0]),
+        r_null=row_correlations(random.T, offset[:, 0]),
+    )
+
+
+def _null_row(fits: _Fits, adjusted: bool, proliferation_signature: str) -> dict[str, Any]:
+    """The null summary's statistics of one signature x method x endpoint (NULL_COLUMNS after
+    the key, n and events)."""
+    _, offset_median, offset_percentile, p_offset = read_against_null(fits.beta_obs_offset, fits.beta_null_offset)
+    fitted, null_median, percentile, p_value = read_against_null(fits.beta_obs, fits.beta_null)
+    fitted_adj, null_median_adj, percentile_adj, p_adj = read_against_null(fits.beta_obs_adj, fits.beta_null_adj)
+    _, c_median, c_percentile, _ = read_against_null(fits.c_obs, fits.c_null)
+    return {
+        "n_random_sets": len(fits.beta_null),
+        "n_fitted": fitted, "log_hr": fits.beta_obs, "null_log_hr_median": null_median,
+        "percentile_log_hr": percentile, "p_empirical_abs_log_hr": p_value,
+        "c_index": fits.c_obs, "null_c_index_median": c_median, "percentile_c_index": c_percentile,
+        "p_empirical_c_index": empirical_p(fits.c_obs - 0.5, fits.c_null - 0.5),
+        "proliferation_signature": proliferation_signature if adjusted else "",
+        "n_fitted_adjusted": fitted_adj if adjusted else 0,
+        "log_hr_adj_proliferation": fits.beta_obs_adj,
+        "null_log_hr_adj_proliferation_median": null_median_adj,
+        "percentile_log_hr_adj_proliferation": percentile_adj,
+        "p_empirical_abs_log_hr_adj_proliferation": p_adj,
+        "null_log_hr_sd": float(np.nanstd(fits.beta_null, ddof=1)),
+        "r_sample_mean_z": fits.r_obs,
+        "null_r_sample_mean_z_median": float(np.nanmedian(fits.r_null)),
+        "offset_warning": bool(abs(fits.r_obs) >= OFFSET_WARNING_R),
+        "log_hr_adj_sample_mean_z": fits.beta_obs_offset,
+        "null_log_hr_adj_sample_mean_z_median": offset_median,
+        "percentile_log_hr_adj_sample_mean_z": offset_percentile,
+        "p_empirical_abs_log_hr_adj_sample_mean_z": p_offset,
+    }
+
+
+def _random_sets(
+    cohort: str, matrix: pd.DataFrame, coverage: pd.DataFrame, eligible: np.ndarray, *, n_sets: int, n_bins: int,
+    seed: int, threads: int, weights: bool,
+) -> tuple[dict[Any, tuple[np.ndarray, np.ndarray]], dict[Any, dict[str, Any]]]:
+    """One draw of random sets per signature (up and down genes), scored by every method so
+    that the methods' nulls are read on the same random sets; and, where a method takes a
+    signature's weights (``weights``), each set's weights."""
+    index = {gene: k for k, gene in enumerate(matrix.index)}
+    bins = expression_bins(matrix, n_bins)
+    draws: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+    weighted: dict[Any, dict[str, Any]] = {}
+    for signature, genes in coverage.groupby("signature", sort=False):
+        measured = SignatureGenes.measured(genes)
+        up = np.array([index[g] for g in measured.up], dtype=int)
+        down = np.array([index[g] for g in measured.down], dtype=int)
+        rng = set_rng(seed, cohort, str(signature))
+        with compiled_threads(threads):
+            draws[signature] = (
+                draw_matched_sets(bins, up, n_sets, rng, eligible),
+                draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
+                else np.empty((n_sets, 0), dtype=int),
+            )
+        if weights:
+            weighted[signature] = random_set_weights(measured, n_sets, set_rng(seed, cohort, str(signature), "weights"))
+    return draws, weighted
+
+
 def random_signature_null(
     cohort: str,
     matrix: pd.DataFrame,
@@ -141,91 +246,40 @@ def random_signature_null(
     sample-wide mean z-score. Empirical p: two-sided, (1 + extreme) / (1 + n). ``threads``: the
     compiled scorers' and the Cox fits' (results do not depend on it)."""
     observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
-    index = {gene: k for k, gene in enumerate(matrix.index)}
-    bins = expression_bins(matrix, n_bins)
     scorer = SetScorer(matrix, threads)
-    eligible = scorer.varies
-    offset_all = sample_mean_z(scorer.z[eligible])
-    # One draw of random sets per signature, scored by every method: the methods' nulls are then
-    # read on the same random sets.
-    draws, weighted = {}, {}
-    per_signature = any(scoring_method(method).signature_parameters for method in methods)
-    for signature, genes in coverage.groupby("signature", sort=False):
-        measured = SignatureGenes.measured(genes)
-        up = np.array([index[g] for g in measured.up], dtype=int)
-        down = np.array([index[g] for g in measured.down], dtype=int)
-        rng = set_rng(seed, cohort, str(signature))
-        with compiled_threads(threads):
-            draws[signature] = (
-                draw_matched_sets(bins, up, n_sets, rng, eligible),
-                draw_matched_sets(bins, down, n_sets, rng, eligible) if len(down)
-                else np.empty((n_sets, 0), dtype=int),
-            )
-        if per_signature:  # only a method that takes the signature's weights needs them
-            weighted[signature] = random_set_weights(measured, n_sets, set_rng(seed, cohort, str(signature), "weights"))
+    offset_all = sample_mean_z(scorer.z[scorer.varies])
+    draws, weighted = _random_sets(
+        cohort, matrix, coverage, scorer.varies, n_sets=n_sets, n_bins=n_bins, seed=seed, threads=threads,
+        weights=any(scoring_method(method).signature_parameters for method in methods),
+    )
+    endpoints = endpoint_names(clinical)
     rows, distributions = {}, {}
     # Method by method, each method's matrix-wide arrays freed before the next: at 10,000
     # samples each is gigabytes.
     for method, params in methods.items():
+        definition = scoring_method(method)
         for signature, (random_up, random_down) in draws.items():
-            set_params = {**params, **weighted[signature]} if scoring_method(method).signature_parameters else params
-            null_scores = scorer.score(scoring_method(method), random_up, random_down, set_params)
-            observed = observed_scores.loc[(signature, method)]
-            proliferation = observed_scores.loc[(proliferation_signature, method)]
+            set_params = {**params, **weighted[signature]} if definition.signature_parameters else params
+            null_scores = scorer.score(definition, random_up, random_down, set_params)
             adjusted = signature != proliferation_signature
-            for endpoint in endpoint_names(clinical):
+            proliferation = observed_scores.loc[(proliferation_signature, method)] if adjusted else None
+            for endpoint in endpoints:
                 outcome = endpoint_data(clinical, endpoint)
-                columns = matrix.columns.get_indexer(outcome.index)
-                time, event = outcome["time"].to_numpy(), outcome["event"].to_numpy()
-                random = np.nan_to_num(standardise_rows(null_scores[:, columns]).T)
-                obs = standardise_rows(observed.reindex(outcome.index).to_numpy()[None, :]).T
-                beta_null = cox_columns(time, event, random, threads=threads).beta
-                beta_obs = float(cox_columns(time, event, obs).beta[0])
-                c_null = harrell_c_columns(time, event, random)
-                c_obs = float(harrell_c_columns(time, event, obs)[0])
-                beta_null_adj, beta_obs_adj = np.full(n_sets, np.nan), np.nan
-                if adjusted:
-                    z = standardise_rows(proliferation.reindex(outcome.index).to_numpy()[None, :]).T
-                    beta_null_adj = cox_columns(time, event, random, adjust=z, threads=threads).beta
-                    beta_obs_adj = float(cox_columns(time, event, obs, adjust=z).beta[0])
-                offset = standardise_rows(offset_all[columns][None, :]).T
-                beta_null_offset = cox_columns(time, event, random, adjust=offset, threads=threads).beta
-                beta_obs_offset = float(cox_columns(time, event, obs, adjust=offset).beta[0])
-                r_obs = float(row_correlations(obs.T, offset[:, 0])[0])
-                _, offset_median, offset_percentile, p_offset = read_against_null(beta_obs_offset, beta_null_offset)
-                fitted, null_median, percentile, p_value = read_against_null(beta_obs, beta_null)
-                fitted_adj, null_median_adj, percentile_adj, p_adj = read_against_null(beta_obs_adj, beta_null_adj)
-                _, c_median, c_percentile, _ = read_against_null(c_obs, c_null)
-                rows[signature, method, endpoint] = {
-                    "cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint,
-                    "n": len(outcome), "events": int(event.sum()), "n_random_sets": n_sets,
-                    "n_fitted": fitted, "log_hr": beta_obs, "null_log_hr_median": null_median,
-                    "percentile_log_hr": percentile, "p_empirical_abs_log_hr": p_value,
-                    "c_index": c_obs, "null_c_index_median": c_median, "percentile_c_index": c_percentile,
-                    "p_empirical_c_index": empirical_p(c_obs - 0.5, c_null - 0.5),
-                    "proliferation_signature": proliferation_signature if adjusted else "",
-                    "n_fitted_adjusted": fitted_adj if adjusted else 0,
-                    "log_hr_adj_proliferation": beta_obs_adj,
-                    "null_log_hr_adj_proliferation_median": null_median_adj,
-                    "percentile_log_hr_adj_proliferation": percentile_adj,
-                    "p_empirical_abs_log_hr_adj_proliferation": p_adj,
-                    "null_log_hr_sd": float(np.nanstd(beta_null, ddof=1)),
-                    "r_sample_mean_z": r_obs,
-                    "null_r_sample_mean_z_median": float(np.nanmedian(row_correlations(random.T, offset[:, 0]))),
-                    "offset_warning": bool(abs(r_obs) >= OFFSET_WARNING_R),
-                    "log_hr_adj_sample_mean_z": beta_obs_offset,
-                    "null_log_hr_adj_sample_mean_z_median": offset_median,
-                    "percentile_log_hr_adj_sample_mean_z": offset_percentile,
-                    "p_empirical_abs_log_hr_adj_sample_mean_z": p_offset,
-                }
+                fits = _fit_endpoint(
+                    outcome, matrix.columns.get_indexer(outcome.index), null_scores,
+                    observed_scores.loc[(signature, method)], proliferation, offset_all, threads,
+                )
+                key = {"cohort": cohort, "signature": signature, "method": method, "endpoint": endpoint}
+                rows[signature, method, endpoint] = key | {
+                    "n": len(outcome), "events": int(outcome["event"].to_numpy().sum()),
+                } | _null_row(fits, adjusted, proliferation_signature)
                 distributions[signature, method, endpoint] = pd.DataFrame({
                     "signature": signature, "method": method, "endpoint": endpoint,
-                    "null_log_hr": beta_null, "null_log_hr_adj_proliferation": beta_null_adj,
-                    "null_log_hr_adj_sample_mean_z": beta_null_offset,
+                    "null_log_hr": fits.beta_null, "null_log_hr_adj_proliferation": fits.beta_null_adj,
+                    "null_log_hr_adj_sample_mean_z": fits.beta_null_offset,
                 })
         scorer.release()
     # Tables in signature, method, endpoint order, as the config lists them.
-    keys = [(signature, method, endpoint) for signature in draws for method in methods
-            for endpoint in endpoint_names(clinical)]
+    keys = [(signature, method, endpoint) for signature in draws for method in methods for endpoint in endpoints]
     table = pd.DataFrame([rows[key] for key in keys], columns=NULL_COLUMNS)
     return table, pd.concat([distributions[key] for key in keys], ignore_index=True)
