@@ -1,14 +1,16 @@
 """Text in the repository's files that is derived from the registries, never written by hand.
 
 Each derived region sits between two marker lines naming it. ``python -m hif_prognosis.derived``
-(``make derived``) rewrites every region from the scoring methods' own modules; the tests fail
-where a region is not current, so a method added or changed shows everywhere at once: the
-config schema's list of methods and their parameter blocks, the config's comments, the
-documentation's table and the Snakemake report's caption.
+(``make derived``) rewrites every region from the scoring methods' and cohort sources' own
+modules; the tests fail where a region is not current, so a method or source added or changed
+shows everywhere at once: the config schema's list of methods with their parameter blocks and
+its list of sources with each one's cohort block, the configs' comments, the documentation's
+table and the Snakemake report's caption.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import textwrap
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import yaml  # type: ignore[import-untyped]  # no stubs pinned; used for one dump
 
+from hif_prognosis.data.sources.registry import COHORT_SOURCES
 from hif_prognosis.scoring.registry import SCORING_METHODS, schema_properties
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -39,9 +42,26 @@ class Region:
         return f"{indent}{self.comment} derived by python -m hif_prognosis.derived ({self.name}): {end}{closing}"
 
 
-def _schema(indent: str) -> str:
-    text = yaml.safe_dump(schema_properties(), sort_keys=False, width=1000, default_flow_style=None)
+def _yaml(value: object, indent: str) -> str:
+    plain = json.loads(json.dumps(value))  # no shared objects, so no YAML anchors
+    text = yaml.safe_dump(plain, sort_keys=False, width=1000, default_flow_style=None)
     return "".join(f"{indent}{line}\n" for line in text.splitlines())
+
+
+def _schema(indent: str) -> str:
+    return _yaml(schema_properties(), indent)
+
+
+def _source_enum(indent: str) -> str:
+    return _yaml({"source": {"enum": list(COHORT_SOURCES)}}, indent)
+
+
+def _source_blocks(indent: str) -> str:
+    """Each source's cohort block, taken where a cohort names that source."""
+    return _yaml({"allOf": [
+        {"if": {"properties": {"source": {"const": name}}}, "then": dict(source.schema)}
+        for name, source in COHORT_SOURCES.items()
+    ]}, indent)
 
 
 def _config_comments(indent: str) -> str:
@@ -64,6 +84,8 @@ def _report_caption(indent: str) -> str:
 
 REGIONS = (
     Region("config/schemas/config.schema.yaml", "scoring methods", _schema),
+    Region("config/schemas/config.schema.yaml", "cohort sources", _source_enum),
+    Region("config/schemas/config.schema.yaml", "cohort source blocks", _source_blocks),
     Region("config/config.yaml", "scoring methods", _config_comments),
     Region("config/examples/gse4335.yaml", "scoring methods", _config_comments),
     Region("docs/methods.md", "scoring methods", _docs_table, "<!--", "-->"),

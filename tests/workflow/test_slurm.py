@@ -65,7 +65,7 @@ def test_failed_job_surfaces_then_rerun_resumes_and_equals_a_local_run(cluster, 
     output = failed.stdout + failed.stderr
     assert failed.returncode != 0
     jobs = slurm_job_ids(output)
-    assert set(jobs.values()) == {"harmonise_local_cohort", "signature_coverage"}
+    assert set(jobs.values()) == {"harmonise_cohort", "signature_coverage"}
     states = squeue_states(list(jobs))
     failed_ids = [i for i, rule in jobs.items() if rule == "signature_coverage"]
     assert len(failed_ids) == 2  # profiles/slurm retries a failed job once
@@ -89,7 +89,7 @@ def test_failed_job_surfaces_then_rerun_resumes_and_equals_a_local_run(cluster, 
     write_config(cluster_run, **SMALL)
     resumed = on_slurm(cluster_run)
     jobs = slurm_job_ids(resumed.stdout + resumed.stderr)
-    assert "harmonise_local_cohort" not in jobs.values()
+    assert "harmonise_cohort" not in jobs.values()
     assert {"signature_coverage", "score_signatures", "cox_univariable", "random_signature_null",
             "adjusted_cox", "kaplan_meier"} <= set(jobs.values())
     assert set(squeue_states(list(jobs)).values()) == {"COMPLETED"}

@@ -20,7 +20,7 @@ from support.locations import REPO
 
 # Jobs that compute numbers which do not depend on primary.*: none may rerun when it changes.
 INDEPENDENT_OF_PRIMARY = {
-    "harmonise_local_cohort", "collect_signatures", "signature_coverage", "score_signatures",
+    "harmonise_cohort", "collect_signatures", "signature_coverage", "score_signatures",
     "merge_scores", "cox_univariable", "random_signature_null", "gene_cox", "adjusted_cox",
     "discrimination", "cutpoint", "rank_genes_by_survival",
 }

@@ -11,20 +11,53 @@ the mirror, so switching to a mirror of the same files reuses the cache.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import difflib
 import gzip
 import hashlib
+import importlib
+import importlib.util
+import sys
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-DOWNLOAD_DIR = "resources/downloads"
+# The cohort sources (src/hif_prognosis/data/sources/, one module each, standard library only),
+# loaded by path under a name of their own: the analysis package need not be installed here.
+SOURCES_PACKAGE = "hif_workflow_cohort_sources"
+
+
+def _load_cohort_sources() -> ModuleType:
+    directory = Path(__file__).resolve().parents[2] / "src" / "hif_prognosis" / "data" / "sources"
+    if SOURCES_PACKAGE not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            SOURCES_PACKAGE, directory / "__init__.py", submodule_search_locations=[str(directory)]
+        )
+        assert spec is not None and spec.loader is not None
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[SOURCES_PACKAGE] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"{SOURCES_PACKAGE}.registry")
+
+
+COHORT_SOURCES = _load_cohort_sources().COHORT_SOURCES
+_base = importlib.import_module(f"{SOURCES_PACKAGE}.base")
+DOWNLOAD_DIR: str = _base.DOWNLOAD_DIR
+if TYPE_CHECKING:
+    from hif_prognosis.data.sources.base import ConfigError, RemoteFile
+else:
+    ConfigError, RemoteFile = _base.ConfigError, _base.RemoteFile
+
+
+def source_module(source: str) -> ModuleType:
+    """The parse-time module of a cohort source (for a rule of its own, e.g. xena's clinical
+    release)."""
+    return importlib.import_module(f"{SOURCES_PACKAGE}.{source}")
+
+
 # The two ways every gene is ranked for GSEA; hif_prognosis.enrichment.rankings.RANKING_METRIC
 # names the column each ranks by (tests/workflow/test_workflow_library.py holds the two to the
 # same names: the workflow reads these at parse time, without the analysis package).
@@ -32,22 +65,6 @@ RANKINGS = ("survival_cox_z", "score_spearman")
 # A config location naming a file shipped with the workflow, relative to its top-level folder
 # (read from the workflow's own source, wherever Snakemake runs or the workflow is deployed).
 SHIPPED_PREFIX = "workflow:"
-
-
-class ConfigError(ValueError):
-    """A config the workflow cannot run; the message names the field and the fix."""
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    url: str
-    expected_start: str | None = None  # what the first (decompressed) line must begin with
-    mirror_hint: str = ""  # config setting that points this source at a mirror
-    kind: str | None = None  # hif_prognosis.data.download.CONTENT_KINDS: the reader it must satisfy
-
-    def as_params(self) -> dict[str, str | None]:
-        """Plain values for a job's params (a job cannot unpickle this module's classes)."""
-        return asdict(self)
 
 
 # Signature field -> content kind of the file it names.
@@ -153,133 +170,22 @@ def gene_set_file(location: str, mirrors: Mapping[str, str], resolve_shipped: Ca
     return local_copy(location)
 
 
-# GEO's public layout (https://www.ncbi.nlm.nih.gov/geo/info/download.html).
+def cohort_inputs(
+    cohort: Mapping[str, Any], mirrors: Mapping[str, str], locate: Callable[[str], str]
+) -> dict[str, str | list[str]]:
+    """A cohort's input files by role, as its source names them: the files the config names
+    (where ``locate`` says the workflow reads each), its downloads, and the files a rule of
+    its own makes."""
+    source = COHORT_SOURCES[cohort["source"]]
+    files: dict[str, str | list[str]] = {role: locate(location) for role, location in source.configured(cohort).items()}
+    files.update({role: list(paths) for role, paths in source.downloads(cohort, mirrors).items()})
+    files.update(source.made(cohort))
+    return files
 
 
-def accession_stub(accession: str) -> str:
-    """GEO's folder of an accession: its number with the last three digits as ``nnn``."""
-    prefix = accession.rstrip("0123456789")
-    number = accession[len(prefix):]
-    if not prefix or not number:
-        raise ConfigError(f"{accession!r} is not a GEO accession such as GSE21257 or GPL10295")
-    return f"{prefix}{number[:-3]}nnn"
-
-
-def series_matrix_name(accession: str, platform: str, several_platforms: bool) -> str:
-    """File name of a series matrix: one per platform when the series spans several."""
-    stem = f"{accession}-{platform}" if several_platforms else accession
-    return f"{stem}_series_matrix.txt.gz"
-
-
-def series_matrix_url(base: str, accession: str, file_name: str) -> str:
-    return f"{base.rstrip('/')}/series/{accession_stub(accession)}/{accession}/matrix/{file_name}"
-
-
-def platform_url(base: str, platform: str, kind: str) -> str:
-    """``soft``: the platform's family SOFT file; ``annot``: GEO's annotation file."""
-    name = f"{platform}_family.soft.gz" if kind == "soft" else f"{platform}.annot.gz"
-    folder = "soft" if kind == "soft" else "annot"
-    return f"{base.rstrip('/')}/platforms/{accession_stub(platform)}/{platform}/{folder}/{name}"
-
-
-# The UCSC Xena GDC hub's layout (https://gdc-hub.s3.us-east-1.amazonaws.com/download/...).
-XENA_PROBEMAP = "gencode.v36.annotation.gtf.gene.probemap"
-
-
-def xena_hub_url(base: str, file_name: str) -> str:
-    return f"{base.rstrip('/')}/download/{file_name}"
-
-
-def _under(base: str, url: str, source: str) -> str:
-    return f"{DOWNLOAD_DIR}/{source}/{url[len(base.rstrip('/')) + 1:]}"
-
-
-def geo_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> dict[str, dict[str, RemoteFile]]:
-    """``matrices`` and ``platforms`` (cached path -> file), both in the order of ``platforms``."""
-    base, hint = mirrors["geo"], "downloads.mirrors.geo"
-    matrices, platforms = {}, {}
-    for platform in cohort["platforms"]:
-        name = series_matrix_name(cohort["accession"], platform, cohort["several_platforms"])
-        url = series_matrix_url(base, cohort["accession"], name)
-        matrices[_under(base, url, "geo")] = RemoteFile(url, "!Series_", hint)
-        url = platform_url(base, platform, cohort["platform_table"])
-        platforms[_under(base, url, "geo")] = RemoteFile(url, "^", hint)
-    return {"matrices": matrices, "platforms": platforms}
-
-
-def characteristic_key(key: str) -> str:
-    """A GEO characteristic key as the config's keys are matched to it, case and white space
-    ignored (hif_prognosis.data.geo.characteristic_key matches the same way when the data are read)."""
-    return "".join(key.split()).casefold()
-
-
-def series_matrix_keys(path: str) -> dict[str, list[str]]:
-    """The characteristic keys of a series matrix's samples (``!Sample_characteristics_ch1``
-    cells ``key: value``), each with up to three example values, read from its header only."""
-    keys: dict[str, list[str]] = {}
-    with gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
-        for line in handle:
-            if line.startswith("!series_matrix_table_begin"):
-                break
-            if line.startswith("!Sample_characteristics_ch1"):
-                for cell in next(csv.reader([line.rstrip("\r\n")], delimiter="\t"))[1:]:
-                    key, sep, value = cell.partition(":")
-                    examples = keys.setdefault(key.strip(), []) if sep else []
-                    if sep and value.strip() not in examples and len(examples) < 3:
-                        examples.append(value.strip())
-    return keys
-
-
-def check_cached_geo_keys(name: str, cohort: Mapping[str, Any], mirrors: Mapping[str, str], configfile: str) -> None:
-    """Before any job: where a GEO cohort's series matrix is already downloaded, every
-    characteristic key its endpoints and covariates name must be there (case and spacing
-    ignored); otherwise a ConfigError names the cohort and lists the keys the series carries,
-    with examples. A matrix not yet downloaded is checked in the same way by the job reading it."""
-    configured = [
-        (f"endpoints.{kind}.{field}", spec[field]) for kind, spec in cohort["endpoints"].items() for field in ("time", "event")
-    ] + [(f"covariates.{covariate}.column", spec["column"]) for covariate, spec in cohort.get("covariates", {}).items()]
-    for path in geo_downloads(cohort, mirrors)["matrices"]:
-        if not Path(path).is_file():
-            continue
-        keys = series_matrix_keys(path)
-        carried = {characteristic_key(key) for key in keys}
-        missing = [f"{field}: {key!r}" for field, key in configured if characteristic_key(key) not in carried]
-        if missing:
-            listing = "; ".join(f"{key!r} (e.g. {', '.join(map(repr, examples))})" for key, examples in keys.items())
-            raise ConfigError(
-                f"{configfile}: cohort {name}: {path} has no characteristic key for "
-                f"{', '.join(missing)}. The series carries: {listing or 'no characteristics at all'}. "
-                f"Name one of these under cohorts.{name} in the config (case and spacing do not matter)."
-            )
-
-
-def xena_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> dict[str, dict[str, RemoteFile]]:
-    """``expression``, ``probemap`` and ``survival`` of a Xena GDC hub project."""
-    base, hint = mirrors["xena_gdc_hub"], "downloads.mirrors.xena_gdc_hub"
-    project = cohort["project"]
-    files = {
-        "expression": (f"{project}.star_tpm.tsv.gz", "Ensembl_ID"),
-        "probemap": (XENA_PROBEMAP, "id\t"),
-        "survival": (f"{project}.survival.tsv.gz", "sample\t"),
-    }
-    result = {}
-    for role, (name, start) in files.items():
-        url = xena_hub_url(base, name)
-        result[role] = {_under(base, url, "xena_gdc_hub"): RemoteFile(url, start, hint)}
-    return result
-
-
-def clinical_release_path(project: str) -> str:
-    """Cached clinical release of a GDC project (found through the GDC API, or a set URL)."""
-    return f"{DOWNLOAD_DIR}/gdc/{project}/clinical_release"
-
-
-def cohort_downloads(cohort: Mapping[str, Any], mirrors: Mapping[str, str]) -> dict[str, dict[str, RemoteFile]]:
-    if cohort["source"] == "geo":
-        return geo_downloads(cohort, mirrors)
-    if cohort["source"] == "xena":
-        return xena_downloads(cohort, mirrors)
-    return {}
+def made_files(config: Mapping[str, Any]) -> list[str]:
+    """The files the cohorts' sources make by rules of their own (e.g. a GDC clinical release)."""
+    return [path for cohort in config["cohorts"].values() for path in COHORT_SOURCES[cohort["source"]].made(cohort).values()]
 
 
 def located_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
@@ -308,18 +214,18 @@ def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:
         elif is_url(location):
             files[local_copy(location, field)] = RemoteFile(location, kind=kind)
     for cohort in config["cohorts"].values():
-        for role_files in cohort_downloads(cohort, mirrors).values():
+        for role_files in COHORT_SOURCES[cohort["source"]].downloads(cohort, mirrors).values():
             files.update(role_files)
     return files
 
 
 def configured_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(config field, location) of every input file the config names: each local cohort's
-    expression and clinical tables, then every gene-set location (located_fields)."""
+    """(config field, location) of every input file the config names: each cohort's tables
+    its source takes from the config (a local cohort's expression and clinical tables), then
+    every gene-set location (located_fields)."""
     for name, cohort in config["cohorts"].items():
-        if cohort["source"] == "local":
-            yield f"cohorts.{name}.expression", cohort["expression"]
-            yield f"cohorts.{name}.clinical", cohort["clinical"]
+        for role, location in COHORT_SOURCES[cohort["source"]].configured(cohort).items():
+            yield f"cohorts.{name}.{role}", location
     for field, location, _ in located_fields(config):
         yield field, location
 
@@ -381,7 +287,8 @@ def _check_text_and_files(config: Mapping[str, Any], configfile: str) -> None:
 
 
 def _check_settings(config: Mapping[str, Any], configfile: str) -> None:
-    """Settings the schema cannot check alone: gene set sizes, GEO keys, text encodings."""
+    """Settings the schema cannot check alone: gene set sizes, and each cohort's source's checks
+    (a cached GEO series' characteristic keys, a local cohort's text encoding)."""
     enrichment = config["enrichment"]
     if enrichment["min_size"] > enrichment["max_size"]:
         raise ConfigError(
@@ -389,16 +296,7 @@ def _check_settings(config: Mapping[str, Any], configfile: str) -> None:
             f"{enrichment['max_size']}, so no gene set could be tested; set min_size <= max_size."
         )
     for name, cohort in config["cohorts"].items():
-        if cohort["source"] == "geo":
-            check_cached_geo_keys(name, cohort, config["downloads"]["mirrors"], configfile)
-        if cohort["source"] == "local":
-            try:
-                codecs.lookup(cohort["encoding"])
-            except LookupError:
-                raise ConfigError(
-                    f"{configfile}: cohorts.{name}.encoding {cohort['encoding']!r} is not a text encoding "
-                    "Python knows; use e.g. utf-8, latin-1 or cp1252."
-                ) from None
+        COHORT_SOURCES[cohort["source"]].check(name, cohort, config["downloads"]["mirrors"], configfile)
 
 
 def _check_references(config: Mapping[str, Any], configfile: str) -> None:

@@ -1,11 +1,10 @@
-# Stage 1: each cohort harmonised to one log2 gene-symbol matrix and one clinical table.
-# One rule per source; each claims only the cohorts of its source.
+# Stage 1: each cohort harmonised to one log2 gene-symbol matrix and one clinical table, by
+# its source (hif_prognosis.data.sources: the inputs, resources and reader of each).
 
 
-rule harmonise_local_cohort:
+rule harmonise_cohort:
     input:
-        expression=lambda w: located_file(cohort_config(w)["expression"]),
-        clinical=lambda w: located_file(cohort_config(w)["clinical"]),
+        unpack(cohort_inputs),
     output:
         expression=results("{cohort}/expression.npz"),
         clinical=report(
@@ -19,13 +18,11 @@ rule harmonise_local_cohort:
         logs("{cohort}/harmonise_cohort.log"),
     benchmark:
         benchmarks("{cohort}/harmonise_cohort.tsv")
-    wildcard_constraints:
-        cohort=one_of(COHORTS_BY_SOURCE["local"]),
     conda:
         "../envs/analysis.yaml"
     resources:
-        mem_mb=scaled(2000, 20),
-        runtime=scaled(20),
+        mem_mb=cohort_resource("mem_mb"),
+        runtime=cohort_resource("runtime"),
     params:
         cohort=lambda w: hif_workflow.without_display(cohort_config(w)),
         min_samples=config["survival"]["min_samples"],
@@ -34,31 +31,11 @@ rule harmonise_local_cohort:
         "../scripts/harmonise_cohort.py"
 
 
-use rule harmonise_local_cohort as harmonise_geo_cohort with:
-    input:
-        unpack(cohort_files),
-    wildcard_constraints:
-        cohort=one_of(COHORTS_BY_SOURCE["geo"]),
-    resources:
-        mem_mb=scaled(4000, 20),
-        runtime=scaled(30),
-
-
-use rule harmonise_local_cohort as harmonise_xena_cohort with:
-    input:
-        unpack(cohort_files),
-    wildcard_constraints:
-        cohort=one_of(COHORTS_BY_SOURCE["xena"]),
-    resources:
-        mem_mb=scaled(4000, 20),
-        runtime=scaled(30),
-
-
 # The published matrix: a TSV any tool reads, written from the jobs' .npz by its own job, which
 # nothing waits for (at 10,000 samples it takes minutes to format).
 rule export_expression:
     input:
-        matrix=rules.harmonise_local_cohort.output.expression,
+        matrix=rules.harmonise_cohort.output.expression,
     output:
         table=results("{cohort}/expression.tsv.gz"),
     log:

@@ -13,7 +13,21 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 
+def fetch_cohort_sources():
+    """The cohort sources' modules, which the library loads from beside its own copy: asked for
+    here, so that a workflow deployed from a remote repository (whose files Snakemake fetches
+    as they are asked for) has them too. The schema's list of sources names them."""
+    import yaml
+
+    with open(workflow.source_path("../../config/schemas/config.schema.yaml")) as text:
+        schema = yaml.safe_load(text)
+    names = schema["$defs"]["cohort"]["properties"]["source"]["enum"]
+    for name in ["__init__", "base", "registry", *names]:
+        workflow.source_path(f"../../src/hif_prognosis/data/sources/{name}.py")
+
+
 def load_workflow_library():
+    fetch_cohort_sources()
     path = workflow.source_path("../lib/hif_workflow.py")
     spec = importlib.util.spec_from_file_location("hif_workflow", path)
     library = importlib.util.module_from_spec(spec)
@@ -91,10 +105,6 @@ def benchmarks(path):
 
 
 COHORTS = list(config["cohorts"])
-COHORTS_BY_SOURCE = {
-    source: [name for name, c in config["cohorts"].items() if c["source"] == source]
-    for source in ("local", "geo", "xena")
-}
 SIGNATURES = list(config["signatures"])
 COMPARATORS = list(config["comparators"])
 # Comparators whose genes' weights are learned in a training cohort (rule refit_comparator).
@@ -145,16 +155,24 @@ def cohort_config(wildcards):
     return config["cohorts"][wildcards.cohort]
 
 
-def cohort_files(wildcards):
-    """The downloaded files of a GEO or Xena cohort, by role (named rule inputs)."""
-    cohort = cohort_config(wildcards)
-    downloads = hif_workflow.cohort_downloads(cohort, config["downloads"]["mirrors"])
-    files = {role: list(paths) for role, paths in downloads.items()}
-    if cohort["source"] == "xena":
-        files["clinical_release"] = hif_workflow.clinical_release_path(
-            cohort["project"]
+def cohort_inputs(wildcards):
+    """A cohort's input files by role, as its source names them (named rule inputs)."""
+    return hif_workflow.cohort_inputs(
+        cohort_config(wildcards), config["downloads"]["mirrors"], located_file
+    )
+
+
+def cohort_resource(resource):
+    """A harmonise job's ``mem_mb`` or ``runtime`` as the cohort's source sets it."""
+
+    def amount(wildcards, input, attempt):
+        source = hif_workflow.COHORT_SOURCES[cohort_config(wildcards)["source"]]
+        base, per_input_mb = (
+            source.memory_mb if resource == "mem_mb" else (source.runtime_minutes, 0.0)
         )
-    return files
+        return scaled(base, per_input_mb)(wildcards, input, attempt)
+
+    return amount
 
 
 def endpoints(cohort):
@@ -243,11 +261,7 @@ def input_data_files():
         location: located_file(location)
         for _, location in hif_workflow.configured_files(config)
     }
-    downloads = [*REMOTE_FILES] + [
-        hif_workflow.clinical_release_path(c["project"])
-        for c in config["cohorts"].values()
-        if c["source"] == "xena"
-    ]
+    downloads = [*REMOTE_FILES] + hif_workflow.made_files(config)
     read = set(files.values())
     files.update((path, path) for path in downloads if path not in read)
     return files

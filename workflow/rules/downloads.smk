@@ -19,8 +19,9 @@ rule download_file:
 
 rule download_clinical_release:
     output:
-        release=hif_workflow.clinical_release_path("{project}"),
-        listing=hif_workflow.clinical_release_path("{project}") + ".gdc_files.json",
+        release=hif_workflow.source_module("xena").clinical_release_path("{project}"),
+        listing=hif_workflow.source_module("xena").clinical_release_path("{project}")
+        + ".gdc_files.json",
     log:
         logs("downloads/{project}.clinical_release.log"),
     localrule: True

@@ -5,7 +5,7 @@
 
 rule rank_genes_by_score:
     input:
-        expression=rules.harmonise_local_cohort.output.expression,
+        expression=rules.harmonise_cohort.output.expression,
         scores=primary_scores(),
     output:
         table=ranking_table("score_spearman"),
@@ -26,8 +26,8 @@ rule rank_genes_by_score:
 
 rule rank_genes_by_survival:
     input:
-        expression=rules.harmonise_local_cohort.output.expression,
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        expression=rules.harmonise_cohort.output.expression,
+        clinical=rules.harmonise_cohort.output.clinical,
     output:
         table=ranking_table("survival_cox_z"),
     log:
@@ -150,7 +150,7 @@ rule gsea_figures:
 rule over_representation:
     input:
         coverage=rules.signature_coverage.output.table,
-        expression=rules.harmonise_local_cohort.output.expression,
+        expression=rules.harmonise_cohort.output.expression,
         libraries=library_files(),
     output:
         table=report(

@@ -5,10 +5,8 @@
 
 rule cohort_overlap:
     input:
-        expression=expand(
-            rules.harmonise_local_cohort.output.expression, cohort=COHORTS
-        ),
-        clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
+        expression=expand(rules.harmonise_cohort.output.expression, cohort=COHORTS),
+        clinical=expand(rules.harmonise_cohort.output.clinical, cohort=COHORTS),
     output:
         flagged=report(
             results("meta/cohort_overlap.tsv"),
@@ -70,11 +68,9 @@ rule meta_analysis:
 
 rule locked_models:
     input:
-        expression=expand(
-            rules.harmonise_local_cohort.output.expression, cohort=COHORTS
-        ),
+        expression=expand(rules.harmonise_cohort.output.expression, cohort=COHORTS),
         coverage=expand(rules.signature_coverage.output.table, cohort=COHORTS),
-        clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
+        clinical=expand(rules.harmonise_cohort.output.clinical, cohort=COHORTS),
         no_overlap=rules.cohort_overlap.output.flagged,
     output:
         table=report(
@@ -134,7 +130,7 @@ rule locked_kaplan_meier:
     input:
         table=rules.locked_models.output.table,
         scores=rules.locked_models.output.scores,
-        clinical=expand(rules.harmonise_local_cohort.output.clinical, cohort=COHORTS),
+        clinical=expand(rules.harmonise_cohort.output.clinical, cohort=COHORTS),
     output:
         png=[
             report(

@@ -4,7 +4,7 @@
 
 rule score_signatures:
     input:
-        expression=rules.harmonise_local_cohort.output.expression,
+        expression=rules.harmonise_cohort.output.expression,
         coverage=rules.signature_coverage.output.table,
     output:
         table=results("{cohort}/scores/{method}.tsv"),

@@ -31,7 +31,7 @@ rule collect_signatures:
 rule signature_coverage:
     input:
         signatures=rules.collect_signatures.output.table,
-        expression=rules.harmonise_local_cohort.output.expression,
+        expression=rules.harmonise_cohort.output.expression,
     output:
         table=report(
             results("{cohort}/signature_coverage.tsv"),

@@ -4,7 +4,7 @@
 rule cox_univariable:
     input:
         scores=rules.merge_scores.output.table,
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        clinical=rules.harmonise_cohort.output.clinical,
     output:
         table=report(
             results("{cohort}/survival/cox.tsv"),
@@ -31,7 +31,7 @@ rule kaplan_meier:
     # time starting Python (and on a cluster, waiting in the queue).
     input:
         scores=primary_scores(),
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        clinical=rules.harmonise_cohort.output.clinical,
     output:
         png=[
             report(
@@ -67,9 +67,9 @@ rule kaplan_meier:
 
 rule random_signature_null:
     input:
-        expression=rules.harmonise_local_cohort.output.expression,
+        expression=rules.harmonise_cohort.output.expression,
         coverage=rules.signature_coverage.output.table,
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        clinical=rules.harmonise_cohort.output.clinical,
         scores=rules.merge_scores.output.table,
     output:
         table=report(
@@ -141,9 +141,9 @@ rule null_figure:
 
 rule gene_cox:
     input:
-        expression=rules.harmonise_local_cohort.output.expression,
+        expression=rules.harmonise_cohort.output.expression,
         coverage=rules.signature_coverage.output.table,
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        clinical=rules.harmonise_cohort.output.clinical,
     output:
         table=report(
             results("{cohort}/survival/genes.tsv"),
@@ -196,7 +196,7 @@ rule gene_forest:
 rule adjusted_cox:
     input:
         scores=rules.merge_scores.output.table,
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        clinical=rules.harmonise_cohort.output.clinical,
     output:
         table=report(
             results("{cohort}/survival/models.tsv"),
@@ -225,7 +225,7 @@ rule adjusted_cox:
 rule discrimination:
     input:
         scores=rules.merge_scores.output.table,
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        clinical=rules.harmonise_cohort.output.clinical,
     output:
         c_index=report(
             results("{cohort}/survival/discrimination.tsv"),
@@ -261,7 +261,7 @@ rule discrimination:
 rule cutpoint:
     input:
         scores=rules.merge_scores.output.table,
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        clinical=rules.harmonise_cohort.output.clinical,
     output:
         table=report(
             results("{cohort}/survival/cutpoint.tsv"),
@@ -295,10 +295,10 @@ rule cutpoint:
 rule refit_comparator:
     input:
         genes=lambda w: comparator_files()[w.comparator],
-        expression=lambda w: rules.harmonise_local_cohort.output.expression.format(
+        expression=lambda w: rules.harmonise_cohort.output.expression.format(
             cohort=training_cohort(w)
         ),
-        clinical=lambda w: rules.harmonise_local_cohort.output.clinical.format(
+        clinical=lambda w: rules.harmonise_cohort.output.clinical.format(
             cohort=training_cohort(w)
         ),
     output:
@@ -333,8 +333,8 @@ rule refit_comparator:
 # primary HIF-1alpha score, per endpoint, with CINSARC's class where the cohort has the labels.
 rule head_to_head:
     input:
-        expression=rules.harmonise_local_cohort.output.expression,
-        clinical=rules.harmonise_local_cohort.output.clinical,
+        expression=rules.harmonise_cohort.output.expression,
+        clinical=rules.harmonise_cohort.output.clinical,
         scores=primary_scores(),
         comparators=lambda w: list(comparator_files().values()),
         weights=[comparator_weights_path(c) for c in REFITTED_COMPARATORS],
@@ -374,7 +374,7 @@ if CLASSED_COMPARATORS:
         input:
             scores=rules.head_to_head.output.scores,
             table=rules.head_to_head.output.table,
-            clinical=rules.harmonise_local_cohort.output.clinical,
+            clinical=rules.harmonise_cohort.output.clinical,
         output:
             png=[
                 report(

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hif_prognosis.data.sources.geo import characteristic_key
 from hif_prognosis.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -116,14 +117,6 @@ def read_series_matrix(path: str | Path) -> SeriesMatrix:
         raise InputError(f"{path}: samples {missing_samples[:5]} have no column in the data table")
     accession = (header.get("Series_geo_accession") or [""])[0]
     return SeriesMatrix(accession=accession, platform=platform, samples=samples, values=values[gsm])
-
-
-def characteristic_key(key: str) -> str:
-    """A characteristic key as the config's keys are matched to it: case and white space ignored,
-    since GEO's two renderings (series matrix, family SOFT) and its submitters write one key with
-    different case and spacing (``Huvos grade``, ``huvos  grade``). The workflow's parse-time
-    check (workflow/lib/hif_workflow.py, characteristic_key) matches the same way."""
-    return "".join(key.split()).casefold()
 
 
 def with_configured_keys(samples: pd.DataFrame, configured: Sequence[str], source: str) -> pd.DataFrame:

@@ -37,6 +37,15 @@ def indicator(
     return sparse.csr_matrix((data, (rows, sets.ravel())), shape=(sets.shape[0], n_genes))
 
 
+def up_minus_down(part: Callable[[np.ndarray], np.ndarray], up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """A signed signature's score where a method scores each direction alone: the up genes'
+    score minus the down genes' (none: the up genes' alone)."""
+    score = part(up)
+    if down.shape[1]:
+        score -= part(down)
+    return score
+
+
 @dataclass
 class SetScorer:
     """Scores many gene sets (rows of gene indices) of one matrix by one method at a time, the

@@ -1,4 +1,5 @@
-"""The scoring methods: every module of ``hif_prognosis.scoring.methods``, by its name.
+"""The scoring methods: every module of ``hif_prognosis.scoring.methods``, by its name (found as
+the cohort sources are, by data.sources.registry.modules_declaring).
 
 Everything else that names the methods derives from this table: the config schema's list of
 methods and their parameter blocks (``hif_prognosis.derived`` writes them into the schema, the
@@ -8,27 +9,16 @@ name a reader sees, and the dispatch of a config name to its implementation.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Mapping
 from typing import Any
 
+from hif_prognosis.data.sources.registry import modules_declaring
 from hif_prognosis.errors import InputError
 from hif_prognosis.scoring import methods
 from hif_prognosis.scoring.contract import ScoringMethod
 
 
-def _discovered() -> dict[str, ScoringMethod]:
-    found = {}
-    for module in sorted(pkgutil.iter_modules(methods.__path__), key=lambda m: m.name):
-        method = getattr(importlib.import_module(f"{methods.__name__}.{module.name}"), "METHOD", None)
-        if not isinstance(method, ScoringMethod):
-            raise TypeError(f"{methods.__name__}.{module.name} defines no METHOD (a ScoringMethod)")
-        found[module.name] = method
-    return found
-
-
-SCORING_METHODS: dict[str, ScoringMethod] = _discovered()
+SCORING_METHODS: dict[str, ScoringMethod] = modules_declaring(methods, "METHOD", ScoringMethod)
 
 
 def scoring_method(name: str) -> ScoringMethod:

@@ -21,7 +21,7 @@ from numba import njit, prange
 from scipy.special import ndtr
 
 from hif_prognosis.scoring.contract import ScoringMethod
-from hif_prognosis.scoring.matrix import SetScorer
+from hif_prognosis.scoring.matrix import SetScorer, up_minus_down
 
 SD_FACTOR = 4.0  # GSVA's SIGMA_FACTOR: the bandwidth is the gene's SD over this
 CDF_RESOLUTION, CDF_RANGE = 10000, 10.0  # GSVA's PRECOMPUTE_RESOLUTION and MAX_PRECOMPUTE
@@ -33,10 +33,9 @@ def gsva_scores(
     scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: float, mx_diff: bool
 ) -> np.ndarray:
     positions, n_ranked = scorer.prepared("gsva positions", lambda: _ranking_positions(scorer))
-    score = gsva_walks(positions, np.asarray(up, dtype=np.int64), n_ranked, tau, mx_diff)
-    if down.shape[1]:
-        score -= gsva_walks(positions, np.asarray(down, dtype=np.int64), n_ranked, tau, mx_diff)
-    return score
+    return up_minus_down(
+        lambda sets: gsva_walks(positions, np.asarray(sets, dtype=np.int64), n_ranked, tau, mx_diff), up, down
+    )
 
 
 def _ranking_positions(scorer: SetScorer) -> tuple[np.ndarray, int]:

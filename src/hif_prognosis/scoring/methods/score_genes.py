@@ -10,7 +10,7 @@ from numba import njit, prange
 
 from hif_prognosis.scoring.contract import ScoringMethod, SignatureGenes
 from hif_prognosis.scoring.kernels import floyd_subset
-from hif_prognosis.scoring.matrix import SetScorer
+from hif_prognosis.scoring.matrix import SetScorer, up_minus_down
 
 SET_CHUNK = 500  # sets per chunk of score_genes' control draws (their uniforms: sets x cuts x ctrl_size)
 
@@ -78,10 +78,7 @@ def score_genes_scores(
             )
         return np.concatenate(scores)
 
-    score = part(up)
-    if down.shape[1]:
-        score -= part(down)
-    return score
+    return up_minus_down(part, up, down)
 
 
 def _blocked(matrix: pd.DataFrame) -> tuple[np.ndarray, bool, np.ndarray]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from hif_prognosis.scoring.contract import ScoringMethod
-from hif_prognosis.scoring.matrix import SAMPLE_BLOCK, SetScorer, indicator
+from hif_prognosis.scoring.matrix import SAMPLE_BLOCK, SetScorer, indicator, up_minus_down
 
 
 def ssgsea_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: float) -> np.ndarray:
@@ -27,10 +27,7 @@ def ssgsea_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: f
         misses = (n * (n + 1) / 2 - scorer.sum_of(remaining, sets)) / (n - sets.shape[1])
         return hits - misses
 
-    score = enrichment(up)
-    if down.shape[1]:
-        score -= enrichment(down)
-    return score
+    return up_minus_down(enrichment, up, down)
 
 
 METHOD = ScoringMethod(
