@@ -6,7 +6,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from hif_workflow import ConfigError, RANKINGS, check_config, gene_set_file, remote_files, run_name
+from hif_workflow import ConfigError, RANKINGS, check_config, gene_set_file, ora_signature, remote_files, run_name
 from support.locations import REPO
 
 
@@ -83,9 +83,11 @@ def test_enrichr_libraries_are_downloads_not_local_files(config):
 
 def test_enrichment_signature_and_endpoint_must_exist(config):
     config["enrichment"]["ora_signature"] = "NOPE"
+    assert ora_signature(config) == "NOPE"
     with pytest.raises(ConfigError, match="enrichment.ora_signature 'NOPE'"):
         check_config(config)
     del config["enrichment"]["ora_signature"]
+    assert ora_signature(config) == config["primary"]["signature"]  # the rules' default too
     config["enrichment"]["survival_endpoints"] = ["event_free_survival"]
     with pytest.raises(ConfigError, match=r"survival_endpoints \['event_free_survival'\] names no endpoint of cohort\(s\) \['GSE4335'\]"):
         check_config(config)

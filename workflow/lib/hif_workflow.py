@@ -299,13 +299,19 @@ def _check_settings(config: Mapping[str, Any], configfile: str) -> None:
         COHORT_SOURCES[cohort["source"]].check(name, cohort, config["downloads"]["mirrors"], configfile)
 
 
+def ora_signature(config: Mapping[str, Any]) -> str:
+    """The signature over-representation is tested for: ``enrichment.ora_signature``, else the
+    primary signature."""
+    return str(config["enrichment"].get("ora_signature", config["primary"]["signature"]))
+
+
 def _check_references(config: Mapping[str, Any], configfile: str) -> None:
     """Every name a setting refers to (signatures, methods, endpoints) is defined."""
     primary = config["primary"]
     signature_fields = {
         "primary.signature": primary["signature"],
         "survival.proliferation_signature": config["survival"]["proliferation_signature"],
-        "enrichment.ora_signature": config["enrichment"].get("ora_signature", primary["signature"]),
+        "enrichment.ora_signature": ora_signature(config),
     }
     for field, name in signature_fields.items():
         if name not in config["signatures"]:

@@ -121,7 +121,7 @@ CLASSED_COMPARATORS = [
 ]
 METHODS = list(config["scoring"]["methods"])
 PRIMARY = config["primary"]
-ORA_SIGNATURE = config["enrichment"].get("ora_signature", PRIMARY["signature"])
+ORA_SIGNATURE = hif_workflow.ora_signature(config)
 # Cached path -> RemoteFile (URL, content check) of every file the download rule fetches.
 REMOTE_FILES = hif_workflow.remote_files(config)
 RANKINGS = hif_workflow.RANKINGS
