@@ -13,13 +13,12 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.scoring.registry import SCORING_METHODS, method_parameters
+from hif_prognosis.scoring.registry import SCORING_METHODS, default_settings, method_parameters
 from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.signatures import score_sets
 from hif_prognosis.survival.stats import harrell_c_columns
 from timing import best_of
 
-SETTINGS = {"score_genes": {"ctrl_size": 50, "n_bins": 25}, "ssgsea": {"tau": 0.25}}
 
 
 def main() -> None:
@@ -40,10 +39,16 @@ def main() -> None:
     for size in args.size:
         up = np.stack([rng.choice(args.genes, size, replace=False) for _ in range(args.sets)])
         down = np.empty((args.sets, 0), dtype=int)
-        for method in SCORING_METHODS:
-            params = method_parameters(method, SETTINGS.get(method, {}), seed=1)
-            score_sets(scorer, method, up[:10], down[:10], params)  # one-off preparation (ranks)
-            seconds = best_of(args.repeats, lambda: score_sets(scorer, method, up, down, params))
+        for method, definition in SCORING_METHODS.items():
+            settings = method_parameters(method, default_settings(method), seed=1)
+
+            def params(sets: int) -> dict:  # a weighted score's weights: +1 up, -1 down, on z-scores
+                if not definition.signature_parameters:
+                    return settings
+                return settings | {"up_weights": np.ones((sets, size)), "down_weights": np.ones((sets, 0)), "scale": "zscore"}
+
+            score_sets(scorer, method, up[:10], down[:10], params(10))  # one-off preparation (ranks)
+            seconds = best_of(args.repeats, lambda: score_sets(scorer, method, up, down, params(args.sets)))
             rows.append({"set_size": size, "step": f"score: {method}", "seconds": round(seconds, 2)})
         scores = score_sets(scorer, "zscore", up, down, {}).T
         seconds = best_of(args.repeats, lambda: harrell_c_columns(time_, event, scores))

@@ -32,6 +32,11 @@ def method_parameters(method: str, settings: Mapping[str, Any], seed: int) -> di
     return scoring_method(method).arguments(settings, seed)
 
 
+def default_settings(method: str) -> dict[str, Any]:
+    """A method's config block as the schema fills it in where the config gives none."""
+    return {key: spec["default"] for key, spec in scoring_method(method).parameters.items() if "default" in spec}
+
+
 def method_label(method: str) -> str:
     """The name a reader sees for a scoring method (its config name where it has none)."""
     known = SCORING_METHODS.get(method)
