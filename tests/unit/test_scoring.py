@@ -272,7 +272,7 @@ def test_each_method_module_declares_its_parameters_and_the_schema_follows_the_r
 
     import yaml
 
-    from hif_prognosis.scoring.registry import SCORING_METHODS, method_label, method_parameters
+    from hif_prognosis.scoring.registry import SCORING_METHODS, default_settings, method_label, method_parameters
 
     schema = yaml.safe_load((REPO / "config" / "schemas" / "config.schema.yaml").read_text())
     scoring = schema["properties"]["scoring"]["properties"]
@@ -289,6 +289,8 @@ def test_each_method_module_declares_its_parameters_and_the_schema_follows_the_r
             assert {p.name for p in library_keywords if p.kind is p.KEYWORD_ONLY} == keywords, name
         assert method.label and method.summary and method.description, name
     assert method_label("zscore") == "mean z-score" and method_label("unregistered") == "unregistered"
+    assert default_settings("ssgsea") == {"tau": 0.25} and default_settings("gsva") == {"tau": 1, "mx_diff": True}
+    assert default_settings("zscore") == {}
     assert method_parameters("zscore", {}, seed=1) == {}
     assert method_parameters("score_genes", {"ctrl_size": 50, "n_bins": 25}, seed=1) == {"ctrl_size": 50, "n_bins": 25, "seed": 1}
     with pytest.raises(InputError, match="unknown scoring method 'gsea'; use one of"):
