@@ -95,8 +95,7 @@ REGIONS = (
 
 def rewritten(region: Region, text: str) -> str:
     """``text`` with ``region`` derived anew; an error where its markers are not found once."""
-    begin = re.escape(region.marker("", "begin")).replace(r"\ ", " ")
-    end = re.escape(region.marker("", "end")).replace(r"\ ", " ")
+    begin, end = re.escape(region.marker("", "begin")), re.escape(region.marker("", "end"))
     pattern = re.compile(rf"^(?P<indent>[ \t]*){begin}\n.*?^(?P=indent){end}\n", re.M | re.S)
     found = list(pattern.finditer(text))
     if len(found) != 1:
@@ -106,19 +105,26 @@ def rewritten(region: Region, text: str) -> str:
     return text[: found[0].start()] + body + text[found[0].end():]
 
 
+def _current(root: Path) -> dict[Path, tuple[str, str]]:
+    """Each file with derived regions: its text as it is, and with every region derived anew."""
+    texts: dict[Path, tuple[str, str]] = {}
+    for region in REGIONS:
+        path = root / region.path
+        text, new = texts.get(path) or (path.read_text(),) * 2
+        texts[path] = (text, rewritten(region, new))
+    return texts
+
+
 def stale(root: Path = REPOSITORY) -> list[str]:
     """The files whose derived regions are not current."""
-    return [r.path for r in REGIONS if rewritten(r, (root / r.path).read_text()) != (root / r.path).read_text()]
+    return [str(path.relative_to(root)) for path, (text, new) in _current(root).items() if new != text]
 
 
 def main(root: Path = REPOSITORY) -> None:
-    for region in REGIONS:
-        path = root / region.path
-        text = path.read_text()
-        new = rewritten(region, text)
+    for path, (text, new) in _current(root).items():
         if new != text:
             path.write_text(new)
-            print(f"rewrote {region.path} ({region.name})", file=sys.stderr)
+            print(f"rewrote {path.relative_to(root)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
