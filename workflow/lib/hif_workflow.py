@@ -47,9 +47,14 @@ COHORT_SOURCES = _load_cohort_sources().COHORT_SOURCES
 _base = importlib.import_module(f"{SOURCES_PACKAGE}.base")
 DOWNLOAD_DIR: str = _base.DOWNLOAD_DIR
 if TYPE_CHECKING:
-    from hif_prognosis.data.sources.base import ConfigError, RemoteFile
+    from hif_prognosis.data.sources.base import CohortSource, ConfigError, RemoteFile
 else:
     ConfigError, RemoteFile = _base.ConfigError, _base.RemoteFile
+
+
+def source_of(cohort: Mapping[str, Any]) -> CohortSource:
+    """The declaration (CohortSource) of the source a cohort's config names."""
+    return COHORT_SOURCES[cohort["source"]]
 
 
 def source_module(source: str) -> ModuleType:
@@ -176,7 +181,7 @@ def cohort_inputs(
     """A cohort's input files by role, as its source names them: the files the config names
     (where ``locate`` says the workflow reads each), its downloads, and the files a rule of
     its own makes."""
-    source = COHORT_SOURCES[cohort["source"]]
+    source = source_of(cohort)
     files: dict[str, str | list[str]] = {role: locate(location) for role, location in source.configured(cohort).items()}
     files.update({role: list(paths) for role, paths in source.downloads(cohort, mirrors).items()})
     files.update(source.made(cohort))
@@ -185,7 +190,7 @@ def cohort_inputs(
 
 def made_files(config: Mapping[str, Any]) -> list[str]:
     """The files the cohorts' sources make by rules of their own (e.g. a GDC clinical release)."""
-    return [path for cohort in config["cohorts"].values() for path in COHORT_SOURCES[cohort["source"]].made(cohort).values()]
+    return [path for cohort in config["cohorts"].values() for path in source_of(cohort).made(cohort).values()]
 
 
 def located_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
@@ -214,7 +219,7 @@ def remote_files(config: Mapping[str, Any]) -> dict[str, RemoteFile]:
         elif is_url(location):
             files[local_copy(location, field)] = RemoteFile(location, kind=kind)
     for cohort in config["cohorts"].values():
-        for role_files in COHORT_SOURCES[cohort["source"]].downloads(cohort, mirrors).values():
+        for role_files in source_of(cohort).downloads(cohort, mirrors).values():
             files.update(role_files)
     return files
 
@@ -224,7 +229,7 @@ def configured_files(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     its source takes from the config (a local cohort's expression and clinical tables), then
     every gene-set location (located_fields)."""
     for name, cohort in config["cohorts"].items():
-        for role, location in COHORT_SOURCES[cohort["source"]].configured(cohort).items():
+        for role, location in source_of(cohort).configured(cohort).items():
             yield f"cohorts.{name}.{role}", location
     for field, location, _ in located_fields(config):
         yield field, location
@@ -296,7 +301,7 @@ def _check_settings(config: Mapping[str, Any], configfile: str) -> None:
             f"{enrichment['max_size']}, so no gene set could be tested; set min_size <= max_size."
         )
     for name, cohort in config["cohorts"].items():
-        COHORT_SOURCES[cohort["source"]].check(name, cohort, config["downloads"]["mirrors"], configfile)
+        source_of(cohort).check(name, cohort, config["downloads"]["mirrors"], configfile)
 
 
 def ora_signature(config: Mapping[str, Any]) -> str:

@@ -166,7 +166,7 @@ def cohort_resource(resource):
     """A harmonise job's ``mem_mb`` or ``runtime`` as the cohort's source sets it."""
 
     def amount(wildcards, input, attempt):
-        source = hif_workflow.COHORT_SOURCES[cohort_config(wildcards)["source"]]
+        source = hif_workflow.source_of(cohort_config(wildcards))
         base, per_input_mb = (
             source.memory_mb if resource == "mem_mb" else (source.runtime_minutes, 0.0)
         )
