@@ -1,5 +1,9 @@
 """Logging for workflow steps: everything, including a failure's traceback, goes to the job log.
 
+A step that ends well logs the exact CPU time its process has used so far (getrusage: user and
+system seconds, start-up and imports included, interpreter shutdown not), which
+``benchmarks/default_run.py`` reads back per rule.
+
 A failure the user can act on from its message alone (``errors.PipelineError``: bad input, a
 failed download) ends the job with that message in the log and on the console and exit status 1,
 without a traceback (Snakemake's show-failed-logs prints the log too); any other error is logged
@@ -9,12 +13,21 @@ with its traceback and re-raised as it is.
 from __future__ import annotations
 
 import logging
+import resource
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from hif_prognosis.errors import PipelineError
+
+
+CPU_USED = "CPU {total:.3f} s (user {user:.3f}, system {system:.3f}; this process, by getrusage)"
+
+
+def cpu_used(user: float, system: float) -> str:
+    """The log's words for a process's exact CPU time (CPU_USED)."""
+    return CPU_USED.format(total=user + system, user=user, system=system)
 
 
 @contextmanager
@@ -47,7 +60,8 @@ def logged_step(log_path: str | Path, step: str, *, echo: bool = False) -> Itera
         print(f"{step} failed; see {log_path}", file=sys.stderr)
         raise
     else:
-        logger.info("%s: done", step)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        logger.info("%s: done; %s", step, cpu_used(used.ru_utime, used.ru_stime))
     finally:
         if console is not None:
             logger.removeHandler(console)

@@ -326,3 +326,20 @@ def test_locked_scores_and_their_kaplan_meier_split_agree_with_the_table():
     expected = tables.at_risk.set_index(KEY_COLUMNS).sort_index().loc[key].reset_index(drop=True)
     pd.testing.assert_frame_equal(counts.reset_index(drop=True), expected[counts.columns], check_dtype=False)
     assert "high = above A's median score" in figure.axes[0].get_title()
+
+
+@pytest.mark.parametrize("n", [5, 23, 150])
+def test_cross_validation_folds_are_scikit_learns(n):
+    """The folds are scikit-learn's KFold(CV_FOLDS, shuffle=True) for the seed drawn from the
+    same generator, row for row, so the ridge needs no scikit-learn import."""
+    from sklearn.model_selection import KFold
+
+    from hif_prognosis.survival.locked import CV_FOLDS, cross_validation_folds
+
+    ours = cross_validation_folds(n, np.random.default_rng(4))
+    seed = int(np.random.default_rng(4).integers(2**31 - 1))
+    theirs = list(KFold(CV_FOLDS, shuffle=True, random_state=seed).split(np.zeros((n, 1))))
+    assert len(ours) == len(theirs) == CV_FOLDS
+    for (fit_rows, held_out), (fit_expected, held_out_expected) in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(fit_rows, fit_expected)
+        np.testing.assert_array_equal(held_out, held_out_expected)

@@ -86,10 +86,12 @@ rule random_signature_null:
         benchmarks("{cohort}/random_signature_null.tsv")
     conda:
         "../envs/analysis.yaml"
-    threads: 2
+    # One thread: a second bought no wall time at 2,000 sets and cost a fifth more CPU, and one
+    # thread lets two cohorts' nulls run side by side (--set-threads raises it for big cohorts).
+    threads: 1
     resources:
         mem_mb=scaled(2000, 4),  # the .npz matrix, its z-scores and one method's arrays
-        # at most 1 min per 1,000 sets, signature and method on 2 cores (pc1 dominates), for the
+        # at most 1 min per 1,000 sets, signature and method (pc1 dominates), for the
         # unadjusted and proliferation-adjusted fits; GSE4335 took 22 s for 12,000 sets
         runtime=lambda w, attempt: attempt
         * (

@@ -3,7 +3,8 @@ model, and survival 3.x's proportional-hazards test.
 
 ``cox_columns`` serves the random-signature null and genome-wide gene screens, where thousands of
 one-covariate models share the same survival times; ``cox_model`` fits one model with several
-covariates by the same Newton-Raphson, and ``proportional_hazards_test`` tests it.
+covariates by the same Newton-Raphson, optionally with a ridge penalty, and
+``proportional_hazards_test`` tests it.
 
 Each column j gets its own coefficient by Newton-Raphson on Efron's approximation of the partial
 likelihood for tied event times (R ``coxph``'s and lifelines' default), with step halving when
@@ -126,8 +127,7 @@ def _fit_columns(
     max_iterations: int,
     tolerance: float,
 ) -> CoxColumns:
-    """Column j's model: x_j (centred) plus the shared covariates z; rows in sorted order. The
-    design is built in the compiled Newton-Raphson's layout (columns x rows x covariates)."""
+    """Column j's model: x_j (centred) plus the shared covariates z; rows in sorted order."""
     x = x - x.mean(axis=0)
     if z.shape[1]:  # what is left of x_j once z is accounted for: x_j minus its projection on z
         basis = np.linalg.qr(z)[0]
@@ -136,10 +136,7 @@ def _fit_columns(
         residual = x
     constant = np.ptp(residual, axis=0) <= 1e-10 * np.maximum(np.ptp(x, axis=0), 1e-300)
     x[:, constant] = 0.0
-    design = np.empty((x.shape[1], x.shape[0], 1 + z.shape[1]))
-    design[:, :, 0] = x.T
-    design[:, :, 1:] = z
-    fit = _newton(structure, design, max_iterations, tolerance, skip=constant)
+    fit = _newton_shared(structure, x, z, max_iterations, tolerance, skip=constant)
     flag = np.where(constant, FLAG_CONSTANT, fit.flag)
     ok = flag == FLAG_OK
     beta = np.where(ok, fit.beta, np.nan)
@@ -169,16 +166,40 @@ def _newton(
     max_iterations: int,
     tolerance: float,
     skip: np.ndarray | None = None,
+    ridge: float = 0.0,
 ) -> _NewtonFit:
     """Newton-Raphson for every column's model (design m x n x p, rows sorted), with step
-    halving where the likelihood fell (coxph's safeguard), compiled (kernels.newton_columns).
-    Columns in ``skip`` are not fitted."""
+    halving where the likelihood fell (coxph's safeguard), compiled (newton_columns), of the
+    likelihood less ``ridge``/2 |beta|^2. Columns in ``skip`` are not fitted."""
     m = design.shape[0]
     skip = np.zeros(m, dtype=bool) if skip is None else skip
-    beta, loglik, loglik0, iterations, converged, information, scale = newton_columns(
+    fitted = newton_columns(
         np.ascontiguousarray(design), structure.risk_end, structure.ties, structure.event_rows,
-        structure.event_group_start, skip, max_iterations, tolerance, DIVERGENCE_BETA, 8 * get_num_threads(),
+        structure.event_group_start, skip, max_iterations, tolerance, DIVERGENCE_BETA, 8 * get_num_threads(), ridge,
     )
+    return _newton_fit(structure, skip, *fitted)
+
+
+def _newton_shared(
+    structure: _EventStructure, x: np.ndarray, z: np.ndarray, max_iterations: int, tolerance: float, skip: np.ndarray
+) -> _NewtonFit:
+    """What ``_newton`` gives for the models (x_j, z) of every column j of ``x`` (n x m, rows
+    sorted) with the covariates ``z`` (n x q) shared, to the bit, by Newton-Raphson in lockstep
+    across blocks of columns (newton_lockstep)."""
+    block = int(np.clip(2**18 // max(len(x), 1), 8, 256))  # a block's weights (rows x columns) stay in cache
+    fitted = newton_lockstep(
+        np.ascontiguousarray(x), np.ascontiguousarray(z), structure.risk_end, structure.ties, structure.event_rows,
+        structure.event_group_start, skip, max_iterations, tolerance, DIVERGENCE_BETA, block,
+    )
+    return _newton_fit(structure, skip, *fitted)
+
+
+def _newton_fit(
+    structure: _EventStructure, skip: np.ndarray, beta: np.ndarray, loglik: np.ndarray, loglik0: np.ndarray,
+    iterations: np.ndarray, converged: np.ndarray, information: np.ndarray, scale: np.ndarray,
+) -> _NewtonFit:
+    """The Newton-Raphson kernels' output, with each column's variance and flag."""
+    m = len(beta)
     fitted = ~skip
     variance = np.full(m, np.nan)
     variance[fitted] = _inverse_first(information[fitted])
@@ -226,18 +247,24 @@ class CoxModel:
 
 
 def cox_model(
-    time: np.ndarray, event: np.ndarray, design: np.ndarray, *, max_iterations: int = 50, tolerance: float = 1e-12
+    time: np.ndarray, event: np.ndarray, design: np.ndarray, *, max_iterations: int = 50, tolerance: float = 1e-12,
+    ridge: float = 0.0,
 ) -> CoxModel:
     """Fit ``h(t) = h0(t) exp(beta' x)`` for the n x p ``design`` by the same Newton-Raphson as
     every column of ``cox_columns`` (R ``coxph(ties = "efron")``). A model whose likelihood
-    has no finite maximum, or whose information is singular, is flagged, with NaN estimates."""
+    has no finite maximum, or whose information is singular, is flagged, with NaN estimates.
+
+    ``ridge`` > 0 maximises the log partial likelihood less ``ridge``/2 |beta|^2 instead
+    (scikit-survival's ``CoxPHSurvivalAnalysis(alpha=ridge, ties="efron")``; R's
+    ``coxph(Surv(time, event) ~ ridge(x, theta = ridge, scale = FALSE))``); ``loglik`` and
+    ``variance`` are then the penalised likelihood and the inverse of its information."""
     time, event, x = (np.asarray(a, dtype=float) for a in (time, event, design))
     x = x.reshape(len(time), -1)
     if not all(np.isfinite(a).all() for a in (time, event, x)):
         raise ValueError("cox_model needs complete data: drop missing values first")
     structure = _EventStructure(time, event)
     x = x[structure.order] - x.mean(axis=0)
-    fit = _newton(structure, x[None], max_iterations, tolerance)
+    fit = _newton(structure, x[None], max_iterations, tolerance, ridge=ridge)
     information = fit.information[0]
     p = x.shape[1]
     if fit.flag[0] != FLAG_OK or np.linalg.cond(information) >= 1e12:
@@ -460,16 +487,32 @@ def _halve(old: np.ndarray, candidate: np.ndarray) -> None:
         candidate[a] = (old[a] + candidate[a]) / 2
 
 
+@njit(cache=True, inline="always")
+def _penalised(
+    loglik: float, beta: np.ndarray, ridge: float, score: np.ndarray, information: np.ndarray
+) -> float:
+    """The log-likelihood less ridge/2 |beta|^2, its score and information penalised in place
+    (untouched, to the bit, without a penalty)."""
+    if ridge == 0.0:
+        return loglik
+    for a in range(len(beta)):
+        loglik -= ridge / 2 * beta[a] * beta[a]
+        score[a] -= ridge * beta[a]
+        information[a, a] += ridge
+    return loglik
+
+
 @njit(cache=True, parallel=True)
 def newton_columns(
     design: np.ndarray, risk_end: np.ndarray, ties: np.ndarray, event_rows: np.ndarray, event_start: np.ndarray,
-    skip: np.ndarray, max_iterations: int, tolerance: float, divergence: float, n_chunks: int,
+    skip: np.ndarray, max_iterations: int, tolerance: float, divergence: float, n_chunks: int, ridge: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Newton-Raphson on Efron's likelihood for every column's model (design m x n x p, sorted
     as efron_column wants), with step halving where the likelihood fell, as R coxph does. A
     column stops when the likelihood's relative change is below ``tolerance`` and no
     coefficient moved by more than 1e-8 (relative), or when a coefficient times its covariate's
-    SD (population SD, m x p) exceeds ``divergence``. Columns in ``skip`` are not fitted.
+    SD (population SD, m x p) exceeds ``divergence``. Columns in ``skip`` are not fitted. The
+    likelihood maximised is Efron's less ``ridge``/2 |beta|^2.
     Returns coefficients (m x p), log-likelihood, at beta = 0, iterations, converged, the
     information (m x p x p) at the estimate, and the covariates' SDs."""
     m, p = design.shape[0], design.shape[2]
@@ -488,8 +531,8 @@ def newton_columns(
         for j in range(bounds[chunk], bounds[chunk + 1]):
             _population_sds(design, j, scale[j])
             old[:] = 0.0
-            current = efron_column(design, j, old, risk_end, ties, event_rows, event_start, ones, score,
-                                   information[j], scratch)
+            current = _penalised(efron_column(design, j, old, risk_end, ties, event_rows, event_start, ones, score,
+                                              information[j], scratch), old, ridge, score, information[j])
             loglik0[j] = current
             for _ in range(max_iterations):
                 if converged[j]:
@@ -497,14 +540,16 @@ def newton_columns(
                 _newton_step(information[j], score, step, work)
                 for a in range(p):  # loops, not array expressions: no allocation per column
                     candidate[a] = old[a] + step[a]
-                new = efron_column(design, j, candidate, risk_end, ties, event_rows, event_start, ones,
-                                   new_score, new_information, scratch)
+                new = _penalised(efron_column(design, j, candidate, risk_end, ties, event_rows, event_start, ones,
+                                              new_score, new_information, scratch), candidate, ridge, new_score,
+                                 new_information)
                 for _ in range(30):  # step halving while the likelihood fell
                     if new >= current - 1e-12 * abs(current):
                         break
                     _halve(old, candidate)
-                    new = efron_column(design, j, candidate, risk_end, ties, event_rows, event_start, ones,
-                                       new_score, new_information, scratch)
+                    new = _penalised(efron_column(design, j, candidate, risk_end, ties, event_rows, event_start,
+                                                  ones, new_score, new_information, scratch), candidate, ridge,
+                                     new_score, new_information)
                 change = abs(new - current) / max(abs(new), 1e-300)
                 moved, largest, diverging = 0.0, 0.0, False
                 for a in range(p):
@@ -520,3 +565,228 @@ def newton_columns(
             beta[j] = old
             loglik[j] = current
     return beta, loglik, loglik0, iterations, converged, information, scale
+
+
+@njit(cache=True)
+def _efron_block(
+    x: np.ndarray, z: np.ndarray, lo: int, pending: np.ndarray, c: int, beta: np.ndarray, risk_end: np.ndarray,
+    ties: np.ndarray, event_rows: np.ndarray, event_start: np.ndarray, loglik: np.ndarray, score: np.ndarray,
+    information: np.ndarray, at_zero: bool,
+) -> None:
+    """efron_column for the models (x_j, z) of the block's first ``c`` pending columns (column
+    j = lo + pending[t], at coefficients beta[pending[t]]; results in row t), with rows outermost
+    and columns innermost, so that one pass over the data serves every column in loops the
+    compiler vectorises. Each column's operations are efron_column's, in its order (the results
+    are equal to the bit); the event rows' weights are kept from the risk pass rather than
+    recomputed, and at coefficients all zero (``at_zero``) are exp(0) = 1 without a call."""
+    n, q = z.shape
+    p = q + 1
+    values, coefficients = np.empty((p, n, c)), np.empty((p, c))
+    for t in range(c):
+        coefficients[:, t] = beta[pending[t]]
+        for i in range(n):
+            values[0, i, t] = x[i, lo + pending[t]]
+    for a in range(1, p):
+        for i in range(n):
+            values[a, i, :] = z[i, a - 1]
+    w, eta = np.ones((n, c)), np.empty(c)
+    for i in range(0 if at_zero else n):
+        eta[:] = 0.0
+        for a in range(p):
+            for t in range(c):
+                eta[t] += values[a, i, t] * coefficients[a, t]
+        for t in range(c):
+            w[i, t] = np.exp(eta[t])
+    risk, events = np.zeros((1 + p + p * p, c)), np.empty((1 + 2 * p + p * p, c))
+    total, mean, a0 = np.zeros(c), np.empty((p, c)), np.empty(c)
+    ll, sc, inf = np.zeros(c), np.zeros((p, c)), np.zeros((p, p, c))
+    row = 0
+    for k in range(len(risk_end)):
+        while row <= risk_end[k]:
+            _accumulate(risk, values, w, row, p, c)
+            row += 1
+        events[:] = 0.0
+        d = ties[k]
+        for i in range(event_start[k], event_start[k] + d):
+            r = event_rows[i]
+            for a in range(p):
+                for t in range(c):
+                    events[1 + p + p * p + a, t] += values[a, r, t]
+            _accumulate(events, values, w, r, p, c)
+        total[:] = 0.0
+        for a in range(p):
+            for t in range(c):
+                total[t] += events[1 + p + p * p + a, t] * coefficients[a, t]
+        for t in range(c):
+            ll[t] += 1.0 * total[t]
+        for a in range(p):
+            for t in range(c):
+                sc[a, t] += 1.0 * events[1 + p + p * p + a, t]
+        for step in range(d):
+            _tied_event(risk, events, step / d, p, c, a0, mean, ll, sc, inf)
+    for t in range(c):
+        loglik[t] = ll[t]
+        score[t] = sc[:, t]
+        information[t] = inf[:, :, t]
+
+
+@njit(cache=True, inline="always")
+def _accumulate(sums: np.ndarray, values: np.ndarray, w: np.ndarray, row: int, p: int, c: int) -> None:
+    """Add a row's weight, weight x v and weight x v v' to each column's sums (rows: s0, s1 (p),
+    s2 (p x p))."""
+    for t in range(c):
+        sums[0, t] += w[row, t]
+    for a in range(p):
+        for t in range(c):
+            sums[1 + a, t] += w[row, t] * values[a, row, t]
+    for a in range(p):
+        for b in range(p):
+            for t in range(c):
+                sums[1 + p + a * p + b, t] += w[row, t] * values[a, row, t] * values[b, row, t]
+
+
+@njit(cache=True, inline="always")
+def _tied_event(
+    risk: np.ndarray, events: np.ndarray, fraction: float, p: int, c: int, a0: np.ndarray, mean: np.ndarray,
+    loglik: np.ndarray, score: np.ndarray, information: np.ndarray,
+) -> None:
+    """One of an event time's tied events (Efron's ``fraction`` of the tied events' sums taken
+    from the risk set's), for every column."""
+    for t in range(c):
+        a0[t] = risk[0, t] - fraction * events[0, t]
+    for t in range(c):
+        loglik[t] -= 1.0 * np.log(a0[t])
+    for a in range(p):
+        for t in range(c):
+            mean[a, t] = (risk[1 + a, t] - fraction * events[1 + a, t]) / a0[t]
+            score[a, t] -= 1.0 * mean[a, t]
+    for a in range(p):
+        for b in range(p):
+            for t in range(c):
+                information[a, b, t] += 1.0 * (
+                    (risk[1 + p + a * p + b, t] - fraction * events[1 + p + a * p + b, t]) / a0[t]
+                    - mean[a, t] * mean[b, t]
+                )
+
+
+@njit(cache=True, parallel=True)
+def newton_lockstep(
+    x: np.ndarray, z: np.ndarray, risk_end: np.ndarray, ties: np.ndarray, event_rows: np.ndarray,
+    event_start: np.ndarray, skip: np.ndarray, max_iterations: int, tolerance: float, divergence: float, block: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """newton_columns for the models (x_j, z) of every column j of ``x`` (n x m; z n x q shared,
+    rows sorted as efron_column wants), without a ridge: each column takes the same steps,
+    halvings and stopping rule, so the results are newton_columns' to the bit. The columns of a
+    block advance together: each pass evaluates the likelihood of every column still moving at
+    its own trial coefficients (_efron_block); then each column's step is taken, halved or
+    ended as newton_columns would."""
+    m, p = x.shape[1], z.shape[1] + 1
+    beta = np.zeros((m, p))
+    loglik, loglik0 = np.empty(m), np.empty(m)
+    iterations = np.zeros(m, dtype=np.int64)
+    converged = skip.copy()
+    information, scale = np.empty((m, p, p)), np.empty((m, p))
+    shared_sds = np.empty(p)
+    for a in range(1, p):
+        _sd(z[:, a - 1], shared_sds, a)
+    for j in range(m):
+        _sd(x[:, j], scale[j], 0)
+        scale[j, 1:] = shared_sds[1:]
+    n_blocks = (m + block - 1) // block
+    for chunk in prange(n_blocks):
+        lo = chunk * block
+        b = min(m, lo + block) - lo
+        old, candidate = np.zeros((b, p)), np.zeros((b, p))
+        score, new_score = np.empty((b, p)), np.empty((b, p))
+        new_information, new = np.empty((b, p, p)), np.empty(b)
+        current, halvings = np.empty(b), np.full(b, -1, dtype=np.int64)
+        step, work = np.empty(p), np.empty((2 * p + 1, p))
+        pending = np.arange(b)  # every column's likelihood at zero, skipped ones too, as newton_columns has them
+        _efron_block(x, z, lo, pending, b, candidate, risk_end, ties, event_rows, event_start, new, new_score,
+                     new_information, True)
+        for local in range(b):
+            current[local], loglik0[lo + local] = new[local], new[local]
+            score[local], information[lo + local] = new_score[local], new_information[local]
+        count = _propose(pending, b, lo, converged, iterations, max_iterations, information, score, old, candidate,
+                         halvings, step, work)
+        while count:
+            _efron_block(x, z, lo, pending, count, candidate, risk_end, ties, event_rows, event_start, new,
+                         new_score, new_information, False)
+            _advance(pending, count, lo, new, new_score, new_information, current, old, candidate, score, halvings,
+                     information, iterations, converged, scale, tolerance, divergence)
+            count = _propose(pending, count, lo, converged, iterations, max_iterations, information, score, old,
+                             candidate, halvings, step, work)
+        beta[lo:lo + b] = old
+        loglik[lo:lo + b] = current
+    return beta, loglik, loglik0, iterations, converged, information, scale
+
+
+@njit(cache=True, inline="always")
+def _sd(values: np.ndarray, out: np.ndarray, a: int) -> None:
+    """The population SD of ``values`` into out[a], as _population_sds computes it."""
+    n = len(values)
+    mean, squares = 0.0, 0.0
+    for i in range(n):
+        mean += values[i]
+    mean /= n
+    for i in range(n):
+        squares += (values[i] - mean) ** 2
+    out[a] = np.sqrt(squares / n)
+
+
+@njit(cache=True)
+def _advance(
+    pending: np.ndarray, count: int, lo: int, new: np.ndarray, new_score: np.ndarray, new_information: np.ndarray,
+    current: np.ndarray, old: np.ndarray, candidate: np.ndarray, score: np.ndarray, halvings: np.ndarray,
+    information: np.ndarray, iterations: np.ndarray, converged: np.ndarray, scale: np.ndarray, tolerance: float,
+    divergence: float,
+) -> None:
+    """Each pending column's evaluated trial: halved towards its last estimate while the
+    likelihood fell (at most 30 times), else taken as newton_columns takes it (halvings then
+    -1: the column needs a new step)."""
+    for t in range(count):
+        local = pending[t]
+        if new[t] < current[local] - 1e-12 * abs(current[local]) and halvings[local] < 30:
+            halvings[local] += 1
+            _halve(old[local], candidate[local])
+            continue
+        j = lo + local
+        change = abs(new[t] - current[local]) / max(abs(new[t]), 1e-300)
+        moved, largest, diverging = 0.0, 0.0, False
+        for a in range(old.shape[1]):
+            moved = max(moved, abs(candidate[local, a] - old[local, a]))
+            largest = max(largest, abs(candidate[local, a]))
+            diverging = diverging or abs(candidate[local, a]) * scale[j, a] > divergence
+            old[local, a] = candidate[local, a]
+            score[local, a] = new_score[t, a]
+        current[local] = new[t]
+        information[j] = new_information[t]
+        iterations[j] += 1
+        converged[j] = (change < tolerance and moved < 1e-8 * max(1.0, largest)) or diverging
+        halvings[local] = -1
+
+
+@njit(cache=True)
+def _propose(
+    pending: np.ndarray, count: int, lo: int, converged: np.ndarray, iterations: np.ndarray, max_iterations: int,
+    information: np.ndarray, score: np.ndarray, old: np.ndarray, candidate: np.ndarray, halvings: np.ndarray,
+    step: np.ndarray, work: np.ndarray,
+) -> int:
+    """The next Newton step of each of the first ``count`` pending columns that needs one
+    (halvings -1), unless it has converged or used its iterations. The columns with a trial to
+    evaluate (a halved trial among them) are moved to the front of ``pending``; returns their
+    number."""
+    kept = 0
+    for t in range(count):
+        local = pending[t]
+        j = lo + local
+        if halvings[local] < 0:
+            if converged[j] or iterations[j] >= max_iterations:
+                continue
+            _newton_step(information[j], score[local], step, work)
+            for a in range(len(step)):
+                candidate[local, a] = old[local, a] + step[a]
+            halvings[local] = 0
+        pending[kept] = local
+        kept += 1
+    return kept

@@ -14,10 +14,11 @@ for each signature and each ordered pair of cohorts (training, test) sharing an 
   ``multivariable_cox``: the coefficients of one Cox model (Efron) of all the genes' z-scores,
   the locked risk model of most prognosis papers; refused below ``min_events_per_variable``
   training events per gene, and not estimable where the model has no finite maximum;
-  ``ridge_cox`` and ``lasso_cox``: penalised Cox models of the same z-scores (scikit-survival:
-  ``CoxPHSurvivalAnalysis(alpha, ties="efron")``, penalty alpha/2 |w|^2; ``CoxnetSurvivalAnalysis
-  (l1_ratio=1)``, glmnet's path of 50 penalties down to 1% of the largest, Breslow ties), the
-  penalty chosen by CV_FOLDS-fold cross-validation in the training cohort (folds shuffled from
+  ``ridge_cox`` and ``lasso_cox``: penalised Cox models of the same z-scores (the ridge: the
+  fast engine's Efron likelihood less alpha/2 |w|^2, scikit-survival's
+  ``CoxPHSurvivalAnalysis(alpha, ties="efron")`` and R's ``coxph(ridge(theta = alpha))``, which
+  the tests hold it to; the LASSO: scikit-survival's ``CoxnetSurvivalAnalysis(l1_ratio=1)``,
+  glmnet's path of 50 penalties down to 1% of the largest, Breslow ties), the penalty chosen by CV_FOLDS-fold cross-validation in the training cohort (folds shuffled from
   the config's seed): the one with the highest mean Harrell's C on the held-out folds, the
   strongest of those tied; reported in ``penalty``. A LASSO that keeps no gene is not estimable;
   ``published``, for a signature with a weight file only: its coefficients as published, on
@@ -40,7 +41,7 @@ one-sided p for HR > 1 in the test cohort.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import permutations
 from typing import Any
@@ -116,46 +117,76 @@ class NotEstimable(Exception):
     """A training model that is refused or has no estimate; the message says which and why."""
 
 
+def cross_validation_folds(n: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """CV_FOLDS folds of ``n`` samples, shuffled from ``rng``: (fitting rows, held-out rows)
+    pairs, exactly scikit-learn's ``KFold(CV_FOLDS, shuffle=True, random_state=seed).split``
+    (seed drawn from ``rng``; a test holds the two equal), without importing scikit-learn."""
+    order = np.arange(n)
+    np.random.RandomState(int(rng.integers(2**31 - 1))).shuffle(order)
+    sizes = np.full(CV_FOLDS, n // CV_FOLDS)
+    sizes[: n % CV_FOLDS] += 1
+    folds = []
+    for start, size in zip(np.cumsum(sizes) - sizes, sizes, strict=True):
+        held_out = np.zeros(n, dtype=bool)
+        held_out[order[start:start + size]] = True
+        folds.append((np.flatnonzero(~held_out), np.flatnonzero(held_out)))
+    return folds
+
+
+RiskScores = Callable[[np.ndarray, np.ndarray], list[np.ndarray]]
+
+
+def _lasso_path(z: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, RiskScores]:
+    """The LASSO's penalties and weights (genes x penalties) from its path on all training data
+    (scikit-survival's coxnet), and the risk scores of each penalty for held-out rows from the
+    path fitted on the other rows."""
+    from sksurv.linear_model import CoxnetSurvivalAnalysis  # here: scikit-survival costs a second of start-up
+    from sksurv.util import Surv
+
+    y = Surv.from_arrays(event.astype(bool), time)
+    full_path = CoxnetSurvivalAnalysis(l1_ratio=1.0, n_alphas=50, alpha_min_ratio=0.01).fit(z, y)
+    penalties = full_path.alphas_
+
+    def risk_scores(fit_rows: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+        path = CoxnetSurvivalAnalysis(l1_ratio=1.0, alphas=penalties).fit(z[fit_rows], y[fit_rows])
+        return [path.predict(z[rows], alpha=penalty) for penalty in penalties]
+
+    return penalties, full_path.coef_, risk_scores
+
+
 def penalised_weights(
     z: np.ndarray, time: np.ndarray, event: np.ndarray, weighting: str, rng: np.random.Generator
 ) -> tuple[np.ndarray, float]:
     """Coefficients of a ridge or LASSO Cox model (see the module's docstring) at the penalty
     chosen by cross-validated Harrell's C, and that penalty."""
-    from sklearn.model_selection import KFold  # here: scikit-learn costs a second of start-up
-    from sksurv.linear_model import CoxnetSurvivalAnalysis, CoxPHSurvivalAnalysis
-    from sksurv.util import Surv
+    folds = cross_validation_folds(len(time), rng)
+    if weighting == "lasso_cox":
+        penalties, path_weights, risk_scores = _lasso_path(z, time, event)
+    else:
+        penalties = RIDGE_PENALTIES
 
-    lasso = weighting == "lasso_cox"
-    y = Surv.from_arrays(event.astype(bool), time)
-    # The LASSO's path on all training data sets its penalties and, at the chosen one, its weights.
-    full_path = CoxnetSurvivalAnalysis(l1_ratio=1.0, n_alphas=50, alpha_min_ratio=0.01).fit(z, y) if lasso else None
-    penalties = full_path.alphas_ if full_path is not None else RIDGE_PENALTIES
+        def risk_scores(fit_rows: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+            """Each penalty's risk scores of ``rows`` from ridge models fitted on ``fit_rows``."""
+            return [
+                z[rows] @ cox_model(time[fit_rows], event[fit_rows], z[fit_rows], ridge=penalty).coefficients
+                for penalty in penalties
+            ]
 
-    def risk_scores(fit_rows: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
-        """Each penalty's risk scores of ``rows`` from models fitted on ``fit_rows``: the LASSO's
-        whole path in one fit, the ridge one fit per penalty."""
-        if lasso:
-            path = CoxnetSurvivalAnalysis(l1_ratio=1.0, alphas=penalties).fit(z[fit_rows], y[fit_rows])
-            return [path.predict(z[rows], alpha=penalty) for penalty in penalties]
-        return [
-            CoxPHSurvivalAnalysis(alpha=penalty, ties="efron").fit(z[fit_rows], y[fit_rows]).predict(z[rows])
-            for penalty in penalties
-        ]
-
-    folds = KFold(CV_FOLDS, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
     c = np.array([
         [harrell_c(time[held_out], event[held_out], risk) for risk in risk_scores(fit_rows, held_out)]
-        for fit_rows, held_out in folds.split(z)
+        for fit_rows, held_out in folds
     ])
     mean_c = np.nanmean(c, axis=0)
     best = float(max(p for p, m in zip(penalties, mean_c, strict=True) if m == np.nanmax(mean_c)))
-    if full_path is not None:
-        weights = full_path.coef_[:, list(penalties).index(best)]
-    else:
-        weights = CoxPHSurvivalAnalysis(alpha=best, ties="efron").fit(z, y).coef_
-    if not np.any(weights):
-        raise NotEstimable(f"not estimable: at the cross-validated penalty {best:.3g} the LASSO keeps no gene")
-    return weights, best
+    if weighting == "lasso_cox":
+        weights = path_weights[:, list(penalties).index(best)]
+        if not np.any(weights):
+            raise NotEstimable(f"not estimable: at the cross-validated penalty {best:.3g} the LASSO keeps no gene")
+        return weights, best
+    model = cox_model(time, event, z, ridge=best)
+    if model.flag != FLAG_OK:
+        raise NotEstimable(f"not estimable: the ridge model at the cross-validated penalty {best:.3g} has no finite estimate")
+    return model.coefficients, best
 
 
 def training_weights(
