@@ -17,7 +17,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
-from lifelines import KaplanMeierFitter  # noqa: E402
 
 from hif_prognosis.data.clinical import endpoint_label
 from hif_prognosis.wording import format_hr, format_p
@@ -32,7 +31,9 @@ from hif_prognosis.survival.cox import (  # noqa: E402
     split_logrank,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # lifelines costs a second to import; the figures only draw its fits
+    from lifelines import KaplanMeierFitter
+
     from hif_prognosis.enrichment.gsea import EnrichmentCurve
 
 OKABE_ITO = {

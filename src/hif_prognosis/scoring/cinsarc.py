@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
+from hif_prognosis.distributions import ranks
 
 CINSARC_COLUMNS = ["sample_id", "rho_metastatic", "rho_non_metastatic", "cinsarc_score", "cinsarc_class"]
 MIN_PER_GROUP = 3  # each centroid is the mean of at least this many samples
@@ -30,8 +30,8 @@ class CinsarcResult:
 
 def _spearman(vector: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """Spearman correlation of ``vector`` with each column (average ranks for ties, as R's cor)."""
-    ranked = rankdata(vector) - (len(vector) + 1) / 2
-    others = np.apply_along_axis(rankdata, 0, columns) - (len(vector) + 1) / 2
+    ranked = ranks(vector) - (len(vector) + 1) / 2
+    others = np.apply_along_axis(ranks, 0, columns) - (len(vector) + 1) / 2
     return (ranked @ others) / np.sqrt((ranked @ ranked) * (others * others).sum(axis=0))
 
 

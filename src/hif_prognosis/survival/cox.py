@@ -17,17 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
-from lifelines.statistics import logrank_test
 
 from hif_prognosis.data.clinical import endpoint_data, endpoint_names
 from hif_prognosis.survival.fastcox import cox_columns
 from hif_prognosis.data.expression import GENE_BLOCK, gene_zscores
 from hif_prognosis.survival.stats import harrell_c, wald_hr_interval
+
+if TYPE_CHECKING:  # lifelines costs a second to import: imported where it is used
+    from lifelines import KaplanMeierFitter
 
 
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
@@ -128,6 +129,8 @@ def split_logrank(time: pd.Series, event: pd.Series, high: np.ndarray) -> tuple[
     n_high, n_low = int(high.sum()), int((~high).sum())
     if n_high == 0 or n_low == 0:
         return np.nan, np.nan, n_high, n_low
+    from lifelines.statistics import logrank_test
+
     test = logrank_test(time[high], time[~high], event[high], event[~high])
     return float(test.test_statistic), float(test.p_value), n_high, n_low
 
@@ -168,6 +171,8 @@ def kaplan_meier_curves(
     time: pd.Series, event: pd.Series, groups: pd.Series
 ) -> dict[str, KaplanMeierFitter]:
     """Fitted Kaplan-Meier estimators per group label, in sorted label order."""
+    from lifelines import KaplanMeierFitter
+
     curves = {}
     for label in sorted(groups.unique()):
         mask = (groups == label).to_numpy()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm, rankdata
+from hif_prognosis.distributions import normal_pdf, ranks
 
 from hif_prognosis.survival.stats import set_rng
 from hif_prognosis.survival.cox import scored_outcomes
@@ -38,7 +38,7 @@ def logrank_scores(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     """Log-rank scores of censored times, as R ``exactRankTests::cscores(Surv(time, event))``."""
     n = len(time)
     order = np.argsort(time, kind="stable")
-    rank_max = rankdata(time, method="max").astype(int)
+    rank_max = ranks(time, "max").astype(int)
     fact = event / (n - rank_max + 1)
     return event - np.cumsum(fact[order])[rank_max - 1]
 
@@ -47,7 +47,7 @@ def p_lausen_schumacher(statistic: float, min_fraction: float) -> float:
     """Lausen and Schumacher's 1992 approximation of P(M >= statistic), as maxstat's pLausen92."""
     if statistic < 1:
         return 1.0
-    density = norm.pdf(statistic)
+    density = normal_pdf(statistic)
     span = np.log((1 - min_fraction) ** 2 / min_fraction**2)
     return float(min(1.0, max(0.0, 4 * density / statistic + density * (statistic - 1 / statistic) * span)))
 

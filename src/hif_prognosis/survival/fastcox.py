@@ -23,9 +23,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from numba import get_num_threads, njit, prange
-from scipy.stats import chi2, norm
 
 from hif_prognosis.compiled import compiled_threads
+from hif_prognosis.distributions import chi2_sf, normal_sf
 from hif_prognosis.survival.kaplan_meier import product_limit
 
 FLAG_OK, FLAG_CONSTANT, FLAG_NOT_CONVERGED = "ok", "constant", "not_converged"
@@ -143,8 +143,8 @@ def _fit_columns(
     se = np.where(ok, fit.se, np.nan)
     loglik0 = fit.loglik0 if loglik_reduced is None else loglik_reduced
     with np.errstate(divide="ignore", invalid="ignore"):
-        p_wald = np.where(ok, 2 * norm.sf(np.abs(beta / se)), np.nan)
-    p_lrt = np.where(ok, chi2.sf(np.maximum(2 * (fit.loglik - loglik0), 0.0), df=1), np.nan)
+        p_wald = np.where(ok, 2 * normal_sf(np.abs(beta / se)), np.nan)
+    p_lrt = np.where(ok, chi2_sf(np.maximum(2 * (fit.loglik - loglik0), 0.0), 1), np.nan)
     return CoxColumns(beta, se, p_wald, p_lrt, fit.loglik, fit.iterations, flag)
 
 
@@ -243,7 +243,7 @@ class CoxModel:
     @property
     def p_wald(self) -> np.ndarray:
         """Two-sided Wald p of each coefficient."""
-        return 2 * norm.sf(np.abs(self.coefficients / self.se))
+        return 2 * normal_sf(np.abs(self.coefficients / self.se))
 
 
 def cox_model(
@@ -325,7 +325,7 @@ def proportional_hazards_test(
         keep = np.r_[np.arange(p), p + j]
         chisq[j] = u[keep] @ np.linalg.solve(h[np.ix_(keep, keep)], u[keep])
     global_chisq = float(u @ np.linalg.solve(h, u))
-    return ProportionalHazardsTest(chisq, chi2.sf(chisq, df=1), global_chisq, float(chi2.sf(global_chisq, df=p)))
+    return ProportionalHazardsTest(chisq, chi2_sf(chisq, 1), global_chisq, float(chi2_sf(global_chisq, p)))
 
 
 # Compiled kernels: Efron's partial likelihood and the Newton-Raphson steps.
@@ -524,46 +524,30 @@ def newton_columns(
     ones = np.ones(len(risk_end))
     bounds = np.linspace(0, m, n_chunks + 1).astype(np.int64)
     for chunk in prange(n_chunks):  # working space once per chunk, not per column
-        score, new_score, step, old, candidate = np.empty(p), np.empty(p), np.empty(p), np.empty(p), np.empty(p)
-        new_information = np.empty((p, p))
-        scratch = np.empty(3 * p + 2 * p * p)
-        work = np.empty((2 * p + 1, p))
+        # One column at a time through newton_lockstep's steps (_propose, _advance): a block of one.
+        pending, halvings = np.zeros(1, dtype=np.int64), np.empty(1, dtype=np.int64)
+        old, candidate, score, new_score = np.empty((1, p)), np.empty((1, p)), np.empty((1, p)), np.empty((1, p))
+        new_information, new, current = np.empty((1, p, p)), np.empty(1), np.empty(1)
+        scratch, step, work = np.empty(3 * p + 2 * p * p), np.empty(p), np.empty((2 * p + 1, p))
         for j in range(bounds[chunk], bounds[chunk + 1]):
             _population_sds(design, j, scale[j])
-            old[:] = 0.0
-            current = _penalised(efron_column(design, j, old, risk_end, ties, event_rows, event_start, ones, score,
-                                              information[j], scratch), old, ridge, score, information[j])
-            loglik0[j] = current
-            for _ in range(max_iterations):
-                if converged[j]:
-                    break
-                _newton_step(information[j], score, step, work)
-                for a in range(p):  # loops, not array expressions: no allocation per column
-                    candidate[a] = old[a] + step[a]
-                new = _penalised(efron_column(design, j, candidate, risk_end, ties, event_rows, event_start, ones,
-                                              new_score, new_information, scratch), candidate, ridge, new_score,
-                                 new_information)
-                for _ in range(30):  # step halving while the likelihood fell
-                    if new >= current - 1e-12 * abs(current):
-                        break
-                    _halve(old, candidate)
-                    new = _penalised(efron_column(design, j, candidate, risk_end, ties, event_rows, event_start,
-                                                  ones, new_score, new_information, scratch), candidate, ridge,
-                                     new_score, new_information)
-                change = abs(new - current) / max(abs(new), 1e-300)
-                moved, largest, diverging = 0.0, 0.0, False
-                for a in range(p):
-                    moved = max(moved, abs(candidate[a] - old[a]))
-                    largest = max(largest, abs(candidate[a]))
-                    diverging = diverging or abs(candidate[a]) * scale[j, a] > divergence
-                    old[a] = candidate[a]
-                    score[a] = new_score[a]
-                current = new
-                information[j] = new_information
-                iterations[j] += 1
-                converged[j] = (change < tolerance and moved < 1e-8 * max(1.0, largest)) or diverging
-            beta[j] = old
-            loglik[j] = current
+            old[:], candidate[:], halvings[0] = 0.0, 0.0, -1
+            current[0] = _penalised(efron_column(design, j, old[0], risk_end, ties, event_rows, event_start, ones,
+                                                 score[0], information[j], scratch), old[0], ridge, score[0],
+                                    information[j])
+            loglik0[j] = current[0]
+            count = _propose(pending, 1, j, converged, iterations, max_iterations, information, score, old,
+                             candidate, halvings, step, work)
+            while count:
+                new[0] = _penalised(efron_column(design, j, candidate[0], risk_end, ties, event_rows, event_start,
+                                                 ones, new_score[0], new_information[0], scratch), candidate[0],
+                                    ridge, new_score[0], new_information[0])
+                _advance(pending, 1, j, new, new_score, new_information, current, old, candidate, score, halvings,
+                         information, iterations, converged, scale, tolerance, divergence)
+                count = _propose(pending, 1, j, converged, iterations, max_iterations, information, score, old,
+                                 candidate, halvings, step, work)
+            beta[j] = old[0]
+            loglik[j] = current[0]
     return beta, loglik, loglik0, iterations, converged, information, scale
 
 

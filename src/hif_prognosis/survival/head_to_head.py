@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from hif_prognosis.distributions import chi2_sf
 
 from hif_prognosis.survival.fastcox import FLAG_OK, cox_model
 from hif_prognosis.survival.meta import dersimonian_laird
@@ -70,7 +70,7 @@ def head_to_head(
     row |= {"hif_p_wald_adj_comparator": float(both.p_wald[1]), "hif_log_hr_adj_comparator": float(both.coefficients[1]),
             "hif_se_log_hr_adj_comparator": float(both.se[1])}
     statistic = 2 * (both.loglik - alone.loglik)
-    row |= {"lrt_chisq_adding_hif": statistic, "lrt_p_adding_hif": float(chi2.sf(statistic, 1))}
+    row |= {"lrt_chisq_adding_hif": statistic, "lrt_p_adding_hif": float(chi2_sf(statistic, 1))}
     c_alone = harrell_c(t, e, scores[:, 0] * alone.coefficients[0])
     c_both = harrell_c(t, e, scores @ both.coefficients)
     draws = np.array([

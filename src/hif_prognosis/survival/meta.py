@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
+from hif_prognosis.distributions import chi2_sf, normal_sf
 
 from hif_prognosis.data.clinical import joined_endpoint, joined_member
 from hif_prognosis.survival.stats import wald_hr_interval
@@ -44,7 +44,7 @@ def dersimonian_laird(estimate: np.ndarray, se: np.ndarray) -> dict[str, float]:
         "tau2": tau2,
         "i2": max(0.0, (q - df) / q) if q > 0 else 0.0,
         "q": q,
-        "p_heterogeneity": float(chi2.sf(q, df)),
+        "p_heterogeneity": float(chi2_sf(q, df)),
     }
 
 
@@ -84,7 +84,7 @@ def random_effects(cox: pd.DataFrame, joined: Sequence[Sequence[str]] = ()) -> p
         row |= {
             "pooled_log_hr": estimate, "pooled_se": se, "pooled_hr": np.exp(estimate),
             "pooled_hr_ci_low": low, "pooled_hr_ci_high": high,
-            "p_pooled": 2 * norm.sf(abs(estimate / se)) if se > 0 else np.nan,
+            "p_pooled": 2 * normal_sf(abs(estimate / se)) if se > 0 else np.nan,
         }
         rows.append(row)
     return pd.DataFrame(rows, columns=META_COLUMNS)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from hif_prognosis.distributions import normal_cdf, normal_ppf
 
 from hif_prognosis.survival.stats import Z95
 
@@ -25,12 +25,12 @@ def detectable_hr(events: float, power: float) -> float:
     events (Schoenfeld); infinite without events."""
     if events <= 0:
         return np.inf
-    return float(np.exp((Z95 + norm.ppf(power)) / np.sqrt(events)))
+    return float(np.exp((Z95 + normal_ppf(power)) / np.sqrt(events)))
 
 
 def power_at(events: float, hazard_ratio: float) -> float:
     """The power of that test at ``hazard_ratio`` per SD with ``events`` events (Schoenfeld)."""
-    return float(norm.cdf(np.sqrt(max(events, 0.0)) * abs(np.log(hazard_ratio)) - Z95))
+    return float(normal_cdf(np.sqrt(max(events, 0.0)) * abs(np.log(hazard_ratio)) - Z95))
 
 
 def power_column(hazard_ratio: float) -> str:

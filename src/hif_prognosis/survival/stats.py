@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 from numba import njit, prange
-from scipy.stats import norm
 
 import hif_prognosis.compiled  # noqa: F401 - the kernels' thread count follows the job's
+from hif_prognosis.distributions import normal_ppf
 
 
 def set_rng(seed: int, *names: str) -> np.random.Generator:
@@ -92,7 +92,7 @@ def fraction_below(score: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 
 ALPHA = 0.05  # the level of every test the judgement reads (two-sided unless it says one-sided)
-Z95 = float(norm.ppf(1 - ALPHA / 2))  # two-sided 95% normal quantile of every Wald interval
+Z95 = float(normal_ppf(1 - ALPHA / 2))  # two-sided 95% normal quantile of every Wald interval
 
 
 def wald_hr_interval(log_hr: Any, se: Any) -> tuple[Any, Any]:
