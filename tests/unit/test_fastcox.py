@@ -190,7 +190,7 @@ def test_lockstep_columns_are_the_per_column_newton_to_the_bit(adjustments):
     design[:, :, 0], design[:, :, 1:] = x.T, z
     arguments = (structure.risk_end, structure.ties, structure.event_rows, structure.event_group_start, skip, 50,
                  1e-12, 25.0)
-    expected = newton_columns(design, *arguments, 4, 0.0)
+    expected = newton_columns(design, *arguments, 4, 0.0, np.zeros((m, 1 + adjustments)))
     for block in (1, 16, 256):
         for got, want in zip(newton_lockstep(x, np.ascontiguousarray(z), *arguments, block), expected, strict=True):
             np.testing.assert_array_equal(got, want)
@@ -253,3 +253,15 @@ def test_no_ridge_is_the_unpenalised_model_and_a_ridge_shrinks_it(ridge_data):
     np.testing.assert_array_equal(cox_model(time, event, x, ridge=0.0).coefficients, unpenalised.coefficients)
     norms = [np.linalg.norm(cox_model(time, event, x, ridge=p).coefficients) for p in RIDGE_PENALTIES]
     assert np.linalg.norm(unpenalised.coefficients) > norms[0] > norms[1] > norms[2] > 0
+
+
+def test_ridge_path_warm_starts_reach_each_penalty_s_own_fit(ridge_data):
+    """ridge_path fits strongest to weakest from the previous estimate; each row is the model
+    cox_model fits from zero at that penalty, to the tolerance of their convergence."""
+    from hif_prognosis.survival.fastcox import cox_model, ridge_path
+
+    time, event, x = ridge_data
+    penalties = np.array([0.01, 1.0, 100.0, 0.1, 10.0])
+    path = ridge_path(time, event, x, penalties)
+    for row, penalty in enumerate(penalties):
+        np.testing.assert_allclose(path[row], cox_model(time, event, x, ridge=penalty).coefficients, rtol=1e-8, atol=1e-10)

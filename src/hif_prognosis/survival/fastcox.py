@@ -176,6 +176,7 @@ def _newton(
     fitted = newton_columns(
         np.ascontiguousarray(design), structure.risk_end, structure.ties, structure.event_rows,
         structure.event_group_start, skip, max_iterations, tolerance, DIVERGENCE_BETA, 8 * get_num_threads(), ridge,
+        np.zeros(design.shape[::2]),
     )
     return _newton_fit(structure, skip, *fitted)
 
@@ -274,6 +275,34 @@ def cox_model(
     )
 
 
+def ridge_path(
+    time: np.ndarray, event: np.ndarray, design: np.ndarray, penalties: np.ndarray, *, max_iterations: int = 50,
+    tolerance: float = 1e-12,
+) -> np.ndarray:
+    """Coefficients (penalties x p) of the ridge Cox models of the n x p ``design`` at each
+    penalty (cox_model's ``ridge``), fitted from the strongest penalty to the weakest, each
+    starting from the estimate of the one before (warm starts: a few steps each, where a
+    start from zero takes many at weak penalties). A penalty whose fit does not converge gets
+    NaN and the next starts from the last estimate that did. No variance: cross-validation
+    needs only the coefficients."""
+    time, event, x = (np.asarray(a, dtype=float) for a in (time, event, design))
+    x = x.reshape(len(time), -1)
+    if not all(np.isfinite(a).all() for a in (time, event, x)):
+        raise ValueError("ridge_path needs complete data: drop missing values first")
+    structure = _EventStructure(time, event)
+    x = np.ascontiguousarray((x[structure.order] - x.mean(axis=0))[None])
+    coefficients = np.full((len(penalties), x.shape[2]), np.nan)
+    start = np.zeros((1, x.shape[2]))
+    for k in np.argsort(-np.asarray(penalties), kind="stable"):
+        beta, _, _, _, converged, _, scale = newton_columns(
+            x, structure.risk_end, structure.ties, structure.event_rows, structure.event_group_start,
+            np.zeros(1, dtype=bool), max_iterations, tolerance, DIVERGENCE_BETA, 1, float(penalties[k]), start,
+        )
+        if converged[0] and np.isfinite(beta).all() and not (np.abs(beta) * scale > DIVERGENCE_BETA).any():
+            coefficients[k], start = beta[0], beta
+    return coefficients
+
+
 @dataclass(frozen=True)
 class ProportionalHazardsTest:
     """Score tests of beta_j(t) = beta_j + gamma_j g(t): per covariate (1 df) and global (p df)."""
@@ -311,7 +340,7 @@ def proportional_hazards_test(
         score, information = np.empty(p), np.empty((p, p))
         efron_column(
             sorted_design, 0, beta, structure.risk_end, structure.ties, structure.event_rows,
-            structure.event_group_start, weights, score, information, np.empty(3 * p + 2 * p * p),
+            structure.event_group_start, weights, score, information, np.empty(4 * p + 2 * p * p),
         )
         return score, information
 
@@ -351,15 +380,15 @@ def efron_column(
     sorted by time descending, events first within a time; event time k's risk set is rows
     0..risk_end[k], its ties[k] events rows event_rows[event_start[k]:][:ties[k]]. Each event
     time's terms are weighted by time_weights[k] (ones for the likelihood itself). ``scratch``
-    is working space of 3 p + 2 p^2 values (no allocation here: the kernel runs per column)."""
+    is working space of 4 p + 2 p^2 values (no allocation here: the kernel runs per column)."""
     p = design.shape[2]
     x = design[j]  # n x p, contiguous
     loglik = 0.0
     score[:] = 0.0
     information[:] = 0.0
-    s1, e1, total = scratch[:p], scratch[p:2 * p], scratch[2 * p:3 * p]
-    s2 = scratch[3 * p:3 * p + p * p].reshape(p, p)
-    e2 = scratch[3 * p + p * p:3 * p + 2 * p * p].reshape(p, p)
+    s1, e1, total, mean = scratch[:p], scratch[p:2 * p], scratch[2 * p:3 * p], scratch[3 * p:4 * p]
+    s2 = scratch[4 * p:4 * p + p * p].reshape(p, p)
+    e2 = scratch[4 * p + p * p:4 * p + 2 * p * p].reshape(p, p)
     s0 = 0.0
     s1[:] = 0.0
     s2[:] = 0.0
@@ -395,11 +424,11 @@ def efron_column(
             a0 = s0 - fraction * e0
             loglik -= g * np.log(a0)
             for a in range(p):
-                mean_a = (s1[a] - fraction * e1[a]) / a0
-                score[a] -= g * mean_a
+                mean[a] = (s1[a] - fraction * e1[a]) / a0
+                score[a] -= g * mean[a]
+            for a in range(p):
                 for b in range(p):
-                    mean_b = (s1[b] - fraction * e1[b]) / a0
-                    information[a, b] += g * ((s2[a, b] - fraction * e2[a, b]) / a0 - mean_a * mean_b)
+                    information[a, b] += g * ((s2[a, b] - fraction * e2[a, b]) / a0 - mean[a] * mean[b])
     return loglik
 
 
@@ -466,6 +495,37 @@ def _newton_step(information: np.ndarray, score: np.ndarray, step: np.ndarray, w
             step[r] += vectors[r, k] * projection / values[k]
 
 
+@njit(cache=True)
+def _cholesky_step(information: np.ndarray, score: np.ndarray, step: np.ndarray, lower: np.ndarray) -> None:
+    """information^-1 score into ``step`` by Cholesky factorisation (``lower``: p x p working
+    space), for a penalised information, positive definite by construction (O(p^3 / 3): a ridge
+    model of hundreds of genes, where the eigen-decomposition of _newton_step would take
+    seconds a step); zero if it is not positive definite after all."""
+    p = len(score)
+    for i in range(p):
+        for k in range(i + 1):
+            total = information[i, k]
+            for r in range(k):
+                total -= lower[i, r] * lower[k, r]
+            if i == k:
+                if not total > 0:
+                    step[:] = 0.0
+                    return
+                lower[i, i] = np.sqrt(total)
+            else:
+                lower[i, k] = total / lower[k, k]
+    for i in range(p):  # forward: L y = score
+        total = score[i]
+        for r in range(i):
+            total -= lower[i, r] * step[r]
+        step[i] = total / lower[i, i]
+    for i in range(p - 1, -1, -1):  # back: L' step = y
+        total = step[i]
+        for r in range(i + 1, p):
+            total -= lower[r, i] * step[r]
+        step[i] = total / lower[i, i]
+
+
 @njit(cache=True, inline="always")
 def _population_sds(design: np.ndarray, j: int, out: np.ndarray) -> None:
     """Each covariate's population SD in column ``j``'s model (two passes)."""
@@ -506,6 +566,7 @@ def _penalised(
 def newton_columns(
     design: np.ndarray, risk_end: np.ndarray, ties: np.ndarray, event_rows: np.ndarray, event_start: np.ndarray,
     skip: np.ndarray, max_iterations: int, tolerance: float, divergence: float, n_chunks: int, ridge: float,
+    start: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Newton-Raphson on Efron's likelihood for every column's model (design m x n x p, sorted
     as efron_column wants), with step halving where the likelihood fell, as R coxph does. A
@@ -528,16 +589,16 @@ def newton_columns(
         pending, halvings = np.zeros(1, dtype=np.int64), np.empty(1, dtype=np.int64)
         old, candidate, score, new_score = np.empty((1, p)), np.empty((1, p)), np.empty((1, p)), np.empty((1, p))
         new_information, new, current = np.empty((1, p, p)), np.empty(1), np.empty(1)
-        scratch, step, work = np.empty(3 * p + 2 * p * p), np.empty(p), np.empty((2 * p + 1, p))
+        scratch, step, work = np.empty(4 * p + 2 * p * p), np.empty(p), np.empty((2 * p + 1, p))
         for j in range(bounds[chunk], bounds[chunk + 1]):
             _population_sds(design, j, scale[j])
-            old[:], candidate[:], halvings[0] = 0.0, 0.0, -1
+            old[0], candidate[0], halvings[0] = start[j], start[j], -1
             current[0] = _penalised(efron_column(design, j, old[0], risk_end, ties, event_rows, event_start, ones,
                                                  score[0], information[j], scratch), old[0], ridge, score[0],
                                     information[j])
             loglik0[j] = current[0]
             count = _propose(pending, 1, j, converged, iterations, max_iterations, information, score, old,
-                             candidate, halvings, step, work)
+                             candidate, halvings, step, work, ridge)
             while count:
                 new[0] = _penalised(efron_column(design, j, candidate[0], risk_end, ties, event_rows, event_start,
                                                  ones, new_score[0], new_information[0], scratch), candidate[0],
@@ -545,7 +606,7 @@ def newton_columns(
                 _advance(pending, 1, j, new, new_score, new_information, current, old, candidate, score, halvings,
                          information, iterations, converged, scale, tolerance, divergence)
                 count = _propose(pending, 1, j, converged, iterations, max_iterations, information, score, old,
-                                 candidate, halvings, step, work)
+                                 candidate, halvings, step, work, ridge)
             beta[j] = old[0]
             loglik[j] = current[0]
     return beta, loglik, loglik0, iterations, converged, information, scale
@@ -692,14 +753,14 @@ def newton_lockstep(
             current[local], loglik0[lo + local] = new[local], new[local]
             score[local], information[lo + local] = new_score[local], new_information[local]
         count = _propose(pending, b, lo, converged, iterations, max_iterations, information, score, old, candidate,
-                         halvings, step, work)
+                         halvings, step, work, 0.0)
         while count:
             _efron_block(x, z, lo, pending, count, candidate, risk_end, ties, event_rows, event_start, new,
                          new_score, new_information, False)
             _advance(pending, count, lo, new, new_score, new_information, current, old, candidate, score, halvings,
                      information, iterations, converged, scale, tolerance, divergence)
             count = _propose(pending, count, lo, converged, iterations, max_iterations, information, score, old,
-                             candidate, halvings, step, work)
+                             candidate, halvings, step, work, 0.0)
         beta[lo:lo + b] = old
         loglik[lo:lo + b] = current
     return beta, loglik, loglik0, iterations, converged, information, scale
@@ -726,11 +787,12 @@ def _advance(
     divergence: float,
 ) -> None:
     """Each pending column's evaluated trial: halved towards its last estimate while the
-    likelihood fell (at most 30 times), else taken as newton_columns takes it (halvings then
+    likelihood fell or is not a number (at most 30 times), else taken as newton_columns takes it (halvings then
     -1: the column needs a new step)."""
     for t in range(count):
         local = pending[t]
-        if new[t] < current[local] - 1e-12 * abs(current[local]) and halvings[local] < 30:
+        # "not >=": a trial whose likelihood overflowed to NaN is halved too, never taken
+        if not new[t] >= current[local] - 1e-12 * abs(current[local]) and halvings[local] < 30:
             halvings[local] += 1
             _halve(old[local], candidate[local])
             continue
@@ -754,12 +816,12 @@ def _advance(
 def _propose(
     pending: np.ndarray, count: int, lo: int, converged: np.ndarray, iterations: np.ndarray, max_iterations: int,
     information: np.ndarray, score: np.ndarray, old: np.ndarray, candidate: np.ndarray, halvings: np.ndarray,
-    step: np.ndarray, work: np.ndarray,
+    step: np.ndarray, work: np.ndarray, ridge: float,
 ) -> int:
     """The next Newton step of each of the first ``count`` pending columns that needs one
     (halvings -1), unless it has converged or used its iterations. The columns with a trial to
     evaluate (a halved trial among them) are moved to the front of ``pending``; returns their
-    number."""
+    number. A penalised information (``ridge`` > 0) is solved by Cholesky."""
     kept = 0
     for t in range(count):
         local = pending[t]
@@ -767,7 +829,10 @@ def _propose(
         if halvings[local] < 0:
             if converged[j] or iterations[j] >= max_iterations:
                 continue
-            _newton_step(information[j], score[local], step, work)
+            if ridge > 0:
+                _cholesky_step(information[j], score[local], step, work)
+            else:
+                _newton_step(information[j], score[local], step, work)
             for a in range(len(step)):
                 candidate[local, a] = old[local, a] + step[a]
             halvings[local] = 0

@@ -52,7 +52,7 @@ import pandas as pd
 from hif_prognosis.data.clinical import endpoint_data, endpoint_names
 from hif_prognosis.survival.discrimination import AUC_COLUMNS, time_dependent_auc
 from hif_prognosis.data.expression import gene_zscores
-from hif_prognosis.survival.fastcox import FLAG_OK, cox_columns, cox_model
+from hif_prognosis.survival.fastcox import FLAG_OK, cox_columns, cox_model, ridge_path
 from hif_prognosis.survival.stats import harrell_c, set_rng
 from hif_prognosis.survival.cox import AT_RISK_COLUMNS, cox_per_sd, numbers_at_risk, split_logrank
 
@@ -167,10 +167,7 @@ def penalised_weights(
 
         def risk_scores(fit_rows: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
             """Each penalty's risk scores of ``rows`` from ridge models fitted on ``fit_rows``."""
-            return [
-                z[rows] @ cox_model(time[fit_rows], event[fit_rows], z[fit_rows], ridge=penalty).coefficients
-                for penalty in penalties
-            ]
+            return list(ridge_path(time[fit_rows], event[fit_rows], z[fit_rows], penalties) @ z[rows].T)
 
     c = np.array([
         [harrell_c(time[held_out], event[held_out], risk) for risk in risk_scores(fit_rows, held_out)]
@@ -183,10 +180,10 @@ def penalised_weights(
         if not np.any(weights):
             raise NotEstimable(f"not estimable: at the cross-validated penalty {best:.3g} the LASSO keeps no gene")
         return weights, best
-    model = cox_model(time, event, z, ridge=best)
-    if model.flag != FLAG_OK:
+    weights = ridge_path(time, event, z, np.array([best]))[0]
+    if not np.isfinite(weights).all():
         raise NotEstimable(f"not estimable: the ridge model at the cross-validated penalty {best:.3g} has no finite estimate")
-    return model.coefficients, best
+    return weights, best
 
 
 def training_weights(
