@@ -35,15 +35,28 @@ DIVERGENCE_BETA = 25.0
 
 @dataclass(frozen=True)
 class CoxColumns:
-    """Per-column estimates; arrays of length m (number of columns)."""
+    """Per-column estimates; arrays of length m (number of columns). The p-values are computed
+    when read: the random-signature null reads only the coefficients of millions of fits."""
 
     beta: np.ndarray
     se: np.ndarray
-    p_wald: np.ndarray
-    p_lrt: np.ndarray
     loglik: np.ndarray
+    loglik0: np.ndarray  # of the model without the column (at beta = 0, or with the adjustment alone)
     iterations: np.ndarray
     flag: np.ndarray  # FLAG_OK, FLAG_CONSTANT or FLAG_NOT_CONVERGED
+
+    @property
+    def p_wald(self) -> np.ndarray:
+        """Two-sided Wald p of each column's coefficient."""
+        ok = self.flag == FLAG_OK
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(ok, 2 * normal_sf(np.abs(self.beta / self.se)), np.nan)
+
+    @property
+    def p_lrt(self) -> np.ndarray:
+        """Likelihood-ratio p of each column against the model without it (1 df)."""
+        ok = self.flag == FLAG_OK
+        return np.where(ok, chi2_sf(np.maximum(2 * (self.loglik - self.loglik0), 0.0), 1), np.nan)
 
 
 class _EventStructure:
@@ -141,11 +154,8 @@ def _fit_columns(
     ok = flag == FLAG_OK
     beta = np.where(ok, fit.beta, np.nan)
     se = np.where(ok, fit.se, np.nan)
-    loglik0 = fit.loglik0 if loglik_reduced is None else loglik_reduced
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_wald = np.where(ok, 2 * normal_sf(np.abs(beta / se)), np.nan)
-    p_lrt = np.where(ok, chi2_sf(np.maximum(2 * (fit.loglik - loglik0), 0.0), 1), np.nan)
-    return CoxColumns(beta, se, p_wald, p_lrt, fit.loglik, fit.iterations, flag)
+    loglik0 = fit.loglik0 if loglik_reduced is None else np.full(len(beta), loglik_reduced)
+    return CoxColumns(beta, se, fit.loglik, loglik0, fit.iterations, flag)
 
 
 @dataclass(frozen=True)
