@@ -13,11 +13,13 @@ with its traceback and re-raised as it is.
 from __future__ import annotations
 
 import logging
+import os
 import resource
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from hif_prognosis.errors import PipelineError
 
@@ -68,3 +70,15 @@ def logged_step(log_path: str | Path, step: str, *, echo: bool = False) -> Itera
         logger.removeHandler(handler)
         logging.getLogger("py.warnings").removeHandler(handler)
         handler.close()
+
+
+def end_process() -> NoReturn:
+    """End a job's process once its script's ``main`` has returned: logs and standard streams
+    flushed, then exit status 0 without the interpreter's teardown, which frees every object
+    and module one by one (0.2-0.5 CPU s a job, a tenth of the default run's CPU) for a
+    process about to end. By then every output file is written and closed (the tables and
+    figures are written through context managers); a failure never gets here, it raises."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -1,7 +1,7 @@
 """Adapter: multivariable Cox models with PH tests (see hif_prognosis.survival.models)."""
 
 from hif_prognosis.survival.models import model_table
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 
 
@@ -33,3 +33,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

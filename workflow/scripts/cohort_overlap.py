@@ -2,7 +2,7 @@
 hif_prognosis.data.overlap)."""
 
 from hif_prognosis.data.overlap import OverlapCohort, check_no_overlap, cohort_overlap, pooled_patients
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
@@ -26,3 +26,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,7 +1,7 @@
 """Adapter: collect the configured signatures into one table (see hif_prognosis.data.genesets)."""
 
 from hif_prognosis.data.genesets import collect_signatures
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import write_tsv
 
 
@@ -15,3 +15,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

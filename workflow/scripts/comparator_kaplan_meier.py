@@ -3,7 +3,7 @@ hif_prognosis.presentation.plotting.class_split_figure); a refused comparator's 
 
 from hif_prognosis.data.clinical import endpoint_data
 from hif_prognosis.presentation.plotting import class_split_figure, message_figure, save_figure
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv
 
 
@@ -24,3 +24,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

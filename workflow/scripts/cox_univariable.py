@@ -1,6 +1,6 @@
 """Adapter: univariable Cox, C-index and median-split log-rank (see hif_prognosis.survival)."""
 
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.survival.cox import survival_table
 from hif_prognosis.tables import read_tsv, write_tsv
 
@@ -18,3 +18,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,7 +1,7 @@
 """Adapter: maximally selected log-rank cut-points with corrected p (see hif_prognosis.survival.cutpoint)."""
 
 from hif_prognosis.survival.cutpoint import cutpoint_table
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 
 
@@ -21,3 +21,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

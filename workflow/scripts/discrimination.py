@@ -2,7 +2,7 @@
 (see hif_prognosis.survival.discrimination)."""
 
 from hif_prognosis.survival.discrimination import discrimination_tables
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 
 
@@ -25,3 +25,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -2,7 +2,7 @@
 hif_prognosis.data.xena.fetch_clinical_release)."""
 
 from hif_prognosis.data.download import settings_from_config
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.data.xena import fetch_clinical_release
 
 
@@ -23,3 +23,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

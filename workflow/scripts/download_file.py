@@ -1,7 +1,7 @@
 """Adapter: download one public file (see hif_prognosis.data.download)."""
 
 from hif_prognosis.data.download import content_check, fetch, settings_from_config
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 
 
 def main(smk) -> None:
@@ -19,3 +19,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,6 +1,6 @@
 """Adapter: the published TSV of a cohort's harmonised matrix (see hif_prognosis.tables)."""
 
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix, write_tsv
 
 
@@ -13,3 +13,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,6 +1,6 @@
 """Adapter: Cox per signature gene with BH q-values (see hif_prognosis.survival.gene_cox_table)."""
 
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.survival.cox import gene_cox_table
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
@@ -21,3 +21,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -7,7 +7,7 @@ from hif_prognosis.presentation.labels import ranking_labels
 from hif_prognosis.errors import InputError
 from hif_prognosis.data.genesets import read_gmt
 from hif_prognosis.presentation.plotting import enrichment_curve_figure, message_figure, save_figure, top_sets_dotplot
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv
 
 
@@ -49,3 +49,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -2,7 +2,7 @@
 
 from hif_prognosis.data.clinical import EndpointLimits
 from hif_prognosis.data.sources.registry import cohort_source
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import write_matrix, write_tsv
 
 
@@ -18,3 +18,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

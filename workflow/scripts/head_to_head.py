@@ -4,7 +4,7 @@ hif_prognosis.survival.comparators and hif_prognosis.survival.head_to_head)."""
 from hif_prognosis.data.clinical import endpoint_names
 from hif_prognosis.survival.comparators import comparator_tables, comparators_from_config
 from hif_prognosis.data.genesets import read_gene_list
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
@@ -29,3 +29,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

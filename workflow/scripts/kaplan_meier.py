@@ -3,7 +3,7 @@
 
 from hif_prognosis.data.clinical import endpoint_data
 from hif_prognosis.presentation.plotting import median_split_figure, save_figure
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 
 
@@ -22,3 +22,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -5,7 +5,7 @@ from hif_prognosis.data.clinical import endpoint_data
 from hif_prognosis.data.clinical import endpoint_label
 from hif_prognosis.survival.locked import KEY_COLUMNS
 from hif_prognosis.presentation.plotting import locked_split_figure, message_figure, save_figure
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv
 
 
@@ -31,3 +31,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,7 +1,7 @@
 """Adapter: the locked-model validation across cohorts (see hif_prognosis.survival.locked)."""
 
 from hif_prognosis.survival.locked import Cohort, locked_model_table
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
@@ -31,3 +31,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,7 +1,7 @@
 """Adapter: the locked-score forest plot of the primary signature (see hif_prognosis.presentation.plotting)."""
 
 from hif_prognosis.presentation.plotting import locked_forest_figure, save_figure
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv
 
 
@@ -18,3 +18,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

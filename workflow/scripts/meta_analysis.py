@@ -6,7 +6,7 @@ import pandas as pd
 from hif_prognosis.scoring.registry import method_label
 from hif_prognosis.survival.meta import random_effects
 from hif_prognosis.presentation.plotting import forest_figure, save_figure
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 
 
@@ -28,3 +28,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

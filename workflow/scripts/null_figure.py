@@ -2,7 +2,7 @@
 own log HRs marked (see hif_prognosis.presentation.plotting.null_figure)."""
 
 from hif_prognosis.presentation.plotting import null_figure, save_figure
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv
 
 
@@ -17,3 +17,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

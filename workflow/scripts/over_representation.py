@@ -3,7 +3,7 @@ against the genes the cohort measured (see hif_prognosis.enrichment.over_represe
 
 from hif_prognosis.enrichment.gsea import over_representation
 from hif_prognosis.data.genesets import read_gmt
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix_genes, read_tsv, write_tsv
 
 
@@ -27,3 +27,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -3,7 +3,7 @@
 from hif_prognosis.enrichment.rankings import RANKING_METRIC
 from hif_prognosis.enrichment.gsea import prerank
 from hif_prognosis.data.genesets import read_gmt
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_tsv, write_tsv
 
 
@@ -22,3 +22,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

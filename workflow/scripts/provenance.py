@@ -3,7 +3,7 @@ checksums of the data files it read."""
 
 import yaml
 
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.presentation.summary import input_checksums, software_versions
 from hif_prognosis.tables import write_tsv
 
@@ -23,3 +23,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,7 +1,7 @@
 """Adapter: the random-signature null of every signature and method (see hif_prognosis.survival.null)."""
 
 from hif_prognosis.survival.null import random_signature_null
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.scoring.registry import method_parameters
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
@@ -29,3 +29,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

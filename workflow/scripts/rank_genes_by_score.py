@@ -1,7 +1,7 @@
 """Adapter: rank all genes by Spearman correlation with the primary score."""
 
 from hif_prognosis.enrichment.rankings import spearman_with_score
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
@@ -18,3 +18,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

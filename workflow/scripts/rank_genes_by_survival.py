@@ -2,7 +2,7 @@
 
 from hif_prognosis.data.clinical import endpoint_data
 from hif_prognosis.enrichment.rankings import survival_cox_ranking
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 
 
@@ -21,3 +21,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,6 +1,6 @@
 """Adapter: score every signature in one cohort with one method (see hif_prognosis.scoring)."""
 
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.scoring.registry import method_parameters
 from hif_prognosis.scoring.signatures import score_signatures
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
@@ -18,3 +18,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -2,7 +2,7 @@
 minimum coverage (see hif_prognosis.data.genesets)."""
 
 from hif_prognosis.data.genesets import check_coverage, coverage_table
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix_genes, read_tsv, write_tsv
 
 
@@ -27,3 +27,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

@@ -1,7 +1,7 @@
 """Adapter: the specification-curve figure (see hif_prognosis.presentation.plotting.specification_curve_figure)."""
 
 from hif_prognosis.presentation.plotting import save_figure, specification_curve_figure
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.survival.specifications import Primary
 from hif_prognosis.tables import read_tsv
 
@@ -14,3 +14,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()

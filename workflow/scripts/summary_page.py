@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from hif_prognosis.enrichment.gsea import significance_method
-from hif_prognosis.runlog import logged_step
+from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.presentation.summary import FigureSection, headline_table, model_comparison, page_context, page_figure_sections, read_published_hazard_ratios, render_summary_page, run_stamp
 from hif_prognosis.tables import read_tsv, write_tsv
 
@@ -90,3 +90,4 @@ def main(smk) -> None:
 
 if __name__ == "__main__":
     main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    end_process()
