@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,13 +96,15 @@ class RunTime:
     system: float
 
 
-def run_snakemake(directory: Path, config: dict, cores: int) -> RunTime:
-    """``snakemake --cores`` on ``config`` (written to ``directory``/config.yaml) in ``directory``;
-    its wall and exact CPU time. A failed run stops the benchmark with Snakemake's output."""
+def run_snakemake(directory: Path, config: dict, cores: int, set_threads: Sequence[str] = ()) -> RunTime:
+    """``snakemake --cores`` on ``config`` (written to ``directory``/config.yaml) in ``directory``,
+    with ``--set-threads`` for any ``rule=n`` given; its wall and exact CPU time. A failed run
+    stops the benchmark with Snakemake's output."""
     (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     command = [
         sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(directory),
         "--configfile", str(directory / "config.yaml"), "--cores", str(cores),
+        *(["--set-threads", *set_threads] if set_threads else []),
     ]
     before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     run = subprocess.run(command, capture_output=True, text=True)
@@ -127,6 +130,11 @@ def main() -> None:
         spent = run_snakemake(directory, config, args.cores)
         table = rule_table(directory)
     print(f"default config{' with ' + str(overrides) if overrides else ''}, --cores {args.cores}")
+    print_run(spent, table)
+
+
+def print_run(spent: RunTime, table: pd.DataFrame) -> None:
+    """The whole run's wall and exact CPU time, then the per-rule table (rule_table)."""
     print(f"whole run: {spent.wall:.0f} s wall ({spent.wall / 60:.1f} min); "
           f"{spent.user + spent.system:.0f} CPU s exact ({spent.user:.0f} user, {spent.system:.0f} system; "
           "Snakemake and every job, by getrusage)")

@@ -6,10 +6,11 @@ proliferation factor on G2M's drive the hazard; overall survival in months round
 times are tied; metastasis at diagnosis, age and sex), points the default config at it alone
 (signatures and libraries from the loopback mirror of MSigDB) and runs ``snakemake --cores 2``.
 Settings reduced from the default, and printed: the random-signature null's size
-(``--null-sets``, default 1,000, the schema's minimum). Prints the whole run's wall time and the
-per-rule table of benchmarks/default_run.py (jobs, wall and CPU s, max RSS).
+(``--null-sets``, default 1,000, the schema's minimum). Prints the whole run's wall time, its
+exact CPU and the per-rule table of benchmarks/default_run.py (jobs, wall and exact CPU s, max
+RSS). ``--set-threads rule=n`` is passed to Snakemake (e.g. random_signature_null=2).
 
-Run: .venv/bin/python benchmarks/scale_run.py [--samples 10000] [--genes 20000] [--keep DIR]
+Run: .venv/bin/python benchmarks/scale_run.py [--samples 10000] [--genes 20000] [--keep DIR] [--set-threads R=N ...]
 The cohort is written once to --cohort (default /tmp/scale_cohort_<samples>x<genes>) and reused.
 """
 
@@ -30,7 +31,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from default_run import rule_table, run_snakemake  # noqa: E402 - benchmarks/ is put on the path above
+from default_run import print_run, rule_table, run_snakemake  # noqa: E402 - benchmarks/ is put on the path above
 from support.public_mirror import gene_universe, mirrored_config, public_mirror  # noqa: E402
 
 from hif_prognosis.data.genesets import read_gmt  # noqa: E402
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--cohort", type=Path)
     parser.add_argument("--keep", type=Path, help="run in this directory and keep it (default: a temporary one)")
+    parser.add_argument("--set-threads", nargs="*", default=[], metavar="RULE=N")
     args = parser.parse_args()
     cohort = args.cohort or Path(f"/tmp/scale_cohort_{args.samples}x{args.genes}")
     if not (cohort / "clinical.tsv").exists():
@@ -109,12 +111,11 @@ def main() -> None:
         config = mirrored_config(mirror.url)
         config["cohorts"] = {"SYNTHETIC": cohort_config(cohort)}
         config["random_null"]["n_sets"] = args.null_sets
-        wall = run_snakemake(directory, config, args.cores)
+        spent = run_snakemake(directory, config, args.cores, args.set_threads)
         table = rule_table(directory)
     print(f"{args.samples:,} samples x {args.genes:,} genes; default config, random_null.n_sets = {args.null_sets:,}; "
-          f"--cores {args.cores}")
-    print(f"whole run: {wall:.0f} s wall ({wall / 60:.1f} min)")
-    print(table.to_markdown())
+          f"--cores {args.cores}{' --set-threads ' + ' '.join(args.set_threads) if args.set_threads else ''}")
+    print_run(spent, table)
 
 
 if __name__ == "__main__":
