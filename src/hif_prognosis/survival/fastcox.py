@@ -538,16 +538,9 @@ def _cholesky_step(information: np.ndarray, score: np.ndarray, step: np.ndarray,
 
 @njit(cache=True, inline="always")
 def _population_sds(design: np.ndarray, j: int, out: np.ndarray) -> None:
-    """Each covariate's population SD in column ``j``'s model (two passes)."""
-    n = design.shape[1]
+    """Each covariate's population SD in column ``j``'s model."""
     for a in range(design.shape[2]):
-        mean, squares = 0.0, 0.0
-        for i in range(n):
-            mean += design[j, i, a]
-        mean /= n
-        for i in range(n):
-            squares += (design[j, i, a] - mean) ** 2
-        out[a] = np.sqrt(squares / n)
+        _sd(design[j, :, a], out, a)
 
 
 @njit(cache=True, inline="always")
@@ -778,7 +771,7 @@ def newton_lockstep(
 
 @njit(cache=True, inline="always")
 def _sd(values: np.ndarray, out: np.ndarray, a: int) -> None:
-    """The population SD of ``values`` into out[a], as _population_sds computes it."""
+    """The population SD of ``values`` (two passes) into out[a]."""
     n = len(values)
     mean, squares = 0.0, 0.0
     for i in range(n):
