@@ -110,6 +110,16 @@ def test_specification_rows_are_the_cohorts_cox_rows_and_the_meta_analysis_of_th
     assert table.loc[table["level"] == "cohort", "agrees_with_primary"].isna().all()
 
 
+def test_one_cohort_gives_its_own_rows_and_no_pool_without_it(example_cox):
+    """A config of one cohort, with joined endpoints: leaving the cohort out pools nothing, which
+    stopped the run before (an empty selection lost its columns); its pools are over one cohort."""
+    table = specification_table(example_cox, primary=PRIMARY, signatures=["HALLMARK_HYPOXIA"],
+                                joined=[["os", "rfs"]])
+    pooled = table[table["level"] == "pooled"]
+    assert (pooled["left_out"] == "").all() and (pooled["k"] == 1).all() and len(pooled) > 0
+    assert (table["level"] == "cohort").sum() == len(example_cox[example_cox["signature"] == "HALLMARK_HYPOXIA"])
+
+
 def test_holm_equals_r_p_adjust_with_ties_and_missing_values():
     p = np.array([0.01, 0.04, 0.03, np.nan, 0.04, 0.5])
     # R: p.adjust(c(0.01, 0.04, 0.03, NA, 0.04, 0.5), "holm") = 0.05 0.12 0.12 NA 0.12 0.5

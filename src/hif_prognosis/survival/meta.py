@@ -52,7 +52,11 @@ def joined_rows(cox: pd.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
     """The cox.tsv rows a joined pool of ``kinds`` takes: per cohort, those of the first kind it
     records, relabelled with the pool's name (clinical.joined_endpoint)."""
     entered = {cohort: joined_member(kinds, list(group)) for cohort, group in cox.groupby("cohort", sort=False)["endpoint"]}
-    rows = cox[[entered[cohort] == endpoint for cohort, endpoint in zip(cox["cohort"], cox["endpoint"], strict=True)]]
+    # A boolean array, not a list: an empty list would select no columns, not no rows (a
+    # one-cohort run pools the other cohorts, none, when it leaves its cohort out).
+    taken = np.array([entered[cohort] == endpoint for cohort, endpoint in zip(cox["cohort"], cox["endpoint"], strict=True)],
+                     dtype=bool)
+    rows = cox[taken]
     return rows.assign(endpoint_pooled=rows["endpoint"], endpoint=joined_endpoint(kinds))
 
 
