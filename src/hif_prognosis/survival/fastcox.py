@@ -257,6 +257,17 @@ class CoxModel:
         return 2 * normal_sf(np.abs(self.coefficients / self.se))
 
 
+def _sorted_design(time: np.ndarray, event: np.ndarray, design: np.ndarray, caller: str) -> tuple[_EventStructure, np.ndarray]:
+    """The event structure of one model's data and its n x p design, rows sorted as the kernels
+    want, each covariate centred; missing values refused, naming ``caller``."""
+    time, event, x = (np.asarray(a, dtype=float) for a in (time, event, design))
+    x = x.reshape(len(time), -1)
+    if not all(np.isfinite(a).all() for a in (time, event, x)):
+        raise ValueError(f"{caller} needs complete data: drop missing values first")
+    structure = _EventStructure(time, event)
+    return structure, x[structure.order] - x.mean(axis=0)
+
+
 def cox_model(
     time: np.ndarray, event: np.ndarray, design: np.ndarray, *, max_iterations: int = 50, tolerance: float = 1e-12,
     ridge: float = 0.0,
@@ -269,12 +280,7 @@ def cox_model(
     (scikit-survival's ``CoxPHSurvivalAnalysis(alpha=ridge, ties="efron")``; R's
     ``coxph(Surv(time, event) ~ ridge(x, theta = ridge, scale = FALSE))``); ``loglik`` and
     ``variance`` are then the penalised likelihood and the inverse of its information."""
-    time, event, x = (np.asarray(a, dtype=float) for a in (time, event, design))
-    x = x.reshape(len(time), -1)
-    if not all(np.isfinite(a).all() for a in (time, event, x)):
-        raise ValueError("cox_model needs complete data: drop missing values first")
-    structure = _EventStructure(time, event)
-    x = x[structure.order] - x.mean(axis=0)
+    structure, x = _sorted_design(time, event, design, "cox_model")
     fit = _newton(structure, x[None], max_iterations, tolerance, ridge=ridge)
     information = fit.information[0]
     p = x.shape[1]
@@ -295,12 +301,8 @@ def ridge_path(
     start from zero takes many at weak penalties). A penalty whose fit does not converge gets
     NaN and the next starts from the last estimate that did. No variance: cross-validation
     needs only the coefficients."""
-    time, event, x = (np.asarray(a, dtype=float) for a in (time, event, design))
-    x = x.reshape(len(time), -1)
-    if not all(np.isfinite(a).all() for a in (time, event, x)):
-        raise ValueError("ridge_path needs complete data: drop missing values first")
-    structure = _EventStructure(time, event)
-    x = np.ascontiguousarray((x[structure.order] - x.mean(axis=0))[None])
+    structure, x = _sorted_design(time, event, design, "ridge_path")
+    x = np.ascontiguousarray(x[None])
     coefficients = np.full((len(penalties), x.shape[2]), np.nan)
     start = np.zeros((1, x.shape[2]))
     for k in np.argsort(-np.asarray(penalties), kind="stable"):
