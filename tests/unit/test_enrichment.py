@@ -6,6 +6,7 @@ from scipy.stats import hypergeom, spearmanr
 from hif_prognosis.enrichment.gsea import MULTILEVEL_P_FLOOR, enrichment_curve, ORA_COLUMNS, PRERANK_COLUMNS, nes_across_cohorts, over_representation, prerank
 from hif_prognosis.presentation.labels import ranking_labels
 from hif_prognosis.enrichment.rankings import spearman_with_score, survival_cox_ranking
+from hif_prognosis.survival.cox import benjamini_hochberg
 
 
 def test_spearman_matches_scipy_with_ties(monkeypatch):
@@ -51,7 +52,6 @@ def test_multilevel_resolves_small_p_and_its_fdr_is_bh_of_p_within_each_library(
     """The multilevel engine's p goes far below 1/permutations, its FDR is the Benjamini-Hochberg
     adjustment of its p within each library (not GSEA's NES-null FDR), it computes no FWER, and
     two threads give the same table as one."""
-    from hif_prognosis.survival.cox import benjamini_hochberg
 
     rng = np.random.default_rng(11)
     genes = [f"G{i:04d}" for i in range(3000)]
@@ -80,7 +80,6 @@ def test_multilevel_nes_no_random_set_can_normalise_is_not_estimable_and_left_ou
     random sets have a negative ES, so gseapy's multilevel engine leaves the NES and p of BOTTOM
     missing (fgsea's rule).
     The table says why, and the other sets' FDR is taken over the sets that have a p."""
-    from hif_prognosis.survival.cox import benjamini_hochberg
 
     genes = [f"G{i}" for i in range(500)]
     ranking = pd.Series(np.linspace(3, 0.1, 500), index=genes)
@@ -96,7 +95,6 @@ def test_multilevel_nes_no_random_set_can_normalise_is_not_estimable_and_left_ou
 
 
 def test_benjamini_hochberg_counts_only_the_tests_that_have_a_p():
-    from hif_prognosis.survival.cox import benjamini_hochberg
 
     q = benjamini_hochberg([0.01, np.nan, 0.04, 0.03])
     assert np.isnan(q[1])
@@ -159,24 +157,41 @@ def test_over_representation_is_the_hypergeometric_test_on_the_measured_universe
 def test_prerank_table_is_gseapy_prerank_s_own(engine, shared_data):
     """The workflow calls gseapy's compiled engines itself and computes the leading edge (gseapy's
     table costs GBs of Python floats on GO BP): every number and string of its table equals
-    gseapy.prerank's, on the real GSE4335 genes and the Hallmark library (a seeded ranking with
-    no ties, since gseapy re-sorts ties in an order of its own)."""
+    gseapy.prerank's, on the real GSE4335 genes and the Hallmark library split in two libraries (a
+    seeded ranking with no ties, since gseapy re-sorts ties in an order of its own). The permutation
+    engine runs library by library (its FDR and FWER come from the NES null of one call's sets);
+    the multilevel engine runs every library in one call, sharing the random sets of a size, and
+    its FDR is Benjamini-Hochberg within each library."""
     import gseapy
 
     from hif_prognosis.data.genesets import read_gmt
 
-    library = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
+    hallmark = read_gmt(shared_data / "msigdb" / "h.all.v7.0.symbols.gmt")
+    terms = sorted(hallmark)
+    libraries = {"H1": {t: hallmark[t] for t in terms[:20]}, "H2": {t: hallmark[t] for t in terms[20:]}}
     genes = pd.read_csv(shared_data / "local-cohorts" / "GSE4335" / "expression.tsv.gz", sep="\t", index_col=0,
                         usecols=[0]).index.astype(str).unique()
     ranking = pd.Series(np.random.default_rng(1).normal(size=len(genes)), index=genes)
-    ours = prerank(ranking, {"H": library}, engine=engine, permutations=300, sample_size=101, min_size=15,
+    ours = prerank(ranking, libraries, engine=engine, permutations=300, sample_size=101, min_size=15,
                    max_size=500, seed=3, threads=2).set_index("term")
-    raw = gseapy.prerank(rnk=ranking, gene_sets=library, outdir=None, permutation_num=300, min_size=15,
-                         max_size=500, seed=3, threads=2, no_plot=True, verbose=False, method=engine,
-                         eps=MULTILEVEL_P_FLOOR).res2d.set_index("Term").loc[ours.index]
+
+    def gseapy_prerank(sets):
+        return gseapy.prerank(rnk=ranking, gene_sets=sets, outdir=None, permutation_num=300, min_size=15,
+                              max_size=500, seed=3, threads=2, no_plot=True, verbose=False, method=engine,
+                              eps=MULTILEVEL_P_FLOOR).res2d.set_index("Term")
+
+    if engine == "multilevel":
+        raw = gseapy_prerank(hallmark).loc[ours.index]
+        within_library = ours.groupby("library")["nom_p"].transform(lambda p: benjamini_hochberg(p.to_numpy()))
+        np.testing.assert_array_equal(ours["fdr_q"], within_library)
+        assert not np.allclose(ours["fdr_q"], raw["FDR q-val"].astype(float))  # across both libraries
+    else:
+        raw = pd.concat([gseapy_prerank(sets) for sets in libraries.values()]).loc[ours.index]
+        np.testing.assert_array_equal(ours["fdr_q"].to_numpy(float), raw["FDR q-val"].to_numpy(float))
     assert len(ours) == 50 and ours["nes_status"].eq("normalised").all()
+    assert ours["library"].tolist() == ["H1" if term in libraries["H1"] else "H2" for term in ours.index]
     error = {"log2err": "log2err"} if engine == "multilevel" else {"fwer_p": "FWER p-val"}
-    for column, theirs in {"es": "ES", "nes": "NES", "nom_p": "NOM p-val", "fdr_q": "FDR q-val", **error}.items():
+    for column, theirs in {"es": "ES", "nes": "NES", "nom_p": "NOM p-val", **error}.items():
         np.testing.assert_array_equal(ours[column].to_numpy(float), raw[theirs].to_numpy(float), err_msg=column)
     for column, theirs in {"tag_fraction": "Tag %", "gene_fraction": "Gene %", "lead_genes": "Lead_genes"}.items():
         assert ours[column].tolist() == raw[theirs].astype(str).tolist(), column
