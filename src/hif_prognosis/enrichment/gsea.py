@@ -197,7 +197,7 @@ def prerank(
         library: found for library, sets in libraries.items()
         if (found := measured_sets(ranking.index, sets, min_size=min_size, max_size=max_size))
     }
-    settings = {"engine": engine, "permutations": permutations, "sample_size": sample_size, "min_size": min_size,
+    settings: dict[str, Any] = {"engine": engine, "permutations": permutations, "sample_size": sample_size, "min_size": min_size,
                 "max_size": max_size, "seed": seed, "threads": threads}
     if engine == "multilevel":
         frames = _multilevel_tables(ranking, measured, settings)
