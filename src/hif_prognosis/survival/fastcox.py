@@ -634,7 +634,8 @@ def _efron_block(
     values, coefficients = np.empty((p, n, c)), np.empty((p, c))
     for t in range(c):
         coefficients[:, t] = beta[pending[t]]
-        for i in range(n):
+    for i in range(n):  # row by row: x's rows are contiguous (column by column cost a third of the pass)
+        for t in range(c):
             values[0, i, t] = x[i, lo + pending[t]]
     for a in range(1, p):
         for i in range(n):
