@@ -1,5 +1,6 @@
-"""Compiled code (numba) shared by every layer: how many threads the kernels run on, and
-scipy's BLAS and LAPACK routines made callable from compiled code.
+"""Compiled code (numba) shared by every layer: how many threads the kernels run on, scipy's
+BLAS and LAPACK routines made callable from compiled code, and an ``exp`` and ``log`` that the
+compiler vectorises.
 
 The kernels themselves live beside the code they serve (the scoring methods in
 ``hif_prognosis.scoring``, the Cox engine in ``survival.fastcox``, the concordance walk in
@@ -12,13 +13,15 @@ config's seed.
 from __future__ import annotations
 
 import os
+
+import numpy as np
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from llvmlite.binding import add_symbol
-from numba import config, get_num_threads, set_num_threads, types
-from numba.extending import get_cython_function_address
+from numba import config, get_num_threads, njit, set_num_threads, types
+from numba.extending import get_cython_function_address, intrinsic
 
 
 def _pool_size(threads: int) -> int:
@@ -50,3 +53,91 @@ def fortran_routine(module: str, name: str, n_arguments: int) -> Any:  # called 
     symbol = f"hif_prognosis_{name}"
     add_symbol(symbol, get_cython_function_address(f"scipy.linalg.cython_{module}", name))
     return types.ExternalFunction(symbol, types.void(*[types.voidptr] * n_arguments))
+
+
+# exp and log as arithmetic, for loops over many values: numba calls libm's scalar exp and log
+# once per value, which took half of a Cox likelihood pass (glibc: 4.6 and 3.5 ns a call; these
+# 1.6 and 1.3 ns in a vectorised loop). They follow fdlibm (Sun Microsystems, 1993), are within
+# one unit in the last place of glibc's results (tested), and are pure arithmetic: the same bits
+# on every machine, whatever its libm, in vectorised loops and out of them. A kernel that uses
+# them wants error_model="numpy", without which numba's division checks keep the loop scalar.
+
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e00
+_SQRT2 = 1.4142135623730951
+_MANTISSA, _EXPONENT_ONE = 0x000FFFFFFFFFFFFF, 0x3FF0000000000000
+_SMALLEST_NORMAL, _TWO_54 = 2.2250738585072014e-308, 18014398509481984.0
+# log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)) with s = f / (2 + f): fdlibm e_log.c's Lg1..Lg7
+_LG = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01, 2.222219843214978396e-01,
+       1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01)
+
+
+@intrinsic
+def _float_from_bits(typingctx: Any, bits: Any) -> Any:
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _bits_of_float(typingctx: Any, value: Any) -> Any:
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+    return types.int64(types.float64), codegen
+
+
+@njit(cache=True, inline="always")
+def exp(x: float) -> float:
+    """e^x: x = k ln 2 + r (Cody and Waite's two-part ln 2, |r| <= ln 2 / 2), e^r by its Taylor
+    series to r^13, scaled by 2^k in two factors (so that results near overflow and in the
+    subnormal range come out right). Infinite x gives inf or 0, NaN gives NaN."""
+    v = x if x < 710.0 else 710.0  # beyond either bound the result is inf or 0 anyway
+    v = v if v > -746.0 else -746.0
+    k = np.floor(v * _INV_LN2 + 0.5)
+    r = (v - k * _LN2_HI) - k * _LN2_LO
+    p = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
+    p = 1.0 / 39916800.0 + r * p
+    p = 1.0 / 3628800.0 + r * p
+    p = 1.0 / 362880.0 + r * p
+    p = 1.0 / 40320.0 + r * p
+    p = 1.0 / 5040.0 + r * p
+    p = 1.0 / 720.0 + r * p
+    p = 1.0 / 120.0 + r * p
+    p = 1.0 / 24.0 + r * p
+    p = 1.0 / 6.0 + r * p
+    p = 0.5 + r * p
+    p = 1.0 + r * p
+    p = 1.0 + r * p
+    half = np.int64(k) >> 1
+    p = p * _float_from_bits((half + 1023) << 52) * _float_from_bits((np.int64(k) - half + 1023) << 52)
+    return p if x == x else x
+
+
+@njit(cache=True, inline="always")
+def log(x: float) -> float:
+    """Natural logarithm: x = 2^k m with sqrt(2)/2 <= m < sqrt(2), log m = log(1 + f) by fdlibm's
+    polynomial in s = f / (2 + f). log 0 = -inf, log inf = inf, negative or NaN x give NaN."""
+    subnormal = x < _SMALLEST_NORMAL
+    v = x * _TWO_54 if subnormal else x
+    bits = _bits_of_float(v)
+    k = (bits >> 52) - 1023 - (54 if subnormal else 0)
+    m = _float_from_bits((bits & _MANTISSA) | _EXPONENT_ONE)
+    if m > _SQRT2:
+        m *= 0.5
+        k += 1
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    odd = w * (_LG[1] + w * (_LG[3] + w * _LG[5]))
+    even = z * (_LG[0] + w * (_LG[2] + w * (_LG[4] + w * _LG[6])))
+    half_square = 0.5 * f * f
+    dk = float(k)
+    value = dk * _LN2_HI - ((half_square - (s * (half_square + odd + even) + dk * _LN2_LO)) - f)
+    if x > 0.0 and x < np.inf:
+        return value
+    if x == 0.0:
+        return -np.inf
+    return x if x == np.inf else np.nan

@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from hif_prognosis.compiled import compiled_threads
+from hif_prognosis.compiled import compiled_threads, exp, log
 from hif_prognosis.distributions import chi2_sf, normal_sf
 from hif_prognosis.survival.kaplan_meier import product_limit
 
@@ -407,7 +407,7 @@ def efron_column(
     row = 0
     for k in range(len(risk_end)):
         while row <= risk_end[k]:
-            w = np.exp(_dot(x[row], beta))
+            w = exp(_dot(x[row], beta))
             s0 += w
             for a in range(p):
                 s1[a] += w * x[row, a]
@@ -421,7 +421,7 @@ def efron_column(
         total[:] = 0.0
         for i in range(event_start[k], event_start[k] + d):
             r = event_rows[i]
-            w = np.exp(_dot(x[r], beta))
+            w = exp(_dot(x[r], beta))
             e0 += w
             for a in range(p):
                 total[a] += x[r, a]
@@ -434,7 +434,7 @@ def efron_column(
         for step in range(d):
             fraction = step / d
             a0 = s0 - fraction * e0
-            loglik -= g * np.log(a0)
+            loglik -= g * log(a0)
             for a in range(p):
                 mean[a] = (s1[a] - fraction * e1[a]) / a0
                 score[a] -= g * mean[a]
@@ -617,7 +617,7 @@ def newton_columns(
     return beta, loglik, loglik0, iterations, converged, information, scale
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # no Python division checks: they would keep the loops scalar
 def _efron_block(
     x: np.ndarray, z: np.ndarray, lo: int, pending: np.ndarray, c: int, beta: np.ndarray, risk_end: np.ndarray,
     ties: np.ndarray, event_rows: np.ndarray, event_start: np.ndarray, loglik: np.ndarray, score: np.ndarray,
@@ -647,7 +647,7 @@ def _efron_block(
             for t in range(c):
                 eta[t] += values[a, i, t] * coefficients[a, t]
         for t in range(c):
-            w[i, t] = np.exp(eta[t])
+            w[i, t] = exp(eta[t])
     risk, events = np.zeros((1 + p + p * p, c)), np.empty((1 + 2 * p + p * p, c))
     total, mean, a0 = np.zeros(c), np.empty((p, c)), np.empty(c)
     ll, sc, inf = np.zeros(c), np.zeros((p, c)), np.zeros((p, p, c))
@@ -706,7 +706,7 @@ def _tied_event(
     for t in range(c):
         a0[t] = risk[0, t] - fraction * events[0, t]
     for t in range(c):
-        loglik[t] -= 1.0 * np.log(a0[t])
+        loglik[t] -= 1.0 * log(a0[t])
     for a in range(p):
         for t in range(c):
             mean[a, t] = (risk[1 + a, t] - fraction * events[1 + a, t]) / a0[t]
