@@ -72,20 +72,20 @@ _LG = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e
        1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01)
 
 
-@intrinsic
-def _float_from_bits(typingctx: Any, bits: Any) -> Any:
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
+def _bitcast(to: Any) -> Any:
+    """A compiled function reading a 64-bit value's bits as type ``to`` (no conversion)."""
 
-    return types.float64(types.int64), codegen
+    def typing(typingctx: Any, value: Any) -> Any:
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            return builder.bitcast(args[0], context.get_value_type(to))
+
+        return to(value), codegen
+
+    return intrinsic(typing)
 
 
-@intrinsic
-def _bits_of_float(typingctx: Any, value: Any) -> Any:
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
-
-    return types.int64(types.float64), codegen
+_float_from_bits = _bitcast(types.float64)
+_bits_of_float = _bitcast(types.int64)
 
 
 @njit(cache=True, inline="always")
