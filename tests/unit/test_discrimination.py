@@ -226,6 +226,31 @@ def test_concordance_by_sorting_equals_the_pairwise_definition():
     assert np.array_equal(dense_ranks(np.array([[0.5], [0.1], [0.5], [2.0]]))[:, 0], [2, 1, 2, 3])
 
 
+def test_harrell_c_by_counting_pairs_is_the_sorting_walk_s_to_the_bit(monkeypatch):
+    """Small data's Harrell's C counts each event's pairs; larger data's sorts. Both give the same
+    bits (whole and half counts), tied times, tied scores, censorings tied with failures, a
+    column without comparable pairs (NaN) and missing scores (always sorted) included."""
+    from hif_prognosis.survival import stats
+
+    rng = np.random.default_rng(12)
+    for n in (3, 40, 300):
+        time, event, _ = survival_data(n, seed=n)
+        scores = np.round(rng.normal(size=(n, 25)), 1)
+        counted = stats.harrell_c_columns(time, event, scores)
+        monkeypatch.setattr(stats, "PAIRWISE_PAIRS_PER_SORT_STEP", 0)  # every column by sorting
+        sorted_walk = stats.harrell_c_columns(time, event, scores)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(counted, sorted_walk)
+    no_pairs = stats.harrell_c_columns(np.array([1.0, 2.0]), np.array([0.0, 0.0]), np.ones((2, 1)))
+    assert np.isnan(no_pairs[0])
+    time, event, _ = survival_data(40, seed=1)
+    scores = np.round(rng.normal(size=(40, 2)), 1)
+    scores[[3, 8], 1] = np.nan  # a NaN ranks last, alone: the sorting walk's rule
+    c = stats.harrell_c_columns(time, event, scores)
+    concordant, comparable = stats.concordance_sums(time, event, stats.dense_ranks(scores))
+    np.testing.assert_array_equal(c, concordant / comparable)
+
+
 def test_dense_ranks_are_scipys_and_missing_scores_rank_last_each_alone():
     from scipy.stats import rankdata
 

@@ -1,6 +1,6 @@
 """Statistical helpers shared across the analyses, each defined once: the seeded random
-streams, the concordance sums behind every Harrell's and Uno's C (by sorting, O(n log n)), and
-the Wald interval of a hazard ratio."""
+streams, the concordance sums behind every Harrell's and Uno's C (by sorting, O(n log n); small
+data's Harrell's C by counting pairs), and the Wald interval of a hazard ratio."""
 
 from __future__ import annotations
 
@@ -66,13 +66,33 @@ def concordance_sums(
 
 def harrell_c_columns(time: ArrayLike, event: ArrayLike, scores: ArrayLike) -> np.ndarray:
     """Harrell's C of every column of ``scores`` (n x m) as a risk predictor, as R's
-    ``concordance(..., reverse = TRUE)``: over comparable pairs, tied scores count one half."""
+    ``concordance(..., reverse = TRUE)``: over comparable pairs, tied scores count one half.
+
+    Where the comparable pairs are few (below PAIRWISE_PAIRS_PER_SORT_STEP n log2 n, as in the
+    random-signature null's cohorts of tens to hundreds of patients), each event's pairs are
+    counted directly (harrell_c_pairwise); else by sorting (concordance_sums). The counts are
+    whole and half numbers, so both give the same bits (tested)."""
+    time, event = np.asarray(time, float), np.asarray(event, float)
     scores = np.asarray(scores, dtype=float)
-    concordant, comparable = concordance_sums(
-        np.asarray(time, float), np.asarray(event, float), dense_ranks(scores)
-    )
+    order = np.lexsort((event, -time))  # time descending; censored before events in a tie
+    sorted_time = time[order]
+    events = np.flatnonzero(event[order] == 1)
+    # An event's comparable rows (everyone seen longer, the censored of its own time included)
+    # are the rows before its time's first event.
+    new_time = np.r_[True, sorted_time[events][1:] != sorted_time[events][:-1]]
+    comparable_end = np.maximum.accumulate(np.where(new_time, events, 0))
+    n = len(time)
+    if comparable_end.sum() <= PAIRWISE_PAIRS_PER_SORT_STEP * n * np.log2(max(n, 2)) and not np.isnan(scores).any():
+        return harrell_c_pairwise(scores, order, events, comparable_end)
+    concordant, comparable = concordance_sums(time, event, dense_ranks(scores))
     with np.errstate(invalid="ignore", divide="ignore"):
         return concordant / comparable
+
+
+# Counting pairs directly beats sorting up to about 50 comparable pairs per step of the sort's
+# n log2 n (measured: 5.5x faster at 86 patients, 2.5x at 1,000, 1.3x at 3,000 with 40% events);
+# 32 keeps a margin.
+PAIRWISE_PAIRS_PER_SORT_STEP = 32
 
 
 def harrell_c(time: ArrayLike, event: ArrayLike, score: ArrayLike) -> float:
@@ -116,6 +136,34 @@ def dense_rank_columns(values: np.ndarray, out: np.ndarray) -> None:
             if k == 0 or not column[order[k]] == column[order[k - 1]]:
                 rank += 1
             out[order[k], c] = rank
+
+
+@njit(cache=True, parallel=True, error_model="numpy")  # numpy's: 0 / 0 pairs is NaN, not an exception
+def harrell_c_pairwise(
+    scores: np.ndarray, order: np.ndarray, events: np.ndarray, comparable_end: np.ndarray
+) -> np.ndarray:
+    """Harrell's C of each column of ``scores`` (n x m) with NaN-free scores, by counting pairs:
+    rows in ``order`` (time descending, censored first in a tie), event k at sorted row events[k]
+    compared with sorted rows 0..comparable_end[k] - 1, in integer counts the compiler
+    vectorises."""
+    n, m = scores.shape
+    out = np.empty(m)
+    for column in prange(m):
+        c = np.int64(column)
+        ordered = np.empty(n)
+        for k in range(n):
+            ordered[k] = scores[order[k], c]
+        concordant, comparable = 0.0, 0.0
+        for k in range(len(events)):
+            score = ordered[events[k]]
+            below, equal = 0, 0
+            for j in range(comparable_end[k]):
+                below += ordered[j] < score
+                equal += ordered[j] == score
+            concordant += below + 0.5 * equal
+            comparable += comparable_end[k]
+        out[c] = concordant / comparable
+    return out
 
 
 @njit(cache=True, inline="always")
