@@ -629,8 +629,7 @@ def _efron_block(
     compiler vectorises. Each column's operations are efron_column's, in its order (the results
     are equal to the bit); the event rows' weights are kept from the risk pass rather than
     recomputed, and at coefficients all zero (``at_zero``) are exp(0) = 1 without a call."""
-    n, q = z.shape
-    p = q + 1
+    n, p = z.shape[0], z.shape[1] + 1
     values, coefficients = np.empty((p, n, c)), np.empty((p, c))
     for t in range(c):
         coefficients[:, t] = beta[pending[t]]
