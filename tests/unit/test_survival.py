@@ -160,6 +160,43 @@ def test_gene_cox_table_matches_lifelines_and_adjusts_within_signatures(gse4335,
     assert (table["q_bh"] >= table["p_wald"] - 1e-12).all()
 
 
+def test_kaplan_meier_curve_and_band_are_lifelines_and_r_log_log(r_survival):
+    """The figures' curve: lifelines' KaplanMeierFitter (survival, exponential Greenwood band,
+    event table) and R survfit(conf.type = "log-log"), tied times, a time where everyone at
+    risk dies and censorings after the last event included."""
+    from lifelines import KaplanMeierFitter
+
+    from hif_prognosis.survival.kaplan_meier import kaplan_meier_curve
+
+    rng = np.random.default_rng(13)
+    time = np.ceil(rng.exponential(20, 70))
+    event = (rng.uniform(size=70) < 0.7).astype(float)
+    time[np.argmax(time)], event[np.argmax(time)] = time.max() + 5, 0.0  # censored after the last event
+    for t, e in [(time, event), (np.array([2.0, 3.0, 3.0, 5.0]), np.array([1.0, 1.0, 0.0, 1.0]))]:
+        curve = kaplan_meier_curve(t, e, "group")
+        kmf = KaplanMeierFitter().fit(t, e)
+        assert curve.time.tolist() == kmf.timeline.tolist()
+        np.testing.assert_allclose(curve.survival, kmf.survival_function_.iloc[:, 0], rtol=1e-12, atol=1e-15)
+        band = kmf.confidence_interval_survival_function_
+        np.testing.assert_allclose(curve.lower, band.iloc[:, 0], rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(curve.upper, band.iloc[:, 1], rtol=1e-10, atol=1e-15)
+        assert curve.at_risk.tolist() == kmf.event_table["at_risk"].tolist()
+        assert curve.censored.tolist() == kmf.event_table["censored"].tolist()
+    curve = kaplan_meier_curve(time, event, "group")
+    reference = r_survival.table(
+        'fit <- survfit(Surv(time, event) ~ 1, data = data, conf.type = "log-log")\n'
+        "out <- data.frame(time = fit$time, surv = fit$surv, lower = fit$lower, upper = fit$upper)\n"
+        'write.table(out, stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)',
+        pd.DataFrame({"time": time, "event": event}),
+    )
+    ours = pd.DataFrame({"survival": curve.survival, "lower": curve.lower, "upper": curve.upper},
+                        index=curve.time).loc[reference["time"]]
+    np.testing.assert_allclose(ours["survival"], reference["surv"], rtol=1e-12)
+    drawn = reference["surv"] > 0  # R leaves the band missing once the estimate is 0
+    np.testing.assert_allclose(ours.loc[drawn.to_numpy(), "lower"], reference.loc[drawn, "lower"], rtol=1e-9)
+    np.testing.assert_allclose(ours.loc[drawn.to_numpy(), "upper"], reference.loc[drawn, "upper"], rtol=1e-9)
+
+
 R_AT_RISK = """
 fit <- survfit(Surv(time, event) ~ group, data = data)
 s <- summary(fit, times = seq(0, max(data$time), by = data$step[1]), extend = TRUE)
@@ -193,11 +230,12 @@ def test_kaplan_meier_figure_draws_the_numbers_at_risk_of_the_table_and_r(r_surv
     # each curve ends where fewer than KM_MIN_AT_RISK of its group remain at risk
     from hif_prognosis.presentation.plotting import KM_MIN_AT_RISK
 
-    for label, kmf in curves.items():
-        table_at_risk = kmf.event_table["at_risk"]
-        end = table_at_risk.index[table_at_risk < KM_MIN_AT_RISK][0]
-        drawn_x = max(line.get_xdata().max() for line in figure.axes[0].lines if line.get_label() == kmf._label)
+    for label, curve in curves.items():
+        end = curve.time[curve.at_risk < KM_MIN_AT_RISK][0]
+        drawn_x = max(line.get_xdata().max() for line in figure.axes[0].lines if line.get_label() == curve.label)
         assert drawn_x == end < time[groups == label].max()
+    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == [
+        f"high (n={(groups == 'high').sum()})", f"low (n={(groups == 'low').sum()})"]
     texts = figure.axes[0].texts
     rows = {text.get_position()[1]: text.get_text() for text in texts if text.get_text() in ("high", "low")}
     drawn = pd.DataFrame(

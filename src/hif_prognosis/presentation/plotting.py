@@ -31,10 +31,9 @@ from hif_prognosis.survival.cox import (  # noqa: E402
     split_logrank,
 )
 
-if TYPE_CHECKING:  # lifelines costs a second to import; the figures only draw its fits
-    from lifelines import KaplanMeierFitter
-
+if TYPE_CHECKING:
     from hif_prognosis.enrichment.gsea import EnrichmentCurve
+    from hif_prognosis.survival.kaplan_meier import KaplanMeierCurve
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -68,7 +67,7 @@ KM_MIN_AT_RISK = 5  # a curve is drawn while at least this many patients remain 
 
 
 def kaplan_meier_figure(
-    curves: dict[str, KaplanMeierFitter],
+    curves: dict[str, KaplanMeierCurve],
     at_risk: pd.DataFrame,
     *,
     title: str,
@@ -82,14 +81,16 @@ def kaplan_meier_figure(
     ``survfit``'s ``n.risk``), the table the workflow exports beside the figure, at its time
     points, which are also the axis ticks."""
     figure, axis = plt.subplots(figsize=(6.4, 5.6))
-    for label, kmf in curves.items():
-        table = kmf.event_table
-        thin = table.index[table["at_risk"] < KM_MIN_AT_RISK]
-        end = float(thin[0]) if len(thin) else float(table.index.max())
-        kmf.plot_survival_function(
-            ax=axis, ci_show=True, show_censors=True, color=GROUP_COLOURS.get(label),
-            censor_styles={"marker": "|", "ms": 6}, loc=slice(0.0, end),
-        )
+    for group, curve in curves.items():
+        thin = curve.time[curve.at_risk < KM_MIN_AT_RISK]
+        shown = curve.time <= (thin[0] if len(thin) else curve.time[-1])
+        times, survival, colour = curve.time[shown], curve.survival[shown], GROUP_COLOURS.get(group)
+        line = axis.step(times, survival, where="post", color=colour, label=curve.label)[0]
+        axis.fill_between(times, curve.lower[shown], curve.upper[shown], step="post", alpha=0.25, linewidth=1.0,
+                          color=line.get_color())
+        censored = curve.censored[shown] > 0
+        axis.plot(times[censored], survival[censored], linestyle="None", marker="|", ms=6, mew=1,
+                  color=line.get_color())
     ticks = sorted(at_risk["time_months"].unique())
     axis.set_xticks(ticks)
     axis.set_xlim(-0.02 * ticks[-1], ticks[-1] * 1.03)

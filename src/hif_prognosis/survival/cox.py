@@ -17,18 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hif_prognosis.data.clinical import endpoint_data, endpoint_names
+from hif_prognosis.distributions import chi2_sf
 from hif_prognosis.survival.fastcox import cox_columns
+from hif_prognosis.survival.kaplan_meier import KaplanMeierCurve, kaplan_meier_curve
 from hif_prognosis.data.expression import GENE_BLOCK, gene_zscores
 from hif_prognosis.survival.stats import harrell_c, wald_hr_interval
 
-if TYPE_CHECKING:  # lifelines costs a second to import: imported where it is used
-    from lifelines import KaplanMeierFitter
 
 
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
@@ -125,14 +125,30 @@ def median_split_logrank(
 
 def split_logrank(time: pd.Series, event: pd.Series, high: np.ndarray) -> tuple[float, float, int, int]:
     """Log-rank chi-square of ``high`` against the rest, its p-value (1 df), and group sizes
-    (high, low); NaN where one group is empty."""
+    (high, low); NaN where one group is empty. The Mantel-Cox test, as R ``survdiff`` (rho = 0)
+    and lifelines' ``logrank_test``: at each event time, the high group's observed less expected
+    events and their hypergeometric variance (tested against R)."""
+    high = np.asarray(high, dtype=bool)
     n_high, n_low = int(high.sum()), int((~high).sum())
     if n_high == 0 or n_low == 0:
         return np.nan, np.nan, n_high, n_low
-    from lifelines.statistics import logrank_test
+    times, index = np.unique(np.asarray(time, dtype=float), return_inverse=True)
+    died = np.asarray(event, dtype=float)
 
-    test = logrank_test(time[high], time[~high], event[high], event[~high])
-    return float(test.test_statistic), float(test.p_value), n_high, n_low
+    def at_risk(members: np.ndarray) -> np.ndarray:  # time >= t, at each distinct time t
+        leaving = np.bincount(index, weights=members.astype(float), minlength=len(times))
+        return members.sum() - np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
+
+    deaths = np.bincount(index, weights=died, minlength=len(times))
+    deaths_high = np.bincount(index, weights=died * high, minlength=len(times))
+    risk, risk_high = at_risk(np.ones(len(high), dtype=bool)), at_risk(high)
+    share = risk_high / risk
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tie_correction = np.where(risk > 1, (risk - deaths) / (risk - 1), 0.0)
+    excess = float(np.sum(deaths_high - deaths * share))
+    variance = float(np.sum(deaths * share * (1 - share) * tie_correction))
+    chisq = excess**2 / variance if variance > 0 else np.nan
+    return chisq, float(chi2_sf(chisq, 1)), n_high, n_low
 
 
 def univariable_survival_row(
@@ -167,18 +183,14 @@ def univariable_survival_row(
     }
 
 
-def kaplan_meier_curves(
-    time: pd.Series, event: pd.Series, groups: pd.Series
-) -> dict[str, KaplanMeierFitter]:
-    """Fitted Kaplan-Meier estimators per group label, in sorted label order."""
-    from lifelines import KaplanMeierFitter
-
+def kaplan_meier_curves(time: pd.Series, event: pd.Series, groups: pd.Series) -> dict[str, KaplanMeierCurve]:
+    """Kaplan-Meier curves per group label, in sorted label order, each labelled with its size."""
     curves = {}
     for label in sorted(groups.unique()):
         mask = (groups == label).to_numpy()
-        kmf = KaplanMeierFitter(label=f"{label} (n={int(mask.sum())})")
-        kmf.fit(time[mask], event[mask])
-        curves[str(label)] = kmf
+        curves[str(label)] = kaplan_meier_curve(
+            time.to_numpy()[mask], event.to_numpy()[mask], f"{label} (n={int(mask.sum())})"
+        )
     return curves
 
 

@@ -1,6 +1,7 @@
-"""The Kaplan-Meier (product-limit) estimator evaluated at given times, for the weights and time
-transforms of other statistics (the censoring distribution of Uno's C and the time-dependent AUC,
-the time axis of the proportional-hazards test).
+"""The Kaplan-Meier (product-limit) estimator: a group's curve with its confidence band, as the
+figures draw it, and the estimate at given times, for the weights and time transforms of other
+statistics (the censoring distribution of Uno's C and the time-dependent AUC, the time axis of
+the proportional-hazards test).
 
 At a time s with n(s) observations at risk (time >= s) and e(s) events, the estimate falls by the
 factor 1 - e(s) / n(s). Conventions differ only where events of the estimated process tie with
@@ -13,7 +14,11 @@ other observations that leave at the same time, and are chosen by the caller:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from hif_prognosis.distributions import normal_ppf
 
 
 def product_limit(
@@ -40,3 +45,42 @@ def product_limit(
     survival = np.concatenate([[1.0], np.cumprod(factor)])
     position = np.searchsorted(times, np.asarray(at, dtype=float), side="left" if left_limit else "right")
     return survival[position]
+
+
+@dataclass(frozen=True)
+class KaplanMeierCurve:
+    """One group's Kaplan-Meier curve at time 0 and at each distinct observed time: survival
+    (right-continuous, R ``survfit``'s), its pointwise 95% band by the exponential Greenwood
+    formula (R ``survfit(conf.type = "log-log")``, lifelines' default; 1 where the estimate is 1),
+    the numbers at risk (time >= t) and the censorings at each time."""
+
+    label: str
+    time: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    at_risk: np.ndarray
+    censored: np.ndarray
+
+
+def kaplan_meier_curve(time: np.ndarray, event: np.ndarray, label: str, *, level: float = 0.95) -> KaplanMeierCurve:
+    """The Kaplan-Meier curve of one group (equal to lifelines' ``KaplanMeierFitter``: tested)."""
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event, dtype=float)
+    times, index = np.unique(np.concatenate([[0.0], time]), return_inverse=True)
+    index = index[1:]  # time 0 is on the curve whether or not anyone leaves there
+    deaths = np.bincount(index, weights=event, minlength=len(times))
+    leaving = np.bincount(index, minlength=len(times))
+    at_risk = len(time) - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.cumprod(np.where(deaths > 0, 1 - deaths / at_risk, 1.0))
+        # Greenwood's sum; a time where everyone at risk dies adds nothing (the estimate is 0 there)
+        greenwood = np.cumsum(np.where((deaths > 0) & (at_risk > deaths), deaths / (at_risk * (at_risk - deaths)), 0.0))
+        log_survival = np.log(survival)
+        spread = normal_ppf(0.5 + level / 2) * np.sqrt(greenwood) / log_survival
+        lower = np.exp(-np.exp(np.log(-log_survival) - spread))
+        upper = np.exp(-np.exp(np.log(-log_survival) + spread))
+    return KaplanMeierCurve(
+        label, times, survival, np.nan_to_num(lower, nan=1.0), np.nan_to_num(upper, nan=1.0), at_risk,
+        leaving - deaths.astype(int),
+    )
