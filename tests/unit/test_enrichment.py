@@ -293,3 +293,27 @@ def test_the_top_sets_figure_says_why_when_no_set_has_an_estimable_nes():
     table.loc[0, ["nes", "fdr_q", "nom_p"]] = [1.8, 0.01, 0.001]
     drawn = top_sets_dotplot(table, n_top=10, fdr_floor=0.1, title="C1")
     assert [label.get_text() for label in drawn.axes[0].get_yticklabels()] == ["A"]
+
+
+def test_gsea_engine_loads_without_gseapy_s_package_and_gseapy_then_shares_it():
+    """The pre-ranked GSEA job loads gseapy's compiled engine alone (gseapy's package import
+    costs 1.6 s); a later ``import gseapy`` in the same process uses that very module, and
+    gseapy.prerank runs on it (a fresh interpreter: this one may hold gseapy already)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from hif_prognosis.enrichment.gsea import gseapy_engine
+engine = gseapy_engine()
+assert "gseapy" not in sys.modules and "matplotlib" not in sys.modules, sorted(sys.modules)
+assert callable(engine.fgsea_rs) and callable(engine.prerank_rs)
+import numpy as np, pandas as pd
+import gseapy
+assert sys.modules["gseapy.gse"] is engine
+ranking = pd.Series(np.linspace(2, -2, 300), index=[f"G{i}" for i in range(300)])
+result = gseapy.prerank(rnk=ranking, gene_sets={"TOP": [f"G{i}" for i in range(20)]}, outdir=None,
+                        permutation_num=20, min_size=5, no_plot=True, verbose=False, seed=1)
+assert result.res2d.loc[0, "Term"] == "TOP"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
