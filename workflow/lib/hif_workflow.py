@@ -67,6 +67,11 @@ def source_module(source: str) -> ModuleType:
 # names the column each ranks by (tests/workflow/test_workflow_library.py holds the two to the
 # same names: the workflow reads these at parse time, without the analysis package).
 RANKINGS = ("survival_cox_z", "score_spearman")
+
+# Scheduling priority (Snakemake's ``priority:``) of the longest jobs, the random-signature nulls
+# and the locked models, and of every rule on their way: started first, they overlap the many
+# short jobs instead of running alone at the end of the run.
+PATH_TO_LONG_JOBS = 1
 # A config location naming a file shipped with the workflow, relative to its top-level folder
 # (read from the workflow's own source, wherever Snakemake runs or the workflow is deployed).
 SHIPPED_PREFIX = "workflow:"

@@ -18,6 +18,7 @@ rule harmonise_cohort:
         logs("{cohort}/harmonise_cohort.log"),
     benchmark:
         benchmarks("{cohort}/harmonise_cohort.tsv")
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     conda:
         "../envs/analysis.yaml"
     resources:

@@ -7,6 +7,7 @@ rule download_file:
         "{remote_file}",
     log:
         logs("downloads/{remote_file}.log"),
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -24,6 +25,7 @@ rule download_clinical_release:
         + ".gdc_files.json",
     log:
         logs("downloads/{project}.clinical_release.log"),
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     localrule: True
     conda:
         "../envs/analysis.yaml"

@@ -20,6 +20,7 @@ rule cohort_overlap:
         logs("meta/cohort_overlap.log"),
     benchmark:
         benchmarks("meta/cohort_overlap.tsv")
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -86,6 +87,7 @@ rule locked_models:
         logs("meta/locked_models.log"),
     benchmark:
         benchmarks("meta/locked_models.tsv")
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     conda:
         "../envs/analysis.yaml"
     resources:

@@ -12,6 +12,7 @@ rule score_signatures:
         logs("{cohort}/score_signatures.{method}.log"),
     benchmark:
         benchmarks("{cohort}/score_signatures.{method}.tsv")
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     conda:
         "../envs/analysis.yaml"
     resources:
@@ -41,6 +42,7 @@ rule merge_scores:
         logs("{cohort}/merge_scores.log"),
     benchmark:
         benchmarks("{cohort}/merge_scores.tsv")
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     localrule: True
     conda:
         "../envs/analysis.yaml"

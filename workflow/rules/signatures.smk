@@ -15,6 +15,7 @@ rule collect_signatures:
         logs("signatures/collect_signatures.log"),
     benchmark:
         benchmarks("signatures/collect_signatures.tsv")
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     localrule: True
     conda:
         "../envs/analysis.yaml"
@@ -44,6 +45,7 @@ rule signature_coverage:
         logs("{cohort}/signature_coverage.log"),
     benchmark:
         benchmarks("{cohort}/signature_coverage.tsv")
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     conda:
         "../envs/analysis.yaml"
     resources:

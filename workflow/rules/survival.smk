@@ -84,6 +84,7 @@ rule random_signature_null:
         logs("{cohort}/random_signature_null.log"),
     benchmark:
         benchmarks("{cohort}/random_signature_null.tsv")
+    priority: hif_workflow.PATH_TO_LONG_JOBS
     conda:
         "../envs/analysis.yaml"
     # One thread: a second bought no wall time at 2,000 sets and cost a fifth more CPU, and one
