@@ -25,10 +25,9 @@ import pandas as pd
 from hif_prognosis.data.clinical import endpoint_data, endpoint_names
 from hif_prognosis.distributions import chi2_sf
 from hif_prognosis.survival.fastcox import cox_columns
-from hif_prognosis.survival.kaplan_meier import KaplanMeierCurve, kaplan_meier_curve
+from hif_prognosis.survival.kaplan_meier import KaplanMeierCurve, at_risk_counts, kaplan_meier_curve
 from hif_prognosis.data.expression import GENE_BLOCK, gene_zscores
 from hif_prognosis.survival.stats import harrell_c, wald_hr_interval
-
 
 
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
@@ -134,14 +133,9 @@ def split_logrank(time: pd.Series, event: pd.Series, high: np.ndarray) -> tuple[
         return np.nan, np.nan, n_high, n_low
     times, index = np.unique(np.asarray(time, dtype=float), return_inverse=True)
     died = np.asarray(event, dtype=float)
-
-    def at_risk(members: np.ndarray) -> np.ndarray:  # time >= t, at each distinct time t
-        leaving = np.bincount(index, weights=members.astype(float), minlength=len(times))
-        return members.sum() - np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
-
     deaths = np.bincount(index, weights=died, minlength=len(times))
     deaths_high = np.bincount(index, weights=died * high, minlength=len(times))
-    risk, risk_high = at_risk(np.ones(len(high), dtype=bool)), at_risk(high)
+    risk, risk_high = at_risk_counts(index, len(times)), at_risk_counts(index, len(times), high)
     share = risk_high / risk
     with np.errstate(invalid="ignore", divide="ignore"):
         tie_correction = np.where(risk > 1, (risk - deaths) / (risk - 1), 0.0)

@@ -21,6 +21,14 @@ import numpy as np
 from hif_prognosis.distributions import normal_ppf
 
 
+def at_risk_counts(index: np.ndarray, n_times: int, members: np.ndarray | None = None) -> np.ndarray:
+    """At each of ``n_times`` sorted distinct times, how many observations (of ``members``, a
+    boolean mask, if given) are at risk, time >= t; ``index`` is each observation's time's
+    position."""
+    leaving = np.bincount(index, weights=members, minlength=n_times)
+    return leaving.sum() - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+
+
 def product_limit(
     time: np.ndarray,
     event: np.ndarray,
@@ -39,7 +47,7 @@ def product_limit(
     times, index = np.unique(time, return_inverse=True)
     events = np.bincount(index, weights=event, minlength=len(times))
     leavers = np.bincount(index, weights=leaving, minlength=len(times))
-    at_risk = len(time) - np.concatenate([[0], np.cumsum(np.bincount(index, minlength=len(times)))[:-1]])
+    at_risk = at_risk_counts(index, len(times))
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(events > 0, 1 - events / (at_risk - leavers), 1.0)
     survival = np.concatenate([[1.0], np.cumprod(factor)])
@@ -70,8 +78,7 @@ def kaplan_meier_curve(time: np.ndarray, event: np.ndarray, label: str, *, level
     times, index = np.unique(np.concatenate([[0.0], time]), return_inverse=True)
     index = index[1:]  # time 0 is on the curve whether or not anyone leaves there
     deaths = np.bincount(index, weights=event, minlength=len(times))
-    leaving = np.bincount(index, minlength=len(times))
-    at_risk = len(time) - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+    at_risk = at_risk_counts(index, len(times))
     with np.errstate(divide="ignore", invalid="ignore"):
         survival = np.cumprod(np.where(deaths > 0, 1 - deaths / at_risk, 1.0))
         # Greenwood's sum; a time where everyone at risk dies adds nothing (the estimate is 0 there)
@@ -82,5 +89,5 @@ def kaplan_meier_curve(time: np.ndarray, event: np.ndarray, label: str, *, level
         upper = np.exp(-np.exp(np.log(-log_survival) + spread))
     return KaplanMeierCurve(
         label, times, survival, np.nan_to_num(lower, nan=1.0), np.nan_to_num(upper, nan=1.0), at_risk,
-        leaving - deaths.astype(int),
+        np.bincount(index, weights=1 - event, minlength=len(times)).astype(int),
     )
