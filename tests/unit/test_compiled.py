@@ -7,20 +7,20 @@ from numba import njit
 from hif_prognosis.compiled import exp, log
 
 
-@njit(error_model="numpy")
-def _apply_exp(values: np.ndarray) -> np.ndarray:
-    out = np.empty_like(values)
-    for i in range(len(values)):
-        out[i] = exp(values[i])
-    return out
+def _over_values(function):
+    """``function`` over an array in a loop the compiler vectorises, as the kernels use it."""
+
+    @njit(error_model="numpy")
+    def apply(values: np.ndarray) -> np.ndarray:
+        out = np.empty_like(values)
+        for i in range(len(values)):
+            out[i] = function(values[i])
+        return out
+
+    return apply
 
 
-@njit(error_model="numpy")
-def _apply_log(values: np.ndarray) -> np.ndarray:
-    out = np.empty_like(values)
-    for i in range(len(values)):
-        out[i] = log(values[i])
-    return out
+_apply_exp, _apply_log = _over_values(exp), _over_values(log)
 
 
 def _ulps(ours: np.ndarray, libm: np.ndarray) -> np.ndarray:
