@@ -215,8 +215,7 @@ def _newton_fit(
     variance = np.full(m, np.nan)
     variance[fitted] = _inverse_first(information[fitted])
     diverged = fitted & (
-        ~converged
-        | (np.abs(beta) * scale > DIVERGENCE_BETA).any(axis=1)
+        _unsettled(beta, converged, scale)
         | ~(variance > 0)
         | ~(1 / variance > 1e-10 * max(structure.n_events, 1))
     )
@@ -224,6 +223,12 @@ def _newton_fit(
     with np.errstate(invalid="ignore"):
         se = np.sqrt(variance)
     return _NewtonFit(beta[:, 0], se, loglik, loglik0, iterations, flag, beta, information)
+
+
+def _unsettled(beta: np.ndarray, converged: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Per column: the Newton-Raphson did not converge, or a coefficient times its covariate's SD
+    passed DIVERGENCE_BETA (the likelihood has no finite maximum)."""
+    return ~converged | (np.abs(beta) * scale > DIVERGENCE_BETA).any(axis=1)
 
 
 def _inverse_first(information: np.ndarray) -> np.ndarray:
@@ -310,7 +315,7 @@ def ridge_path(
             x, structure.risk_end, structure.ties, structure.event_rows, structure.event_group_start,
             np.zeros(1, dtype=bool), max_iterations, tolerance, DIVERGENCE_BETA, 1, float(penalties[k]), start,
         )
-        if converged[0] and np.isfinite(beta).all() and not (np.abs(beta) * scale > DIVERGENCE_BETA).any():
+        if np.isfinite(beta).all() and not _unsettled(beta, converged, scale)[0]:
             coefficients[k], start = beta[0], beta
     return coefficients
 
