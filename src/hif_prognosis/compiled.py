@@ -13,12 +13,11 @@ config's seed.
 from __future__ import annotations
 
 import os
-
-import numpy as np
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 from llvmlite.binding import add_symbol
 from numba import config, get_num_threads, njit, set_num_threads, types
 from numba.extending import get_cython_function_address, intrinsic

@@ -223,8 +223,10 @@ def prerank(
         library: found for library, sets in libraries.items()
         if (found := measured_sets(ranking.index, sets, min_size=min_size, max_size=max_size))
     }
-    settings: dict[str, Any] = {"engine": engine, "permutations": permutations, "sample_size": sample_size, "min_size": min_size,
-                "max_size": max_size, "seed": seed, "threads": threads}
+    settings: dict[str, Any] = {
+        "engine": engine, "permutations": permutations, "sample_size": sample_size, "min_size": min_size,
+        "max_size": max_size, "seed": seed, "threads": threads,
+    }
     if engine == "multilevel":
         frames = _multilevel_tables(ranking, measured, settings)
     else:  # the permutation engine's FDR and FWER are read from the NES null of the sets of one call
@@ -279,10 +281,10 @@ def _engine_table(ranking: pd.Series, sets: dict[str, list[str]], *, engine: str
     genes, values = ranking.index.tolist(), ranking.to_numpy(dtype=float).tolist()
     if engine == "multilevel":
         summaries = engine_module.fgsea_rs(genes, values, sets, 1.0, min_size, max_size, sample_size, permutations,
-                             MULTILEVEL_P_FLOOR, threads, seed).summaries
+                                           MULTILEVEL_P_FLOOR, threads, seed).summaries
     else:
         summaries = engine_module.prerank_rs(genes, values, sets, 1.0, min_size, max_size, permutations, threads,
-                               seed).summaries
+                                             seed).summaries
     weight = np.abs(ranking.to_numpy(dtype=float))
     rows = []
     for summary in summaries:
