@@ -13,7 +13,8 @@ CPU is counted exactly, twice:
 - per rule (``cpu_s``): each job's own getrusage(RUSAGE_SELF) at the end of its step, which the
   job writes to its log (hif_prognosis.runlog): start-up, imports and work, but not interpreter
   shutdown. The difference between the two is Snakemake itself, the jobs' shutdown and any job
-  that runs no Python step.
+  that runs no Python step. ``startup_cpu_s`` is the part spent before the step started (the
+  same count, logged when it starts): the interpreter, Snakemake's script preamble, imports.
 Snakemake's benchmark files give each job's wall time and max RSS; their ``cpu_time`` is sampled
 (every 0.5 s for 15 s, then every 30 s), loses everything after the last sample and is shown
 only beside the exact figure (``cpu_s_sampled``). Downloads are the mirror's, so they cost
@@ -49,17 +50,17 @@ from support.public_mirror import mirrored_config, public_mirror  # noqa: E402
 from hif_prognosis.runlog import CPU_USED  # noqa: E402
 
 
-LOGGED_CPU = re.compile(re.escape(CPU_USED.split("{")[0]) + r"([0-9.]+) s")
-
-
-def logged_cpu(log: Path) -> float:
-    """The job's exact CPU seconds, as its step logged them (NaN if it logged none)."""
-    found = LOGGED_CPU.findall(log.read_text(encoding="utf-8", errors="replace"))
+def logged_cpu(log: Path, when: str) -> float:
+    """The job's exact CPU seconds when its step ``started`` or was ``done``, as the step logged
+    them (NaN if it logged none)."""
+    pattern = re.compile(rf": {when}; " + re.escape(CPU_USED.split("{")[0]) + r"([0-9.]+) s")
+    found = pattern.findall(log.read_text(encoding="utf-8", errors="replace"))
     return float(found[-1]) if found else float("nan")
 
 
 def rule_table(directory: Path) -> pd.DataFrame:
-    """Per rule: jobs, summed wall seconds, exact and sampled CPU seconds, largest max RSS (MB),
+    """Per rule: jobs, summed wall seconds, exact CPU seconds (all, and before the step started)
+    and sampled CPU seconds, largest max RSS (MB),
     from the benchmark files logs/<run>/benchmarks/<group>/<job>.tsv and the job logs
     logs/<run>/<group>/<job>.log beside them."""
     logs = directory / "logs" / "config"
@@ -71,7 +72,8 @@ def rule_table(directory: Path) -> pd.DataFrame:
             {
                 "rule": path.name.split(".")[0],
                 "wall_s": float(record["s"]),
-                "cpu_s": logged_cpu(log) if log.exists() else float("nan"),
+                "cpu_s": logged_cpu(log, "done") if log.exists() else float("nan"),
+                "startup_cpu_s": logged_cpu(log, "started") if log.exists() else float("nan"),
                 "cpu_s_sampled": float(record["cpu_time"]),
                 "max_rss_mb": float(record["max_rss"]),
             }
@@ -79,12 +81,13 @@ def rule_table(directory: Path) -> pd.DataFrame:
     jobs = pd.DataFrame(rows)
     table = jobs.groupby("rule").agg(
         jobs=("wall_s", "size"), wall_s=("wall_s", "sum"), cpu_s=("cpu_s", lambda v: v.sum(min_count=1)),
-        cpu_s_sampled=("cpu_s_sampled", "sum"), max_rss_mb=("max_rss_mb", "max"),
+        startup_cpu_s=("startup_cpu_s", lambda v: v.sum(min_count=1)), cpu_s_sampled=("cpu_s_sampled", "sum"),
+        max_rss_mb=("max_rss_mb", "max"),
     )
     table = table.sort_values("cpu_s", ascending=False).round(1)
     table.loc["total"] = [
-        table["jobs"].sum(), table["wall_s"].sum(), table["cpu_s"].sum(), table["cpu_s_sampled"].sum(),
-        table["max_rss_mb"].max(),
+        table["jobs"].sum(), table["wall_s"].sum(), table["cpu_s"].sum(), table["startup_cpu_s"].sum(),
+        table["cpu_s_sampled"].sum(), table["max_rss_mb"].max(),
     ]
     return table
 
@@ -140,7 +143,8 @@ def print_run(spent: RunTime, table: pd.DataFrame) -> None:
           "Snakemake and every job, by getrusage)")
     print(f"per rule: cpu_s exact, each job's getrusage at the end of its step (the rest, "
           f"{spent.user + spent.system - table.loc['total', 'cpu_s']:.0f} CPU s, is Snakemake and the jobs' "
-          "interpreter shutdown); wall, max RSS and cpu_s_sampled from Snakemake's benchmark files:")
+          "interpreter shutdown), of which startup_cpu_s before the step started; wall, max RSS and "
+          "cpu_s_sampled from Snakemake's benchmark files:")
     print(table.to_markdown())
 
 

@@ -1,8 +1,9 @@
 """Logging for workflow steps: everything, including a failure's traceback, goes to the job log.
 
-A step that ends well logs the exact CPU time its process has used so far (getrusage: user and
-system seconds, start-up and imports included, interpreter shutdown not), which
-``benchmarks/default_run.py`` reads back per rule.
+A step logs the exact CPU time its process has used when it starts (getrusage: user and system
+seconds; the interpreter's start-up, Snakemake's script preamble and the job's imports) and, when
+it ends well, when it ends (everything but interpreter shutdown); ``benchmarks/default_run.py``
+reads both back per rule.
 
 A failure the user can act on from its message alone (``errors.PipelineError``: bad input, a
 failed download) ends the job with that message in the log and on the console and exit status 1,
@@ -27,9 +28,10 @@ from hif_prognosis.errors import PipelineError
 CPU_USED = "CPU {total:.3f} s (user {user:.3f}, system {system:.3f}; this process, by getrusage)"
 
 
-def cpu_used(user: float, system: float) -> str:
-    """The log's words for a process's exact CPU time (CPU_USED)."""
-    return CPU_USED.format(total=user + system, user=user, system=system)
+def cpu_used() -> str:
+    """The log's words for this process's exact CPU time so far (CPU_USED)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return CPU_USED.format(total=used.ru_utime + used.ru_stime, user=used.ru_utime, system=used.ru_stime)
 
 
 @contextmanager
@@ -47,7 +49,7 @@ def logged_step(log_path: str | Path, step: str, *, echo: bool = False) -> Itera
     logger.setLevel(logging.INFO)
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").addHandler(handler)
-    logger.info("%s: started", step)
+    logger.info("%s: started; %s", step, cpu_used())
     try:
         yield logger
     except PipelineError as error:
@@ -62,8 +64,7 @@ def logged_step(log_path: str | Path, step: str, *, echo: bool = False) -> Itera
         print(f"{step} failed; see {log_path}", file=sys.stderr)
         raise
     else:
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        logger.info("%s: done; %s", step, cpu_used(used.ru_utime, used.ru_stime))
+        logger.info("%s: done; %s", step, cpu_used())
     finally:
         if console is not None:
             logger.removeHandler(console)

@@ -26,11 +26,17 @@ def test_a_finished_step_logs_its_cpu_and_ends_its_process_with_everything_writt
     assert run.returncode == 0, run.stderr
     assert run.stdout == "on stdout"  # flushed before the process ended, and nothing after it ran
     assert table.read_text() == "written"
-    lines = log.read_text().splitlines()
-    assert [line.split(" INFO ")[1] for line in lines][:2] == ["a step: started", "working"]
-    done = lines[-1].split(" INFO ")[1]
-    prefix = "a step: done; " + CPU_USED.split("{")[0]
-    assert done.startswith(prefix) and float(done.removeprefix(prefix).split(" s ")[0]) > 0
+    started, working, *_, done = [line.split(" INFO ")[1] for line in log.read_text().splitlines()]
+    assert working == "working"
+    at_start = logged_cpu(started, "a step: started; ")
+    assert 0 < at_start <= logged_cpu(done, "a step: done; ")
+
+
+def logged_cpu(message: str, prefix: str) -> float:
+    """The CPU seconds a log message gives after ``prefix``, in CPU_USED's words."""
+    prefix += CPU_USED.split("{")[0]
+    assert message.startswith(prefix), message
+    return float(message.removeprefix(prefix).split(" s ")[0])
 
 
 def test_a_failed_step_never_reaches_the_end_and_exits_with_the_error(tmp_path):
