@@ -10,7 +10,7 @@ from hif_prognosis.errors import InputError
 from hif_prognosis.data.expression import gene_zscores
 from hif_prognosis.data.genesets import coverage_table, signature_table
 from hif_prognosis.scoring.signatures import SCORE_COLUMNS, score_signature, score_signatures
-from hif_prognosis.scoring.matrix import SetScorer
+from hif_prognosis.scoring.matrix import SetScorer, indicator
 from hif_prognosis.scoring.contract import SignatureGenes
 from hif_prognosis.scoring.methods.score_genes import scanpy_score
 from support.locations import REPO
@@ -49,6 +49,32 @@ def test_gene_zscores_skip_missing_values_as_pandas_and_flat_genes_have_none(mat
     expected = matrix.sub(matrix.mean(axis=1), axis=0).div(matrix.std(axis=1, ddof=1), axis=0)
     np.testing.assert_allclose(z.drop(["G5", "G6"]), expected.drop(["G5", "G6"]), rtol=1e-12, atol=1e-12)
     assert z.iloc[0, [2, 7]].isna().all() and z.loc[["G5", "G6"]].isna().all().all()
+
+
+def test_set_indicator_is_scipys_canonical_form_and_its_products_the_same_bits():
+    """indicator builds the sets x genes CSR directly; it is what scipy makes of the same
+    coordinates (rows' genes in order, a gene a set lists twice summed), so products with it
+    sum in the same order: the same bits."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(8)
+    values = rng.normal(size=(500, 7))
+    sets = np.array([rng.choice(500, 40, replace=False) for _ in range(300)])
+    weights = rng.normal(size=sets.shape)
+    twice = sets.copy()
+    twice[3, 5] = twice[3, 9]
+    for case, (genes, set_weights) in {
+        "sets": (sets, None), "weighted": (sets, weights), "a gene twice": (twice, weights), "empty": (sets[:, :0], None),
+    }.items():
+        built = indicator(genes, 500, weights=set_weights)
+        data = np.ones(genes.size) if set_weights is None else set_weights.ravel()
+        rows = np.repeat(np.arange(len(genes)), genes.shape[1])
+        expected = sparse.csr_matrix((data, (rows, genes.ravel())), shape=(len(genes), 500))
+        expected.sum_duplicates()
+        assert built.has_canonical_format, case
+        for part in ("indptr", "indices", "data"):
+            np.testing.assert_array_equal(getattr(built, part), getattr(expected, part), err_msg=case)
+        assert (built @ values).tobytes() == (expected @ values).tobytes(), case
 
 
 def test_zscore_score_is_signed_mean_of_z(matrix):
