@@ -52,11 +52,20 @@ _PDF_METADATA = {"CreationDate": None, "Producer": None, "Creator": None}
 _PNG_METADATA = {"Software": None}
 
 
+FIGURE_DPI = 150
+
+
 def save_figure(figure: plt.Figure, *paths: str | Path) -> None:
-    """Write the figure in each path's format (PNG, PDF, SVG), then free it."""
+    """Write the figure in each path's format (PNG, PDF, SVG), then free it. The layout (the
+    figure's layout engine, then the tight bounding box, at the PNG's resolution) is worked out
+    once for every format: savefig's "tight" redoes both per format, a third of a figure's CPU."""
+    figure.set_dpi(FIGURE_DPI)
+    figure.draw_without_rendering()
+    bbox = figure.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+    figure.set_layout_engine(None)  # laid out: no engine, so savefig draws once per format
     for path in map(Path, paths):
         metadata = _PDF_METADATA if path.suffix == ".pdf" else _PNG_METADATA
-        figure.savefig(path, dpi=150, bbox_inches="tight", metadata=metadata)
+        figure.savefig(path, dpi=FIGURE_DPI, bbox_inches=bbox, metadata=metadata)
     plt.close(figure)
 
 
