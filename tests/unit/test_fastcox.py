@@ -215,6 +215,36 @@ def ridge_data(genes):
     return outcome["time"].to_numpy(), outcome["event"].to_numpy(), x.iloc[:, :8].to_numpy()
 
 
+@pytest.fixture(scope="module")
+def wide_ridge_data(genes):
+    """More genes than patients, as a signature's in a training cohort: 60 real genes of
+    GSE4335's first 30 patients with overall survival."""
+    outcome, x = genes
+    return outcome["time"].to_numpy()[:30], outcome["event"].to_numpy()[:30], x.iloc[:30].to_numpy()
+
+
+def test_ridge_path_with_more_genes_than_patients_is_the_covariates_newton(wide_ridge_data, r_survival):
+    """With more genes than patients ridge_path takes its Newton iterates in the patients'
+    dimension: each row is cox_model's ridge fit (Newton in the genes' dimension, from zero) to
+    1e-8, scikit-survival's to 1e-9 and R coxph(ridge)'s to 1e-7, at penalties whose fits
+    range from nearly unpenalised to heavily shrunk."""
+    from sksurv.linear_model import CoxPHSurvivalAnalysis
+    from sksurv.util import Surv
+
+    from hif_prognosis.survival.fastcox import cox_model, ridge_path
+
+    time, event, x = wide_ridge_data
+    assert x.shape[1] > x.shape[0] and 5 < event.sum() < len(event)
+    path = ridge_path(time, event, x, np.array(RIDGE_PENALTIES))
+    data = pd.concat([pd.DataFrame({"time": time, "event": event}), pd.DataFrame(x).add_prefix("x")], axis=1)
+    in_r = r_survival.table(R_RIDGE.replace("{penalties}", ", ".join(map(str, RIDGE_PENALTIES))), data)
+    for row, penalty in enumerate(RIDGE_PENALTIES):
+        np.testing.assert_allclose(path[row], cox_model(time, event, x, ridge=penalty).coefficients, rtol=1e-8, atol=1e-10)
+        reference = CoxPHSurvivalAnalysis(alpha=penalty, ties="efron", tol=1e-12).fit(x, Surv.from_arrays(event.astype(bool), time))
+        np.testing.assert_allclose(path[row], reference.coef_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(path[row], in_r.iloc[row].to_numpy(), rtol=1e-7, atol=1e-10)
+
+
 def test_ridge_matches_scikit_survival(ridge_data):
     """The engine's ridge (likelihood less alpha/2 |beta|^2) is scikit-survival's
     CoxPHSurvivalAnalysis(alpha, ties="efron"), whose Newton stops at a 1e-9 relative change in

@@ -305,8 +305,13 @@ def ridge_path(
     starting from the estimate of the one before (warm starts: a few steps each, where a
     start from zero takes many at weak penalties). A penalty whose fit does not converge gets
     NaN and the next starts from the last estimate that did. No variance: cross-validation
-    needs only the coefficients."""
+    needs only the coefficients. With more covariates than patients (a signature's genes in a
+    training cohort) the same Newton iterates are taken in the patients' dimension
+    (_ridge_in_patients): equal to cox_model's fits to 1e-8 and scikit-survival's to 1e-9 (tested),
+    in a fraction of the work."""
     structure, x = _sorted_design(time, event, design, "ridge_path")
+    if x.shape[1] > x.shape[0]:
+        return _ridge_in_patients(structure, x, np.asarray(penalties, dtype=float), max_iterations, tolerance)
     x = np.ascontiguousarray(x[None])
     coefficients = np.full((len(penalties), x.shape[2]), np.nan)
     start = np.zeros((1, x.shape[2]))
@@ -318,6 +323,114 @@ def ridge_path(
         if np.isfinite(beta).all() and not _unsettled(beta, converged, scale)[0]:
             coefficients[k], start = beta[0], beta
     return coefficients
+
+
+def _ridge_in_patients(
+    structure: _EventStructure, x: np.ndarray, penalties: np.ndarray, max_iterations: int, tolerance: float
+) -> np.ndarray:
+    """ridge_path of a sorted, centred n x p design with p > n. The ridge estimate lies in the
+    span of the patients' rows (beta = x'a: the penalised score x'g - ridge beta vanishes
+    there), and so does every Newton step from such a start: the covariates' step
+    (x'Hx + ridge I)^-1 (x'g - ridge x'a) is x' (Hxx' + ridge I)^-1 (g - ridge a), with g and H
+    the likelihood's gradient and negative Hessian in the linear predictor. Each step solves
+    an n x n system instead of p x p, and the information's O(n p^2) is gone; the iterates,
+    step halving and stopping rules are newton_columns', read on beta = x'a."""
+    x = np.ascontiguousarray(x)
+    scale = np.empty((1, x.shape[1]))
+    _population_sds(x[None], 0, scale[0])
+    gram = x @ x.T
+    coefficients = np.full((len(penalties), x.shape[1]), np.nan)
+    start = np.zeros(x.shape[0])
+    for k in np.argsort(-penalties, kind="stable"):
+        dual, beta, converged = _ridge_newton_in_patients(
+            x, gram, structure.risk_end, structure.ties, structure.event_rows, structure.event_group_start,
+            penalties[k], start, max_iterations, tolerance, DIVERGENCE_BETA, scale[0],
+        )
+        if np.isfinite(beta).all() and not _unsettled(beta[None], np.array([converged]), scale)[0]:
+            coefficients[k], start = beta, dual
+    return coefficients
+
+
+@njit(cache=True)
+def _ridge_newton_in_patients(
+    x: np.ndarray, gram: np.ndarray, risk_end: np.ndarray, ties: np.ndarray, event_rows: np.ndarray,
+    event_start: np.ndarray, ridge: float, start: np.ndarray, max_iterations: int, tolerance: float,
+    divergence: float, scale: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """newton_columns' ridge iterates for beta = x'a, taken in a (see _ridge_in_patients): the
+    final a, beta, and whether it converged (or diverged, as newton_columns counts it)."""
+    n = x.shape[0]
+    gradient, hessian = np.empty(n), np.empty((n, n))
+    trial_gradient, trial_hessian = np.empty(n), np.empty((n, n))
+    dual = start.copy()
+    beta = x.T @ dual
+    current = _efron_in_predictor(x @ beta, risk_end, ties, event_rows, event_start, gradient, hessian)
+    current -= ridge / 2 * (beta @ beta)
+    iterations, converged = 0, False
+    while not converged and iterations < max_iterations:
+        system = hessian @ gram
+        for i in range(n):
+            system[i, i] += ridge
+        candidate = dual + np.linalg.solve(system, gradient - ridge * dual)
+        for halvings in range(31):
+            trial = x.T @ candidate
+            new = _efron_in_predictor(x @ trial, risk_end, ties, event_rows, event_start, trial_gradient, trial_hessian)
+            new -= ridge / 2 * (trial @ trial)
+            # "not >=": a trial whose likelihood overflowed to NaN is halved too, never taken
+            if new >= current - 1e-12 * abs(current) or halvings == 30:
+                break
+            candidate = (dual + candidate) / 2
+        change = abs(new - current) / max(abs(new), 1e-300)
+        moved, largest, diverging = 0.0, 0.0, False
+        for a in range(len(trial)):
+            moved = max(moved, abs(trial[a] - beta[a]))
+            largest = max(largest, abs(trial[a]))
+            diverging = diverging or abs(trial[a]) * scale[a] > divergence
+        dual, beta, current = candidate, trial, new
+        gradient, trial_gradient = trial_gradient, gradient
+        hessian, trial_hessian = trial_hessian, hessian
+        iterations += 1
+        converged = (change < tolerance and moved < 1e-8 * max(1.0, largest)) or diverging
+    return dual, beta, converged
+
+
+@njit(cache=True, error_model="numpy")
+def _efron_in_predictor(
+    eta: np.ndarray, risk_end: np.ndarray, ties: np.ndarray, event_rows: np.ndarray, event_start: np.ndarray,
+    gradient: np.ndarray, hessian: np.ndarray,
+) -> float:
+    """Efron's log partial likelihood of the linear predictor ``eta`` (rows sorted as
+    efron_column wants), its gradient and its negative Hessian in eta (into ``gradient`` and
+    ``hessian``): per tied event's step, a risk set whose tied events weigh (1 - step/ties)."""
+    n = len(eta)
+    w, weighted = np.empty(n), np.empty(n)
+    for i in range(n):
+        w[i] = exp(eta[i])
+    gradient[:] = 0.0
+    hessian[:, :] = 0.0
+    loglik, total, row = 0.0, 0.0, 0
+    for k in range(len(risk_end)):
+        while row <= risk_end[k]:
+            total += w[row]
+            row += 1
+        d, tied = ties[k], 0.0
+        for e in range(event_start[k], event_start[k] + d):
+            tied += w[event_rows[e]]
+            loglik += eta[event_rows[e]]
+            gradient[event_rows[e]] += 1.0
+        for step in range(d):
+            fraction = step / d
+            a0 = total - fraction * tied
+            loglik -= log(a0)
+            weighted[:row] = w[:row] / a0
+            for e in range(event_start[k], event_start[k] + d):
+                weighted[event_rows[e]] *= 1.0 - fraction
+            for i in range(row):
+                gradient[i] -= weighted[i]
+                hessian[i, i] += weighted[i]
+                for j in range(row):
+                    hessian[i, j] -= weighted[i] * weighted[j]
+    return loglik
 
 
 @dataclass(frozen=True)
