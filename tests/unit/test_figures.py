@@ -33,8 +33,9 @@ def test_save_figure_lays_out_once_and_draws_what_savefig_tight_draws(tmp_path):
 
     from hif_prognosis.presentation.plotting import _PDF_METADATA, _PNG_METADATA, FIGURE_DPI, save_figure
 
-    save_figure(laid_out_figure(), tmp_path / "once.png", tmp_path / "once.pdf")
-    save_figure(laid_out_figure(), tmp_path / "again.png", tmp_path / "again.pdf")
+    saved = [laid_out_figure(), laid_out_figure()]
+    save_figure(saved[0], tmp_path / "once.png", tmp_path / "once.pdf")
+    save_figure(saved[1], tmp_path / "again.png", tmp_path / "again.pdf")
     tight = laid_out_figure()
     tight.savefig(tmp_path / "tight.png", dpi=FIGURE_DPI, bbox_inches="tight", metadata=_PNG_METADATA)
     tight.savefig(tmp_path / "tight.pdf", dpi=FIGURE_DPI, bbox_inches="tight", metadata=_PDF_METADATA)
@@ -47,4 +48,4 @@ def test_save_figure_lays_out_once_and_draws_what_savefig_tight_draws(tmp_path):
     # fraction of a point of where savefig's "tight" would
     once, tight_size = page_size((tmp_path / "once.pdf").read_bytes()), page_size((tmp_path / "tight.pdf").read_bytes())
     np.testing.assert_allclose(once, tight_size, atol=0.5)
-    assert not plt.get_fignums()  # every figure freed
+    assert not any(plt.fignum_exists(figure.number) for figure in saved)  # freed once written
