@@ -376,21 +376,14 @@ def _ridge_newton_in_patients(
             trial = x.T @ candidate
             new = _efron_in_predictor(x @ trial, risk_end, ties, event_rows, event_start, trial_gradient, trial_hessian)
             new -= ridge / 2 * (trial @ trial)
-            # "not >=": a trial whose likelihood overflowed to NaN is halved too, never taken
-            if new >= current - 1e-12 * abs(current) or halvings == 30:
+            if _taken(new, current) or halvings == 30:
                 break
             candidate = (dual + candidate) / 2
-        change = abs(new - current) / max(abs(new), 1e-300)
-        moved, largest, diverging = 0.0, 0.0, False
-        for a in range(len(trial)):
-            moved = max(moved, abs(trial[a] - beta[a]))
-            largest = max(largest, abs(trial[a]))
-            diverging = diverging or abs(trial[a]) * scale[a] > divergence
+        converged = _settled(new, current, trial, beta, scale, tolerance, divergence)
         dual, beta, current = candidate, trial, new
         gradient, trial_gradient = trial_gradient, gradient
         hessian, trial_hessian = trial_hessian, hessian
         iterations += 1
-        converged = (change < tolerance and moved < 1e-8 * max(1.0, largest)) or diverging
     return dual, beta, converged
 
 
@@ -914,25 +907,43 @@ def _advance(
     -1: the column needs a new step)."""
     for t in range(count):
         local = pending[t]
-        # "not >=": a trial whose likelihood overflowed to NaN is halved too, never taken
-        if not new[t] >= current[local] - 1e-12 * abs(current[local]) and halvings[local] < 30:
+        if not _taken(new[t], current[local]) and halvings[local] < 30:
             halvings[local] += 1
             _halve(old[local], candidate[local])
             continue
         j = lo + local
-        change = abs(new[t] - current[local]) / max(abs(new[t]), 1e-300)
-        moved, largest, diverging = 0.0, 0.0, False
+        converged[j] = _settled(new[t], current[local], candidate[local], old[local], scale[j], tolerance, divergence)
         for a in range(old.shape[1]):
-            moved = max(moved, abs(candidate[local, a] - old[local, a]))
-            largest = max(largest, abs(candidate[local, a]))
-            diverging = diverging or abs(candidate[local, a]) * scale[j, a] > divergence
             old[local, a] = candidate[local, a]
             score[local, a] = new_score[t, a]
         current[local] = new[t]
         information[j] = new_information[t]
         iterations[j] += 1
-        converged[j] = (change < tolerance and moved < 1e-8 * max(1.0, largest)) or diverging
         halvings[local] = -1
+
+
+@njit(cache=True, inline="always")
+def _taken(new: float, current: float) -> bool:
+    """Whether a trial is taken rather than halved: its likelihood did not fall (beyond 1e-12
+    relative). A trial whose likelihood overflowed to NaN is never taken."""
+    return new >= current - 1e-12 * abs(current)
+
+
+@njit(cache=True, inline="always")
+def _settled(
+    new: float, current: float, candidate: np.ndarray, old: np.ndarray, scale: np.ndarray, tolerance: float,
+    divergence: float,
+) -> bool:
+    """Whether a taken step from ``old`` to ``candidate`` ends the Newton-Raphson: the
+    likelihood's relative change below ``tolerance`` and no coefficient moved by more than 1e-8
+    (relative), or a coefficient times its covariate's SD past ``divergence``."""
+    change = abs(new - current) / max(abs(new), 1e-300)
+    moved, largest, diverging = 0.0, 0.0, False
+    for a in range(len(candidate)):
+        moved = max(moved, abs(candidate[a] - old[a]))
+        largest = max(largest, abs(candidate[a]))
+        diverging = diverging or abs(candidate[a]) * scale[a] > divergence
+    return (change < tolerance and moved < 1e-8 * max(1.0, largest)) or diverging
 
 
 @njit(cache=True)
