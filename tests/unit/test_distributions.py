@@ -1,8 +1,10 @@
-"""The distribution functions and ranks are scipy.stats', to the bit."""
+"""The distribution functions and ranks are scipy.stats', and the Benjamini-Hochberg q-values
+statsmodels', to the bit."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -46,3 +48,38 @@ def test_ranks_are_scipys(method):
         ours, theirs = distributions.ranks(x, method), stats.rankdata(x, method=method)
         np.testing.assert_array_equal(ours, theirs)
         assert (ours.dtype.kind == "f") == (theirs.dtype.kind == "f")
+
+
+def bh_inputs() -> list[np.ndarray]:
+    rng = np.random.default_rng(4)
+    tied = np.round(rng.uniform(size=400), 2)  # many ties
+    return [rng.uniform(size=1000), tied, rng.uniform(size=300) ** 8, np.array([0.0, 1.0, 1.0, 0.0, 0.5]),
+            np.array([0.2]), np.array([], dtype=float)]
+
+
+def test_benjamini_hochberg_is_statsmodels_to_the_bit():
+    from statsmodels.stats.multitest import multipletests
+
+    for p in bh_inputs():
+        theirs = multipletests(p, method="fdr_bh")[1] if len(p) else np.array([])
+        np.testing.assert_array_equal(distributions.benjamini_hochberg(p), theirs)
+
+
+def test_benjamini_hochberg_leaves_a_missing_p_missing_and_uncounted():
+    p = np.array([0.01, np.nan, 0.04, 0.03, np.nan])
+    q = distributions.benjamini_hochberg(p)
+    assert np.isnan(q[[1, 4]]).all()
+    np.testing.assert_array_equal(q[[0, 2, 3]], distributions.benjamini_hochberg(p[[0, 2, 3]]))
+    np.testing.assert_allclose(q[[0, 2, 3]], [0.03, 0.04, 0.04], rtol=1e-15)
+    assert np.isnan(distributions.benjamini_hochberg([np.nan, np.nan])).all()
+
+
+def test_benjamini_hochberg_equals_r_p_adjust(r_survival):
+    inputs = bh_inputs()[:4]
+    data = pd.DataFrame({"set": np.repeat(np.arange(len(inputs)), [len(p) for p in inputs]),
+                         "p": np.concatenate(inputs)})
+    code = ('out <- data.frame(q = ave(data$p, data$set, FUN = function(p) p.adjust(p, "BH")))\n'
+            'write.table(format(out, digits = 17), stdout(), sep = "\\t", quote = FALSE, row.names = FALSE)')
+    theirs = r_survival.table(code, data)["q"].to_numpy(float)
+    ours = np.concatenate([distributions.benjamini_hochberg(p) for p in inputs])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=0)

@@ -3,10 +3,10 @@ import pandas as pd
 import pytest
 from scipy.stats import hypergeom, spearmanr
 
-from hif_prognosis.enrichment.gsea import MULTILEVEL_P_FLOOR, enrichment_curve, ORA_COLUMNS, PRERANK_COLUMNS, nes_across_cohorts, over_representation, prerank
+from hif_prognosis.enrichment.gsea import MULTILEVEL_P_FLOOR, enrichment_curve, ORA_COLUMNS, PRERANK_COLUMNS, nes_across_cohorts, over_representation, prerank, running_score
 from hif_prognosis.presentation.labels import ranking_labels
 from hif_prognosis.enrichment.rankings import spearman_with_score, survival_cox_ranking
-from hif_prognosis.survival.cox import benjamini_hochberg
+from hif_prognosis.distributions import benjamini_hochberg
 
 
 def test_spearman_matches_scipy_with_ties(monkeypatch):
@@ -92,14 +92,6 @@ def test_multilevel_nes_no_random_set_can_normalise_is_not_estimable_and_left_ou
     tested = table[table["nes_status"] == "normalised"]
     assert len(tested) == 2 and tested["fdr_q"].notna().all()
     np.testing.assert_allclose(tested["fdr_q"], benjamini_hochberg(tested["nom_p"]), rtol=1e-12)
-
-
-def test_benjamini_hochberg_counts_only_the_tests_that_have_a_p():
-
-    q = benjamini_hochberg([0.01, np.nan, 0.04, 0.03])
-    assert np.isnan(q[1])
-    np.testing.assert_allclose(q[[0, 2, 3]], benjamini_hochberg([0.01, 0.04, 0.03]), rtol=1e-15)
-    np.testing.assert_allclose(q[[0, 2, 3]], [0.03, 0.04, 0.04], rtol=1e-12)
 
 
 def test_survival_ranking_is_the_per_gene_cox_wald_z_of_lifelines(monkeypatch):
@@ -317,3 +309,17 @@ result = gseapy.prerank(rnk=ranking, gene_sets={"TOP": [f"G{i}" for i in range(2
 assert result.res2d.loc[0, "Term"] == "TOP"
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_running_score_sums_gseapy_s_steps_in_rank_order_to_the_bit():
+    """The compiled walk adds the same steps in the same order as numpy's cumulative sum of
+    gseapy's steps (hits weighted |r| / their total, misses -1 / their number): tied weights,
+    hits at both ends of the ranking, and a set of one."""
+    rng = np.random.default_rng(7)
+    weight = np.abs(np.round(rng.normal(size=3000), 1))  # many tied weights
+    for hits in (np.sort(rng.choice(3000, 60, replace=False)), np.array([0, 1, 2, 2999]), np.array([1500])):
+        hit = np.zeros(len(weight), dtype=bool)
+        hit[hits] = True
+        hit_weight = np.where(hit, weight, 0.0)
+        steps = np.where(hit, hit_weight * (1.0 / np.cumsum(hit_weight)[-1]), -(1.0 / np.count_nonzero(~hit)))
+        np.testing.assert_array_equal(running_score(weight, hits), np.cumsum(steps))

@@ -23,26 +23,11 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.data.clinical import endpoint_data, endpoint_names
-from hif_prognosis.distributions import chi2_sf
+from hif_prognosis.distributions import benjamini_hochberg, chi2_sf
 from hif_prognosis.survival.fastcox import cox_columns
 from hif_prognosis.survival.kaplan_meier import KaplanMeierCurve, at_risk_counts, kaplan_meier_curve
 from hif_prognosis.data.expression import GENE_BLOCK, gene_zscores
 from hif_prognosis.survival.stats import harrell_c, wald_hr_interval
-
-
-def benjamini_hochberg(p_values: Any) -> np.ndarray:
-    """Benjamini-Hochberg q-values (statsmodels ``multipletests(method="fdr_bh")``, imported
-    here: the workflow reads modules that use it at parse time, where statsmodels costs 0.6 s).
-    A missing p (a test that could not be run) stays missing and is not counted among the tests;
-    statsmodels alone would make every q missing."""
-    from statsmodels.stats.multitest import multipletests
-
-    p = np.asarray(p_values, dtype=float)
-    q = np.full(p.shape, np.nan)
-    tested = ~np.isnan(p)
-    if tested.any():
-        q[tested] = multipletests(p[tested], method="fdr_bh")[1]
-    return q
 
 
 COX_COLUMNS = [
