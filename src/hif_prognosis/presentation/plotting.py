@@ -193,7 +193,9 @@ def _null_panel(axis: plt.Axes, row: pd.Series, null: pd.DataFrame, bins: list[f
     suffix = deciding_suffix(bool(row["offset_warning"]))
     n_sets = int(row["n_random_sets"])
     deciding = f", {ADJUSTED_LABEL} (decides)" if suffix else ""
-    axis.hist(null[f"null_log_hr{suffix}"].dropna(), bins=bins, color=OKABE_ITO["grey"], label="random sets" + deciding)
+    # One filled polygon, not a patch per bin: the same picture, a third of a large figure's drawing.
+    axis.hist(null[f"null_log_hr{suffix}"].dropna(), bins=bins, histtype="stepfilled", color=OKABE_ITO["grey"],
+              label="random sets" + deciding)
     axis.axvline(row[f"log_hr{suffix}"], color=OKABE_ITO["vermillion"], linewidth=2, label="signature" + deciding)
     axis.axvline(-row[f"log_hr{suffix}"], color=OKABE_ITO["vermillion"], linewidth=1, linestyle=":",
                  label="signature mirrored: p counts random sets outside the two lines")
