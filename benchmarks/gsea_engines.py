@@ -29,7 +29,7 @@ import yaml
 from hif_prognosis.data.clinical import endpoint_data
 from hif_prognosis.data.cohorts import harmonise_local_cohort
 from hif_prognosis.enrichment.gsea import prerank
-from hif_prognosis.enrichment.rankings import survival_cox_ranking
+from hif_prognosis.enrichment.ranking_statistics import survival_cox_ranking
 from hif_prognosis.data.genesets import read_gmt
 
 REPO = Path(__file__).resolve().parents[1]

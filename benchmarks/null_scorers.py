@@ -13,7 +13,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.scoring.registry import SCORING_METHODS, default_settings, method_parameters
+from hif_prognosis.scoring.registry import default_settings, method_parameters, scoring_methods
 from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.signatures import score_sets
 from hif_prognosis.survival.stats import harrell_c_columns
@@ -39,7 +39,7 @@ def main() -> None:
     for size in args.size:
         up = np.stack([rng.choice(args.genes, size, replace=False) for _ in range(args.sets)])
         down = np.empty((args.sets, 0), dtype=int)
-        for method, definition in SCORING_METHODS.items():
+        for method, definition in scoring_methods().items():
             settings = method_parameters(method, default_settings(method), seed=1)
 
             def params(sets: int) -> dict:  # a weighted score's weights: +1 up, -1 down, on z-scores

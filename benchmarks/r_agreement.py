@@ -38,7 +38,8 @@ from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.signatures import signature_scores
 from hif_prognosis.scoring.contract import SignatureGenes
 from hif_prognosis.survival.stats import harrell_c
-from hif_prognosis.survival.cox import cox_per_sd, median_groups, median_split_logrank, numbers_at_risk
+from hif_prognosis.survival.cox import cox_per_sd
+from hif_prognosis.survival.kaplan_meier import median_groups, median_split_logrank, numbers_at_risk
 
 R_SCRIPT = r"""
 suppressMessages({library(survival); library(maxstat)})

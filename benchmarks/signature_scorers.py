@@ -20,7 +20,7 @@ import yaml
 
 from hif_prognosis.data.cohorts import harmonise_local_cohort
 from hif_prognosis.data.genesets import coverage_table, read_gmt, signature_table
-from hif_prognosis.scoring.registry import SCORING_METHODS, default_settings, method_parameters
+from hif_prognosis.scoring.registry import METHOD_NAMES, default_settings, method_parameters
 from hif_prognosis.scoring.signatures import score_signatures
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def main() -> None:
     coverage = pd.concat([coverage_table(signature_table(name, genes, "h"), matrix.index)
                           for name, genes in hallmark.items()], ignore_index=True)
     rows = []
-    for method in SCORING_METHODS:
+    for method in METHOD_NAMES:
         params = method_parameters(method, {**default_settings(method), **(config["scoring"].get(method) or {})}, config["seed"])
         cpu, wall = timed(lambda: score_signatures(matrix, coverage, method, params))
         rows.append({"scorer": f"workflow: {method}", "CPU s": round(cpu, 2), "wall s": round(wall, 2)})

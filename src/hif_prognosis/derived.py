@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml  # type: ignore[import-untyped]  # no stubs pinned; used for one dump
 
 from hif_prognosis.data.sources.registry import COHORT_SOURCES
-from hif_prognosis.scoring.registry import SCORING_METHODS, schema_properties
+from hif_prognosis.scoring.registry import schema_properties, scoring_methods
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -66,20 +66,20 @@ def _source_blocks(indent: str) -> str:
 
 def _config_comments(indent: str) -> str:
     lines = []
-    for name, method in SCORING_METHODS.items():
+    for name, method in scoring_methods().items():
         wrapped = textwrap.wrap(f"{name}: {method.summary}", 96 - len(indent), subsequent_indent="  ")
         lines += [f"{indent}# {line}\n" for line in wrapped]
     return "".join(lines)
 
 
 def _docs_table(indent: str) -> str:
-    rows = [f"| `{name}` | {method.label} | {method.description} |" for name, method in SCORING_METHODS.items()]
+    rows = [f"| `{name}` | {method.label} | {method.description} |" for name, method in scoring_methods().items()]
     return "\n".join(["| method | named on the page | what it computes |", "|---|---|---|", *rows]) + "\n"
 
 
 def _report_caption(indent: str) -> str:
     """One paragraph, blank lines around it: a reStructuredText comment must stand apart."""
-    return "\n" + "".join(f"``{name}``: {method.summary}.\n" for name, method in SCORING_METHODS.items()) + "\n"
+    return "\n" + "".join(f"``{name}``: {method.summary}.\n" for name, method in scoring_methods().items()) + "\n"
 
 
 REGIONS = (

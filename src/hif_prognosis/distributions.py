@@ -1,5 +1,5 @@
-"""The normal and chi-squared distribution functions, the ranks the statistics use and the
-Benjamini-Hochberg adjustment, from scipy.special and numpy: scipy.stats costs most of a second
+"""The normal and chi-squared distribution functions, the ranks the statistics use, the
+Benjamini-Hochberg adjustment, and the level and Wald interval every test and hazard ratio uses, from scipy.special and numpy: scipy.stats costs most of a second
 to import, and statsmodels (which imports it) more, in every job that imports them. Each is
 equal, to the bit, to the scipy.stats or statsmodels call it replaces (a test holds them equal,
 at the edges too)."""
@@ -78,3 +78,12 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
     adjusted = np.minimum.accumulate((p[order] / (np.arange(1, n + 1) / float(n)))[::-1])[::-1]
     q[order] = np.minimum(adjusted, 1.0)
     return q
+
+
+ALPHA = 0.05  # the level of every test the judgement reads (two-sided unless it says one-sided)
+Z95 = float(normal_ppf(1 - ALPHA / 2))  # two-sided 95% normal quantile of every Wald interval
+
+
+def wald_hr_interval(log_hr: Any, se: Any) -> tuple[Any, Any]:
+    """95% Wald interval of a hazard ratio, exp(log HR -/+ 1.96 SE); scalars or arrays alike."""
+    return np.exp(log_hr - Z95 * se), np.exp(log_hr + Z95 * se)

@@ -5,12 +5,12 @@ from scipy.stats import hypergeom, spearmanr
 
 from hif_prognosis.enrichment.gsea import MULTILEVEL_P_FLOOR, enrichment_curve, ORA_COLUMNS, PRERANK_COLUMNS, nes_across_cohorts, over_representation, prerank, running_score
 from hif_prognosis.presentation.labels import ranking_labels
-from hif_prognosis.enrichment.rankings import spearman_with_score, survival_cox_ranking
+from hif_prognosis.enrichment.ranking_statistics import spearman_with_score, survival_cox_ranking
 from hif_prognosis.distributions import benjamini_hochberg
 
 
 def test_spearman_matches_scipy_with_ties(monkeypatch):
-    from hif_prognosis.enrichment import rankings
+    from hif_prognosis.enrichment import ranking_statistics as rankings
 
     monkeypatch.setattr(rankings, "GENE_BLOCK", 7)  # genes ranked in blocks, the last one short
     rng = np.random.default_rng(2)
@@ -312,7 +312,7 @@ assert result.res2d.loc[0, "Term"] == "TOP"
 
 
 def test_running_score_sums_gseapy_s_steps_in_rank_order_to_the_bit():
-    """The compiled walk adds the same steps in the same order as numpy's cumulative sum of
+    """The walk from the hits alone adds the same steps in the same order as the cumulative sum of
     gseapy's steps (hits weighted |r| / their total, misses -1 / their number): tied weights,
     hits at both ends of the ranking, and a set of one."""
     rng = np.random.default_rng(7)

@@ -298,12 +298,15 @@ def test_each_method_module_declares_its_parameters_and_the_schema_follows_the_r
 
     import yaml
 
-    from hif_prognosis.scoring.registry import SCORING_METHODS, default_settings, method_label, method_parameters
+    from hif_prognosis.scoring.registry import (
+        METHOD_NAMES, default_settings, method_label, method_parameters, scoring_method, scoring_methods,
+    )
 
     schema = yaml.safe_load((REPO / "config" / "schemas" / "config.schema.yaml").read_text())
     scoring = schema["properties"]["scoring"]["properties"]
-    assert scoring["methods"]["items"]["enum"] == list(SCORING_METHODS)
-    for name, method in SCORING_METHODS.items():
+    assert scoring["methods"]["items"]["enum"] == list(scoring_methods()) == METHOD_NAMES
+    for name, method in scoring_methods().items():
+        assert scoring_method(name) is method, name
         keywords = {
             p.name for p in inspect.signature(method.set_scores).parameters.values() if p.kind is p.KEYWORD_ONLY
         }
@@ -401,3 +404,23 @@ def test_a_bad_weight_file_names_the_file_column_and_rows(tmp_path, content, mes
     with pytest.raises(InputError, match=message) as error:
         read_weights_table(path)
     assert str(path) in str(error.value)
+
+
+def test_figures_and_pages_import_neither_the_scoring_kernels_nor_numba():
+    """A figure or page names the primary method and draws curves and tests: none of that may
+    cost the import of every method's compiled kernels, the Cox engine or numba (with
+    scipy.sparse, half a second of each such job's start-up)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import hif_prognosis.presentation.plotting, hif_prognosis.presentation.labels\n"
+        "import hif_prognosis.enrichment.gsea, hif_prognosis.survival.specifications\n"
+        "from hif_prognosis.scoring.registry import method_label\n"
+        "assert method_label('zscore') == 'mean z-score' and method_label('zscore_typo') == 'zscore_typo'\n"
+        "heavy = ('numba', 'scipy.sparse', 'hif_prognosis.scoring.methods.pc1', 'hif_prognosis.survival.fastcox')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

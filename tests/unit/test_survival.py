@@ -10,7 +10,8 @@ from hif_prognosis.data.genesets import coverage_table, read_gmt, signature_tabl
 from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.signatures import signature_scores
 from hif_prognosis.scoring.contract import SignatureGenes
-from hif_prognosis.survival.cox import COX_COLUMNS, cox_per_sd, harrell_c, median_groups, median_split_logrank, standardise, survival_table, univariable_survival_row
+from hif_prognosis.survival.cox import COX_COLUMNS, cox_per_sd, harrell_c, standardise, survival_table, univariable_survival_row
+from hif_prognosis.survival.kaplan_meier import median_groups, median_split_logrank
 
 def assert_matches_r(time, event, score, r_survival, rtol=1e-9):
     reference = r_survival.table(
@@ -118,7 +119,7 @@ def test_survival_table_one_row_per_signature_method_endpoint():
 def test_numbers_at_risk_agree_with_lifelines():
     from lifelines import KaplanMeierFitter
 
-    from hif_prognosis.survival.cox import numbers_at_risk
+    from hif_prognosis.survival.kaplan_meier import numbers_at_risk
 
     rng = np.random.default_rng(12)
     time = pd.Series(np.round(rng.exponential(30, 80), 1))
@@ -209,7 +210,7 @@ def test_kaplan_meier_figure_draws_the_numbers_at_risk_of_the_table_and_r(r_surv
     """Follow-up in whole months ties many times with the 12-month grid, where counting
     time > t (lifelines' figure helper) and time >= t (R survfit's n.risk) differ."""
     from hif_prognosis.presentation.plotting import kaplan_meier_figure
-    from hif_prognosis.survival.cox import kaplan_meier_curves, numbers_at_risk
+    from hif_prognosis.survival.kaplan_meier import kaplan_meier_curves, numbers_at_risk
 
     rng = np.random.default_rng(3)
     score = pd.Series(rng.normal(size=120))

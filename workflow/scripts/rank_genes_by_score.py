@@ -1,6 +1,6 @@
 """Adapter: rank all genes by Spearman correlation with the primary score."""
 
-from hif_prognosis.enrichment.rankings import spearman_with_score
+from hif_prognosis.enrichment.ranking_statistics import spearman_with_score
 from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 

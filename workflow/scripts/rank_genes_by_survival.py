@@ -1,7 +1,7 @@
 """Adapter: rank all genes by their own Cox Wald z for one endpoint (fast engine)."""
 
 from hif_prognosis.data.clinical import endpoint_data
-from hif_prognosis.enrichment.rankings import survival_cox_ranking
+from hif_prognosis.enrichment.ranking_statistics import survival_cox_ranking
 from hif_prognosis.runlog import end_process, logged_step
 from hif_prognosis.tables import read_matrix, read_tsv, write_tsv
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from hif_prognosis.enrichment.rankings import sorted_ranking
 from hif_prognosis.distributions import benjamini_hochberg
@@ -144,27 +143,16 @@ class EnrichmentCurve:
     fdr_q: float
 
 
-@njit(cache=True)
 def running_score(weight: np.ndarray, hits: np.ndarray) -> np.ndarray:
     """GSEA's running enrichment score (Subramanian et al. 2005) along a ranking, highest first,
     of the set whose genes are at ``hits`` (increasing positions): a hit adds its weight |r|^1 /
     (sum of the hits' weights), a miss subtracts 1 / (number of misses). Summed in rank order
     with gseapy's arithmetic, so the curve and its extreme (the leading edge) are exactly
-    gseapy's (tested); compiled, since the prerank job walks the whole ranking for every set."""
-    total = 0.0
-    for position in hits:
-        total += weight[position]
-    hit_scale, miss_step = 1.0 / total, -(1.0 / (len(weight) - len(hits)))
-    curve = np.empty(len(weight))
-    running, next_hit = 0.0, 0
-    for i in range(len(weight)):
-        if next_hit < len(hits) and hits[next_hit] == i:
-            running += weight[i] * hit_scale
-            next_hit += 1
-        else:
-            running += miss_step
-        curve[i] = running
-    return curve
+    gseapy's (tested). The prerank job walks the whole ranking for every set: one cumulative
+    sum each, the weights summed over the hits only."""
+    steps = np.full(len(weight), -(1.0 / (len(weight) - len(hits))))
+    steps[hits] = weight[hits] * (1.0 / np.cumsum(weight[hits])[-1])
+    return np.cumsum(steps)
 
 
 def enrichment_curve(ranking: pd.Series, genes: Collection[str], result: pd.Series) -> EnrichmentCurve:

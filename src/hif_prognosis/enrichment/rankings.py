@@ -3,16 +3,15 @@ the column of its table that ranks the genes (RANKING_METRIC):
 - ``survival_cox_z``: each gene's univariable Cox Wald z (expression per SD, Efron ties, the fast
   engine) for one endpoint; positive = higher expression, shorter survival;
 - ``score_spearman``: each gene's Spearman correlation with the primary signature score.
+
+Computed in ``hif_prognosis.enrichment.ranking_statistics``; this module names them, for the
+jobs that read the rankings without computing them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from hif_prognosis.data.expression import GENE_BLOCK
-from hif_prognosis.survival.cox import per_gene_cox
-from hif_prognosis.survival.fastcox import FLAG_OK
 
 RANKING_METRIC = {"survival_cox_z": "wald_z", "score_spearman": "spearman_rho"}  # column ranked by
 RANKINGS = tuple(RANKING_METRIC)
@@ -22,42 +21,3 @@ def sorted_ranking(values: pd.Series) -> pd.Series:
     """Decreasing value, ties by gene symbol: the same order on every run."""
     order = np.lexsort((values.index.to_numpy(dtype=str), -values.to_numpy()))
     return values.iloc[order]
-
-
-def spearman_with_score(matrix: pd.DataFrame, score: pd.Series) -> pd.Series:
-    """Spearman correlation of every gene (rows) with a per-sample score.
-
-    Pearson correlation of average ranks, identical to ``scipy.stats.spearmanr`` per gene.
-    Genes with no variance are dropped. Sorted by decreasing correlation, then gene symbol.
-    """
-    score = score.reindex(matrix.columns)
-    score_ranks = score.rank(method="average").to_numpy(dtype=float)
-    score_centred = score_ranks - score_ranks.mean()
-    rho = np.empty(len(matrix))
-    for start in range(0, len(matrix), GENE_BLOCK):  # blocks of genes: a few matrix-sized copies less
-        block = slice(start, start + GENE_BLOCK)
-        gene_ranks = matrix.iloc[block].rank(axis=1, method="average").to_numpy(dtype=float)
-        gene_centred = gene_ranks - gene_ranks.mean(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rho[block] = (gene_centred @ score_centred) / (
-                np.sqrt((gene_centred**2).sum(axis=1)) * np.sqrt((score_centred**2).sum())
-            )
-    return sorted_ranking(pd.Series(rho, index=matrix.index, name="spearman_rho").dropna())
-
-
-def survival_cox_ranking(
-    matrix: pd.DataFrame, outcome: pd.DataFrame, *, threads: int = 1
-) -> pd.DataFrame:
-    """Univariable Cox of every gene (rows of ``matrix``) on ``outcome`` (``time``, ``event``,
-    indexed by sample): log HR per SD of expression, its SE and the Wald z = log HR / SE.
-
-    Genes without variance or whose fit does not converge are left out (their z is undefined).
-    Sorted by decreasing z, then gene symbol.
-    """
-    fits = per_gene_cox(matrix, outcome, threads=threads)
-    fits = fits[fits["flag"] == FLAG_OK]
-    table = pd.DataFrame(
-        {"log_hr_per_sd": fits["log_hr"], "se_log_hr": fits["se_log_hr"], "wald_z": fits["log_hr"] / fits["se_log_hr"]}
-    )
-    ranked = sorted_ranking(table["wald_z"])
-    return table.loc[ranked.index].rename_axis("gene").reset_index()

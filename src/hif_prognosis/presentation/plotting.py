@@ -23,7 +23,7 @@ from hif_prognosis.wording import format_hr, format_p
 from hif_prognosis.scoring.registry import method_label
 from hif_prognosis.scoring.offset import ADJUSTED_LABEL, ADJUSTED_SUFFIX, deciding_suffix
 from hif_prognosis.survival.specifications import DIMENSIONS, Primary, choice_label, robustness
-from hif_prognosis.survival.cox import (  # noqa: E402
+from hif_prognosis.survival.kaplan_meier import (  # noqa: E402
     kaplan_meier_curves,
     median_groups,
     median_split_logrank,
@@ -86,7 +86,7 @@ def kaplan_meier_figure(
 ) -> plt.Figure:
     """Kaplan-Meier curves with 95% bands, each drawn while at least KM_MIN_AT_RISK patients of
     its group remain at risk (the figure says so), the y axis naming the endpoint, and under the
-    axis the numbers at risk of ``at_risk`` (``survival.numbers_at_risk``: time >= t, R
+    axis the numbers at risk of ``at_risk`` (``survival.kaplan_meier.numbers_at_risk``: time >= t, R
     ``survfit``'s ``n.risk``), the table the workflow exports beside the figure, at its time
     points, which are also the axis ticks."""
     figure, axis = plt.subplots(figsize=(6.4, 5.6))

@@ -5,11 +5,17 @@ Everything else that names the methods derives from this table: the config schem
 methods and their parameter blocks (``hif_prognosis.derived`` writes them into the schema, the
 config's comments and the documentation, and a test fails where they are not current), the
 name a reader sees, and the dispatch of a config name to its implementation.
+
+A method's module is imported when the method is first asked for, and the whole table when it
+is: a job that only names the primary method (a figure, a page) then does not import the other
+methods' compiled kernels, and numba with them, half a second of its start-up.
 """
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from hif_prognosis.data.sources.registry import modules_declaring
@@ -17,14 +23,21 @@ from hif_prognosis.errors import InputError
 from hif_prognosis.scoring import methods
 from hif_prognosis.scoring.contract import ScoringMethod
 
+METHOD_NAMES = [module.name for module in sorted(pkgutil.iter_modules(methods.__path__), key=lambda m: m.name)]
 
-SCORING_METHODS: dict[str, ScoringMethod] = modules_declaring(methods, "METHOD", ScoringMethod)
+
+@cache
+def scoring_methods() -> dict[str, ScoringMethod]:
+    """Every method, by config name, sorted."""
+    return modules_declaring(methods, "METHOD", ScoringMethod)
 
 
+@cache
 def scoring_method(name: str) -> ScoringMethod:
-    if name not in SCORING_METHODS:
-        raise InputError(f"unknown scoring method {name!r}; use one of {sorted(SCORING_METHODS)}")
-    return SCORING_METHODS[name]
+    """One method, its module alone imported."""
+    if name not in METHOD_NAMES:
+        raise InputError(f"unknown scoring method {name!r}; use one of {METHOD_NAMES}")
+    return modules_declaring(methods, "METHOD", ScoringMethod, only={name})[name]
 
 
 def method_parameters(method: str, settings: Mapping[str, Any], seed: int) -> dict[str, Any]:
@@ -39,8 +52,7 @@ def default_settings(method: str) -> dict[str, Any]:
 
 def method_label(method: str) -> str:
     """The name a reader sees for a scoring method (its config name where it has none)."""
-    known = SCORING_METHODS.get(method)
-    return method if known is None else known.label
+    return scoring_method(method).label if method in METHOD_NAMES else method
 
 
 def schema_properties() -> dict[str, Any]:
@@ -50,10 +62,10 @@ def schema_properties() -> dict[str, Any]:
             "type": "array",
             "minItems": 1,
             "uniqueItems": True,
-            "items": {"type": "string", "enum": list(SCORING_METHODS)},
+            "items": {"type": "string", "enum": list(METHOD_NAMES)},
         }
     }
-    for name, method in SCORING_METHODS.items():
+    for name, method in scoring_methods().items():
         if method.parameters:
             properties[name] = {
                 "type": "object",

@@ -33,8 +33,9 @@ from hif_prognosis.data.expression import gene_zscores
 from hif_prognosis.survival.fastcox import FLAG_OK, cox_model
 from hif_prognosis.survival.head_to_head import HEAD_TO_HEAD_COLUMNS, head_to_head
 from hif_prognosis.survival.locked import NotEstimable, training_weights
-from hif_prognosis.survival.stats import set_rng, wald_hr_interval
-from hif_prognosis.survival.cox import split_logrank
+from hif_prognosis.distributions import wald_hr_interval
+from hif_prognosis.survival.stats import set_rng
+from hif_prognosis.survival.kaplan_meier import split_logrank
 
 COMPARATOR_SCORES = {
     "cinsarc_centroid": "nearest-centroid class (leave-one-out), continuous distance difference",

@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 
 from hif_prognosis.data.clinical import endpoint_data, endpoint_names
-from hif_prognosis.distributions import benjamini_hochberg, chi2_sf
+from hif_prognosis.distributions import benjamini_hochberg, wald_hr_interval
 from hif_prognosis.survival.fastcox import cox_columns
-from hif_prognosis.survival.kaplan_meier import KaplanMeierCurve, at_risk_counts, kaplan_meier_curve
+from hif_prognosis.survival.kaplan_meier import median_groups, split_logrank
 from hif_prognosis.data.expression import GENE_BLOCK, gene_zscores
-from hif_prognosis.survival.stats import harrell_c, wald_hr_interval
+from hif_prognosis.survival.stats import harrell_c
 
 
 COX_COLUMNS = [
@@ -93,42 +93,6 @@ def cox_per_sd(time: pd.Series, event: pd.Series, score: pd.Series, *, standardi
     return CoxResult(n, events, float(fit.beta[0]), float(fit.se[0]), float(fit.p_wald[0]), float(fit.p_lrt[0]))
 
 
-def median_groups(score: pd.Series) -> pd.Series:
-    """``high`` for scores strictly above the median, ``low`` otherwise."""
-    return pd.Series(np.where(score > score.median(), "high", "low"), index=score.index)
-
-
-def median_split_logrank(
-    time: pd.Series, event: pd.Series, score: pd.Series
-) -> tuple[float, float, int, int]:
-    """Log-rank chi-square, its p-value (1 df), and group sizes (high, low) of the split at the
-    score's own median."""
-    return split_logrank(time, event, (median_groups(score) == "high").to_numpy())
-
-
-def split_logrank(time: pd.Series, event: pd.Series, high: np.ndarray) -> tuple[float, float, int, int]:
-    """Log-rank chi-square of ``high`` against the rest, its p-value (1 df), and group sizes
-    (high, low); NaN where one group is empty. The Mantel-Cox test, as R ``survdiff`` (rho = 0)
-    and lifelines' ``logrank_test``: at each event time, the high group's observed less expected
-    events and their hypergeometric variance (tested against R)."""
-    high = np.asarray(high, dtype=bool)
-    n_high, n_low = int(high.sum()), int((~high).sum())
-    if n_high == 0 or n_low == 0:
-        return np.nan, np.nan, n_high, n_low
-    times, index = np.unique(np.asarray(time, dtype=float), return_inverse=True)
-    died = np.asarray(event, dtype=float)
-    deaths = np.bincount(index, weights=died, minlength=len(times))
-    deaths_high = np.bincount(index, weights=died * high, minlength=len(times))
-    risk, risk_high = at_risk_counts(index, len(times)), at_risk_counts(index, len(times), high)
-    share = risk_high / risk
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tie_correction = np.where(risk > 1, (risk - deaths) / (risk - 1), 0.0)
-    excess = float(np.sum(deaths_high - deaths * share))
-    variance = float(np.sum(deaths * share * (1 - share) * tie_correction))
-    chisq = excess**2 / variance if variance > 0 else np.nan
-    return chisq, float(chi2_sf(chisq, 1)), n_high, n_low
-
-
 def univariable_survival_row(
     time: pd.Series, event: pd.Series, score: pd.Series
 ) -> dict[str, float | int]:
@@ -159,17 +123,6 @@ def univariable_survival_row(
         "hr_high_vs_low_ci_high": split_high,
         "se_log_hr_high_vs_low": split.se_log_hr,
     }
-
-
-def kaplan_meier_curves(time: pd.Series, event: pd.Series, groups: pd.Series) -> dict[str, KaplanMeierCurve]:
-    """Kaplan-Meier curves per group label, in sorted label order, each labelled with its size."""
-    curves = {}
-    for label in sorted(groups.unique()):
-        mask = (groups == label).to_numpy()
-        curves[str(label)] = kaplan_meier_curve(
-            time.to_numpy()[mask], event.to_numpy()[mask], f"{label} (n={int(mask.sum())})"
-        )
-    return curves
 
 
 @dataclass(frozen=True)
@@ -203,32 +156,6 @@ def survival_table(cohort: str, scores: pd.DataFrame, clinical: pd.DataFrame) ->
         for item in scored_outcomes(scores, clinical)
     ]
     return pd.DataFrame(rows, columns=COX_COLUMNS)
-
-
-AT_RISK_COLUMNS = ["group", "time_months", "at_risk", "events_before", "censored_before"]
-
-
-MAX_AT_RISK_POINTS = 11
-
-
-def numbers_at_risk(time: pd.Series, event: pd.Series, groups: pd.Series) -> pd.DataFrame:
-    """Per group, at 0, k, 2k, ... months up to the last follow-up, k the smallest multiple of 12
-    giving at most MAX_AT_RISK_POINTS time points: samples still at risk (time >= t, R
-    ``survfit``'s ``n.risk``), and events and censorings strictly before t (AT_RISK_COLUMNS)."""
-    every_months = 12.0 * max(1, int(np.ceil(float(time.max()) / 12.0 / (MAX_AT_RISK_POINTS - 1))))
-    grid = np.arange(0.0, float(time.max()) + every_months, every_months)
-    grid = grid[grid <= time.max()]
-    rows = []
-    for label in sorted(groups.unique()):
-        mask = (groups == label).to_numpy()
-        t, e = time.to_numpy()[mask], event.to_numpy()[mask]
-        for point in grid:
-            rows.append({
-                "group": label, "time_months": point, "at_risk": int((t >= point).sum()),
-                "events_before": int(((t < point) & (e == 1)).sum()),
-                "censored_before": int(((t < point) & (e == 0)).sum()),
-            })
-    return pd.DataFrame(rows, columns=AT_RISK_COLUMNS)
 
 
 GENE_COLUMNS = [

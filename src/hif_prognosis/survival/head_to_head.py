@@ -23,7 +23,8 @@ from hif_prognosis.distributions import chi2_sf
 
 from hif_prognosis.survival.fastcox import FLAG_OK, cox_model
 from hif_prognosis.survival.meta import dersimonian_laird
-from hif_prognosis.survival.stats import Z95, harrell_c, wald_hr_interval
+from hif_prognosis.distributions import Z95, wald_hr_interval
+from hif_prognosis.survival.stats import harrell_c
 from hif_prognosis.survival.cox import standardise
 
 HEAD_TO_HEAD_COLUMNS = [

@@ -25,7 +25,7 @@ from hif_prognosis.wording import format_hr, format_p
 from hif_prognosis.scoring.registry import method_label
 from hif_prognosis.scoring.offset import ADJUSTED_LABEL, deciding_suffix
 from hif_prognosis.survival.power import detectable_hr, informative
-from hif_prognosis.survival.stats import ALPHA
+from hif_prognosis.distributions import ALPHA
 
 # The questions, in order, each in one sentence: what the criterion rows of that number test.
 QUESTIONS = {

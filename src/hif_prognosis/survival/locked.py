@@ -54,7 +54,8 @@ from hif_prognosis.survival.discrimination import AUC_COLUMNS, time_dependent_au
 from hif_prognosis.data.expression import gene_zscores
 from hif_prognosis.survival.fastcox import FLAG_OK, cox_columns, cox_model, ridge_path
 from hif_prognosis.survival.stats import harrell_c, set_rng
-from hif_prognosis.survival.cox import AT_RISK_COLUMNS, cox_per_sd, numbers_at_risk, split_logrank
+from hif_prognosis.survival.cox import cox_per_sd
+from hif_prognosis.survival.kaplan_meier import AT_RISK_COLUMNS, numbers_at_risk, split_logrank
 
 WEIGHTINGS = ("cox", "pc1", "multivariable_cox", "ridge_cox", "lasso_cox")
 CV_FOLDS = 5

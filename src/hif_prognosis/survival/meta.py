@@ -21,7 +21,7 @@ import pandas as pd
 from hif_prognosis.distributions import chi2_sf, normal_sf
 
 from hif_prognosis.data.clinical import joined_endpoint, joined_member
-from hif_prognosis.survival.stats import wald_hr_interval
+from hif_prognosis.distributions import wald_hr_interval
 
 META_COLUMNS = [
     "signature", "method", "endpoint", "k", "cohorts", "endpoints_pooled", "patients", "events",

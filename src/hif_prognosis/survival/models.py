@@ -28,7 +28,7 @@ import pandas as pd
 from hif_prognosis.data.clinical import COVARIATES
 from hif_prognosis.data.clinical import covariate_label
 from hif_prognosis.survival.fastcox import FLAG_OK, cox_model, proportional_hazards_test
-from hif_prognosis.survival.stats import wald_hr_interval
+from hif_prognosis.distributions import wald_hr_interval
 from hif_prognosis.survival.cox import scored_outcomes, standardise
 
 PROLIFERATION = "proliferation_score"

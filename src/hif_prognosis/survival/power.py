@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from hif_prognosis.distributions import normal_cdf, normal_ppf
 
-from hif_prognosis.survival.stats import Z95
+from hif_prognosis.distributions import Z95
 
 
 def detectable_hr(events: float, power: float) -> float:

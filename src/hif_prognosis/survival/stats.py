@@ -1,6 +1,7 @@
 """Statistical helpers shared across the analyses, each defined once: the seeded random
-streams, the concordance sums behind every Harrell's and Uno's C (by sorting, O(n log n); small
-data's Harrell's C by counting pairs), and the Wald interval of a hazard ratio."""
+streams and the concordance sums behind every Harrell's and Uno's C (by sorting, O(n log n);
+small data's Harrell's C by counting pairs). The tests' level and the Wald interval of a hazard
+ratio are in ``hif_prognosis.distributions``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from numpy.typing import ArrayLike
 from numba import njit, prange
 
 import hif_prognosis.compiled  # noqa: F401 - the kernels' thread count follows the job's
-from hif_prognosis.distributions import normal_ppf
 
 
 def set_rng(seed: int, *names: str) -> np.random.Generator:
@@ -109,15 +109,6 @@ def fraction_below(score: np.ndarray, other: np.ndarray) -> np.ndarray:
     below = np.searchsorted(ordered, score, side="left")
     equal = np.searchsorted(ordered, score, side="right") - below
     return (below + 0.5 * equal) / len(other)
-
-
-ALPHA = 0.05  # the level of every test the judgement reads (two-sided unless it says one-sided)
-Z95 = float(normal_ppf(1 - ALPHA / 2))  # two-sided 95% normal quantile of every Wald interval
-
-
-def wald_hr_interval(log_hr: Any, se: Any) -> tuple[Any, Any]:
-    """95% Wald interval of a hazard ratio, exp(log HR -/+ 1.96 SE); scalars or arrays alike."""
-    return np.exp(log_hr - Z95 * se), np.exp(log_hr + Z95 * se)
 
 
 # Compiled kernels of the concordance walk.

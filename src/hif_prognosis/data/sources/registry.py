@@ -17,13 +17,15 @@ Declared = TypeVar("Declared")
 
 
 def modules_declaring(
-    package: ModuleType, attribute: str, kind: type[Declared], skip: Collection[str] = ()
+    package: ModuleType, attribute: str, kind: type[Declared], skip: Collection[str] = (),
+    only: Collection[str] | None = None,
 ) -> dict[str, Declared]:
-    """Each module of ``package`` (but ``skip``) by name, sorted, mapped to its ``attribute``,
-    which must be a ``kind``: how a registry finds its entries, one module each."""
+    """Each module of ``package`` (but ``skip``; of ``only``, if given) by name, sorted, mapped to
+    its ``attribute``, which must be a ``kind``: how a registry finds its entries, one module
+    each. Only those modules are imported."""
     found = {}
     for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if module.name in skip:
+        if module.name in skip or (only is not None and module.name not in only):
             continue
         declared = getattr(importlib.import_module(f"{package.__name__}.{module.name}"), attribute, None)
         if not isinstance(declared, kind):

@@ -3,10 +3,14 @@ signature's genes, down genes negated."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from hif_prognosis.scoring.contract import ScoringMethod
-from hif_prognosis.scoring.matrix import SetScorer
+
+if TYPE_CHECKING:  # the scorer is passed in: naming the method (a figure's label) needs no numba
+    from hif_prognosis.scoring.matrix import SetScorer
 
 
 def zscore_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray) -> np.ndarray:
