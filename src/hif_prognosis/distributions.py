@@ -1,8 +1,9 @@
 """The normal and chi-squared distribution functions, the ranks the statistics use, the
-Benjamini-Hochberg adjustment, and the level and Wald interval every test and hazard ratio uses, from scipy.special and numpy: scipy.stats costs most of a second
-to import, and statsmodels (which imports it) more, in every job that imports them. Each is
-equal, to the bit, to the scipy.stats or statsmodels call it replaces (a test holds them equal,
-at the edges too)."""
+Benjamini-Hochberg adjustment, and the level and Wald interval every test and hazard ratio
+uses, from scipy.special and numpy: scipy.stats costs most of a second to import, and
+statsmodels (which imports it) more, in every job that imports them. Each is equal, to the bit,
+to the scipy.stats or statsmodels call it replaces (a test holds them equal, at the edges
+too)."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ from hif_prognosis.distributions import benjamini_hochberg
 
 
 def test_spearman_matches_scipy_with_ties(monkeypatch):
-    from hif_prognosis.enrichment import ranking_statistics as rankings
+    from hif_prognosis.enrichment import ranking_statistics
 
-    monkeypatch.setattr(rankings, "GENE_BLOCK", 7)  # genes ranked in blocks, the last one short
+    monkeypatch.setattr(ranking_statistics, "GENE_BLOCK", 7)  # genes ranked in blocks, the last one short
     rng = np.random.default_rng(2)
     matrix = pd.DataFrame(
         np.round(rng.normal(size=(50, 25)), 1), index=[f"G{i}" for i in range(50)],

@@ -151,6 +151,7 @@ def running_score(weight: np.ndarray, hits: np.ndarray) -> np.ndarray:
     gseapy's (tested). The prerank job walks the whole ranking for every set: one cumulative
     sum each, the weights summed over the hits only."""
     steps = np.full(len(weight), -(1.0 / (len(weight) - len(hits))))
+    # The hits' total summed in rank order, as gseapy does (np.sum's pairwise order differs).
     steps[hits] = weight[hits] * (1.0 / np.cumsum(weight[hits])[-1])
     return np.cumsum(steps)
 

@@ -13,17 +13,16 @@ methods' compiled kernels, and numba with them, half a second of its start-up.
 
 from __future__ import annotations
 
-import pkgutil
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from hif_prognosis.data.sources.registry import modules_declaring
+from hif_prognosis.data.sources.registry import module_names, modules_declaring
 from hif_prognosis.errors import InputError
 from hif_prognosis.scoring import methods
 from hif_prognosis.scoring.contract import ScoringMethod
 
-METHOD_NAMES = [module.name for module in sorted(pkgutil.iter_modules(methods.__path__), key=lambda m: m.name)]
+METHOD_NAMES = module_names(methods)
 
 
 @cache

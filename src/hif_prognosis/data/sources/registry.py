@@ -16,21 +16,26 @@ from .base import CohortSource
 Declared = TypeVar("Declared")
 
 
+def module_names(package: ModuleType, skip: Collection[str] = ()) -> list[str]:
+    """The names of ``package``'s modules (but ``skip``), sorted, none of them imported."""
+    return sorted(module.name for module in pkgutil.iter_modules(package.__path__) if module.name not in skip)
+
+
 def modules_declaring(
     package: ModuleType, attribute: str, kind: type[Declared], skip: Collection[str] = (),
     only: Collection[str] | None = None,
 ) -> dict[str, Declared]:
-    """Each module of ``package`` (but ``skip``; of ``only``, if given) by name, sorted, mapped to
-    its ``attribute``, which must be a ``kind``: how a registry finds its entries, one module
-    each. Only those modules are imported."""
+    """Each module of ``package`` (module_names: but ``skip``; of ``only``, if given) by name,
+    sorted, mapped to its ``attribute``, which must be a ``kind``: how a registry finds its
+    entries, one module each. Only those modules are imported."""
     found = {}
-    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if module.name in skip or (only is not None and module.name not in only):
+    for name in module_names(package, skip):
+        if only is not None and name not in only:
             continue
-        declared = getattr(importlib.import_module(f"{package.__name__}.{module.name}"), attribute, None)
+        declared = getattr(importlib.import_module(f"{package.__name__}.{name}"), attribute, None)
         if not isinstance(declared, kind):
-            raise TypeError(f"{package.__name__}.{module.name} defines no {attribute} (a {kind.__name__})")
-        found[module.name] = declared
+            raise TypeError(f"{package.__name__}.{name} defines no {attribute} (a {kind.__name__})")
+        found[name] = declared
     return found
 
 
