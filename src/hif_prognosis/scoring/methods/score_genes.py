@@ -4,6 +4,8 @@ by the vectorised form here, equal to scanpy's (tested)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from numba import njit, prange
@@ -56,35 +58,66 @@ def score_genes_scores(
     gene, ``ctrl_size`` genes are drawn from the cut and the set's own genes removed; the
     score is the set's mean minus the controls' mean, NaNs skipped as scanpy's nanmean
     does. Draws come from ``seed``."""
-    blocks, missing, gene_means = scorer.prepared("sample blocks", lambda: _blocked(scorer.matrix))
-    n_items = int(np.round(scorer.n_genes / (n_bins - 1)))
-    cut_of_gene = (pd.Series(gene_means).rank(method="min").to_numpy() // n_items).astype(np.int64)
-    cut_genes = np.argsort(cut_of_gene, kind="stable")
-    cut_start = np.searchsorted(cut_of_gene[cut_genes], np.arange(cut_of_gene.max() + 2))
+    cuts = scorer.prepared(("expression cuts", n_bins), lambda: ExpressionCuts.of(scorer.matrix, n_bins))
     rng = np.random.default_rng(seed)
-
-    n_samples = scorer.matrix.shape[1]
 
     def part(sets: np.ndarray) -> np.ndarray:
         scores = []
         for start in range(0, len(sets), SET_CHUNK):
             chunk = np.ascontiguousarray(sets[start:start + SET_CHUNK], dtype=np.int64)
-            uniforms = rng.random((len(chunk), len(cut_start) - 1, ctrl_size))
-            indptr, indices = score_genes_controls(chunk, cut_of_gene, cut_genes, cut_start, ctrl_size, uniforms)
+            uniforms = rng.random((len(chunk), len(cuts.start) - 1, ctrl_size))
+            segments, controls = score_genes_controls(chunk, cuts.of_gene, cuts.genes, cuts.start, ctrl_size, uniforms)
             own = np.arange(0, chunk.size + 1, chunk.shape[1])
             scores.append(
-                nan_mean_rows(blocks, own, chunk.ravel(), n_samples, missing)
-                - nan_mean_rows(blocks, indptr, indices, n_samples, missing)
+                cuts.nan_means(np.stack([own[:-1], own[1:]], axis=1), cuts.row_of_gene[chunk].ravel())
+                - cuts.nan_means(segments, controls)
             )
         return np.concatenate(scores)
 
     return up_minus_down(part, up, down)
 
 
-def _blocked(matrix: pd.DataFrame) -> tuple[np.ndarray, bool, np.ndarray]:
-    """The matrix in cache-line blocks, whether it has missing values, and each gene's mean."""
-    values = matrix.to_numpy(dtype=float)
-    return sample_blocks(values), bool(np.isnan(values).any()), np.nanmean(values, axis=1)
+@dataclass(frozen=True)
+class ExpressionCuts:
+    """The genes cut by mean expression as scanpy cuts them, and the matrix in cache-line
+    blocks with its rows in cut order (cut c's genes at rows start[c]:start[c + 1]), so that
+    summing many sets' control genes cut by cut reads one cut's rows at a time, from cache."""
+
+    of_gene: np.ndarray  # each gene's cut
+    genes: np.ndarray  # the genes in cut order (stable within a cut)
+    start: np.ndarray  # first row of each cut, and the row count last
+    row_of_gene: np.ndarray  # each gene's row in cut order
+    blocks: np.ndarray  # sample_blocks of the matrix, rows in cut order
+    missing: bool  # whether the matrix holds a NaN (looking costs a pass over it)
+    n_samples: int
+
+    @classmethod
+    def of(cls, matrix: pd.DataFrame, n_bins: int) -> ExpressionCuts:
+        values = matrix.to_numpy(dtype=float)
+        n_items = int(np.round(len(values) / (n_bins - 1)))
+        of_gene = (pd.Series(np.nanmean(values, axis=1)).rank(method="min").to_numpy() // n_items).astype(np.int64)
+        genes = np.argsort(of_gene, kind="stable")
+        row_of_gene = np.empty_like(genes)
+        row_of_gene[genes] = np.arange(len(genes))
+        return cls(
+            of_gene, genes, np.searchsorted(of_gene[genes], np.arange(of_gene.max() + 2)), row_of_gene,
+            sample_blocks(values[genes]), bool(np.isnan(values).any()), values.shape[1],
+        )
+
+    def nan_means(self, segments: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(sets x samples): per set (its rows: ``rows[segments[s, 0]:segments[s, -1]]``) and
+        sample, the mean of the rows' values over those not NaN (numpy's nanmean; NaN where all
+        are)."""
+        if self.missing:
+            absent = np.isnan(self.blocks)
+            sums = _sum_rows(np.where(absent, 0.0, self.blocks), segments, rows)
+            counts = _sum_rows((~absent).astype(float), segments, rows)
+        else:
+            sums = _sum_rows(self.blocks, segments, rows)
+            counts = (segments[:, -1] - segments[:, 0]).astype(float)[None, :, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums / counts
+        return np.ascontiguousarray(means.transpose(1, 0, 2)).reshape(len(segments), -1)[:, :self.n_samples]
 
 
 METHOD = ScoringMethod(
@@ -112,13 +145,15 @@ def score_genes_controls(
     sets: np.ndarray, cut_of_gene: np.ndarray, cut_genes: np.ndarray, cut_start: np.ndarray,
     ctrl_size: int, uniforms: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """scanpy score_genes' control genes of every set, as a CSR structure (indptr, indices):
-    for each expression cut holding one of the set's genes, ``ctrl_size`` genes drawn from
-    the cut (all of it if smaller), then the set's own genes removed. ``cut_genes`` lists the
-    genes cut by cut, cut c at cut_start[c]:cut_start[c + 1]; ``uniforms`` is sets x cuts x
-    ctrl_size."""
+    """scanpy score_genes' control genes of every set: for each expression cut holding one of
+    the set's genes, ``ctrl_size`` genes drawn from the cut (all of it if smaller), then the
+    set's own genes removed. ``cut_genes`` lists the genes cut by cut, cut c at
+    cut_start[c]:cut_start[c + 1]; ``uniforms`` is sets x cuts x ctrl_size. Returns the
+    controls as rows of the cut-ordered matrix (positions in ``cut_genes``), in drawing order,
+    and each set's segment per cut: set s's controls from cut c are
+    rows[segments[s, c]:segments[s, c + 1]]."""
     n_sets, n_genes, n_cuts = sets.shape[0], len(cut_of_gene), len(cut_start) - 1
-    counts = np.zeros(n_sets + 1, dtype=np.int64)
+    counts = np.zeros((n_sets, n_cuts), dtype=np.int64)
     drawn = np.full((n_sets, n_cuts * ctrl_size), -1, dtype=np.int64)
     for s in prange(n_sets):
         own = np.zeros(n_genes, dtype=np.bool_)
@@ -140,16 +175,21 @@ def score_genes_controls(
                 taken = ctrl_size
                 floyd_subset(n, uniforms[s, c], np.zeros(n, dtype=np.bool_), positions)
             for i in range(taken):
-                g = cut_genes[start + positions[i]]
-                if not own[g]:
-                    drawn[s, k] = g
+                if not own[cut_genes[start + positions[i]]]:
+                    drawn[s, k] = start + positions[i]
                     k += 1
-        counts[s + 1] = k
-    indptr = np.cumsum(counts)
-    indices = np.empty(indptr[-1], dtype=np.int64)
+                    counts[s, c] += 1
+    segments = np.zeros((n_sets, n_cuts + 1), dtype=np.int64)
+    total = 0
+    for s in range(n_sets):
+        segments[s, 0] = total
+        for c in range(n_cuts):
+            total += counts[s, c]
+            segments[s, c + 1] = total
+    rows = np.empty(total, dtype=np.int64)
     for s in prange(n_sets):
-        indices[indptr[s]:indptr[s + 1]] = drawn[s, : indptr[s + 1] - indptr[s]]
-    return indptr, indices
+        rows[segments[s, 0]:segments[s, -1]] = drawn[s, : segments[s, -1] - segments[s, 0]]
+    return segments, rows
 
 
 LANES = 8  # samples per block of the blocked layout: one 64-byte cache line of float64
@@ -167,35 +207,20 @@ def sample_blocks(values: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True)
-def _sum_rows(blocks: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """(blocks x sets x LANES): per set (CSR row of gene indices), the sum of its genes' lines,
-    block by block, so the block being read (genes x LANES) stays in cache for every set."""
-    n_blocks, n_sets = blocks.shape[0], len(indptr) - 1
+def _sum_rows(blocks: np.ndarray, segments: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(blocks x sets x LANES): per set, the sum of its rows' lines (rows[segments[s, 0]:
+    segments[s, -1]], added in that order), block by block, and within a block segment by
+    segment across the sets: where segment c of every set reads one region of rows (a cut's
+    genes), that region stays in cache while every set reads it."""
+    n_blocks, n_sets = blocks.shape[0], segments.shape[0]
     out = np.zeros((n_blocks, n_sets, LANES))
     for b in prange(n_blocks):
         block = blocks[b]
-        for s in range(n_sets):
-            total = out[b, s]
-            for k in range(indptr[s], indptr[s + 1]):
-                line = block[indices[k]]
-                for lane in range(LANES):
-                    total[lane] += line[lane]
+        for c in range(segments.shape[1] - 1):
+            for s in range(n_sets):
+                total = out[b, s]
+                for k in range(segments[s, c], segments[s, c + 1]):
+                    line = block[rows[k]]
+                    for lane in range(LANES):
+                        total[lane] += line[lane]
     return out
-
-
-def nan_mean_rows(
-    blocks: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n_samples: int, missing: bool
-) -> np.ndarray:
-    """(sets x samples): per set (CSR row of gene indices) and sample, the mean of the genes'
-    values over those not NaN (numpy's nanmean; NaN where all are). ``blocks`` is the
-    sample_blocks layout; ``missing`` says whether it holds a NaN (known once per matrix: looking
-    costs a pass over it)."""
-    if missing:
-        absent = np.isnan(blocks)
-        sums = _sum_rows(np.where(absent, 0.0, blocks), indptr, indices)
-        counts = _sum_rows((~absent).astype(float), indptr, indices)
-    else:
-        sums, counts = _sum_rows(blocks, indptr, indices), np.diff(indptr).astype(float)[None, :, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / counts
-    return np.ascontiguousarray(means.transpose(1, 0, 2)).reshape(len(indptr) - 1, -1)[:, :n_samples]
