@@ -80,14 +80,19 @@ def test_vectorised_pc1_equals_the_pipelines_for_sets_larger_than_the_cohort(mat
         np.testing.assert_allclose(scores[k], REFERENCE_FORMS["pc1"](matrix, genes).to_numpy(), atol=1e-10)
 
 
-def test_vectorised_score_genes_equals_scanpy_where_nothing_is_sampled(matrix):
+@pytest.mark.parametrize("missing", [False, True], ids=["complete", "with missing values"])
+def test_vectorised_score_genes_equals_scanpy_where_nothing_is_sampled(matrix, missing):
     # With ctrl_size above every cut's size all genes of the cut are controls: no randomness.
+    # Missing values are skipped in both means, as scanpy's nanmean skips them.
     rng = np.random.default_rng(3)
+    if missing:
+        matrix = matrix.mask(rng.random(matrix.shape) < 0.02)
     bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
     up = draw_matched_sets(bins, np.arange(12), 5, rng, eligible)
     down = draw_matched_sets(bins, np.arange(12, 16), 5, rng, eligible)
     params = dict(ctrl_size=2000, n_bins=25, seed=1)
     scores = score_sets(SetScorer(matrix), "score_genes", up, down, params)
+    assert np.isfinite(scores).all()
     for k in range(5):
         genes = SignatureGenes(up=list(matrix.index[up[k]]), down=list(matrix.index[down[k]]))
         np.testing.assert_allclose(scores[k], scanpy_score(matrix, genes, **params).to_numpy(), atol=1e-12)
@@ -261,10 +266,14 @@ def test_median_by_bitset_and_by_gathering_are_equal_and_released_arrays_are_reb
 
     rng = np.random.default_rng(8)
     bins, eligible = expression_bins(matrix, 10), np.ones(1500, bool)
-    up = draw_matched_sets(bins, np.arange(16), 150, rng, eligible).astype(np.int64)
-    down = draw_matched_sets(bins, np.arange(16, 21), 150, rng, eligible).astype(np.int64)
     scorer = SetScorer(matrix)
-    np.testing.assert_array_equal(signed_medians(*signed_order(scorer.z), up, down), gathered_medians(scorer.z, up, down))
+    order = signed_order(scorer.z)
+    # odd and even counts (an even count's two middles often in different 512-bit blocks), one gene
+    for n_up, n_down in [(16, 5), (16, 4), (2, 0), (1, 0), (1, 1)]:
+        up = draw_matched_sets(bins, np.arange(n_up), 150, rng, eligible).astype(np.int64)
+        down = draw_matched_sets(bins, np.arange(16, 16 + n_down), 150, rng, eligible).astype(np.int64) if n_down \
+            else np.empty((150, 0), dtype=np.int64)
+        np.testing.assert_array_equal(signed_medians(*order, up, down), gathered_medians(scorer.z, up, down))
     before = {method: score_sets(scorer, method, up, down, set_params(method, up, down)) for method in PARAMS}
     scorer.release()
     assert "z" not in scorer.__dict__ and not scorer._prepared

@@ -108,11 +108,18 @@ def _popcount(word: np.uint64) -> int:
     return int((word * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
+WORD_SHIFT, BLOCK_SHIFT = 6, 9  # 64 bits a word; 512 bits (8 words) a counted block
+
+
 @njit(cache=True, inline="always")
-def _nth_set_bit(words: np.ndarray, start_word: int, skip: int) -> tuple[int, int]:
-    """Position of the set bit after ``skip`` set bits, counting from word ``start_word``; and
-    the word it is in."""
-    w = start_word
+def _nth_set_bit(words: np.ndarray, counts: np.ndarray, start_block: int, skip: int) -> int:
+    """Position of the set bit after ``skip`` set bits, counting from block ``start_block``:
+    whole blocks skipped by their counts of set bits, then words by their popcounts."""
+    b = start_block
+    while skip >= counts[b]:
+        skip -= counts[b]
+        b += 1
+    w = b << (BLOCK_SHIFT - WORD_SHIFT)
     while True:
         count = _popcount(words[w])
         if skip < count:
@@ -125,7 +132,13 @@ def _nth_set_bit(words: np.ndarray, start_word: int, skip: int) -> tuple[int, in
     bit = 0
     while not (word >> np.uint64(bit)) & np.uint64(1):
         bit += 1
-    return w * 64 + bit, w
+    return (w << WORD_SHIFT) + bit
+
+
+@njit(cache=True, inline="always")
+def _mark(words: np.ndarray, counts: np.ndarray, r: int) -> None:
+    words[r >> WORD_SHIFT] |= np.uint64(1) << np.uint64(r & 63)
+    counts[r >> BLOCK_SHIFT] += 1
 
 
 @njit(cache=True, parallel=True)
@@ -135,7 +148,8 @@ def signed_medians(
     """(sets x samples): per set and sample, the median of the ``up`` genes' values and the
     ``down`` genes' negated values, as numpy's median (the mean of the two middle values for an
     even count), from ``signed_order``. Per sample, the set's signed positions are marked in a
-    bitset and the middle one(s) found by counting bits: no sorting per set."""
+    bitset, each block of 512 bits counting its marks, and the middle one(s) found by counting
+    blocks, then bits: no sorting per set."""
     n_samples, n_signed = position.shape
     n_genes = n_signed // 2
     n_sets, n_up, n_down = up.shape[0], up.shape[1], down.shape[1]
@@ -143,36 +157,39 @@ def signed_medians(
     middle = (n - 1) // 2
     out = np.empty((n_samples, n_sets))
     for j in prange(n_samples):
-        words = np.zeros(n_signed // 64 + 1, dtype=np.uint64)
+        words = np.zeros((n_signed >> WORD_SHIFT) + 1, dtype=np.uint64)
+        counts = np.zeros((n_signed >> BLOCK_SHIFT) + 1, dtype=np.int64)
         ranks = position[j]
         values = sorted_values[j]
         for s in range(n_sets):
             first = n_signed
             for i in range(n_up):
                 r = ranks[up[s, i]]
-                words[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+                _mark(words, counts, r)
                 first = min(first, r)
             for i in range(n_down):
                 r = ranks[n_genes + down[s, i]]
-                words[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+                _mark(words, counts, r)
                 first = min(first, r)
-            low, word = _nth_set_bit(words, first >> 6, middle)
+            low = _nth_set_bit(words, counts, first >> BLOCK_SHIFT, middle)
             if n % 2:
                 out[j, s] = values[low]
             else:
-                high, _ = _nth_set_bit(words, word, middle + 1 - _count_below(words, first >> 6, word))
+                high = _nth_set_bit(words, counts, low >> BLOCK_SHIFT, middle - _count_before(counts, first, low) + 1)
                 out[j, s] = (values[low] + values[high]) / 2
             for i in range(n_up):
-                words[ranks[up[s, i]] >> 6] = 0
+                r = ranks[up[s, i]]
+                words[r >> WORD_SHIFT], counts[r >> BLOCK_SHIFT] = 0, 0
             for i in range(n_down):
-                words[ranks[n_genes + down[s, i]] >> 6] = 0
+                r = ranks[n_genes + down[s, i]]
+                words[r >> WORD_SHIFT], counts[r >> BLOCK_SHIFT] = 0, 0
     return out.T
 
 
 @njit(cache=True, inline="always")
-def _count_below(words: np.ndarray, start_word: int, end_word: int) -> int:
-    """Set bits in words start_word..end_word-1."""
-    count = 0
-    for w in range(start_word, end_word):
-        count += _popcount(words[w])
-    return count
+def _count_before(counts: np.ndarray, first: int, low: int) -> int:
+    """Marks in the blocks from first's to low's (excluded)."""
+    total = 0
+    for b in range(first >> BLOCK_SHIFT, low >> BLOCK_SHIFT):
+        total += counts[b]
+    return total
