@@ -852,7 +852,8 @@ def newton_lockstep(
         _sd(z[:, a - 1], shared_sds, a)
     for j in range(m):
         _sd(x[:, j], scale[j], 0)
-        scale[j, 1:] = shared_sds[1:]
+        for a in range(1, p):
+            scale[j, a] = shared_sds[a]
     n_blocks = (m + block - 1) // block
     for chunk in prange(n_blocks):
         lo = chunk * block
