@@ -68,8 +68,9 @@ def _write_labelled_floats(
 ) -> None:
     """``write_tsv(table, path, index=index)``'s bytes for a table of ``labels`` then float64
     columns (labels quoted as pandas quotes them, through the csv module, once per distinct row
-    of labels), without pandas' cost per value."""
-    row_format = "\t".join([FLOAT_FORMAT] * (table.shape[1] - len(labels)))
+    of labels), without pandas' cost per value: each block of rows is formatted by one ``%``
+    operation, over a template of the rows' labels (their % doubled) and value formats ("NA"
+    written in place of a missing value, as pandas' na_rep)."""
     buffer = io.StringIO()
     quoted = csv.writer(buffer, delimiter="\t", lineterminator="\n")
 
@@ -79,14 +80,11 @@ def _write_labelled_floats(
         quoted.writerow(cells)
         return buffer.getvalue()[:-1]
 
-    prefixes: dict[tuple[Any, ...], str] = {}
+    prefixes: dict[tuple[Any, ...], str] = {}  # the labels and the tab after them (an empty last cell: never quoted)
+    complete = "\t".join([FLOAT_FORMAT] * (table.shape[1] - len(labels))) + "\n"
 
-    def line(cells: tuple[Any, ...], values: list[float]) -> str:
-        if cells not in prefixes:  # the labels and the tab after them (an empty last cell: never quoted)
-            prefixes[cells] = quote([*cells, ""]) if cells else ""
-        if any(v != v for v in values):  # NaN: written "NA", as pandas' na_rep
-            return prefixes[cells] + "\t".join("NA" if v != v else FLOAT_FORMAT % v for v in values)
-        return prefixes[cells] + row_format % tuple(values)
+    def with_gaps(missing: np.ndarray) -> str:
+        return "\t".join("NA" if gap else FLOAT_FORMAT for gap in missing) + "\n"
 
     label_values = ([table.index] if index else []) + [table[label].to_numpy() for label in labels]
     opener = gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) if compressed else open(path, "wb")
@@ -95,10 +93,16 @@ def _write_labelled_floats(
         handle.write((quote(header) + "\n").encode())
         values = table.iloc[:, len(labels):].to_numpy()
         for start in range(0, len(table), ROW_BLOCK):
-            block = values[start:start + ROW_BLOCK].tolist()
+            block = values[start:start + ROW_BLOCK]
+            missing = np.isnan(block)
             cells = zip(*(column[start:start + ROW_BLOCK] for column in label_values), strict=True) if label_values \
                 else [()] * len(block)
-            handle.write("".join(line(c, row) + "\n" for c, row in zip(cells, block, strict=True)).encode())
+            template = []
+            for row, (row_cells, gaps) in enumerate(zip(cells, missing.any(axis=1).tolist(), strict=True)):
+                if row_cells not in prefixes:
+                    prefixes[row_cells] = (quote([*row_cells, ""]) if row_cells else "").replace("%", "%%")
+                template.append(prefixes[row_cells] + (with_gaps(missing[row]) if gaps else complete))
+            handle.write(("".join(template) % tuple(block[~missing].tolist())).encode())
         handle.flush()  # as pandas does before closing: its .gz bytes, not only its text
 
 

@@ -127,7 +127,7 @@ def test_the_jobs_matrix_file_keeps_values_and_labels_exactly_and_its_bytes_are_
 
 def test_matrix_tsv_is_pandas_formatting_to_the_byte(tmp_path):
     """write_tsv formats a matrix a row at a time; the text is pandas' to_csv with the same
-    float format and "NA": labels that need quoting (a tab, a quote), missing, infinite,
+    float format and "NA": labels that need quoting (a tab, a quote) or hold a %, missing, infinite,
     negative-zero and tiny values included; the .gz holds the same text."""
     import gzip
 
@@ -137,7 +137,7 @@ def test_matrix_tsv_is_pandas_formatting_to_the_byte(tmp_path):
     values[3, 4], values[5, 5], values[6, 0], values[7, 1] = np.nan, -np.inf, -0.0, 1e-300
     matrix = pd.DataFrame(
         values,
-        index=pd.Index(['G"1', "a\tb", *[f"G{i}" for i in range(2498)]], name="gene"),
+        index=pd.Index(['G"1', "a\tb", "%d", *[f"G{i}" for i in range(2497)]], name="gene"),
         columns=["S 1", 'x"y', "GSM3", "Ç", "5", "NA"],
     )
     write_tsv(matrix, tmp_path / "m.tsv", index=True)
@@ -150,13 +150,13 @@ def test_matrix_tsv_is_pandas_formatting_to_the_byte(tmp_path):
 def test_labelled_long_tables_are_pandas_formatting_to_the_byte(tmp_path):
     """write_tsv formats a long table (text label columns, then float64 columns, as the null's
     log HRs) a row at a time too, with or without its index; labels that repeat, are empty or
-    need quoting, and NaN values, give pandas' to_csv text, and compressed, its .gz bytes. A
+    need quoting or hold a %, and NaN values, give pandas' to_csv text, and compressed, its .gz bytes. A
     table whose labels are not all text, or miss a value, is left to pandas, with the same result."""
     from hif_prognosis.tables import FLOAT_FORMAT, _label_columns, write_tsv
 
     n = 2300
     rng = np.random.default_rng(5)
-    names = np.array(["HIF", "", 'q"uote', "a\tb", "line\nbreak", "Ç"], dtype=object)
+    names = np.array(["HIF", "", 'q"uote', "a\tb", "line\nbreak", "Ç", "100%", "%s"], dtype=object)
     table = pd.DataFrame({
         "signature": names[rng.integers(0, len(names), n)],
         "endpoint": np.repeat(["overall_survival", ""], n // 2 + 1)[:n].astype(object),
