@@ -295,3 +295,27 @@ def test_ridge_path_warm_starts_reach_each_penalty_s_own_fit(ridge_data):
     path = ridge_path(time, event, x, penalties)
     for row, penalty in enumerate(penalties):
         np.testing.assert_allclose(path[row], cox_model(time, event, x, ridge=penalty).coefficients, rtol=1e-8, atol=1e-10)
+
+
+def test_condition_decision_is_numpy_s_for_every_two_by_two_matrix():
+    """The singular-information check of a column's variance (condition number below 1e12)
+    decides 2 x 2 matrices in closed form away from the limit and by numpy's cond near it: the
+    decisions are cond's, for conditions from 1 to 1e20, slight asymmetry, singular, infinite and
+    overflowing matrices."""
+    from hif_prognosis.survival.fastcox import _condition_below
+
+    rng = np.random.default_rng(0)
+    matrices = []
+    for log_condition in np.linspace(0, 20, 2001):
+        rotation = np.linalg.qr(rng.normal(size=(2, 2)))[0]
+        largest = 10 ** rng.uniform(-3, 3)
+        matrix = rotation @ np.diag([largest, largest / 10**log_condition]) @ rotation.T
+        matrix[0, 1] *= 1 + rng.normal() * 1e-16
+        matrices.append(matrix)
+    matrices += [np.zeros((2, 2)), np.ones((2, 2)), np.diag([1.0, 0.0]), np.diag([np.inf, 1.0]),
+                 np.array([[1e300, 1e300], [1e300, 1e-300]])]
+    matrices = np.array(matrices)
+    with np.errstate(all="ignore"):
+        expected = np.linalg.cond(matrices) < 1e12
+    np.testing.assert_array_equal(_condition_below(matrices, 1e12), expected)
+    assert 0.3 < expected.mean() < 0.9  # both decisions are met
