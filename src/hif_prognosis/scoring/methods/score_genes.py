@@ -101,7 +101,7 @@ class ExpressionCuts:
         row_of_gene[genes] = np.arange(len(genes))
         return cls(
             of_gene, genes, np.searchsorted(of_gene[genes], np.arange(of_gene.max() + 2)), row_of_gene,
-            sample_blocks(values[genes]), bool(np.isnan(values).any()), values.shape[1],
+            sample_blocks(values, genes), bool(np.isnan(values).any()), values.shape[1],
         )
 
     def nan_means(self, segments: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -195,15 +195,17 @@ def score_genes_controls(
 LANES = 8  # samples per block of the blocked layout: one 64-byte cache line of float64
 
 
-def sample_blocks(values: np.ndarray) -> np.ndarray:
-    """genes x samples -> (sample blocks, genes, LANES), the last block padded with zeros: a
-    gene's values for LANES samples sit in one cache line, so a kernel reading many genes for
-    every set reads whole lines and adds them lane-wise."""
-    n_genes, n_samples = values.shape
-    n_blocks = -(-n_samples // LANES)
-    padded = np.zeros((n_genes, n_blocks * LANES))
-    padded[:, :n_samples] = values
-    return np.ascontiguousarray(padded.reshape(n_genes, n_blocks, LANES).transpose(1, 0, 2))
+def sample_blocks(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """genes x samples -> (sample blocks, rows, LANES), the genes in the order ``rows`` lists
+    them, the last block padded with zeros: a gene's values for LANES samples sit in one cache
+    line, so a kernel reading many genes for every set reads whole lines and adds them
+    lane-wise. Filled block by block: no matrix-sized copy besides the result."""
+    n_blocks = -(-values.shape[1] // LANES)
+    blocks = np.zeros((n_blocks, len(rows), LANES))
+    for b in range(n_blocks):
+        part = values[:, b * LANES:(b + 1) * LANES]
+        blocks[b, :, :part.shape[1]] = part[rows]
+    return blocks
 
 
 @njit(cache=True, parallel=True)
