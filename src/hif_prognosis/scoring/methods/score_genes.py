@@ -87,8 +87,8 @@ class ExpressionCuts:
     genes: np.ndarray  # the genes in cut order (stable within a cut)
     start: np.ndarray  # first row of each cut, and the row count last
     row_of_gene: np.ndarray  # each gene's row in cut order
-    blocks: np.ndarray  # sample_blocks of the matrix, rows in cut order
-    missing: bool  # whether the matrix holds a NaN (looking costs a pass over it)
+    blocks: np.ndarray  # sample_blocks of the matrix, rows in cut order, a missing value as 0
+    present: np.ndarray | None  # the same layout, 1 where a value is present; None if none is missing
     n_samples: int
 
     @classmethod
@@ -99,22 +99,25 @@ class ExpressionCuts:
         genes = np.argsort(of_gene, kind="stable")
         row_of_gene = np.empty_like(genes)
         row_of_gene[genes] = np.arange(len(genes))
+        blocks, present = sample_blocks(values, genes), None
+        if np.isnan(values).any():  # once per matrix, not per chunk of sets: each is matrix-sized
+            absent = np.isnan(blocks)
+            present = (~absent).astype(float)
+            blocks[absent] = 0.0
         return cls(
             of_gene, genes, np.searchsorted(of_gene[genes], np.arange(of_gene.max() + 2)), row_of_gene,
-            sample_blocks(values, genes), bool(np.isnan(values).any()), values.shape[1],
+            blocks, present, values.shape[1],
         )
 
     def nan_means(self, segments: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(sets x samples): per set (its rows: ``rows[segments[s, 0]:segments[s, -1]]``) and
         sample, the mean of the rows' values over those not NaN (numpy's nanmean; NaN where all
         are)."""
-        if self.missing:
-            absent = np.isnan(self.blocks)
-            sums = _sum_rows(np.where(absent, 0.0, self.blocks), segments, rows)
-            counts = _sum_rows((~absent).astype(float), segments, rows)
-        else:
-            sums = _sum_rows(self.blocks, segments, rows)
+        sums = _sum_rows(self.blocks, segments, rows)
+        if self.present is None:
             counts = (segments[:, -1] - segments[:, 0]).astype(float)[None, :, None]
+        else:
+            counts = _sum_rows(self.present, segments, rows)
         with np.errstate(invalid="ignore", divide="ignore"):
             means = sums / counts
         return np.ascontiguousarray(means.transpose(1, 0, 2)).reshape(len(segments), -1)[:, :self.n_samples]
