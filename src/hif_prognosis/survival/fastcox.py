@@ -870,7 +870,7 @@ def newton_lockstep(
         _sd(z[:, a - 1], shared_sds, a)
     for j in range(m):
         _sd(x[:, j], scale[j], 0)
-        for a in range(1, p):
+        for a in range(1, p):  # not a slice assignment: outside prange numba makes it a parallel region per column
             scale[j, a] = shared_sds[a]
     n_blocks = (m + block - 1) // block
     for chunk in prange(n_blocks):
