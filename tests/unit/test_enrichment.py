@@ -311,6 +311,30 @@ assert result.res2d.loc[0, "Term"] == "TOP"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+
+def test_gsea_plots_load_without_gseapy_s_package_and_gseapy_then_shares_them():
+    """The GSEA figures load gseapy's plotting module alone: gseapy's package (its Enrichr client,
+    scipy.stats) is neither imported nor left half-made; a later ``import gseapy`` initialises
+    the package around that very module and its Enrichr client works (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from hif_prognosis.enrichment.gsea import gseapy_submodule
+plot = gseapy_submodule("plot")
+assert callable(plot.dotplot) and callable(plot.gseaplot)
+assert "gseapy" not in sys.modules and "gseapy.enrichr" not in sys.modules, sorted(sys.modules)
+assert "scipy.stats" not in sys.modules
+assert gseapy_submodule("plot") is plot
+import gseapy
+assert sys.modules["gseapy.plot"] is plot and gseapy.dotplot is plot.dotplot
+found = gseapy.enrich(gene_list=["A", "B", "C"], gene_sets={"S": ["A", "B", "D"]}, background=list("ABCDEFGH"),
+                      outdir=None, verbose=False)
+assert found.results.loc[0, "Term"] == "S"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
 def test_running_score_sums_gseapy_s_steps_in_rank_order_to_the_bit():
     """The walk from the hits alone adds the same steps in the same order as the cumulative sum of
     gseapy's steps (hits weighted |r| / their total, misses -1 / their number): tied weights,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import importlib.machinery
+import importlib
 import importlib.util
 import sys
 from collections.abc import Collection, Mapping, Sequence
@@ -26,25 +26,34 @@ def gseapy():  # type: ignore[no-untyped-def]
 
 
 def gseapy_engine() -> ModuleType:
-    """gseapy's compiled engine (``gseapy.gse``: ``fgsea_rs``, ``prerank_rs``), loaded from
-    gseapy's installed package without running the package's ``__init__``, whose imports
-    (matplotlib, requests, its Enrichr client) took 1.6 CPU s of each pre-ranked GSEA job and
-    serve nothing the engine needs. It is registered as ``gseapy.gse``, so a later ``import
-    gseapy`` uses this module rather than initialising the extension twice (tested)."""
-    if "gseapy.gse" in sys.modules:
-        return sys.modules["gseapy.gse"]
+    """gseapy's compiled engine (``gseapy.gse``: ``fgsea_rs``, ``prerank_rs``), without gseapy's
+    package (gseapy_submodule): its imports took 1.6 CPU s of each pre-ranked GSEA job."""
+    return gseapy_submodule("gse")
+
+
+def gseapy_submodule(name: str) -> ModuleType:
+    """``gseapy.<name>`` loaded from gseapy's installed package without running the package's
+    ``__init__``, whose imports (its Enrichr client, scipy.stats, requests: 1-2 CPU s) serve
+    neither the compiled engine (``gse``) nor the plots (``plot``). A stand-in for the package
+    lets the module's own ``gseapy.`` imports resolve while it loads, and is removed after: a
+    later ``import gseapy`` initialises the real package, which uses the modules loaded here
+    rather than loading them twice (tested)."""
+    qualified = f"gseapy.{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
     package = importlib.util.find_spec("gseapy")  # finds the package without importing it
     if package is None or not package.submodule_search_locations:
         raise ImportError("gseapy is not installed: install the workflow's environment (make env)")
-    found = importlib.machinery.PathFinder.find_spec("gse", list(package.submodule_search_locations))
-    if found is None or found.origin is None:
-        raise ImportError("gseapy's compiled engine (gseapy.gse) is missing from its installation")
-    spec = importlib.util.spec_from_file_location("gseapy.gse", found.origin)
-    assert spec is not None and spec.loader is not None
-    engine = importlib.util.module_from_spec(spec)
-    sys.modules["gseapy.gse"] = engine
-    spec.loader.exec_module(engine)
-    return engine
+    stand_in = "gseapy" not in sys.modules
+    if stand_in:
+        placeholder = ModuleType("gseapy")
+        placeholder.__path__ = list(package.submodule_search_locations)
+        sys.modules["gseapy"] = placeholder
+    try:
+        return importlib.import_module(qualified)
+    finally:
+        if stand_in:
+            del sys.modules["gseapy"]
 
 
 PRERANK_COLUMNS = [
