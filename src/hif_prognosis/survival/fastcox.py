@@ -24,6 +24,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+# exp and log are inlined into this module's cached kernels, and numba's cache checks only this
+# file's stamp: a change to them must touch this file too, or old kernels keep the old arithmetic.
 from hif_prognosis.compiled import compiled_threads, exp, log
 from hif_prognosis.distributions import chi2_sf, normal_sf
 from hif_prognosis.survival.kaplan_meier import product_limit
