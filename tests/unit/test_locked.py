@@ -228,6 +228,31 @@ def test_penalised_weights_cross_validate_from_the_seed_and_lasso_selects():
     assert np.linalg.norm(ridge) < np.linalg.norm(unpenalised)
 
 
+
+def test_lasso_risk_scores_are_scikit_survival_s_predictions_to_the_bit():
+    """The LASSO's held-out risk scores, read from the path's coefficients, are what
+    scikit-survival's ``predict`` gives at each penalty, and each fold's Harrell's C of every
+    penalty in one call what it is penalty by penalty."""
+    from sksurv.linear_model import CoxnetSurvivalAnalysis
+    from sksurv.util import Surv
+
+    from hif_prognosis.survival.locked import _lasso_path
+    from hif_prognosis.survival.stats import harrell_c, harrell_c_columns
+
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(80, 9))
+    t = np.round(rng.exponential(24 * np.exp(-0.8 * z[:, 0])))  # whole months: tied times
+    time, event = t + 1, (rng.uniform(size=80) < 0.6).astype(float)
+    penalties, _, risk_scores = _lasso_path(z, time, event)
+    fit_rows, rows = np.arange(60), np.arange(60, 80)
+    path = CoxnetSurvivalAnalysis(l1_ratio=1.0, alphas=penalties).fit(
+        z[fit_rows], Surv.from_arrays(event[fit_rows].astype(bool), time[fit_rows]))
+    scores = risk_scores(fit_rows, rows)
+    for penalty, score in zip(penalties, scores, strict=True):
+        np.testing.assert_array_equal(score, path.predict(z[rows], alpha=penalty))
+    together = harrell_c_columns(time[rows], event[rows], np.column_stack(scores))
+    np.testing.assert_array_equal(together, [harrell_c(time[rows], event[rows], score) for score in scores])
+
 def test_penalised_rows_report_their_penalty_and_carry_the_effect_over():
     cohorts = {
         "A": synthetic_cohort(51, 150, effect=0.8, scale=1.0, shift=8.0),
