@@ -311,7 +311,6 @@ assert result.res2d.loc[0, "Term"] == "TOP"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-
 def test_gsea_plots_load_without_gseapy_s_package_and_gseapy_then_shares_them():
     """The GSEA figures load gseapy's plotting module alone: gseapy's package (its Enrichr client,
     scipy.stats) is neither imported nor left half-made; a later ``import gseapy`` initialises
@@ -334,6 +333,7 @@ found = gseapy.enrich(gene_list=["A", "B", "C"], gene_sets={"S": ["A", "B", "D"]
 assert found.results.loc[0, "Term"] == "S"
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
 
 def test_running_score_sums_gseapy_s_steps_in_rank_order_to_the_bit():
     """The walk from the hits alone adds the same steps in the same order as the cumulative sum of

@@ -228,7 +228,6 @@ def test_penalised_weights_cross_validate_from_the_seed_and_lasso_selects():
     assert np.linalg.norm(ridge) < np.linalg.norm(unpenalised)
 
 
-
 def test_lasso_risk_scores_are_scikit_survival_s_predictions_to_the_bit():
     """The LASSO's held-out risk scores, read from the path's coefficients, are what
     scikit-survival's ``predict`` gives at each penalty, and each fold's Harrell's C of every
@@ -252,6 +251,7 @@ def test_lasso_risk_scores_are_scikit_survival_s_predictions_to_the_bit():
         np.testing.assert_array_equal(score, path.predict(z[rows], alpha=penalty))
     together = harrell_c_columns(time[rows], event[rows], np.column_stack(scores))
     np.testing.assert_array_equal(together, [harrell_c(time[rows], event[rows], score) for score in scores])
+
 
 def test_penalised_rows_report_their_penalty_and_carry_the_effect_over():
     cohorts = {

@@ -154,7 +154,7 @@ def _lasso_path(z: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[np.
         if not np.array_equal(path.alphas_, penalties):  # a path cut short: predict interpolates
             return [path.predict(held_out, alpha=penalty) for penalty in penalties]
         # Each penalty is the path's own, so predict's arithmetic is its column's product;
-        # predict's validation of its input per call took a quarter of the job.
+        # predict validated its input on every call: 7-8 ms a fold, against 0.12.
         return [np.dot(held_out, path.coef_[:, k]) - path.offset_[k] for k in range(len(penalties))]
 
     return penalties, full_path.coef_, risk_scores
