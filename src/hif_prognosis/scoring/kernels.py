@@ -41,26 +41,25 @@ def sample_subsets(pool: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def column_ranks(
-    values: np.ndarray, order: np.ndarray, first: int, tau: float, lowest: np.ndarray, weight: np.ndarray,
+    values: np.ndarray, order: np.ndarray, first: int, lowest: np.ndarray, truncated: np.ndarray,
     remaining: np.ndarray,
 ) -> None:
-    """For samples ``first``.. (columns of genes x samples ``values``, no NaN), each sorted by
+    """For samples ``first``.. (the rows of ``values``, samples x genes, no NaN), each sorted by
     its row of ``order`` (numpy's argsort; ties are put in gene order here), fills these
-    samples' columns of the outputs of shape ``values.shape`` (an output of 0 rows is skipped):
+    samples' columns of the genes x samples outputs (an output of 0 rows is skipped):
     ``lowest``, each gene's lowest rank among its ties (1-based, R's ``rank(ties.method =
-    "min")``); ``weight``, its average rank truncated to an integer (GSVA's
-    ``as.integer(rank(x))``) raised to ``tau``; ``remaining``, how many genes from it to the end
-    of the ranking by decreasing truncated rank, ties in gene order (GSVA's ``order(decreasing =
-    TRUE)``). Truncated average ranks differ between tie groups, so that order only reverses
-    the groups. No other matrix-sized array is made. Serial and free of the GIL: callers run
-    blocks of samples on threads of their own."""
-    n_genes = values.shape[0]
+    "min")``); ``truncated``, its average rank truncated to an integer (GSVA's
+    ``as.integer(rank(x))``); ``remaining``, how many genes from it to the end of the ranking
+    by decreasing truncated rank, ties in gene order (GSVA's ``order(decreasing = TRUE)``).
+    Truncated average ranks differ between tie groups, so that order only reverses the groups.
+    Serial and free of the GIL: callers run blocks of samples on threads of their own."""
+    n_genes = values.shape[1]
     for k in range(order.shape[0]):
-        j, sample_order = first + k, order[k]
+        j, sample_values, sample_order = first + k, values[k], order[k]
         start = 0
         while start < n_genes:
             stop = start + 1
-            while stop < n_genes and values[sample_order[stop], j] == values[sample_order[start], j]:
+            while stop < n_genes and sample_values[sample_order[stop]] == sample_values[sample_order[start]]:
                 stop += 1
             for i in range(start + 1, stop):  # insertion sort of the (small) tie group
                 gene, h = sample_order[i], i
@@ -68,13 +67,12 @@ def column_ranks(
                     sample_order[h] = sample_order[h - 1]
                     h -= 1
                 sample_order[h] = gene
-            truncated = float(int((start + 1 + stop) / 2.0))
             for i in range(start, stop):
                 gene = sample_order[i]
                 if lowest.shape[0]:
                     lowest[gene, j] = start + 1
-                if weight.shape[0]:
-                    weight[gene, j] = truncated**tau
+                if truncated.shape[0]:
+                    truncated[gene, j] = (start + 1 + stop) // 2
                 if remaining.shape[0]:
                     remaining[gene, j] = stop - (i - start)
             start = stop

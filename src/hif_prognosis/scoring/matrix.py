@@ -23,6 +23,7 @@ from hif_prognosis.scoring.contract import ScoringMethod
 from hif_prognosis.scoring.kernels import column_ranks
 
 SAMPLE_BLOCK = 1000  # samples per block of a matrix-sized product formed piecewise
+RANK_BLOCK = 128  # samples a thread ranks at a time (their values and order: 40 MB at 20,000 genes)
 Prepared = TypeVar("Prepared")
 
 
@@ -97,27 +98,27 @@ class SetScorer:
         with compiled_threads(self.threads):
             return method.set_scores(self, up, down, **params)
 
-    def column_ranks(self, *, lowest: bool = False, tau: float | None = None) -> tuple[np.ndarray, ...]:
-        """Each sample's ranks of the genes (kernels.column_ranks): the lowest rank of each tie
-        group where ``lowest``; GSVA's truncated rank raised to ``tau`` and the genes remaining
-        from each to the end of the ranking where ``tau`` is given (others: 0 x 0)."""
-        values = np.asfortranarray(self.matrix.to_numpy(dtype=np.float64))
+    def column_ranks(self, *, lowest: bool = False, truncated: bool = False) -> tuple[np.ndarray, ...]:
+        """Each sample's ranks of the genes (kernels.column_ranks), genes x samples, int32:
+        the lowest rank of each tie group where ``lowest``; GSVA's truncated average rank and
+        the genes remaining from each to the end of the ranking where ``truncated`` (others:
+        0 x 0)."""
+        values = self.matrix.to_numpy(dtype=np.float64)
         shape, none = values.shape, (0, 0)
         outputs = (
             np.empty(shape if lowest else none, dtype=np.int32),
-            np.empty(shape if tau is not None else none),
-            np.empty(shape if tau is not None else none, dtype=np.int32),
+            np.empty(shape if truncated else none, dtype=np.int32),
+            np.empty(shape if truncated else none, dtype=np.int32),
         )
-        # Blocks of samples on the scorer's threads, each sorted by numpy's argsort (its SIMD sort
-        # is twice numba's) and ranked by the compiled pass; both release the GIL.
-        block = min(SAMPLE_BLOCK, -(-values.shape[1] // self.threads))
-
+        # Blocks of samples on the scorer's threads, each copied sample by sample (a block at a
+        # time: at 10,000 samples a copy of the matrix is 1.6 GB), sorted by numpy's argsort (its
+        # SIMD sort is twice numba's) and ranked by the compiled pass; both release the GIL.
         def rank_block(first: int) -> None:
-            order = np.argsort(values[:, first:first + block].T, axis=1)
-            column_ranks(values, order, first, 0.0 if tau is None else tau, *outputs)
+            samples = np.ascontiguousarray(values[:, first:first + RANK_BLOCK].T)
+            column_ranks(samples, np.argsort(samples, axis=1), first, *outputs)
 
         with ThreadPoolExecutor(self.threads) as pool:
-            list(pool.map(rank_block, range(0, values.shape[1], block)))
+            list(pool.map(rank_block, range(0, values.shape[1], RANK_BLOCK)))
         return outputs
 
     def mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
