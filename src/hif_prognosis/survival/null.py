@@ -247,7 +247,7 @@ def random_signature_null(
     compiled scorers' and the Cox fits' (results do not depend on it)."""
     observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
     scorer = SetScorer(matrix, threads)
-    offset_all = sample_mean_z(scorer.z[scorer.varies])
+    offset_all = sample_mean_z(scorer.z, scorer.varies)
     draws, weighted = _random_sets(
         cohort, matrix, coverage, scorer.varies, n_sets=n_sets, n_bins=n_bins, seed=seed, threads=threads,
         weights=any(scoring_method(method).signature_parameters for method in methods),
