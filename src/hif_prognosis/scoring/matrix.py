@@ -22,7 +22,7 @@ from hif_prognosis.data.expression import gene_zscores
 from hif_prognosis.scoring.contract import ScoringMethod
 from hif_prognosis.scoring.kernels import column_ranks
 
-SAMPLE_BLOCK = 1000  # samples per block of a matrix-sized product formed piecewise
+SAMPLE_BLOCK = 250  # samples per block of a matrix-sized product formed piecewise (40 MB at 20,000 genes)
 RANK_BLOCK = 128  # samples a thread ranks at a time (their values and order: 40 MB at 20,000 genes)
 Prepared = TypeVar("Prepared")
 
