@@ -108,7 +108,8 @@ def _parsed_values(raw: bytes, codec: str, header: list[str], path: str | Path) 
 
 
 def _refuse_non_numeric(block: pd.DataFrame, path: str | Path) -> None:
-    non_numeric = [c for c in block.columns if not pd.api.types.is_numeric_dtype(block[c])]
+    # From the dtypes at once: a column's Series per block cost 14 of 88 s at 10,000 samples.
+    non_numeric = [c for c, dtype in block.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
     if not non_numeric:
         return
     bad = {c: block[c][pd.to_numeric(block[c], errors="coerce").isna() & block[c].notna()] for c in non_numeric}
@@ -146,7 +147,7 @@ def _check_values(table: pd.DataFrame, path: str | Path) -> None:
             "and which is no longer knowable from the file. Re-export the matrix from its source with "
             "the gene column as text (or use the platform's probe IDs); never open it in a spreadsheet."
         )
-    empty = [c for c in table.columns if table[c].isna().all()]
+    empty = list(table.columns[np.isnan(table.to_numpy()).all(axis=0)])
     if empty:
         raise InputError(
             f"{path}: sample column(s) {empty[:5]} hold no expression value at all; remove them "
