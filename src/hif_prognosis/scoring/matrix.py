@@ -110,16 +110,22 @@ class SetScorer:
             np.empty(shape if truncated else none, dtype=np.int32),
             np.empty(shape if truncated else none, dtype=np.int32),
         )
-        # Blocks of samples on the scorer's threads, each copied sample by sample (a block at a
-        # time: at 10,000 samples a copy of the matrix is 1.6 GB), sorted by numpy's argsort (its
-        # SIMD sort is twice numba's) and ranked by the compiled pass; both release the GIL.
+        # Each block of samples copied sample by sample (a block at a time: at 10,000 samples a
+        # copy of the matrix is 1.6 GB), sorted by numpy's argsort (its SIMD sort is twice
+        # numba's) and ranked by the compiled pass.
         def rank_block(first: int) -> None:
             samples = np.ascontiguousarray(values[:, first:first + RANK_BLOCK].T)
             column_ranks(samples, np.argsort(samples, axis=1), first, *outputs)
 
-        with ThreadPoolExecutor(self.threads) as pool:
-            list(pool.map(rank_block, range(0, values.shape[1], RANK_BLOCK)))
+        self.by_sample_blocks(rank_block, RANK_BLOCK)
         return outputs
+
+    def by_sample_blocks(self, work: Callable[[int], None], block: int) -> None:
+        """``work(first)`` for the first sample of every block of ``block`` samples, on the
+        scorer's threads: for work that releases the GIL (numpy's sorts and indexing, scipy's
+        sparse products, the nogil kernels) and writes each block's own columns."""
+        with ThreadPoolExecutor(self.threads) as pool:
+            list(pool.map(work, range(0, self.matrix.shape[1], block)))
 
     def mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
         """Per set, the mean of its genes' rows of ``values``."""

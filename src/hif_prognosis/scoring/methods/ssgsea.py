@@ -24,12 +24,15 @@ def ssgsea_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: f
     def enrichment(sets: np.ndarray) -> np.ndarray:
         genes = indicator(sets, n)
         weighted, total = np.empty((2, len(sets), truncated.shape[1]))
-        for block in range(0, truncated.shape[1], SAMPLE_BLOCK):
-            columns = slice(block, block + SAMPLE_BLOCK)
+
+        def sample_block(first: int) -> None:
+            columns = slice(first, first + SAMPLE_BLOCK)
             weight = weight_of_rank[truncated[:, columns]]
             total[:, columns] = genes @ weight
             weight *= remaining[:, columns]
             weighted[:, columns] = genes @ weight
+
+        scorer.by_sample_blocks(sample_block, SAMPLE_BLOCK)
         hits = weighted / total
         misses = (n * (n + 1) / 2 - scorer.sum_of(remaining, sets)) / (n - sets.shape[1])
         return hits - misses
