@@ -13,7 +13,8 @@ config's seed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,6 +44,30 @@ def compiled_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         set_num_threads(previous)
+
+
+def in_blocks(work: Callable[[int], None], count: int, block: int, threads: int) -> None:
+    """``work(first)`` for the first index of every block of ``block`` of ``count`` (samples,
+    columns), on ``threads`` threads: for work that releases the GIL (numpy's sorts and
+    indexing, scipy's sparse products, nogil kernels) and writes only its own block's part of
+    the output, so the result does not depend on the number of threads."""
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(work, range(0, count, block)))
+
+
+def sorted_column_blocks(
+    values: np.ndarray, block: int, threads: int, work: Callable[[int, np.ndarray, np.ndarray], None]
+) -> None:
+    """``work(first, columns, order)`` for every block of ``block`` columns of ``values`` (n x m)
+    on ``threads`` threads (``in_blocks``): the block's columns copied as contiguous rows (a
+    block at a time, never the whole matrix) and each row's order by numpy's argsort (its SIMD
+    sort is twice numba's; NaNs last)."""
+
+    def sort_block(first: int) -> None:
+        columns = np.ascontiguousarray(values[:, first:first + block].T)
+        work(first, columns, np.argsort(columns, axis=1))
+
+    in_blocks(sort_block, values.shape[1], block, threads)
 
 
 def fortran_routine(module: str, name: str, n_arguments: int) -> Any:  # called in compiled code only

@@ -8,7 +8,6 @@ once per matrix and kept until released; the methods themselves live in
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
@@ -17,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from hif_prognosis.compiled import compiled_threads
+from hif_prognosis.compiled import compiled_threads, sorted_column_blocks
 from hif_prognosis.data.expression import gene_zscores
 from hif_prognosis.scoring.contract import ScoringMethod
 from hif_prognosis.scoring.kernels import column_ranks
@@ -110,22 +109,11 @@ class SetScorer:
             np.empty(shape if truncated else none, dtype=np.int32),
             np.empty(shape if truncated else none, dtype=np.int32),
         )
-        # Each block of samples copied sample by sample (a block at a time: at 10,000 samples a
-        # copy of the matrix is 1.6 GB), sorted by numpy's argsort (its SIMD sort is twice
-        # numba's) and ranked by the compiled pass.
-        def rank_block(first: int) -> None:
-            samples = np.ascontiguousarray(values[:, first:first + RANK_BLOCK].T)
-            column_ranks(samples, np.argsort(samples, axis=1), first, *outputs)
-
-        self.by_sample_blocks(rank_block, RANK_BLOCK)
+        # At 10,000 samples a copy of the whole matrix is 1.6 GB: a block of samples at a time.
+        sorted_column_blocks(
+            values, RANK_BLOCK, self.threads, lambda first, samples, order: column_ranks(samples, order, first, *outputs)
+        )
         return outputs
-
-    def by_sample_blocks(self, work: Callable[[int], None], block: int) -> None:
-        """``work(first)`` for the first sample of every block of ``block`` samples, on the
-        scorer's threads: for work that releases the GIL (numpy's sorts and indexing, scipy's
-        sparse products, the nogil kernels) and writes each block's own columns."""
-        with ThreadPoolExecutor(self.threads) as pool:
-            list(pool.map(work, range(0, self.matrix.shape[1], block)))
 
     def mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
         """Per set, the mean of its genes' rows of ``values``."""

@@ -6,14 +6,13 @@ ratio are in ``hif_prognosis.distributions``."""
 from __future__ import annotations
 
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from numba import get_num_threads, njit, prange
 
-import hif_prognosis.compiled  # noqa: F401 - the kernels' thread count follows the job's
+from hif_prognosis.compiled import sorted_column_blocks  # importing it: the kernels' thread count follows the job's
 
 
 def set_rng(seed: int, *names: str) -> np.random.Generator:
@@ -27,17 +26,14 @@ RANK_COLUMNS = 64  # columns a thread sorts at a time (their copy and order: 10 
 def dense_ranks(scores: np.ndarray) -> np.ndarray:
     """1-based dense ranks of each column of ``scores`` (n x m): tied values share a rank; a NaN
     equals nothing, and the NaNs of a column rank last, one each, in row order. Each column is
-    contiguous in the result (what the concordance walk reads). Columns are sorted a block at a
-    time on the job's threads by numpy's argsort (its SIMD sort is twice numba's)."""
+    contiguous in the result (what the concordance walk reads). Sorted a block of columns at a
+    time on the job's threads (sorted_column_blocks)."""
     scores = np.asarray(scores, dtype=np.float64)
     ranks = np.empty(scores.shape[::-1], dtype=np.int64)
-
-    def rank_block(first: int) -> None:
-        columns = np.ascontiguousarray(scores[:, first:first + RANK_COLUMNS].T)
-        dense_rank_rows(columns, np.argsort(columns, axis=1), ranks[first:first + RANK_COLUMNS])
-
-    with ThreadPoolExecutor(get_num_threads()) as pool:
-        list(pool.map(rank_block, range(0, scores.shape[1], RANK_COLUMNS)))
+    sorted_column_blocks(
+        scores, RANK_COLUMNS, get_num_threads(),
+        lambda first, columns, order: dense_rank_rows(columns, order, ranks[first:first + RANK_COLUMNS]),
+    )
     return ranks.T
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from hif_prognosis.compiled import in_blocks
 from hif_prognosis.scoring.contract import ScoringMethod
 from hif_prognosis.scoring.matrix import SAMPLE_BLOCK, SetScorer, indicator, up_minus_down
 
@@ -32,7 +33,7 @@ def ssgsea_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: f
             weight *= remaining[:, columns]
             weighted[:, columns] = genes @ weight
 
-        scorer.by_sample_blocks(sample_block, SAMPLE_BLOCK)
+        in_blocks(sample_block, truncated.shape[1], SAMPLE_BLOCK, scorer.threads)
         hits = weighted / total
         misses = (n * (n + 1) / 2 - scorer.sum_of(remaining, sets)) / (n - sets.shape[1])
         return hits - misses
