@@ -1,0 +1,39 @@
+"""The default-run benchmark's exact count of Snakemake's own CPU, apart from the jobs it ran."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+
+from support.locations import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from default_run import own_cpu_at_exit  # noqa: E402 - benchmarks/ is put on the path above
+
+# Spins until this process has used the given CPU seconds (by getrusage), then exits.
+BURN = """
+import resource, sys
+def used():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+while used() < float(sys.argv[1]):
+    pass
+"""
+# Runs a child that burns 0.6 CPU s and waits for it, then burns 0.3 s itself.
+PARENT = f"""
+import subprocess, sys
+subprocess.run([sys.executable, "-c", {BURN!r}, "0.6"], check=True)
+exec({BURN!r}.replace("sys.argv[1]", "0.3"))
+"""
+
+
+def test_own_cpu_at_exit_counts_the_process_and_not_the_children_it_waited_for():
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with subprocess.Popen([sys.executable, "-c", PARENT]) as parent:
+        own = own_cpu_at_exit(parent)
+        assert parent.wait() == 0  # left for the caller to reap
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    everything = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    assert 0.3 <= own < 0.6  # clock ticks: at least what it burned, and not its child's 0.6
+    assert everything >= own + 0.6
