@@ -85,6 +85,19 @@ def test_missing_values_dropped_or_filled():
     assert kept.loc["B", "s1"] == 5.0
 
 
+def test_filled_values_are_pandas_gene_medians_to_the_bit():
+    rng = np.random.default_rng(7)
+    values = rng.normal(8, 2, size=(300, 40))
+    values[rng.random(values.shape) < 0.05] = np.nan
+    matrix = pd.DataFrame(values, index=pd.Index([f"G{i}" for i in range(300)], name="gene"),
+                          columns=pd.Index([f"s{j}" for j in range(40)], name="sample"))
+    kept, _, n_filled = handle_missing_values(matrix, max_missing_fraction=1.0)
+    expected = matrix.T.fillna(matrix.median(axis=1)).T  # pandas: each gene's gaps take its median
+    assert n_filled == int(matrix.isna().to_numpy().sum()) > 0
+    pd.testing.assert_frame_equal(kept, expected, check_exact=True)
+    assert matrix.isna().to_numpy().sum() == n_filled  # the input is left as it was
+
+
 def test_read_expression_table_rejects_text_columns(tmp_path):
     path = tmp_path / "expr.tsv"
     path.write_text("gene\ts1\ts2\nTP53\t1.0\thigh\n")

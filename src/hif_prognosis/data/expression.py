@@ -265,10 +265,15 @@ def handle_missing_values(
     missing_fraction = matrix.isna().mean(axis=1)
     too_sparse = missing_fraction > max_missing_fraction
     kept = matrix.loc[~too_sparse] if too_sparse.any() else matrix
-    n_filled = int(kept.isna().to_numpy().sum())
-    if n_filled:
-        kept = kept.T.fillna(kept.median(axis=1)).T
-    return kept, int(too_sparse.sum()), n_filled
+    values = kept.to_numpy(dtype=float)
+    gaps = np.nonzero(np.isnan(values))
+    if len(gaps[0]):
+        # pandas' fillna of the transposed frame fills gene by gene: 8 s for GSE21257's 21,913
+        # genes, where these few array operations take milliseconds
+        values = values.copy()
+        values[gaps] = kept.median(axis=1).to_numpy()[gaps[0]]
+        kept = pd.DataFrame(values, index=kept.index, columns=kept.columns)
+    return kept, int(too_sparse.sum()), len(gaps[0])
 
 
 def gene_zscores(matrix: pd.DataFrame) -> pd.DataFrame:
