@@ -25,7 +25,7 @@ def main(smk) -> None:
                 len(refused), p.min_events_per_variable,
                 sorted(set(refused["model"] + "/" + refused["endpoint"])),
             )
-        violated = table[table["ph_violated"].fillna(False).astype(bool)]
+        violated = table[table["ph_violated"].eq(True)]
         if len(violated):
             log.warning("%d fitted models fail the proportional-hazards test (p < 0.05)", len(violated))
         write_tsv(table, smk.output[0])

@@ -22,7 +22,7 @@ def main(smk) -> None:
             seed=smk.params.seed,
         )
         table = tables.table
-        log.info("%d training/test pairs; direction replicated in %d", len(table), int(table["direction_replicated"].fillna(False).sum()))
+        log.info("%d training/test pairs; direction replicated in %d", len(table), int(table["direction_replicated"].eq(True).sum()))
         write_tsv(table, smk.output.table)
         write_tsv(tables.auc, smk.output.auc)
         write_tsv(tables.at_risk, smk.output.at_risk)
