@@ -149,7 +149,7 @@ def headline_table(
             "p_empirical_abs_log_hr_adj_sample_mean_z",
         ]].rename(columns={"percentile_log_hr": "null_percentile_log_hr"})
     )
-    adjusted = null_rows["offset_warning"].fillna(False).astype(bool).to_numpy()
+    adjusted = null_rows["offset_warning"].eq(True).to_numpy()
     table["null_deciding"] = np.where(adjusted, ADJUSTED_LABEL, "unadjusted")
     for column in ("percentile_log_hr", "p_empirical_abs_log_hr"):
         table[f"null_deciding_{column}"] = np.where(
