@@ -145,6 +145,38 @@ def test_over_representation_is_the_hypergeometric_test_on_the_measured_universe
     assert (table["q_bh_within_library"] >= table["p_hypergeometric"]).all()
 
 
+def test_over_representation_is_gseapy_enrich_s_own_without_its_package():
+    """p and odds ratio equal gseapy ``enrich``'s to the bit (three libraries, sets with and
+    without a shared gene), computed without gseapy's package: its Enrichr client and plots
+    (matplotlib) are not imported (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+import numpy as np
+from hif_prognosis.enrichment.gsea import over_representation
+rng = np.random.default_rng(5)
+universe = [f"G{i:04d}" for i in range(3000)]
+libraries = {f"L{k}": {f"S{k}_{j}": list(rng.choice(universe, int(rng.integers(12, 200)), replace=False))
+                       for j in range(40)} for k in range(3)}
+query = list(rng.choice(universe, 150, replace=False))
+table = over_representation(query, libraries, universe, min_size=10, max_size=500)
+assert "gseapy" not in sys.modules and "gseapy.enrichr" not in sys.modules, sorted(sys.modules)
+assert "matplotlib" not in sys.modules
+import gseapy
+for library, sets in libraries.items():
+    reference = gseapy.enrich(gene_list=sorted(query), gene_sets=sets, background=universe, outdir=None,
+                              cutoff=1.0, no_plot=True, verbose=False).res2d.set_index("Term")
+    ours = table[table["library"] == library].set_index("term")
+    hit = ours[ours["overlap"] > 0]
+    assert len(hit) == len(reference) > 10 and (ours["overlap"] == 0).any()
+    assert (hit["p_hypergeometric"] == reference["P-value"].reindex(hit.index)).all()
+    assert (hit["odds_ratio"] == reference["Odds Ratio"].reindex(hit.index)).all()
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 @pytest.mark.parametrize("engine", ["multilevel", "permutation"])
 def test_prerank_table_is_gseapy_prerank_s_own(engine, shared_data):
     """The workflow calls gseapy's compiled engines itself and computes the leading edge (gseapy's
