@@ -352,12 +352,12 @@ def test_gsea_plots_load_without_gseapy_s_package_and_gseapy_then_shares_them():
 
     code = """
 import sys
-from hif_prognosis.enrichment.gsea import gseapy_submodule
-plot = gseapy_submodule("plot")
+from hif_prognosis.submodules import submodule_alone
+plot = submodule_alone("gseapy", "plot")
 assert callable(plot.dotplot) and callable(plot.gseaplot)
 assert "gseapy" not in sys.modules and "gseapy.enrichr" not in sys.modules, sorted(sys.modules)
 assert "scipy.stats" not in sys.modules
-assert gseapy_submodule("plot") is plot
+assert submodule_alone("gseapy", "plot") is plot
 import gseapy
 assert sys.modules["gseapy.plot"] is plot and gseapy.dotplot is plot.dotplot
 found = gseapy.enrich(gene_list=["A", "B", "C"], gene_sets={"S": ["A", "B", "D"]}, background=list("ABCDEFGH"),

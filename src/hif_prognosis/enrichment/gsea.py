@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -16,36 +13,12 @@ import pandas as pd
 
 from hif_prognosis.enrichment.rankings import sorted_ranking
 from hif_prognosis.distributions import benjamini_hochberg
+from hif_prognosis.submodules import submodule_alone
 
 def gseapy_engine() -> ModuleType:
     """gseapy's compiled engine (``gseapy.gse``: ``fgsea_rs``, ``prerank_rs``), without gseapy's
-    package (gseapy_submodule): its imports took 1.6 CPU s of each pre-ranked GSEA job."""
-    return gseapy_submodule("gse")
-
-
-def gseapy_submodule(name: str) -> ModuleType:
-    """``gseapy.<name>`` loaded from gseapy's installed package without running the package's
-    ``__init__``, whose imports (its Enrichr client, scipy.stats, requests: 1-2 CPU s) serve
-    neither the compiled engine (``gse``) nor the plots (``plot``). A stand-in for the package
-    lets the module's own ``gseapy.`` imports resolve while it loads, and is removed after: a
-    later ``import gseapy`` initialises the real package, which uses the modules loaded here
-    rather than loading them twice (tested)."""
-    qualified = f"gseapy.{name}"
-    if qualified in sys.modules:
-        return sys.modules[qualified]
-    package = importlib.util.find_spec("gseapy")  # finds the package without importing it
-    if package is None or not package.submodule_search_locations:
-        raise ImportError("gseapy is not installed: install the workflow's environment (make env)")
-    stand_in = "gseapy" not in sys.modules
-    if stand_in:
-        placeholder = ModuleType("gseapy")
-        placeholder.__path__ = list(package.submodule_search_locations)
-        sys.modules["gseapy"] = placeholder
-    try:
-        return importlib.import_module(qualified)
-    finally:
-        if stand_in:
-            del sys.modules["gseapy"]
+    package, whose imports took 1.6 CPU s of each pre-ranked GSEA job."""
+    return submodule_alone("gseapy", "gse")
 
 
 PRERANK_COLUMNS = [
@@ -338,7 +311,7 @@ def over_representation(
         if not tested:
             continue
         # Only the sets sharing a gene with the query: (terms, p, odds ratios, overlaps, sizes, genes).
-        found = list(gseapy_submodule("stats").calc_pvalues(query=query, gene_sets=tested, background=universe))
+        found = list(submodule_alone("gseapy", "stats").calc_pvalues(query=query, gene_sets=tested, background=universe))
         hit_terms, p_values, odds_ratios = found[:3] if found else ((), (), ())
         p_value, odds_ratio = dict(zip(hit_terms, p_values, strict=True)), dict(zip(hit_terms, odds_ratios, strict=True))
         terms = sorted(tested)

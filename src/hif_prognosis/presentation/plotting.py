@@ -23,6 +23,7 @@ from hif_prognosis.wording import format_hr, format_p
 from hif_prognosis.scoring.registry import method_label
 from hif_prognosis.scoring.offset import ADJUSTED_LABEL, ADJUSTED_SUFFIX, deciding_suffix
 from hif_prognosis.survival.specifications import DIMENSIONS, Primary, choice_label, robustness
+from hif_prognosis.submodules import submodule_alone
 from hif_prognosis.survival.kaplan_meier import (  # noqa: E402
     kaplan_meier_curves,
     median_groups,
@@ -127,7 +128,6 @@ def top_sets_dotplot(
     """gseapy's dot plot of the ``n_top`` sets with the smallest FDR over all libraries: NES on
     x, colour -log10 FDR (an FDR of 0 is drawn at ``fdr_floor``, the resolution of the test),
     dot size the leading-edge fraction of the set."""
-    from hif_prognosis.enrichment.gsea import gseapy_submodule  # here: only the GSEA figures need it
 
     estimable = table[np.isfinite(table["nes"].astype(float)) & np.isfinite(table["fdr_q"].astype(float))]
     if estimable.empty:
@@ -144,7 +144,7 @@ def top_sets_dotplot(
             "Tag %": top["tag_fraction"].to_numpy(),
         }
     )
-    axis = gseapy_submodule("plot").dotplot(
+    axis = submodule_alone("gseapy", "plot").dotplot(
         frame, column="FDR q-val", x="NES", cutoff=1.0, top_term=n_top, title=title,
         figsize=(6.5, 0.3 * max(len(frame), 4) + 1.5), cmap="viridis_r", size=6,
     )
@@ -161,9 +161,8 @@ def enrichment_curve_figure(
     ranking, and the ranking metric (``metric`` names it; ``high``/``low`` its two ends). Its
     NES, p and FDR are printed as the page prints them (formatting.format_p: a p at the
     permutations' resolution ``n_draws`` is "< 1/n", never 0.000e+00)."""
-    from hif_prognosis.enrichment.gsea import gseapy_submodule
 
-    axes = gseapy_submodule("plot").gseaplot(
+    axes = submodule_alone("gseapy", "plot").gseaplot(
         term=title, hits=curve.hits, nes=curve.nes, pval=curve.nom_p, fdr=curve.fdr_q,
         RES=curve.running_es, rank_metric=curve.ranking.to_numpy(dtype=float), pheno_pos=high,
         pheno_neg=low, color=OKABE_ITO["green"], cmap="RdBu_r", figsize=(6.5, 6),

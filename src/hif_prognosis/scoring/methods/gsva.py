@@ -18,15 +18,15 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from scipy.special import ndtr
 
+from hif_prognosis.distributions import normal_cdf
 from hif_prognosis.scoring.contract import ScoringMethod
 from hif_prognosis.scoring.matrix import SetScorer, up_minus_down
 
 SD_FACTOR = 4.0  # GSVA's SIGMA_FACTOR: the bandwidth is the gene's SD over this
 CDF_RESOLUTION, CDF_RANGE = 10000, 10.0  # GSVA's PRECOMPUTE_RESOLUTION and MAX_PRECOMPUTE
 # GSVA's table of the standard normal CDF at 0, 0.001, ..., 10 (initCdfs)
-NORMAL_CDF_TABLE = ndtr(CDF_RANGE * np.arange(CDF_RESOLUTION + 1, dtype=np.float64) / CDF_RESOLUTION)
+NORMAL_CDF_TABLE = normal_cdf(CDF_RANGE * np.arange(CDF_RESOLUTION + 1, dtype=np.float64) / CDF_RESOLUTION)
 
 
 def gsva_scores(
