@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.survival.discrimination import bootstrap_harrell_c, discrimination_tables, time_dependent_auc, uno_c, uno_tau
+from hif_prognosis.survival.discrimination import bootstrap_counts, bootstrap_harrell_c, discrimination_tables, time_dependent_auc, uno_c, uno_tau
 from hif_prognosis.survival.stats import harrell_c, harrell_c_columns
 
 
@@ -21,7 +21,7 @@ def survival_data(n: int, seed: int, censoring: bool = True):
 
 def test_bootstrap_counts_equal_explicit_resamples():
     time, event, score = survival_data(70, seed=1)
-    c, boot = bootstrap_harrell_c(time, event, score, 50, np.random.default_rng(5))
+    c, boot = bootstrap_harrell_c(time, event, score, bootstrap_counts(70, 50, np.random.default_rng(5)))
     assert abs(c - harrell_c(pd.Series(time), pd.Series(event), pd.Series(score))) < 1e-12
     counts = np.random.default_rng(5).multinomial(70, np.full(70, 1 / 70), size=50)
     for b in range(0, 50, 7):
@@ -32,8 +32,8 @@ def test_bootstrap_counts_equal_explicit_resamples():
 
 def test_bootstrap_interval_covers_and_is_seeded():
     time, event, score = survival_data(150, seed=2)
-    _, first = bootstrap_harrell_c(time, event, score, 500, np.random.default_rng(9))
-    _, again = bootstrap_harrell_c(time, event, score, 500, np.random.default_rng(9))
+    _, first = bootstrap_harrell_c(time, event, score, bootstrap_counts(150, 500, np.random.default_rng(9)))
+    _, again = bootstrap_harrell_c(time, event, score, bootstrap_counts(150, 500, np.random.default_rng(9)))
     np.testing.assert_array_equal(first, again)
     low, high = np.percentile(first, [2.5, 97.5])
     c = harrell_c_columns(time, event, score[:, None])[0]
@@ -83,6 +83,24 @@ def test_tables_are_reproducible_and_complete():
     row = c1.iloc[0]
     assert row["harrell_c_ci_low"] < row["harrell_c"] < row["harrell_c_ci_high"]
     assert list(auc1["status"])[-1].startswith("not estimable")
+
+
+def test_signatures_scored_on_the_same_patients_share_their_bootstrap_resamples():
+    """A paired bootstrap: a signature scored on the same patients as another is resampled
+    alike (the same score gives the same interval); one missing a patient is drawn apart."""
+    time, event, score = survival_data(90, seed=8)
+    ids = [f"s{i}" for i in range(90)]
+    clinical = pd.DataFrame({"sample_id": ids, "os_months": time, "os_event": event})
+    missing_one = np.where(np.arange(90) == 0, np.nan, score)
+    scores = pd.concat([
+        pd.DataFrame({"signature": name, "method": "zscore", "sample_id": ids, "score": values})
+        for name, values in (("A", score), ("B", score), ("C", missing_one))
+    ])
+    c_index, _ = discrimination_tables("x", scores, clinical, resamples=300, auc_years=[1], seed=4)
+    rows = c_index.set_index("signature")
+    interval = ["harrell_c_ci_low", "harrell_c_ci_high"]
+    assert rows.loc["A", interval].tolist() == rows.loc["B", interval].tolist()
+    assert rows.loc["C", "n"] == 89 and rows.loc["C", interval].tolist() != rows.loc["A", interval].tolist()
 
 
 R_UNO = """

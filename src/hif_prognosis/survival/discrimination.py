@@ -4,7 +4,9 @@ time-dependent AUC.
 - Harrell's C counts, among comparable pairs (the shorter time is an event; a censored time tied
   with an event time counts as longer), those where the higher score failed first; tied scores
   count one half (R ``concordance(..., reverse = TRUE)``). Its 95% interval is the percentile
-  interval of ``resamples`` bootstrap resamples of patients (seeded).
+  interval of ``resamples`` bootstrap resamples of patients (seeded), the same resamples for
+  every signature and method scored on the same patients of an endpoint (a paired bootstrap:
+  their intervals differ by their scores, not by their draws).
 - Uno's C (Uno et al. 2011, Stat Med 30:1105) weights each comparable pair by 1/G(T_i-)^2, the
   inverse squared probability of remaining uncensored just before the earlier (event) time, so
   it does not depend on the censoring pattern; pairs whose event time lies beyond tau get
@@ -48,15 +50,20 @@ AUC_COLUMNS = [
 ]
 
 
+def bootstrap_counts(n: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """How often each of ``n`` patients is drawn in each of ``resamples`` bootstrap resamples
+    (n x resamples; each column sums to n)."""
+    return rng.multinomial(n, np.full(n, 1 / n), size=resamples).T.astype(float)
+
+
 def bootstrap_harrell_c(
-    time: np.ndarray, event: np.ndarray, score: np.ndarray, resamples: int, rng: np.random.Generator
+    time: np.ndarray, event: np.ndarray, score: np.ndarray, counts: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Harrell's C and its value in each bootstrap resample. A resample is a vector of counts
-    w (how often each patient was drawn); its C weighs each pair by w_i w_j, where a patient
-    paired with its own copy is never comparable (equal times and event status), so no pair is
-    lost. One sorting pass (``stats.concordance_sums``) serves the observed C (unit weights,
-    column 0) and every resample, not all n^2 pairs."""
-    counts = rng.multinomial(len(time), np.full(len(time), 1 / len(time)), size=resamples).T.astype(float)
+    """Harrell's C and its value in each bootstrap resample (the columns of ``counts``,
+    bootstrap_counts). A resample's C weighs each pair by w_i w_j, w being how often each
+    patient was drawn, where a patient paired with its own copy is never comparable (equal
+    times and event status), so no pair is lost. One sorting pass (``stats.concordance_sums``)
+    serves the observed C (unit weights, column 0) and every resample, not all n^2 pairs."""
     weights = np.column_stack([np.ones(len(time)), counts])
     concordant, comparable = concordance_sums(time, event, dense_ranks(score[:, None]), weights, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -112,11 +119,16 @@ def discrimination_tables(
     """Per signature x method x endpoint: C-statistics (DISCRIMINATION_COLUMNS) and AUC at each
     of ``auc_years`` (AUC_COLUMNS)."""
     c_rows, auc_rows = [], []
+    # One draw of resamples per endpoint and patients, shared by every signature and method
+    # scored on them: at 10,000 patients each multinomial draw took most of a second.
+    resampled: dict[tuple[str, ...], np.ndarray] = {}
     for item in scored_outcomes(scores, clinical):
         time, event, values = (item.data[c].to_numpy() for c in ("time", "event", "score"))
         key = {"cohort": cohort} | item.key
-        rng = set_rng(seed, "bootstrap", cohort, item.signature, item.method, item.endpoint)
-        c, boot = bootstrap_harrell_c(time, event, values, resamples, rng)
+        patients = (item.endpoint, *item.data.index.astype(str))
+        if patients not in resampled:
+            resampled[patients] = bootstrap_counts(len(time), resamples, set_rng(seed, "bootstrap", cohort, *patients))
+        c, boot = bootstrap_harrell_c(time, event, values, resampled[patients])
         tau = uno_tau(time)
         low, high = np.nanpercentile(boot, [2.5, 97.5])
         c_rows.append(key | {
