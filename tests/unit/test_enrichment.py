@@ -305,6 +305,30 @@ def test_the_enrichment_plot_prints_p_and_fdr_as_the_page_does():
     assert not any("e+00" in t for t in texts)
 
 
+def test_gsea_figures_are_saved_with_the_settings_of_every_other_figure(tmp_path):
+    """gseapy's plots set pdf.fonttype 42 for the whole process; drawn through gseapy_plot they
+    leave it as it was, so their PDFs carry the same Type 3 glyphs as the other figures and
+    no TrueType subset (FontFile2), which fontTools took 0.3 CPU s a font and PDF to make."""
+    import matplotlib
+
+    from hif_prognosis.enrichment.gsea import EnrichmentCurve
+    from hif_prognosis.presentation.plotting import enrichment_curve_figure, save_figure, top_sets_dotplot
+
+    before = matplotlib.rcParams["pdf.fonttype"]
+    ranking = pd.Series(np.linspace(2, -2, 200), index=[f"G{i}" for i in range(200)])
+    curve = EnrichmentCurve(term="SET", hits=list(range(0, 40, 2)), running_es=list(np.linspace(0, 0.6, 200)),
+                            ranking=ranking, nes=2.3, nom_p=0.001, fdr_q=0.01)
+    table = pd.DataFrame({"term": ["A", "B"], "nes": [1.8, -1.2], "fdr_q": [0.01, 0.2], "nom_p": [0.001, 0.05],
+                          "tag_fraction": ["4/20", "6/20"]})
+    figures = [enrichment_curve_figure(curve, title="SET", metric="Cox z", high="risk", low="protective"),
+               top_sets_dotplot(table, n_top=10, fdr_floor=0.1, title="C1")]
+    assert matplotlib.rcParams["pdf.fonttype"] == before == 3
+    for k, figure in enumerate(figures):
+        save_figure(figure, tmp_path / f"{k}.pdf")
+        pdf = (tmp_path / f"{k}.pdf").read_bytes()
+        assert b"/Type3" in pdf and b"/FontFile2" not in pdf
+
+
 def test_the_top_sets_figure_says_why_when_no_set_has_an_estimable_nes():
     """At the schema's fewest permutations every NES can be NA (nes_status says why): the
     figure step draws a figure that says so instead of failing inside gseapy."""

@@ -15,6 +15,7 @@ from hif_prognosis.enrichment.rankings import sorted_ranking
 from hif_prognosis.distributions import benjamini_hochberg
 from hif_prognosis.submodules import submodule_alone
 
+
 def gseapy_engine() -> ModuleType:
     """gseapy's compiled engine (``gseapy.gse``: ``fgsea_rs``, ``prerank_rs``), without gseapy's
     package, whose imports took 1.6 CPU s of each pre-ranked GSEA job."""
