@@ -764,10 +764,9 @@ def _efron_block(
     and columns innermost, so that one pass over the data serves every column in loops the
     compiler vectorises. Each column's operations are efron_column's, in its order (the results
     are equal to the bit). A row's values and weight are formed as the pass reaches it and
-    added to the risk sums, and to the event sums where it is one of the event time's events
-    (the first rows of its time group), so the pass keeps one row's working values, not the
-    block's (which at 10,000 samples left the cache); at coefficients all zero (``at_zero``)
-    the weights are exp(0) = 1 without a call."""
+    added to the risk sums, and to the event sums if it is one of the time's events (the first
+    rows of its time group): the pass holds one row's values, not the block's (which at 10,000
+    samples left the cache); at coefficients all zero (``at_zero``) the weights are 1."""
     p = z.shape[1] + 1
     values, coefficients = np.empty((p, c)), np.empty((p, c))
     for t in range(c):
