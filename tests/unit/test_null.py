@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hif_prognosis.data.genesets import coverage_table, signature_table
-from hif_prognosis.survival.null import NULL_COLUMNS, draw_matched_sets, empirical_p, expression_bins, random_signature_null
+from hif_prognosis.data.genesets import coverage_table, signature_table, weighted_signature_table
+from hif_prognosis.survival.null import (
+    NULL_COLUMNS, draw_matched_sets, empirical_p, expression_bins, merge_method_nulls, random_signature_null,
+)
 from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.contract import SignatureGenes
 from hif_prognosis.scoring.methods.score_genes import scanpy_score
@@ -166,6 +168,34 @@ def test_every_method_s_null_is_the_same_on_one_thread_and_two(matrix):
     two = random_signature_null("X", matrix, coverage, clinical, scores, methods, threads=2, **kwargs)
     pd.testing.assert_frame_equal(one[0], two[0], check_exact=True)
     pd.testing.assert_frame_equal(one[1], two[1], check_exact=True)
+
+
+def test_each_method_s_null_alone_merges_to_every_method_s_null(matrix):
+    """The workflow runs one job per method: each draws the same random sets from the seed, so
+    the nulls merged (merge_method_nulls) are those of one run of every method, to the bit, in
+    signature, method, endpoint order; weighted's weights drawn alike."""
+    rng = np.random.default_rng(5)
+    clinical = pd.DataFrame({
+        "sample_id": matrix.columns, "os_months": rng.exponential(20, 30), "os_event": (rng.uniform(size=30) < 0.7).astype(int),
+        "efs_months": rng.exponential(15, 30), "efs_event": (rng.uniform(size=30) < 0.7).astype(int),
+    })
+    weights = pd.DataFrame({"gene": [f"G{i}" for i in range(30, 40)], "weight": [-1.0, -0.5, *np.linspace(0.2, 2, 8)], "citation": ""})
+    weighted = weighted_signature_table("W", weights, "x", "zscore")
+    coverage = pd.concat([
+        coverage_table(signature_table("SIG", [f"G{i}" for i in range(12)], "x"), matrix.index),
+        coverage_table(weighted, matrix.index),
+        coverage_table(signature_table("PROLIF", [f"G{i}" for i in range(100, 140)], "x"), matrix.index),
+    ])
+    methods = {"zscore": {}, "weighted": {}, "pc1": {}}
+    scores = pd.concat([score_signatures(matrix, coverage, m, p) for m, p in methods.items()])
+    kwargs = dict(n_sets=100, n_bins=10, seed=7, proliferation_signature="PROLIF")
+    together = random_signature_null("X", matrix, coverage, clinical, scores, methods, **kwargs)
+    alone = [random_signature_null("X", matrix, coverage, clinical, scores, {m: p}, **kwargs) for m, p in methods.items()]
+    assert together[0]["endpoint"].nunique() == 2 and together[0]["signature"].nunique() == 3
+    pd.testing.assert_frame_equal(merge_method_nulls([summary for summary, _ in alone]), together[0], check_exact=True)
+    for method, (_, distribution) in zip(methods, alone, strict=True):
+        expected = together[1][together[1]["method"] == method].reset_index(drop=True)
+        pd.testing.assert_frame_equal(distribution, expected, check_exact=True)
 
 
 def null_with_proliferation(data: pd.DataFrame, clinical: pd.DataFrame, n_sets: int):

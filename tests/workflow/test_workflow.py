@@ -148,7 +148,7 @@ def test_changing_a_scoring_parameter_reruns_only_its_dependents(finished_run):
     finally:
         write_config(finished_run)
     assert jobs == {
-        "score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "random_signature_null": 1, "null_figure": 1,
+        "score_signatures": 1, "merge_scores": 1, "cox_univariable": 1, "random_signature_null": 1, "merge_null": 1,
         "adjusted_cox": 1, "discrimination": 1, "cutpoint": 1, "judgement": 1, "specifications": 1, "power": 1,
         "specification_curve": 1, "provenance": 1, "summary_page": 1, "all": 1,
     }

@@ -340,13 +340,9 @@ def ranking_table(ranking="{ranking}"):
     return results(f"{{cohort}}/enrichment/ranking.{ranking}.tsv")
 
 
-def primary_scores():
-    """The primary method's scores of a cohort (``{cohort}`` left as a wildcard)."""
-    return expand(
-        rules.score_signatures.output.table,
-        method=PRIMARY["method"],
-        allow_missing=True,
-    )[0]
+def primary_method(pattern):
+    """``pattern`` of the primary method (``{cohort}`` left as a wildcard)."""
+    return expand(pattern, method=PRIMARY["method"], allow_missing=True)[0]
 
 
 def per_cohort(pattern, **wildcards):
@@ -368,7 +364,7 @@ def final_outputs():
         rules.adjusted_cox.output.table,
         *rules.discrimination.output,
         rules.cutpoint.output.table,
-        rules.random_signature_null.output.table,
+        rules.merge_null.output.table,
         *rules.null_figure.output,
         rules.gene_cox.output.table,
         *rules.gene_forest.output,

@@ -6,7 +6,7 @@
 rule rank_genes_by_score:
     input:
         expression=rules.harmonise_cohort.output.expression,
-        scores=primary_scores(),
+        scores=primary_method(rules.score_signatures.output.table),
     output:
         table=ranking_table("score_spearman"),
     log:

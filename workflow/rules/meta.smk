@@ -192,7 +192,7 @@ rule head_to_head_pooled:
 rule judgement:
     input:
         cox=expand(rules.cox_univariable.output.table, cohort=COHORTS),
-        null=expand(rules.random_signature_null.output.table, cohort=COHORTS),
+        null=expand(rules.merge_null.output.table, cohort=COHORTS),
         models=expand(rules.adjusted_cox.output.table, cohort=COHORTS),
         meta=across_cohorts(rules.meta_analysis.output.table),
         locked=across_cohorts(rules.locked_models.output.table),

@@ -71,7 +71,7 @@ rule summary_page:
     input:
         cox=per_cohort(rules.cox_univariable.output.table),
         discrimination=per_cohort(rules.discrimination.output.c_index),
-        null=per_cohort(rules.random_signature_null.output.table),
+        null=per_cohort(rules.merge_null.output.table),
         models=per_cohort(rules.adjusted_cox.output.table),
         ora=per_cohort(rules.over_representation.output.table),
         kaplan_meier=[

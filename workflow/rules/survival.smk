@@ -30,7 +30,7 @@ rule kaplan_meier:
     # One job per cohort and endpoint draws every signature: a job per figure spent most of its
     # time starting Python (and on a cluster, waiting in the queue).
     input:
-        scores=primary_scores(),
+        scores=primary_method(rules.score_signatures.output.table),
         clinical=rules.harmonise_cohort.output.clinical,
     output:
         png=[
@@ -65,46 +65,35 @@ rule kaplan_meier:
         "../scripts/kaplan_meier.py"
 
 
+# One job per cohort and method: each method's null is read on the same random sets (drawn from
+# the cohort's and signature's seed in every job), a method's settings rerun only its own null, and
+# the methods' nulls run side by side on one thread each.
 rule random_signature_null:
     input:
         expression=rules.harmonise_cohort.output.expression,
         coverage=rules.signature_coverage.output.table,
         clinical=rules.harmonise_cohort.output.clinical,
-        scores=rules.merge_scores.output.table,
+        scores=rules.score_signatures.output.table,
     output:
-        table=report(
-            results("{cohort}/survival/null.tsv"),
-            caption="../report/null.rst",
-            category="Null",
-            subcategory="{cohort}",
-            labels={"cohort": "{cohort}", "table": "random-signature null"},
-        ),
-        distribution=results("{cohort}/survival/null_log_hr.tsv.gz"),
+        table=results("{cohort}/survival/null/{method}.tsv"),
+        distribution=results("{cohort}/survival/null/{method}.log_hr.tsv.gz"),
     log:
-        logs("{cohort}/random_signature_null.log"),
+        logs("{cohort}/random_signature_null.{method}.log"),
     benchmark:
-        benchmarks("{cohort}/random_signature_null.tsv")
+        benchmarks("{cohort}/random_signature_null.{method}.tsv")
     priority: hif_workflow.PATH_TO_LONG_JOBS
     conda:
         "../envs/analysis.yaml"
-    # One thread: a second bought no wall time at 2,000 sets and cost a fifth more CPU, and one
-    # thread lets two cohorts' nulls run side by side (--set-threads raises it for big cohorts).
+    # One thread: a second bought no wall time at 2,000 sets and cost a fifth more CPU.
     threads: 1
     resources:
-        mem_mb=scaled(2000, 4),  # the .npz matrix, its z-scores and one method's arrays
-        # at most 1 min per 1,000 sets, signature and method (pc1 dominates), for the
-        # unadjusted and proliferation-adjusted fits; GSE4335 took 22 s for 12,000 sets
+        mem_mb=scaled(2000, 4),  # the .npz matrix, its z-scores and the method's arrays
+        # at most 1 min per 1,000 sets and signature (pc1 dominates), for the unadjusted and
+        # proliferation-adjusted fits; GSE4335 took 22 s for 12,000 sets
         runtime=lambda w, attempt: attempt
-        * (
-            10
-            + 2
-            * len(SIGNATURES)
-            * len(METHODS)
-            * config["random_null"]["n_sets"]
-            // 1000
-        ),
+        * (10 + 2 * len(SIGNATURES) * config["random_null"]["n_sets"] // 1000),
     params:
-        methods={method: method_settings(method) for method in METHODS},
+        settings=lambda w: method_settings(w.method),
         n_sets=config["random_null"]["n_sets"],
         expression_bins=config["random_null"]["expression_bins"],
         seed=config["seed"],
@@ -113,11 +102,37 @@ rule random_signature_null:
         "../scripts/random_signature_null.py"
 
 
+rule merge_null:
+    input:
+        expand(
+            rules.random_signature_null.output.table,
+            method=METHODS,
+            allow_missing=True,
+        ),
+    output:
+        table=report(
+            results("{cohort}/survival/null.tsv"),
+            caption="../report/null.rst",
+            category="Null",
+            subcategory="{cohort}",
+            labels={"cohort": "{cohort}", "table": "random-signature null"},
+        ),
+    log:
+        logs("{cohort}/merge_null.log"),
+    benchmark:
+        benchmarks("{cohort}/merge_null.tsv")
+    localrule: True
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/merge_null.py"
+
+
 # Figures are their own rules: a presentation setting (primary.*) reruns no computation.
 rule null_figure:
     input:
-        table=rules.random_signature_null.output.table,
-        distribution=rules.random_signature_null.output.distribution,
+        table=primary_method(rules.random_signature_null.output.table),
+        distribution=primary_method(rules.random_signature_null.output.distribution),
     output:
         png=report(
             results("{cohort}/survival/null.png"),
@@ -338,7 +353,7 @@ rule head_to_head:
     input:
         expression=rules.harmonise_cohort.output.expression,
         clinical=rules.harmonise_cohort.output.clinical,
-        scores=primary_scores(),
+        scores=primary_method(rules.score_signatures.output.table),
         comparators=lambda w: list(comparator_files().values()),
         weights=[comparator_weights_path(c) for c in REFITTED_COMPARATORS],
     output:

@@ -19,11 +19,13 @@ same weights, carry the prognosis.
 
 Random sets are scored by the methods' one implementation, vectorised over sets
 (:class:`hif_prognosis.scoring.matrix.SetScorer`), which also scores the signatures themselves.
+The sets are drawn from the seed, the cohort and the signature alone, so a null of one method
+(the workflow's job) is read on the same sets as every other method's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -283,3 +285,13 @@ def random_signature_null(
     keys = [(signature, method, endpoint) for signature in draws for method in methods for endpoint in endpoints]
     table = pd.DataFrame([rows[key] for key in keys], columns=NULL_COLUMNS)
     return table, pd.concat([distributions[key] for key in keys], ignore_index=True)
+
+
+def merge_method_nulls(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The null summaries of one cohort's methods (each random_signature_null's table of one
+    method, given in the config's method order) as one table in signature, method, endpoint
+    order, as random_signature_null gives every method's."""
+    merged = pd.concat(tables, ignore_index=True)
+    signature_order = {signature: k for k, signature in enumerate(pd.unique(merged["signature"]))}
+    order = np.argsort(merged["signature"].map(signature_order).to_numpy(), kind="stable")
+    return merged.iloc[order].reset_index(drop=True)
