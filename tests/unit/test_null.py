@@ -252,6 +252,30 @@ def test_a_sample_wide_offset_is_reported_and_adjusted_away(matrix):
     assert row["null_log_hr_sd"] == pytest.approx(sig["null_log_hr"].std())
 
 
+def test_sample_wide_mean_z_and_varying_genes_are_the_z_matrix_s_without_forming_it():
+    """The null reads the offset and the varying genes before (and, for rank-based methods,
+    without) the gene z-scores: the varying genes exactly, constant and incomplete genes left
+    out; the offset the mean over the varying rows of the z matrix, summed in gene order (equal
+    to the bit to numpy's mean of the row-major matrix; numpy sums the column-major one, as
+    gene_zscores gives it, pairwise); the scorer forms no z-scores for it."""
+    from hif_prognosis.data.expression import gene_zscores
+
+    rng = np.random.default_rng(4)
+    values = rng.normal(8, 2, size=(3000, 45)) * rng.uniform(0.1, 3, size=(3000, 1))
+    values[5] = 7.0  # constant
+    values[9, 3] = np.nan  # incomplete: its z-scores are not all finite
+    matrix = pd.DataFrame(values, index=[f"G{i}" for i in range(3000)])
+    z = gene_zscores(matrix).to_numpy()
+    varies = np.isfinite(z).all(axis=1)
+    scorer = SetScorer(matrix)
+    np.testing.assert_array_equal(scorer.varies, varies)
+    np.testing.assert_array_equal(scorer.sample_mean_z, np.ascontiguousarray(z).mean(axis=0, where=varies[:, None]))
+    np.testing.assert_allclose(scorer.sample_mean_z, np.asfortranarray(z).mean(axis=0, where=varies[:, None]),
+                               rtol=0, atol=1e-15)
+    assert not varies[5] and not varies[9] and varies.sum() == 2998
+    assert "z" not in scorer.__dict__
+
+
 def test_no_offset_no_warning(matrix):
     rng = np.random.default_rng(2)
     clinical = pd.DataFrame({"sample_id": matrix.columns, "os_months": rng.exponential(12, 30), "os_event": 1})

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import sparse
 
 from hif_prognosis.compiled import compiled_threads, sorted_column_blocks
-from hif_prognosis.data.expression import gene_zscores
+from hif_prognosis.data.expression import gene_zscores, mean_gene_zscores
 from hif_prognosis.scoring.contract import ScoringMethod
 from hif_prognosis.scoring.kernels import column_ranks
 
@@ -76,9 +76,19 @@ class SetScorer:
         return gene_zscores(self.matrix).to_numpy()
 
     @cached_property
+    def _sample_wide(self) -> tuple[np.ndarray, np.ndarray]:
+        return mean_gene_zscores(self.matrix.to_numpy(dtype=np.float64))
+
+    @property
     def varies(self) -> np.ndarray:
-        """Which genes vary across samples (have z-scores): kept when the z-scores are released."""
-        return np.isfinite(self.z).all(axis=1)
+        """Which genes vary across samples (have z-scores), found without forming the
+        z-scores (a method that does not read them never holds them)."""
+        return self._sample_wide[1]
+
+    @property
+    def sample_mean_z(self) -> np.ndarray:
+        """Each sample's mean z-score over the genes that vary (hif_prognosis.scoring.offset)."""
+        return self._sample_wide[0]
 
     def prepared(self, key: Hashable, build: Callable[[], Prepared]) -> Prepared:
         """A method's matrix-wide arrays under ``key``, built on first use and kept until released."""

@@ -22,13 +22,6 @@ def deciding_suffix(offset_warning: bool) -> str:
     return ADJUSTED_SUFFIX if offset_warning else ""
 
 
-def sample_mean_z(z: np.ndarray, genes: np.ndarray) -> np.ndarray:
-    """Each sample's mean z-score over the genes ``genes`` marks (rows of ``z``, genes x
-    samples), read in place: the same bits as the mean of a copy of those rows, which at
-    10,000 samples is gigabytes."""
-    return z.mean(axis=0, where=genes[:, None])
-
-
 def row_correlations(scores: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Pearson r of each row of ``scores`` (sets x samples) with ``reference`` (samples)."""
     centred = scores - scores.mean(axis=1, keepdims=True)

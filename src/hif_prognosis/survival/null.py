@@ -36,7 +36,7 @@ from hif_prognosis.survival.fastcox import cox_columns
 from hif_prognosis.data.clinical import endpoint_data, endpoint_names
 from hif_prognosis.compiled import compiled_threads
 from hif_prognosis.scoring.kernels import sample_subsets
-from hif_prognosis.scoring.offset import OFFSET_WARNING_R, row_correlations, sample_mean_z
+from hif_prognosis.scoring.offset import OFFSET_WARNING_R, row_correlations
 from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.contract import SignatureGenes
 from hif_prognosis.scoring.registry import scoring_method
@@ -249,7 +249,7 @@ def random_signature_null(
     compiled scorers' and the Cox fits' (results do not depend on it)."""
     observed_scores = scores.set_index(["signature", "method", "sample_id"])["score"].sort_index()
     scorer = SetScorer(matrix, threads)
-    offset_all = sample_mean_z(scorer.z, scorer.varies)
+    offset_all = scorer.sample_mean_z
     draws, weighted = _random_sets(
         cohort, matrix, coverage, scorer.varies, n_sets=n_sets, n_bins=n_bins, seed=seed, threads=threads,
         weights=any(scoring_method(method).signature_parameters for method in methods),
