@@ -4,7 +4,7 @@ Serves the loopback public mirror (tests/support/public_mirror.py) with genome-s
 MSigDB genes; TARGET-OS at the real file's 60,660 rows), points the default config at it and
 changes nothing else: default null size, permutations, libraries and methods. Prints the wall
 time of the whole run, its exact CPU time, and a table per rule (jobs, summed wall and CPU
-seconds, largest max RSS), slowest first.
+seconds, the largest job's resident set), slowest first.
 
 CPU is counted exactly, twice:
 - the whole run: getrusage(RUSAGE_CHILDREN) across it, the kernel's count for Snakemake and every
@@ -15,11 +15,15 @@ CPU is counted exactly, twice:
   shutdown. The difference between the two is Snakemake itself, the jobs' shutdown and any job
   that runs no Python step. ``startup_cpu_s`` is the part spent before the step started (the
   same count, logged when it starts): the interpreter, Snakemake's script preamble, imports;
+- each job's largest resident set (``max_rss_mb``): getrusage's high-water mark of the job's
+  process at the end of its step, which the job logs beside its CPU (MiB; the whole run's
+  figure is the largest job's); Snakemake's sampled figure is shown beside it
+  (``max_rss_mb_sampled``), and can miss a peak between its samples;
 - Snakemake's own process (``snakemake_cpu``): its user and system time from /proc/<pid>/stat,
   read once it has exited and before it is reaped (the kernel's count, in clock ticks), apart
   from the jobs it ran. The rest of the whole-run figure is the downloads' steps (which have no
   benchmark file) and the jobs' exits.
-Snakemake's benchmark files give each job's wall time and max RSS; their ``cpu_time`` is sampled
+Snakemake's benchmark files give each job's wall time; their ``cpu_time`` and ``max_rss`` are sampled
 (every 0.5 s for 15 s, then every 30 s), loses everything after the last sample and is shown
 only beside the exact figure (``cpu_s_sampled``). Downloads are the mirror's, so they cost
 little here; on the real servers they add the network time.
@@ -52,7 +56,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from support.workflow_runs import apply_overrides  # noqa: E402 - tests/ is put on the path above
 from support.public_mirror import mirrored_config, public_mirror  # noqa: E402
 
-from hif_prognosis.runlog import CPU_USED  # noqa: E402
+from hif_prognosis.runlog import CPU_USED, PEAK_MEMORY  # noqa: E402
 
 
 def logged_cpu(log: Path, when: str) -> float:
@@ -63,9 +67,18 @@ def logged_cpu(log: Path, when: str) -> float:
     return float(found[-1]) if found else float("nan")
 
 
+def logged_peak_memory(log: Path) -> float:
+    """The job's largest resident set (MiB) when its step was done, as the step logged it (NaN
+    if it logged none)."""
+    pattern = re.compile(re.escape(PEAK_MEMORY.split("{")[0]) + r"([0-9.]+) MiB")
+    found = pattern.findall(log.read_text(encoding="utf-8", errors="replace"))
+    return float(found[-1]) if found else float("nan")
+
+
 def rule_table(directory: Path) -> pd.DataFrame:
     """Per rule: jobs, summed wall seconds, exact CPU seconds (all, and before the step started)
-    and sampled CPU seconds, largest max RSS (MB),
+    and sampled CPU seconds, the largest job's resident set (MiB, exact; and Snakemake's
+    sampled max RSS, MB),
     from the benchmark files logs/<run>/benchmarks/<group>/<job>.tsv and the job logs
     logs/<run>/<group>/<job>.log beside them."""
     logs = directory / "logs" / "config"
@@ -80,19 +93,20 @@ def rule_table(directory: Path) -> pd.DataFrame:
                 "cpu_s": logged_cpu(log, "done") if log.exists() else float("nan"),
                 "startup_cpu_s": logged_cpu(log, "started") if log.exists() else float("nan"),
                 "cpu_s_sampled": float(record["cpu_time"]),
-                "max_rss_mb": float(record["max_rss"]),
+                "max_rss_mb": logged_peak_memory(log) if log.exists() else float("nan"),
+                "max_rss_mb_sampled": float(record["max_rss"]),
             }
         )
     jobs = pd.DataFrame(rows)
     table = jobs.groupby("rule").agg(
         jobs=("wall_s", "size"), wall_s=("wall_s", "sum"), cpu_s=("cpu_s", lambda v: v.sum(min_count=1)),
         startup_cpu_s=("startup_cpu_s", lambda v: v.sum(min_count=1)), cpu_s_sampled=("cpu_s_sampled", "sum"),
-        max_rss_mb=("max_rss_mb", "max"),
+        max_rss_mb=("max_rss_mb", "max"), max_rss_mb_sampled=("max_rss_mb_sampled", "max"),
     )
     table = table.sort_values("cpu_s", ascending=False).round(1)
     table.loc["total"] = [
         table["jobs"].sum(), table["wall_s"].sum(), table["cpu_s"].sum(), table["startup_cpu_s"].sum(),
-        table["cpu_s_sampled"].sum(), table["max_rss_mb"].max(),
+        table["cpu_s_sampled"].sum(), table["max_rss_mb"].max(), table["max_rss_mb_sampled"].max(),
     ]
     return table
 
@@ -161,8 +175,9 @@ def print_run(spent: RunTime, table: pd.DataFrame) -> None:
     rest = spent.user + spent.system - float(table.loc["total", "cpu_s"])
     print(f"per rule: cpu_s exact, each job's getrusage at the end of its step (the rest, {rest:.0f} CPU s, "
           f"is Snakemake's own process, {spent.snakemake_cpu:.1f} CPU s by /proc/<pid>/stat at its exit, the "
-          "downloads' steps and the jobs' exits), of which startup_cpu_s before the step started; wall, max RSS "
-          "and cpu_s_sampled from Snakemake's benchmark files:")
+          "downloads' steps and the jobs' exits), of which startup_cpu_s before the step started; max_rss_mb "
+          "exact, the largest job's resident set in MiB by its getrusage; wall, max_rss_mb_sampled and "
+          "cpu_s_sampled from Snakemake's benchmark files:")
     print(table.to_markdown())
 
 

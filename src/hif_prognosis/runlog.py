@@ -2,8 +2,9 @@
 
 A step logs the exact CPU time its process has used when it starts (getrusage: user and system
 seconds; the interpreter's start-up, Snakemake's script preamble and the job's imports) and, when
-it ends well, when it ends (everything but interpreter shutdown); ``benchmarks/default_run.py``
-reads both back per rule.
+it ends well, when it ends (everything but interpreter shutdown), with the process's largest
+resident set (getrusage's high-water mark, exact where Snakemake's benchmark files sample it);
+``benchmarks/default_run.py`` reads them back per rule.
 
 A failure the user can act on from its message alone (``errors.PipelineError``: bad input, a
 failed download) ends the job with that message in the log and on the console and exit status 1,
@@ -26,12 +27,19 @@ from hif_prognosis.errors import PipelineError
 
 
 CPU_USED = "CPU {total:.3f} s (user {user:.3f}, system {system:.3f}; this process, by getrusage)"
+PEAK_MEMORY = "largest resident set {mib:.1f} MiB (this process, by getrusage)"
 
 
 def cpu_used() -> str:
     """The log's words for this process's exact CPU time so far (CPU_USED)."""
     used = resource.getrusage(resource.RUSAGE_SELF)
     return CPU_USED.format(total=used.ru_utime + used.ru_stime, user=used.ru_utime, system=used.ru_stime)
+
+
+def peak_memory() -> str:
+    """The log's words for this process's largest resident set so far (PEAK_MEMORY; Linux
+    counts ru_maxrss in KiB)."""
+    return PEAK_MEMORY.format(mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 @contextmanager
@@ -64,7 +72,7 @@ def logged_step(log_path: str | Path, step: str, *, echo: bool = False) -> Itera
         print(f"{step} failed; see {log_path}", file=sys.stderr)
         raise
     else:
-        logger.info("%s: done; %s", step, cpu_used())
+        logger.info("%s: done; %s; %s", step, cpu_used(), peak_memory())
     finally:
         if console is not None:
             logger.removeHandler(console)

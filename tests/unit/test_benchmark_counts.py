@@ -1,4 +1,5 @@
-"""The default-run benchmark's exact count of Snakemake's own CPU, apart from the jobs it ran."""
+"""The default-run benchmark's exact counts: Snakemake's own CPU, apart from the jobs it ran, and
+each job's largest resident set."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from support.locations import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from default_run import own_cpu_at_exit  # noqa: E402 - benchmarks/ is put on the path above
+from default_run import logged_peak_memory, own_cpu_at_exit  # noqa: E402 - benchmarks/ is put on the path above
 
 # Spins until this process has used the given CPU seconds (by getrusage), then exits.
 BURN = """
@@ -38,3 +39,18 @@ def test_own_cpu_at_exit_counts_the_process_and_not_the_children_it_waited_for()
     # /proc counts in clock ticks, getrusage (which the burning process watched) more finely
     assert 0.25 <= own < 0.6  # what it burned, and not its child's 0.9
     assert everything >= own + 0.85
+
+
+# A step that touches 300 MiB (every page written), then ends.
+TOUCHING_STEP = """
+import sys
+from hif_prognosis.runlog import logged_step
+with logged_step(sys.argv[1], "a step"):
+    block = b"x" * (300 << 20)
+"""
+
+
+def test_a_step_logs_its_largest_resident_set_and_the_benchmark_reads_it(tmp_path):
+    log = tmp_path / "step.log"
+    subprocess.run([sys.executable, "-c", TOUCHING_STEP, str(log)], check=True)
+    assert 300 <= logged_peak_memory(log) < 600  # the block, and the interpreter's own tens of MiB
