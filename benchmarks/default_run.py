@@ -15,9 +15,9 @@ CPU is counted exactly, twice:
   shutdown. The difference between the two is Snakemake itself, the jobs' shutdown and any job
   that runs no Python step. ``startup_cpu_s`` is the part spent before the step started (the
   same count, logged when it starts): the interpreter, Snakemake's script preamble, imports;
-- each job's largest resident set (``max_rss_mb``): getrusage's high-water mark of the job's
-  process at the end of its step, which the job logs beside its CPU (MiB; the whole run's
-  figure is the largest job's); Snakemake's sampled figure is shown beside it
+- each job's largest resident set (``max_rss_mb``): the kernel's high-water mark of the job's
+  own address space (VmHWM) at the end of its step, which the job logs beside its CPU (MiB;
+  the whole run's figure is the largest job's); Snakemake's sampled figure is shown beside it
   (``max_rss_mb_sampled``), and can miss a peak between its samples;
 - Snakemake's own process (``snakemake_cpu``): its user and system time from /proc/<pid>/stat,
   read once it has exited and before it is reaped (the kernel's count, in clock ticks), apart
@@ -176,7 +176,7 @@ def print_run(spent: RunTime, table: pd.DataFrame) -> None:
     print(f"per rule: cpu_s exact, each job's getrusage at the end of its step (the rest, {rest:.0f} CPU s, "
           f"is Snakemake's own process, {spent.snakemake_cpu:.1f} CPU s by /proc/<pid>/stat at its exit, the "
           "downloads' steps and the jobs' exits), of which startup_cpu_s before the step started; max_rss_mb "
-          "exact, the largest job's resident set in MiB by its getrusage; wall, max_rss_mb_sampled and "
+          "exact, the largest job's resident set in MiB by the kernel's high-water mark; wall, max_rss_mb_sampled and "
           "cpu_s_sampled from Snakemake's benchmark files:")
     print(table.to_markdown())
 

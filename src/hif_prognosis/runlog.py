@@ -3,7 +3,7 @@
 A step logs the exact CPU time its process has used when it starts (getrusage: user and system
 seconds; the interpreter's start-up, Snakemake's script preamble and the job's imports) and, when
 it ends well, when it ends (everything but interpreter shutdown), with the process's largest
-resident set (getrusage's high-water mark, exact where Snakemake's benchmark files sample it);
+resident set (the kernel's high-water mark, exact where Snakemake's benchmark files sample it);
 ``benchmarks/default_run.py`` reads them back per rule.
 
 A failure the user can act on from its message alone (``errors.PipelineError``: bad input, a
@@ -27,7 +27,7 @@ from hif_prognosis.errors import PipelineError
 
 
 CPU_USED = "CPU {total:.3f} s (user {user:.3f}, system {system:.3f}; this process, by getrusage)"
-PEAK_MEMORY = "largest resident set {mib:.1f} MiB (this process, by getrusage)"
+PEAK_MEMORY = "largest resident set {mib:.1f} MiB (this process, the kernel's high-water mark)"
 
 
 def cpu_used() -> str:
@@ -37,9 +37,18 @@ def cpu_used() -> str:
 
 
 def peak_memory() -> str:
-    """The log's words for this process's largest resident set so far (PEAK_MEMORY; Linux
-    counts ru_maxrss in KiB)."""
-    return PEAK_MEMORY.format(mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    """The log's words for this process's largest resident set so far (PEAK_MEMORY): Linux's
+    VmHWM, the peak of this program's own address space. getrusage's ru_maxrss is not: it
+    carries over the high-water mark of the process that started it (a job started by
+    vfork-and-exec reports at least Snakemake's own 140 MiB); it stands in where there is no
+    /proc (macOS counts it in bytes, Linux in KiB)."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        kib = float(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+    except (OSError, StopIteration):
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        kib = maxrss / 1024 if sys.platform == "darwin" else maxrss
+    return PEAK_MEMORY.format(mib=kib / 1024)
 
 
 @contextmanager
