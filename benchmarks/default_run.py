@@ -62,16 +62,18 @@ from hif_prognosis.runlog import CPU_USED, PEAK_MEMORY  # noqa: E402
 def logged_cpu(log: Path, when: str) -> float:
     """The job's exact CPU seconds when its step ``started`` or was ``done``, as the step logged
     them (NaN if it logged none)."""
-    pattern = re.compile(rf": {when}; " + re.escape(CPU_USED.split("{")[0]) + r"([0-9.]+) s")
-    found = pattern.findall(log.read_text(encoding="utf-8", errors="replace"))
-    return float(found[-1]) if found else float("nan")
+    return last_logged(log, rf": {when}; " + re.escape(CPU_USED.split("{")[0]) + r"([0-9.]+) s")
 
 
 def logged_peak_memory(log: Path) -> float:
     """The job's largest resident set (MiB) when its step was done, as the step logged it (NaN
     if it logged none)."""
-    pattern = re.compile(re.escape(PEAK_MEMORY.split("{")[0]) + r"([0-9.]+) MiB")
-    found = pattern.findall(log.read_text(encoding="utf-8", errors="replace"))
+    return last_logged(log, re.escape(PEAK_MEMORY.split("{")[0]) + r"([0-9.]+) MiB")
+
+
+def last_logged(log: Path, pattern: str) -> float:
+    """The number ``pattern``'s group captures in the log's last match (NaN if none)."""
+    found = re.findall(pattern, log.read_text(encoding="utf-8", errors="replace"))
     return float(found[-1]) if found else float("nan")
 
 

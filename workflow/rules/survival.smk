@@ -87,7 +87,7 @@ rule random_signature_null:
     # One thread: a second bought no wall time at 2,000 sets and cost a fifth more CPU.
     threads: 1
     resources:
-        mem_mb=scaled(2000, 4),  # the .npz matrix, its z-scores and the method's arrays
+        mem_mb=scaled(2000, 4),  # the .npz matrix, its z-scores if the method reads them, its arrays
         # at most 1 min per 1,000 sets and signature (pc1 dominates), for the unadjusted and
         # proliferation-adjusted fits; GSE4335 took 22 s for 12,000 sets
         runtime=lambda w, attempt: attempt
