@@ -112,6 +112,35 @@ def test_read_expression_table_drops_blank_symbols(tmp_path):
     assert list(table.index) == ["TP53", "MYC"]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_table_parsed_in_blocks_of_rows_equals_pandas_reading_it_whole(tmp_path, monkeypatch, threads):
+    """Blocks of 3 rows on 1 and 2 threads: blank lines, a row without a symbol, R's quoted
+    symbols and a quoted symbol holding a line break across a block's end change nothing."""
+    from numba import get_num_threads, set_num_threads
+
+    from hif_prognosis.data import expression
+
+    monkeypatch.setattr(expression, "ROW_BLOCK", 3)
+    rows = [f'"G{i}"\t{i}.25\t{-i}.5' for i in range(11)]
+    rows[2] = '"A\nB"\t1\t2'  # a line break inside quotes, the block's last line
+    rows[5] = "\t7\t8"  # no symbol: dropped
+    rows[7] = "G7\tNA\t"  # missing values
+    text = '"s1"\t"s2"\n' + "\n".join(rows[:6]) + "\n\n" + "\n".join(rows[6:]) + "\n"  # R's header, a blank line
+    path = tmp_path / "expr.tsv"
+    path.write_text(text)
+    previous = get_num_threads()
+    set_num_threads(threads)
+    try:
+        table = read_expression_table(path)
+    finally:
+        set_num_threads(previous)
+    whole = pd.read_csv(path, sep="\t", index_col=0)
+    whole = whole[whole.index.notna()]
+    assert list(table.index) == list(whole.index) and list(table.columns) == ["s1", "s2"]
+    np.testing.assert_array_equal(table.to_numpy(), whole.to_numpy(dtype=float))
+    assert "A\nB" in table.index and len(table) == 10
+
+
 def test_the_jobs_matrix_file_keeps_values_and_labels_exactly_and_its_bytes_are_reproducible(tmp_path):
     """What the workflow's jobs read (numpy .npz): every float64 bit, gene symbols a TSV reader
     would take for missing values ("NA", "NULL") or numbers ("1"), non-ASCII labels and the index
