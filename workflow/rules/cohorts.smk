@@ -21,6 +21,7 @@ rule harmonise_cohort:
     priority: hif_workflow.PATH_TO_LONG_JOBS
     conda:
         "../envs/analysis.yaml"
+    threads: cohort_threads
     resources:
         mem_mb=cohort_resource("mem_mb"),
         runtime=cohort_resource("runtime"),

@@ -175,6 +175,11 @@ def cohort_resource(resource):
     return amount
 
 
+def cohort_threads(wildcards):
+    """A harmonise job's threads as the cohort's source sets them."""
+    return hif_workflow.source_of(cohort_config(wildcards)).threads
+
+
 def endpoints(cohort):
     return list(config["cohorts"][cohort]["endpoints"])
 

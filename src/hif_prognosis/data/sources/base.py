@@ -56,7 +56,7 @@ class CohortSource:
     public files it downloads by role (``downloads``), the files a rule of its own makes
     (``made``, by role), the files the config names (``configured``: role -> location), the
     checks it can make before any job (``check``), and its harmonise job's memory (MB: a base
-    and a multiple of the input's MB) and minutes. Run time: ``harmonise(inputs, cohort,
+    and a multiple of the input's MB), minutes and threads. Run time: ``harmonise(inputs, cohort,
     limits, name)``, the log2 gene-symbol matrix and clinical table from the job's inputs by
     role, importing the analysis stack when called."""
 
@@ -69,3 +69,4 @@ class CohortSource:
     check: Callable[[str, Cohort, Mapping[str, str], str], None] = _no_check
     memory_mb: tuple[float, float] = (4000, 20)
     runtime_minutes: float = 30
+    threads: int = 1  # its harmonise job's, where reading the expression table can use more

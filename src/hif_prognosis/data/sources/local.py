@@ -52,4 +52,5 @@ SOURCE = CohortSource(
     check=check_encoding,
     memory_mb=(2000, 20),
     runtime_minutes=20,
+    threads=2,  # the table is parsed in blocks of rows: 20,000 x 10,000 in 38 s wall on 2, 46 on 1
 )
