@@ -95,9 +95,9 @@ def _named_rows(raw: bytes, codec: str, header: list[str], path: str | Path) -> 
     job's threads (pandas' parser releases the GIL) into one preallocated array: parsing the whole
     file at once holds its tokens and a per-column copy besides the result (7 GB at 20,000 x 10,000)."""
     blocks = _row_blocks(raw, ROW_BLOCK)
-    values = np.empty((sum(lines for _, _, lines in blocks), len(header) - 1))
-    symbols: list[np.ndarray] = [np.array([], dtype=str)] * len(blocks)
     first_row = np.cumsum([0] + [lines for _, _, lines in blocks])
+    values = np.empty((first_row[-1], len(header) - 1))
+    symbols: list[np.ndarray] = [np.array([], dtype=str)] * len(blocks)
 
     def parse(number: int) -> None:
         start, end, _ = blocks[number]
