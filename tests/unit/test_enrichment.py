@@ -5,7 +5,7 @@ from scipy.stats import hypergeom, spearmanr
 
 from hif_prognosis.enrichment.gsea import MULTILEVEL_P_FLOOR, enrichment_curve, ORA_COLUMNS, PRERANK_COLUMNS, nes_across_cohorts, over_representation, prerank, running_score
 from hif_prognosis.presentation.labels import ranking_labels
-from hif_prognosis.enrichment.ranking_statistics import spearman_with_score, survival_cox_ranking
+from hif_prognosis.enrichment.ranking_statistics import average_ranks, spearman_with_score, survival_cox_ranking
 from hif_prognosis.distributions import benjamini_hochberg
 
 
@@ -26,6 +26,19 @@ def test_spearman_matches_scipy_with_ties(monkeypatch):
         expected = spearmanr(matrix.loc[gene], score[matrix.columns]).statistic
         assert abs(ranking[gene] - expected) < 1e-12
     assert ranking.is_monotonic_decreasing
+
+
+def test_average_ranks_are_pandas_to_the_bit():
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 6, size=(40, 33)).astype(float)  # many ties, groups of every length
+    values[5] = 2.0  # one tie group spanning the row
+    values[7, ::4] = -np.inf
+    expected = pd.DataFrame(values).rank(axis=1, method="average").to_numpy()
+    assert np.array_equal(average_ranks(values), expected)
+    values[9, 3] = np.nan
+    ranks = average_ranks(values)
+    assert np.isnan(ranks[9]).all()  # a NaN leaves the row's correlation undefined
+    assert np.array_equal(np.delete(ranks, 9, axis=0), np.delete(expected, 9, axis=0))
 
 
 @pytest.mark.parametrize("engine", ["multilevel", "permutation"])

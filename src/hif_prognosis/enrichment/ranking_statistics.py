@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from hif_prognosis.data.expression import GENE_BLOCK
 from hif_prognosis.enrichment.rankings import sorted_ranking
@@ -24,13 +25,44 @@ def spearman_with_score(matrix: pd.DataFrame, score: pd.Series) -> pd.Series:
     rho = np.empty(len(matrix))
     for start in range(0, len(matrix), GENE_BLOCK):  # blocks of genes: a few matrix-sized copies less
         block = slice(start, start + GENE_BLOCK)
-        gene_ranks = matrix.iloc[block].rank(axis=1, method="average").to_numpy(dtype=float)
-        gene_centred = gene_ranks - gene_ranks.mean(axis=1, keepdims=True)
+        centred = average_ranks(matrix.iloc[block].to_numpy(dtype=float))
+        centred -= centred.mean(axis=1, keepdims=True)  # in place: a fresh block-sized array costs seconds
+        products = centred @ score_centred
+        squares = np.square(centred, out=centred).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rho[block] = (gene_centred @ score_centred) / (
-                np.sqrt((gene_centred**2).sum(axis=1)) * np.sqrt((score_centred**2).sum())
-            )
+            rho[block] = products / (np.sqrt(squares) * np.sqrt((score_centred**2).sum()))
     return sorted_ranking(pd.Series(rho, index=matrix.index, name="spearman_rho").dropna())
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 1 within each row of ``values``, ties given their mean rank: pandas'
+    ``rank(axis=1, method="average")`` to the bit (half-integers are exact), from numpy's
+    argsort (SIMD) and one compiled pass over the tie groups, where pandas' took about 2 us a
+    value; a row holding a NaN is all NaN (its correlation is undefined)."""
+    values = np.ascontiguousarray(values, dtype=float)
+    out = np.empty(values.shape)
+    _average_rank_rows(values, np.argsort(values, axis=1), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _average_rank_rows(values: np.ndarray, order: np.ndarray, out: np.ndarray) -> None:
+    """Each row's mean ranks of its tie groups, in its argsort ``order`` (NaNs sort last)."""
+    n = values.shape[1]
+    for r in range(values.shape[0]):
+        row, row_order = values[r], order[r]
+        if n and np.isnan(row[row_order[n - 1]]):
+            out[r, :] = np.nan
+            continue
+        start = 0
+        while start < n:
+            stop, value = start + 1, row[row_order[start]]
+            while stop < n and row[row_order[stop]] == value:
+                stop += 1
+            rank = (start + 1 + stop) / 2.0
+            for i in range(start, stop):
+                out[r, row_order[i]] = rank
+            start = stop
 
 
 def survival_cox_ranking(

@@ -148,8 +148,9 @@ def _fit_columns(
     max_iterations: int,
     tolerance: float,
 ) -> CoxColumns:
-    """Column j's model: x_j (centred) plus the shared covariates z; rows in sorted order."""
-    x = x - x.mean(axis=0)
+    """Column j's model: x_j (centred) plus the shared covariates z; rows in sorted order. ``x``
+    is cox_columns' own copy, centred in place."""
+    x -= x.mean(axis=0)
     if z.shape[1]:  # what is left of x_j once z is accounted for: x_j minus its projection on z
         basis = np.linalg.qr(z)[0]
         residual = x - basis @ (basis.T @ x)
