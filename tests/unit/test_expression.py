@@ -167,7 +167,17 @@ def test_the_jobs_matrix_file_keeps_values_and_labels_exactly_and_its_bytes_are_
     np.testing.assert_allclose(published.to_numpy(), matrix.to_numpy(), rtol=1e-11)
 
 
-def test_matrix_tsv_is_pandas_formatting_to_the_byte(tmp_path):
+@pytest.fixture(params=["template", "compiled"])
+def value_formatter(request, monkeypatch):
+    """write_tsv's two formatters of a table's values: the % template, and the compiled one
+    large tables take (float_text)."""
+    from hif_prognosis import tables
+
+    monkeypatch.setattr(tables, "COMPILED_FROM", 0 if request.param == "compiled" else 10**12)
+    return request.param
+
+
+def test_matrix_tsv_is_pandas_formatting_to_the_byte(tmp_path, value_formatter):
     """write_tsv formats a matrix a row at a time; the text is pandas' to_csv with the same
     float format and "NA": labels that need quoting (a tab, a quote) or hold a %, missing, infinite,
     negative-zero and tiny values included; the .gz holds the same text."""
@@ -189,7 +199,7 @@ def test_matrix_tsv_is_pandas_formatting_to_the_byte(tmp_path):
     assert gzip.decompress((tmp_path / "m.tsv.gz").read_bytes()).decode() == expected
 
 
-def test_labelled_long_tables_are_pandas_formatting_to_the_byte(tmp_path):
+def test_labelled_long_tables_are_pandas_formatting_to_the_byte(tmp_path, value_formatter):
     """write_tsv formats a long table (text label columns, then float64 columns, as the null's
     log HRs) a row at a time too, with or without its index; labels that repeat, are empty or
     need quoting or hold a %, and NaN values, give pandas' to_csv text, and compressed, its .gz bytes. A
@@ -228,3 +238,28 @@ def test_labelled_long_tables_are_pandas_formatting_to_the_byte(tmp_path):
     table.to_csv(tmp_path / "pandas" / "t.tsv.gz", sep="\t", index=False, float_format=FLOAT_FORMAT, na_rep="NA",
                  compression={"method": "gzip", "mtime": 0, "compresslevel": 1})
     assert (tmp_path / "t.tsv.gz").read_bytes() == (tmp_path / "pandas" / "t.tsv.gz").read_bytes()
+
+
+def test_compiled_value_text_is_pythons():
+    """float_text's "%.12g" equals Python's for values of every magnitude, rounding cases near a
+    half, powers of ten, the ends of the double range and non-finite values; expression-like
+    values are formatted compiled, not handed back to Python."""
+    from hif_prognosis.float_text import WIDTH, _write_rows, rows_text
+
+    rng = np.random.default_rng(8)
+    magnitudes = 10.0 ** rng.integers(-16, 17, 60_000)
+    values = np.concatenate([
+        rng.normal(size=60_000) * magnitudes, *(np.round(rng.uniform(-16, 16, 10_000), places) for places in range(7)),
+        10.0 ** np.arange(-15, 16), -(10.0 ** np.arange(-15, 16)) * (1 - 1e-16),
+        [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, 1.7976931348623157e308, 999999999999.5, 99999999999.95,
+         123456789012.5, 0.5, 2.5, 1e-11, 9.999999999995e-12, 0.00012345678901249999, 1 / 3, 2 / 3, 0.1 + 0.2],
+    ])
+    text = bytes(rows_text(values[:, None], [b""] * len(values))).decode().split("\n")[:-1]
+    assert text == ["NA" if np.isnan(v) else "%.12g" % v for v in values.tolist()]
+    wide = bytes(rows_text(values[:30].reshape(3, 10), [b"a\t", b"", b"%s\t"])).decode()
+    assert wide == "".join(prefix + "\t".join("%.12g" % v for v in row) + "\n"
+                           for prefix, row in zip(["a\t", "", "%s\t"], values[:30].reshape(3, 10).tolist()))
+    expression = np.round(rng.uniform(0, 16, (100, 100)), 3)
+    out = np.empty(expression.size * (WIDTH + 1), dtype=np.uint8)
+    ends = np.arange(1, 101, dtype=np.int64)
+    assert _write_rows(expression, np.zeros(100, dtype=np.uint8), ends, out, 0, 0)[0] == expression.size

@@ -460,7 +460,7 @@ def test_figures_and_pages_import_neither_the_scoring_kernels_nor_numba():
     code = (
         "import sys\n"
         "import hif_prognosis.presentation.plotting, hif_prognosis.presentation.labels\n"
-        "import hif_prognosis.enrichment.gsea, hif_prognosis.survival.specifications\n"
+        "import hif_prognosis.enrichment.gsea, hif_prognosis.survival.specifications, hif_prognosis.tables\n"
         "from hif_prognosis.scoring.registry import method_label\n"
         "assert method_label('zscore') == 'mean z-score' and method_label('zscore_typo') == 'zscore_typo'\n"
         "heavy = ('numba', 'scipy.sparse', 'hif_prognosis.scoring.methods.pc1', 'hif_prognosis.survival.fastcox')\n"
