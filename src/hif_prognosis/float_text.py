@@ -4,7 +4,7 @@ writing a 10,000 x 20,000 expression matrix took 63 CPU s by ``%`` templates, 30
 "NA" for NaN: a value whose twelfth digit float arithmetic cannot round with certainty (the
 scaled value within 1e-4 of a half, where its rounding error is below 6.2e-5), or outside 1e-11
 to 1e12, where a power of ten is not exact in a double, is formatted by Python. Imported only by
-the writer of large tables (it loads numba)."""
+the writer of large tables (tables.COMPILED_FROM values or more: it loads numba)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from support.locations import REPO
 PACKAGE = REPO / "src" / "hif_prognosis"
 # Layer of each top-level module or subpackage; a module may import its own layer and lower ones.
 LAYERS = {
-    "errors": 0, "tables": 0, "runlog": 0, "compiled": 0, "wording": 0, "distributions": 0, "submodules": 0,
+    "errors": 0, "tables": 0, "float_text": 0, "runlog": 0, "compiled": 0, "wording": 0, "distributions": 0,
+    "submodules": 0,
     "data": 1, "scoring": 2, "survival": 3, "enrichment": 4, "presentation": 5,
     "derived": 6,  # writes the text derived from the registries: above everything
 }
