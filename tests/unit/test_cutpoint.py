@@ -104,3 +104,27 @@ def test_table_is_seeded():
     again = cutpoint_table("x", scores, clinical, min_fraction=0.1, permutations=300, seed=4)
     pd.testing.assert_frame_equal(first, again)
     assert first.loc[0, "n_low"] + first.loc[0, "n_high"] == 60
+
+
+def test_permuted_maxima_are_numpys_to_the_bit():
+    """The permutations' largest |standardised sum|, compiled without the permutations x samples
+    temporaries, equals the numpy expression it replaced, a zero SD (inf) and all-zero scores
+    (NaN, 0 / 0) included."""
+    from hif_prognosis.survival.cutpoint import permuted_maxima
+
+    rng = np.random.default_rng(11)
+    n = 300
+    y = np.round(rng.normal(size=n), 2)
+    m = np.arange(30, 270, 2) + 1
+    expected = m / n * y.sum()
+    sd = np.sqrt(m * (n - m) / (n**2 * (n - 1)) * (n * (y**2).sum() - y.sum() ** 2))
+    permuted = rng.permuted(np.broadcast_to(y, (400, n)), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for case, rows, centre, sds in (
+            ("plain", permuted, expected, sd),
+            ("a zero SD", permuted, expected, np.where(np.arange(len(sd)) == 7, 0.0, sd)),
+            ("all-zero scores", np.zeros_like(permuted), np.zeros_like(expected), np.zeros_like(sd)),
+        ):
+            reference = np.abs((np.cumsum(rows, axis=1)[:, m - 1] - centre) / sds).max(axis=1)
+            assert np.array_equal(permuted_maxima(rows, m, centre, sds), reference, equal_nan=True), case
+    assert np.isnan(permuted_maxima(np.zeros_like(permuted), m, np.zeros_like(expected), np.zeros_like(sd))).all()
