@@ -108,8 +108,8 @@ def test_table_is_seeded():
 
 def test_permuted_maxima_are_numpys_to_the_bit():
     """The permutations' largest |standardised sum|, compiled without the permutations x samples
-    temporaries, equals the numpy expression it replaced, a zero SD (inf) and all-zero scores
-    (NaN, 0 / 0) included."""
+    temporaries (large inputs), equals the numpy form small inputs keep, a zero SD (inf) and
+    all-zero scores (NaN, 0 / 0) included."""
     from hif_prognosis.survival.cutpoint import permuted_maxima
 
     rng = np.random.default_rng(11)
