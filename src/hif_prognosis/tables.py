@@ -9,6 +9,7 @@ import gzip
 import io
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,26 +83,29 @@ def _write_labelled_floats(
         quoted.writerow(cells)
         return buffer.getvalue()[:-1]
 
-    prefixes: dict[tuple[Any, ...], str] = {}  # the labels and the tab after them (an empty last cell: never quoted)
     complete = "\t".join([FLOAT_FORMAT] * (table.shape[1] - len(labels))) + "\n"
 
     def with_gaps(missing: np.ndarray) -> str:
         return "\t".join("NA" if gap else FLOAT_FORMAT for gap in missing) + "\n"
 
-    def template(block: np.ndarray, row_prefixes: list[str]) -> bytes:
+    def template(block: np.ndarray, row_prefixes: list[Any]) -> bytes:
         missing = np.isnan(block)
-        rows = [prefix.replace("%", "%%") + (with_gaps(missing[row]) if gaps else complete)
+        rows = [prefix + (with_gaps(missing[row]) if gaps else complete)
                 for row, (prefix, gaps) in enumerate(zip(row_prefixes, missing.any(axis=1).tolist(), strict=True))]
         return ("".join(rows) % tuple(block[~missing].tolist())).encode()
 
     values = table.iloc[:, len(labels):].to_numpy()
+    # A row's labels and the tab after them (an empty last cell: never quoted), once per distinct
+    # row of labels, in the form its formatter takes: % doubled for the template, bytes compiled.
+    text: Callable[[np.ndarray, list[Any]], bytes | memoryview]
+    prefix_form: Callable[[str], str | bytes]
     if values.size >= COMPILED_FROM:
         from hif_prognosis.float_text import rows_text
 
-        def text(block: np.ndarray, row_prefixes: list[str]) -> bytes:
-            return rows_text(block, [prefix.encode() for prefix in row_prefixes])
+        text, prefix_form = rows_text, str.encode
     else:
-        text = template
+        text, prefix_form = template, lambda prefix: prefix.replace("%", "%%")
+    prefixes: dict[tuple[Any, ...], str | bytes] = {}
     label_values = ([table.index] if index else []) + [table[label].to_numpy() for label in labels]
     opener = gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) if compressed else open(path, "wb")
     with opener as handle:
@@ -111,10 +115,10 @@ def _write_labelled_floats(
             block = values[start:start + ROW_BLOCK]
             cells = zip(*(column[start:start + ROW_BLOCK] for column in label_values), strict=True) if label_values \
                 else [()] * len(block)
-            row_prefixes = []
+            row_prefixes: list[Any] = []  # str or bytes, as the formatter takes them
             for row_cells in cells:
                 if row_cells not in prefixes:
-                    prefixes[row_cells] = quote([*row_cells, ""]) if row_cells else ""
+                    prefixes[row_cells] = prefix_form(quote([*row_cells, ""]) if row_cells else "")
                 row_prefixes.append(prefixes[row_cells])
             handle.write(text(block, row_prefixes))
         handle.flush()  # as pandas does before closing: its .gz bytes, not only its text
