@@ -26,10 +26,10 @@ def fetch_cohort_sources():
         workflow.source_path(f"../../src/hif_prognosis/data/sources/{name}.py")
 
 
-def load_workflow_library():
-    fetch_cohort_sources()
-    path = workflow.source_path("../lib/hif_workflow.py")
-    spec = importlib.util.spec_from_file_location("hif_workflow", path)
+def load_workflow_library(name):
+    """workflow/lib/<name>.py, by its path in the workflow's source."""
+    path = workflow.source_path(f"../lib/{name}.py")
+    spec = importlib.util.spec_from_file_location(name, path)
     library = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = (
         library  # dataclasses look their module up while being defined
@@ -38,7 +38,12 @@ def load_workflow_library():
     return library
 
 
-hif_workflow = load_workflow_library()
+fetch_cohort_sources()
+hif_workflow = load_workflow_library("hif_workflow")
+
+# Snakemake's scheduler multiplies its one-second wake-ups as jobs finish (28 CPU s of the default
+# run); one pending wake does the same (workflow/lib/snakemake_scheduler.py).
+load_workflow_library("snakemake_scheduler").coalesce_snakemake_reevaluations()
 
 # Snakemake 9 creates, and drops unawaited, a coroutine each time a resource reads
 # input.size_mb before the inputs exist (snakemake/snakemake#4280, harmless): silenced so that
