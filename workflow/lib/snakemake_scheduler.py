@@ -5,14 +5,16 @@ pass of its loop by starting a timer that wakes the loop again a second later, f
 limit (``--max-jobs-per-timespan``, "100/1s" unless set). Each wake runs a pass, and each pass
 starts a timer: every job that finishes, since it wakes the loop too, leaves one more chain of
 timers behind, and by the end of the default run about 150 chains woke it 150 times a second:
-17,800 passes, and Snakemake's own process took 38.8 CPU s, against 10.5 with the wakes coalesced
-(benchmarks/default_run.py; docs/performance.md). One pending wake is enough, since a pass looks at every job whichever wake
-started it: :func:`coalesce_reevaluations` keeps only the earliest.
+17,800 passes, and Snakemake's own process took 38.8 CPU s, against 10.5 with the wakes
+coalesced (benchmarks/default_run.py; docs/performance.md). One pending wake is enough, since a
+pass looks at every job whichever wake started it: :func:`coalesce_reevaluations` keeps only
+the earliest.
 
 Standard library only, like the workflow's other parse-time code (Snakemake's scheduler is
-looked up when the workflow applies it). The scheduler's method is
-replaced only where it is still the known one (its source, compared below): a Snakemake that
-changed it is left alone, and the test that pins this module to the installed Snakemake fails.
+looked up when the workflow applies it). The method is replaced only where it is still the known
+one (its source, compared below): a Snakemake that changed it is left alone, and
+tests/workflow/test_snakemake_scheduler.py, which expects the installed one to be replaced,
+fails.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def _coalesced_reevaluation(self: Any, delay: float) -> None:
             return
         setattr(self, _PENDING, wake_at)
 
-    def wake() -> None:
+    def wake() -> None:  # a later timer this one overtook still wakes the loop once more: harmless
         with _LOCK:
             if getattr(self, _PENDING, None) == wake_at:
                 setattr(self, _PENDING, None)
