@@ -19,7 +19,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from hif_prognosis.enrichment.gsea import MULTILEVEL_P_FLOOR, gseapy, prerank
+from hif_prognosis.enrichment.gsea import MULTILEVEL_P_FLOOR, prerank
 from hif_prognosis.data.genesets import read_gmt
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -47,8 +47,10 @@ def main() -> None:
         ))
         line = f"{name}\t{len(table)}\t{wall:.1f}\t{cpu:.1f}"
         if args.gseapy:  # gseapy.prerank given the libraries' sets as one collection
+            import gseapy  # only here: its package imports matplotlib and its Enrichr client
+
             union = {term: genes for library in chosen.values() for term, genes in library.items()}
-            _, wall, cpu = timed(lambda: gseapy().prerank(
+            _, wall, cpu = timed(lambda: gseapy.prerank(
                 rnk=ranking, gene_sets=union, outdir=None, permutation_num=args.permutations, min_size=15,
                 max_size=500, seed=1, threads=args.threads, no_plot=True, verbose=False, method=args.engine,
                 eps=MULTILEVEL_P_FLOOR,
@@ -62,6 +64,7 @@ def timed(run: Callable[[], T]) -> tuple[T, float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     result = run()
     return result, time.perf_counter() - wall, time.process_time() - cpu
+
 
 if __name__ == "__main__":
     main()
