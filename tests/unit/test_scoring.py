@@ -208,18 +208,19 @@ def test_ssgsea_is_single_sample_and_close_to_gseapy(matrix):
 def test_each_samples_ranks_are_rs_with_ties_across_blocks_and_threads(threads):
     """Lowest and truncated average ranks as R's rank(ties.method = "min") and as.integer(rank(x)),
     and the genes remaining to the end of GSVA's decreasing order (ties in gene order), for a
-    matrix with ties whose samples span several blocks; the weight of a rank is the C library's
-    pow of it, to the bit."""
+    matrix with ties whose samples span several blocks, small tie groups and ones larger than
+    insertion sort takes; the weight of a rank is the C library's pow of it, to the bit."""
     import math
 
     from scipy.stats import rankdata
 
+    from hif_prognosis.scoring.kernels import INSERTION_SORT_LIMIT
     from hif_prognosis.scoring.matrix import RANK_BLOCK
     from hif_prognosis.scoring.methods.ssgsea import rank_weights
 
     rng = np.random.default_rng(9)
-    values = np.round(rng.normal(size=(40, 2 * RANK_BLOCK + 7)), 1)
-    values[:5] = 0.0  # a block of zeros, as in counts
+    values = np.round(rng.normal(size=(4 * INSERTION_SORT_LIMIT, 2 * RANK_BLOCK + 7)), 1)
+    values[rng.random(values.shape) < 0.5] = 0.0  # unexpressed genes, as in counts
     lowest, truncated, remaining = SetScorer(pd.DataFrame(values), threads).column_ranks(lowest=True, truncated=True)
     assert lowest.dtype == truncated.dtype == remaining.dtype == np.int32
     np.testing.assert_array_equal(lowest, rankdata(values, method="min", axis=0))

@@ -39,6 +39,25 @@ def sample_subsets(pool: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     return out
 
 
+# Tie groups up to this size are put in gene order by insertion sort, larger ones by numpy's sort:
+# an RNA-seq sample's unexpressed genes (thousands of zeros) made insertion sort quadratic.
+INSERTION_SORT_LIMIT = 32
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _sort_genes(order: np.ndarray, start: int, stop: int) -> None:
+    """Sort order[start:stop] (one tie group's genes, distinct indices) in place."""
+    if stop - start > INSERTION_SORT_LIMIT:
+        order[start:stop] = np.sort(order[start:stop])
+        return
+    for i in range(start + 1, stop):
+        gene, h = order[i], i
+        while h > start and order[h - 1] > gene:
+            order[h] = order[h - 1]
+            h -= 1
+        order[h] = gene
+
+
 @njit(cache=True, nogil=True)
 def column_ranks(
     values: np.ndarray, order: np.ndarray, first: int, lowest: np.ndarray, truncated: np.ndarray,
@@ -61,12 +80,7 @@ def column_ranks(
             stop = start + 1
             while stop < n_genes and sample_values[sample_order[stop]] == sample_values[sample_order[start]]:
                 stop += 1
-            for i in range(start + 1, stop):  # insertion sort of the (small) tie group
-                gene, h = sample_order[i], i
-                while h > start and sample_order[h - 1] > gene:
-                    sample_order[h] = sample_order[h - 1]
-                    h -= 1
-                sample_order[h] = gene
+            _sort_genes(sample_order, start, stop)
             for i in range(start, stop):
                 gene = sample_order[i]
                 if lowest.shape[0]:
@@ -76,3 +90,4 @@ def column_ranks(
                 if remaining.shape[0]:
                     remaining[gene, j] = stop - (i - start)
             start = stop
+
