@@ -10,7 +10,7 @@ from hif_prognosis.errors import InputError
 from hif_prognosis.data.expression import gene_zscores
 from hif_prognosis.data.genesets import coverage_table, signature_table
 from hif_prognosis.scoring.signatures import SCORE_COLUMNS, score_signature, score_signatures
-from hif_prognosis.scoring.matrix import SetScorer, indicator
+from hif_prognosis.scoring.matrix import SetScorer
 from hif_prognosis.scoring.contract import SignatureGenes
 from hif_prognosis.scoring.methods.score_genes import scanpy_score
 from support.locations import REPO
@@ -51,11 +51,21 @@ def test_gene_zscores_skip_missing_values_as_pandas_and_flat_genes_have_none(mat
     assert z.iloc[0, [2, 7]].isna().all() and z.loc[["G5", "G6"]].isna().all().all()
 
 
-def test_set_indicator_is_scipys_canonical_form_and_its_products_the_same_bits():
-    """indicator builds the sets x genes CSR directly; it is what scipy makes of the same
+def _scipy_indicator(genes: np.ndarray, n_genes: int, data: np.ndarray):
+    """scipy's CSR of sets x genes from coordinates, duplicates summed: the reference."""
+    from scipy import sparse
+
+    rows = np.repeat(np.arange(len(genes)), genes.shape[1])
+    built = sparse.csr_matrix((data.ravel(), (rows, genes.ravel())), shape=(len(genes), n_genes))
+    built.sum_duplicates()
+    return built
+
+
+def test_weight_matrix_is_scipys_canonical_form_and_its_products_the_same_bits():
+    """The weighted method's sets x genes CSR, built directly, is what scipy makes of the same
     coordinates (rows' genes in order, a gene a set lists twice summed), so products with it
     sum in the same order: the same bits."""
-    from scipy import sparse
+    from hif_prognosis.scoring.methods.weighted import weight_matrix
 
     rng = np.random.default_rng(8)
     values = rng.normal(size=(500, 7))
@@ -63,18 +73,32 @@ def test_set_indicator_is_scipys_canonical_form_and_its_products_the_same_bits()
     weights = rng.normal(size=sets.shape)
     twice = sets.copy()
     twice[3, 5] = twice[3, 9]
-    for case, (genes, set_weights) in {
-        "sets": (sets, None), "weighted": (sets, weights), "a gene twice": (twice, weights), "empty": (sets[:, :0], None),
-    }.items():
-        built = indicator(genes, 500, weights=set_weights)
-        data = np.ones(genes.size) if set_weights is None else set_weights.ravel()
-        rows = np.repeat(np.arange(len(genes)), genes.shape[1])
-        expected = sparse.csr_matrix((data, (rows, genes.ravel())), shape=(len(genes), 500))
-        expected.sum_duplicates()
+    for case, genes in {"sets": sets, "a gene twice": twice}.items():
+        built, expected = weight_matrix(genes, weights, 500), _scipy_indicator(genes, 500, weights)
         assert built.has_canonical_format, case
         for part in ("indptr", "indices", "data"):
             np.testing.assert_array_equal(getattr(built, part), getattr(expected, part), err_msg=case)
         assert (built @ values).tobytes() == (expected @ values).tobytes(), case
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int32])
+def test_set_sums_are_scipys_sparse_products_to_the_bit(dtype):
+    """A set's sum of its genes' rows is the product of scipy's CSR indicator of the sets with
+    the values, to the bit and in the values' type (sets of distinct genes in order, and sets
+    of no genes); a gene a set lists twice counts twice."""
+    from hif_prognosis.scoring.kernels import set_sums
+
+    rng = np.random.default_rng(8)
+    values = (rng.normal(size=(500, 37)) * 1e3).astype(dtype)
+    sets = np.sort(np.array([rng.choice(500, 40, replace=False) for _ in range(300)]), axis=1)
+    for case, genes in {"sets": sets, "empty": sets[:, :0]}.items():
+        expected = np.asarray(_scipy_indicator(genes, 500, np.ones(genes.shape, dtype=dtype)) @ values)
+        summed = set_sums(values, genes)
+        assert summed.dtype == expected.dtype == dtype, case
+        assert summed.tobytes() == expected.tobytes(), case
+    twice = sets.copy()
+    twice[3, 6] = twice[3, 5]
+    np.testing.assert_allclose(set_sums(values, twice), values[twice].sum(axis=1), rtol=1e-13)
 
 
 def test_zscore_score_is_signed_mean_of_z(matrix):

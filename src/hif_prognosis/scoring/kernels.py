@@ -1,5 +1,5 @@
 """Compiled kernels more than one scoring method (or the random-signature null) uses: draws of
-random gene subsets, and each sample's ranking of the genes. A kernel that serves one method
+random gene subsets, sums over gene sets, and each sample's ranking of the genes. A kernel that serves one method
 lives in that method's module."""
 
 from __future__ import annotations
@@ -38,6 +38,23 @@ def sample_subsets(pool: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
             out[s, i] = pool[positions[i]]
     return out
 
+
+
+@njit(cache=True, nogil=True)
+def set_sums(values: np.ndarray, sets: np.ndarray) -> np.ndarray:
+    """(sets x columns): each set's sum of its genes' rows of ``values`` (genes x columns), in
+    the values' type, the rows added in the order the set lists them (a gene listed twice
+    added twice). For sets of distinct genes in gene order, scipy's product of their CSR
+    indicator with ``values`` to the bit, without building the indicator. Serial and free of
+    the GIL: callers run blocks of columns on threads of their own."""
+    out = np.zeros((sets.shape[0], values.shape[1]), dtype=values.dtype)
+    for s in range(sets.shape[0]):
+        row = out[s]
+        for i in range(sets.shape[1]):
+            gene = values[sets[s, i]]
+            for j in range(len(row)):
+                row[j] += gene[j]
+    return out
 
 # Tie groups up to this size are put in gene order by insertion sort, larger ones by numpy's sort:
 # an RNA-seq sample's unexpressed genes (thousands of zeros) made insertion sort quadratic.

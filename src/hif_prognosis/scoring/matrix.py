@@ -14,38 +14,15 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from hif_prognosis.compiled import compiled_threads, sorted_column_blocks
-from hif_prognosis.data.expression import gene_zscores, mean_gene_zscores
+from hif_prognosis.data.expression import mean_gene_zscores, row_zscores
 from hif_prognosis.scoring.contract import ScoringMethod
-from hif_prognosis.scoring.kernels import column_ranks
+from hif_prognosis.scoring.kernels import column_ranks, set_sums
 
 SAMPLE_BLOCK = 250  # samples per block of a matrix-sized product formed piecewise (40 MB at 20,000 genes)
 RANK_BLOCK = 128  # samples a thread ranks at a time (their values and order: 40 MB at 20,000 genes)
 Prepared = TypeVar("Prepared")
-
-
-def indicator(
-    sets: np.ndarray, n_genes: int, dtype: Any = np.float64, weights: np.ndarray | None = None
-) -> sparse.csr_matrix:
-    """Sets x genes, 1 where a set holds a gene, or the gene's weight in that set (``weights``,
-    shaped as ``sets``; a gene a set lists twice gets the sum); ``dtype``: that of the matrix it
-    multiplies, so scipy makes no converted copy of it. Canonical CSR (each row's genes in
-    order, so a product sums them in that order), built directly: scipy's conversion from
-    coordinates sorts each row's entries again, a fifth of a small cohort's null."""
-    if weights is None:
-        genes, data = np.sort(sets, axis=1), np.ones(sets.shape, dtype=dtype)
-    else:
-        order = np.argsort(sets, axis=1)
-        genes, data = np.take_along_axis(sets, order, axis=1), np.asarray(weights, dtype=dtype)
-    shape = (sets.shape[0], n_genes)
-    if (genes[:, 1:] == genes[:, :-1]).any():  # a gene listed twice: scipy sums its entries
-        rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
-        return sparse.csr_matrix((data.ravel(), (rows, sets.ravel())), shape=shape)
-    if weights is not None:
-        data = np.take_along_axis(data, order, axis=1)
-    return sparse.csr_matrix((data.ravel(), genes.ravel(), np.arange(sets.shape[0] + 1) * sets.shape[1]), shape=shape)
 
 
 def up_minus_down(part: Callable[[np.ndarray], np.ndarray], up: np.ndarray, down: np.ndarray) -> np.ndarray:
@@ -72,8 +49,13 @@ class SetScorer:
 
     @cached_property
     def z(self) -> np.ndarray:
-        """Each gene's z-scores (sample SD); NaN for a gene that does not vary."""
-        return gene_zscores(self.matrix).to_numpy()
+        """Each gene's z-scores (sample SD; gene_zscores'), NaN for a gene that does not vary;
+        row-major, since the methods read a set's genes as whole rows (a DataFrame's matrix is
+        column-major, and a gene's row of it strided)."""
+        values = self.matrix.to_numpy(dtype=np.float64)
+        z = np.empty(values.shape)
+        row_zscores(values, z)
+        return z
 
     @cached_property
     def _sample_wide(self) -> tuple[np.ndarray, np.ndarray]:
@@ -127,8 +109,9 @@ class SetScorer:
 
     def mean_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
         """Per set, the mean of its genes' rows of ``values``."""
-        return np.asarray(indicator(sets, self.n_genes) @ values) / sets.shape[1]
+        return self.sum_of(values, sets) / sets.shape[1]
 
     def sum_of(self, values: np.ndarray, sets: np.ndarray) -> np.ndarray:
-        """Per set, the sum of its genes' rows of an integer matrix, exactly (integer sums)."""
-        return np.asarray(indicator(sets, self.n_genes, values.dtype) @ values)
+        """Per set, the sum of its genes' rows of ``values`` in the values' type (integers:
+        exactly), added in gene order, as a product with the sets' sparse indicator adds them."""
+        return set_sums(values, np.sort(sets, axis=1))

@@ -9,7 +9,8 @@ from numba import njit
 
 from hif_prognosis.compiled import in_blocks
 from hif_prognosis.scoring.contract import ScoringMethod
-from hif_prognosis.scoring.matrix import SAMPLE_BLOCK, SetScorer, indicator, up_minus_down
+from hif_prognosis.scoring.kernels import set_sums
+from hif_prognosis.scoring.matrix import SAMPLE_BLOCK, SetScorer, up_minus_down
 
 
 def ssgsea_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: float) -> np.ndarray:
@@ -23,15 +24,15 @@ def ssgsea_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: f
     weight_of_rank = rank_weights(n, tau)
 
     def enrichment(sets: np.ndarray) -> np.ndarray:
-        genes = indicator(sets, n)
+        genes = np.sort(sets, axis=1)
         weighted, total = np.empty((2, len(sets), truncated.shape[1]))
 
         def sample_block(first: int) -> None:
             columns = slice(first, first + SAMPLE_BLOCK)
             weight = weight_of_rank[truncated[:, columns]]
-            total[:, columns] = genes @ weight
+            total[:, columns] = set_sums(weight, genes)
             weight *= remaining[:, columns]
-            weighted[:, columns] = genes @ weight
+            weighted[:, columns] = set_sums(weight, genes)
 
         in_blocks(sample_block, truncated.shape[1], SAMPLE_BLOCK, scorer.threads)
         hits = weighted / total

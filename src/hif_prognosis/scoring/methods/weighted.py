@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from hif_prognosis.scoring.contract import ScoringMethod, SignatureGenes
-from hif_prognosis.scoring.matrix import SetScorer, indicator
+from hif_prognosis.scoring.matrix import SetScorer
 
 
 def weighted_scores(
@@ -17,7 +18,22 @@ def weighted_scores(
     signed, row by row as the sets (down genes' negative for an unweighted signature)."""
     values = scorer.z if scale == "zscore" else scorer.matrix.to_numpy(dtype=np.float64)
     sets = np.hstack([up, down]).astype(np.int64)
-    return np.asarray(indicator(sets, scorer.n_genes, weights=np.hstack([up_weights, down_weights])) @ values)
+    return np.asarray(weight_matrix(sets, np.hstack([up_weights, down_weights]), scorer.n_genes) @ values)
+
+
+def weight_matrix(sets: np.ndarray, weights: np.ndarray, n_genes: int) -> sparse.csr_matrix:
+    """Sets x genes, each gene's weight in each set (``weights`` shaped as ``sets``; a gene a
+    set lists twice gets the sum of its weights, as scipy sums duplicate entries). Canonical
+    CSR (each row's genes in order, so a product sums them in that order), built directly:
+    scipy's conversion from coordinates sorts each row's entries again."""
+    order = np.argsort(sets, axis=1)
+    genes = np.take_along_axis(sets, order, axis=1)
+    shape = (sets.shape[0], n_genes)
+    if (genes[:, 1:] == genes[:, :-1]).any():
+        rows = np.repeat(np.arange(sets.shape[0]), sets.shape[1])
+        return sparse.csr_matrix((np.asarray(weights, dtype=np.float64).ravel(), (rows, sets.ravel())), shape=shape)
+    data = np.take_along_axis(np.asarray(weights, dtype=np.float64), order, axis=1)
+    return sparse.csr_matrix((data.ravel(), genes.ravel(), np.arange(sets.shape[0] + 1) * sets.shape[1]), shape=shape)
 
 
 def _reason(genes: SignatureGenes) -> str | None:
