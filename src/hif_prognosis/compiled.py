@@ -49,8 +49,8 @@ def compiled_threads(threads: int) -> Iterator[None]:
 def in_blocks(work: Callable[[int], None], count: int, block: int, threads: int) -> None:
     """``work(first)`` for the first index of every block of ``block`` of ``count`` (samples,
     columns), on ``threads`` threads: for work that releases the GIL (numpy's sorts and
-    indexing, scipy's sparse products, nogil kernels) and writes only its own block's part of
-    the output, so the result does not depend on the number of threads."""
+    indexing, nogil kernels) and writes only its own block's part of the output, so the result
+    does not depend on the number of threads."""
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(work, range(0, count, block)))
 
