@@ -62,17 +62,23 @@ INSERTION_SORT_LIMIT = 32
 
 
 @njit(cache=True, nogil=True, inline="always")
+def insertion_sort(values: np.ndarray, lo: int, hi: int) -> None:
+    """Sort values[lo:hi] in place by insertion: for a few values, quadratic beyond."""
+    for i in range(lo + 1, hi):
+        x, h = values[i], i
+        while h > lo and values[h - 1] > x:
+            values[h] = values[h - 1]
+            h -= 1
+        values[h] = x
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _sort_genes(order: np.ndarray, start: int, stop: int) -> None:
     """Sort order[start:stop] (one tie group's genes, distinct indices) in place."""
     if stop - start > INSERTION_SORT_LIMIT:
         order[start:stop] = np.sort(order[start:stop])
-        return
-    for i in range(start + 1, stop):
-        gene, h = order[i], i
-        while h > start and order[h - 1] > gene:
-            order[h] = order[h - 1]
-            h -= 1
-        order[h] = gene
+    else:
+        insertion_sort(order, start, stop)
 
 
 @njit(cache=True, nogil=True)

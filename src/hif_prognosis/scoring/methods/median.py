@@ -7,6 +7,7 @@ import numpy as np
 from numba import njit, prange
 
 from hif_prognosis.scoring.contract import ScoringMethod
+from hif_prognosis.scoring.kernels import insertion_sort
 from hif_prognosis.scoring.matrix import SetScorer
 
 # The median's bitset needs each sample's order of 2 x genes signed z-scores (12 bytes each): it
@@ -96,12 +97,7 @@ def _median_by_partition(values: np.ndarray, spare: np.ndarray) -> float:
                 largest = max(largest, target[i])
             return (largest + pivot) / 2
         source, target = target, source
-    for i in range(lo + 1, hi):
-        x, h = source[i], i
-        while h > lo and source[h - 1] > x:
-            source[h] = source[h - 1]
-            h -= 1
-        source[h] = x
+    insertion_sort(source, lo, hi)
     if n % 2:
         return source[k]
     return ((source[k - 1] if k > lo else below) + source[k]) / 2
