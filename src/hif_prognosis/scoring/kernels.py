@@ -1,6 +1,6 @@
 """Compiled kernels more than one scoring method (or the random-signature null) uses: draws of
-random gene subsets, sums over gene sets, and each sample's ranking of the genes. A kernel that serves one method
-lives in that method's module."""
+random gene subsets, sums over gene sets, each sample's ranking of the genes and a small sort.
+A kernel that serves one method lives in that method's module."""
 
 from __future__ import annotations
 
@@ -39,7 +39,6 @@ def sample_subsets(pool: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     return out
 
 
-
 @njit(cache=True, nogil=True)
 def set_sums(values: np.ndarray, sets: np.ndarray) -> np.ndarray:
     """(sets x columns): each set's sum of its genes' rows of ``values`` (genes x columns), in
@@ -55,6 +54,7 @@ def set_sums(values: np.ndarray, sets: np.ndarray) -> np.ndarray:
             for j in range(len(row)):
                 row[j] += gene[j]
     return out
+
 
 # Tie groups up to this size are put in gene order by insertion sort, larger ones by numpy's sort:
 # an RNA-seq sample's unexpressed genes (thousands of zeros) made insertion sort quadratic.
@@ -113,4 +113,3 @@ def column_ranks(
                 if remaining.shape[0]:
                     remaining[gene, j] = stop - (i - start)
             start = stop
-

@@ -24,7 +24,7 @@ def ssgsea_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: f
     weight_of_rank = rank_weights(n, tau)
 
     def enrichment(sets: np.ndarray) -> np.ndarray:
-        genes = np.sort(sets, axis=1)
+        genes = np.sort(sets, axis=1)  # each set in gene order, the order its sums are added in
         weighted, total = np.empty((2, len(sets), truncated.shape[1]))
 
         def sample_block(first: int) -> None:
@@ -36,7 +36,7 @@ def ssgsea_scores(scorer: SetScorer, up: np.ndarray, down: np.ndarray, *, tau: f
 
         in_blocks(sample_block, truncated.shape[1], SAMPLE_BLOCK, scorer.threads)
         hits = weighted / total
-        misses = (n * (n + 1) / 2 - scorer.sum_of(remaining, sets)) / (n - sets.shape[1])
+        misses = (n * (n + 1) / 2 - set_sums(remaining, genes)) / (n - sets.shape[1])
         return hits - misses
 
     return up_minus_down(enrichment, up, down)
